@@ -1,0 +1,69 @@
+"""The finding: one problem at one place, as an immutable value."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from policylint.load.nodes import Span
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that `severity >= threshold` reads naturally."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A second location that explains a finding (the policy that isolates, the peer, ...)."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    span: Span
+    object: str = ""  # "NetworkPolicy ml-workloads/ml-training-communication"
+    field_path: str = ""  # "spec.egress[0].to[0].ipBlock.cidr"
+    remediation: str = ""
+    related: tuple[Related, ...] = field(default=())
+
+    @property
+    def path(self) -> str:
+        return self.span.path
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    def sort_key(self) -> tuple:
+        s = self.span
+        return (s.path, s.line, s.column, self.code, self.message, self.field_path)
+
+
+def sorted_findings(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
+    """Findings in report order, without exact duplicates."""
+    unique = {(f.sort_key(), f.object, f.severity): f for f in findings}
+    return [unique[k] for k in sorted(unique)]

@@ -1,0 +1,35 @@
+"""The load stage: files and stdin in, positioned Kubernetes objects and input problems out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterable
+
+from policylint.load.inputs import LoadedFile, discover, read_file
+from policylint.load.objects import RawObject, split_objects
+from policylint.load.yaml_reader import Limits, LoadProblem
+
+
+@dataclass(slots=True)
+class LoadResult:
+    files: list[LoadedFile] = field(default_factory=list)
+    objects: list[RawObject] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # named paths that do not exist
+
+
+def load_paths(paths: Iterable[str], limits: Limits = Limits(), excluded: Iterable[str] = (),
+               stdin: BinaryIO | None = None) -> LoadResult:
+    result = LoadResult()
+    files, result.missing, walk_problems = discover(paths, excluded)
+    result.problems.extend(walk_problems)
+    for path in files:
+        loaded = read_file(path, limits, stdin)
+        result.files.append(loaded)
+        result.problems.extend(loaded.problems)
+        objects, problems = split_objects(loaded.documents)
+        result.objects.extend(objects)
+        result.problems.extend(problems)
+    return result
+
+
+__all__ = ["LoadResult", "Limits", "LoadProblem", "LoadedFile", "RawObject", "load_paths"]

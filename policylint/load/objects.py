@@ -1,0 +1,73 @@
+"""Split loaded documents into Kubernetes objects (`kind: List` is what `kubectl get -o yaml` prints)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from policylint.load.nodes import Span, YMap, YSeq
+from policylint.load.yaml_reader import Document, LoadProblem
+
+_LIST_KINDS_SUFFIX = "List"  # List, PodList, NetworkPolicyList, ...
+
+
+@dataclass(frozen=True, slots=True)
+class RawObject:
+    """One Kubernetes object as written: its kind and the mapping that holds it."""
+
+    kind: str
+    api_version: str
+    node: YMap
+    field_prefix: str  # "" for a top-level object, "items[3]" inside a List
+
+    @property
+    def path(self) -> str:
+        return self.node.span.path
+
+    @property
+    def group(self) -> str:
+        return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
+
+
+def split_objects(documents: Iterable[Document]) -> tuple[list[RawObject], list[LoadProblem]]:
+    objects: list[RawObject] = []
+    problems: list[LoadProblem] = []
+    for document in documents:
+        for item in _objects_in(document.root, document.span, "", problems):
+            objects.append(item)
+    return objects, problems
+
+
+def _objects_in(root: object, span: Span, prefix: str, problems: list[LoadProblem]) -> Iterator[RawObject]:
+    if root is None:  # an empty document (`---` followed by nothing, or only comments)
+        return
+    if not isinstance(root, YMap):
+        where = getattr(root, "span", span)
+        what = "a list" if isinstance(root, YSeq) else f"the scalar {str(root)[:40]!r}"
+        problems.append(
+            LoadProblem("shape", where, f"document is {what}, not a Kubernetes object (a mapping with `kind`)")
+        )
+        return
+    kind = root.get("kind")
+    api_version = root.get("apiVersion", "")
+    if not isinstance(kind, str) or not kind:
+        if "kind" in root:
+            problems.append(LoadProblem("shape", root.span_of_value("kind"), f"`kind` must be a non-empty string, not {kind!r}"))
+        else:
+            problems.append(LoadProblem("shape", root.span, "object has no `kind`; not a Kubernetes object"))
+        return
+    if not isinstance(api_version, str):
+        problems.append(
+            LoadProblem("shape", root.span_of_value("apiVersion"), f"`apiVersion` must be a string, not {api_version!r}")
+        )
+        api_version = ""
+    if kind.endswith(_LIST_KINDS_SUFFIX) and "items" in root:
+        items = root.get("items")
+        if items is None:
+            return
+        if not isinstance(items, YSeq):
+            problems.append(LoadProblem("shape", root.span_of_value("items"), "`items` of a List must be a list"))
+            return
+        for index, item in enumerate(items):
+            yield from _objects_in(item, items.span_of_item(index), f"{prefix}items[{index}].", problems)
+        return
+    yield RawObject(kind, api_version, root, prefix)

@@ -1,0 +1,220 @@
+"""Turn raw Kubernetes objects into the cluster model."""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Iterable
+
+from policylint.load.nodes import Span, YMap, YSeq
+from policylint.load.objects import RawObject
+from policylint.model.fields import Fields, join_path, type_name
+from policylint.model.policy import build_policy
+from policylint.model.types import (
+    NAMESPACE_NAME_LABEL,
+    PROTOCOLS,
+    Cluster,
+    ContainerPort,
+    IPAddress,
+    Namespace,
+    OtherPolicy,
+    Workload,
+)
+from policylint.model.validation import dns_label_error, dns_subdomain_error
+from policylint.model.workload_kinds import WORKLOAD_KIND_LABEL, TemplateRef, templates_of
+
+DEFAULT_NAMESPACE = "default"
+
+# Policy kinds that change connectivity but are not evaluated (yet): (API group, kind).
+OTHER_POLICY_KINDS = {
+    ("policy.networking.k8s.io", "AdminNetworkPolicy"),
+    ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"),
+    ("policy.networking.k8s.io", "ClusterNetworkPolicy"),
+    ("cilium.io", "CiliumNetworkPolicy"),
+    ("cilium.io", "CiliumClusterwideNetworkPolicy"),
+    ("crd.projectcalico.org", "NetworkPolicy"),
+    ("crd.projectcalico.org", "GlobalNetworkPolicy"),
+    ("projectcalico.org", "NetworkPolicy"),
+    ("projectcalico.org", "GlobalNetworkPolicy"),
+    ("k8s.cni.cncf.io", "MultiNetworkPolicy"),
+}
+
+
+def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT_NAMESPACE) -> Cluster:
+    cluster = Cluster()
+    used_namespaces: dict[str, Span] = {}
+    for raw in objects:
+        _add_object(cluster, raw, default_namespace, used_namespaces)
+    for name, span in sorted(used_namespaces.items()):
+        if name not in cluster.namespaces:
+            fields = Fields(f"Namespace {name}", cluster.issues)
+            cluster.namespaces[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, False, fields.source(None, "", span))
+    cluster.namespaces = dict(sorted(cluster.namespaces.items()))
+    return cluster
+
+
+def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: dict[str, Span]) -> None:
+    node = raw.node
+    kind = raw.kind
+    group = raw.group
+    label = f"{kind} ?"
+    fields = Fields(label, cluster.issues)
+    metadata = fields.mapping(node, "metadata", raw.field_prefix.rstrip("."))
+    meta = metadata if isinstance(metadata, YMap) else YMap(node.span)
+    meta_path = raw.field_prefix + "metadata"
+    name = fields.string(meta, "name", meta_path)
+    name = name if isinstance(name, str) else ""
+    namespace = fields.string(meta, "namespace", meta_path)
+    namespace_written = isinstance(namespace, str) and namespace != ""
+    namespace = namespace if namespace_written else default_namespace
+    cluster_scoped = kind == "Namespace" or (group, kind) in {
+        ("cilium.io", "CiliumClusterwideNetworkPolicy"), ("crd.projectcalico.org", "GlobalNetworkPolicy"),
+        ("projectcalico.org", "GlobalNetworkPolicy"), ("policy.networking.k8s.io", "AdminNetworkPolicy"),
+        ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"), ("policy.networking.k8s.io", "ClusterNetworkPolicy"),
+    }
+    fields.object = f"{kind} {name or '<unnamed>'}" if cluster_scoped else f"{kind} {namespace}/{name or '<unnamed>'}"
+    annotations = fields.string_map(meta, "annotations", meta_path)
+    cluster.object_annotations[fields.object] = annotations
+    if kind == "Namespace" and group == "":
+        _add_namespace(cluster, fields, node, meta, meta_path, name, raw)
+        return
+    if (group, kind) in OTHER_POLICY_KINDS:
+        cluster.other_policies.append(
+            OtherPolicy(kind, raw.api_version, None if cluster_scoped else namespace, name, fields.source(node, raw.field_prefix.rstrip(".")))
+        )
+        return
+    is_policy = kind == "NetworkPolicy" and group == "networking.k8s.io"
+    templates = None if is_policy else templates_of(kind, raw.api_version, node, name, namespace)
+    if not is_policy and templates is None:
+        cluster.unknown_kinds[kind] = cluster.unknown_kinds.get(kind, 0) + 1
+        return
+    _check_name(fields, meta, meta_path, name, node, is_policy)
+    if namespace_written:
+        error = dns_label_error(namespace)
+        if error:
+            fields.issue("name", meta.span_of_value("namespace"), join_path(meta_path, "namespace"), f"namespace {namespace!r} {error}")
+    used.setdefault(namespace, meta.span_of_value("namespace") if namespace_written else node.span)
+    if is_policy:
+        cluster.policies.append(build_policy(fields, node, raw.field_prefix, namespace, name, annotations))
+        return
+    for template in templates:
+        workload = _workload(fields, raw, template, namespace, name)
+        if workload is not None:
+            cluster.workloads.append(workload)
+
+
+def _check_name(fields: Fields, meta: YMap, meta_path: str, name: str, node: YMap, strict: bool) -> None:
+    if not name:
+        if "generateName" not in meta:
+            fields.issue("name" if strict else "shape", meta.span if meta else node.span, join_path(meta_path, "name"),
+                         "metadata.name is required")
+        return
+    error = dns_subdomain_error(name)
+    if error and strict:
+        fields.issue("name", meta.span_of_value("name"), join_path(meta_path, "name"), f"name {name!r} {error}")
+
+
+def _add_namespace(cluster: Cluster, fields: Fields, node: YMap, meta: YMap, meta_path: str, name: str, raw: RawObject) -> None:
+    if not name:
+        fields.issue("name", meta.span, join_path(meta_path, "name"), "metadata.name is required")
+        return
+    error = dns_label_error(name)
+    if error:
+        fields.issue("name", meta.span_of_value("name"), join_path(meta_path, "name"), f"namespace name {name!r} {error}")
+    labels = fields.string_map(meta, "labels", meta_path)
+    labels[NAMESPACE_NAME_LABEL] = name  # set by the API server, whatever the manifest says
+    if name in cluster.namespaces and cluster.namespaces[name].declared:
+        return  # declared twice: the first one wins, as `kubectl apply` of the same name would merge
+    cluster.namespaces[name] = Namespace(name, dict(sorted(labels.items())), True, fields.source(node, raw.field_prefix.rstrip(".")))
+
+
+def _workload(fields: Fields, raw: RawObject, template: TemplateRef, namespace: str, name: str) -> Workload | None:
+    path = raw.field_prefix + template.path if template.path else raw.field_prefix.rstrip(".")
+    node = template.node
+    if not isinstance(node, YMap):
+        if node is not None:
+            fields.issue("shape", raw.node.span, path, f"pod template must be a mapping, not {type_name(node)}")
+        return None
+    meta = fields.mapping(node, "metadata", path)
+    meta = meta if isinstance(meta, YMap) else YMap(node.span)
+    labels = fields.string_map(meta, "labels", join_path(path, "metadata"))
+    labels.update(template.labels)
+    annotations = fields.string_map(meta, "annotations", join_path(path, "metadata"))
+    spec = fields.mapping(node, "spec", path)
+    spec = spec if isinstance(spec, YMap) else YMap(node.span)
+    ports = _container_ports(fields, spec, join_path(path, "spec"))
+    present = {(p.name, p.protocol) for p in ports}
+    for default in template.default_ports:
+        if (default.name, default.protocol) not in present:
+            ports.append(default)
+    host_network = spec.get("hostNetwork") is True
+    pod_ips = _pod_ips(raw.node) if raw.kind == "Pod" else ()
+    kind = WORKLOAD_KIND_LABEL.get((raw.group, raw.kind), raw.kind)
+    return Workload(
+        kind=kind,
+        namespace=namespace,
+        name=name,
+        group=template.group,
+        labels=dict(sorted(labels.items())),
+        ports=tuple(sorted(set(ports), key=lambda p: (p.port, p.protocol, p.name or ""))),
+        replicas=template.replicas,
+        host_network=host_network,
+        pod_ips=pod_ips,
+        annotations=annotations,
+        source=fields.source(node, path),
+        object_source=fields.source(raw.node, raw.field_prefix.rstrip(".")),
+    )
+
+
+def _container_ports(fields: Fields, spec: YMap, spec_path: str) -> list[ContainerPort]:
+    ports: list[ContainerPort] = []
+    for key in ("containers", "initContainers"):
+        containers = spec.get(key)
+        if not isinstance(containers, YSeq):
+            continue
+        for container in containers:
+            if not isinstance(container, YMap):
+                continue
+            # Only init containers that keep running (native sidecars) serve ports.
+            if key == "initContainers" and container.get("restartPolicy") != "Always":
+                continue
+            entries = container.get("ports")
+            if not isinstance(entries, YSeq):
+                continue
+            for entry in entries:
+                port = _container_port(entry)
+                if port is not None:
+                    ports.append(port)
+    return ports
+
+
+def _container_port(entry: Any) -> ContainerPort | None:
+    if not isinstance(entry, YMap):
+        return None
+    number = entry.get("containerPort")
+    if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 65535:
+        return None
+    protocol = entry.get("protocol", "TCP")
+    if protocol not in PROTOCOLS:
+        return None
+    name = entry.get("name")
+    return ContainerPort(name if isinstance(name, str) and name else None, number, protocol)
+
+
+def _pod_ips(pod: YMap) -> tuple[IPAddress, ...]:
+    status = pod.get("status")
+    if not isinstance(status, YMap):
+        return ()
+    texts: list[str] = []
+    if isinstance(status.get("podIP"), str):
+        texts.append(status["podIP"])
+    entries = status.get("podIPs")
+    if isinstance(entries, YSeq):
+        texts.extend(e["ip"] for e in entries if isinstance(e, YMap) and isinstance(e.get("ip"), str))
+    addresses: list[IPAddress] = []
+    for text in texts:
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        if address not in addresses:
+            addresses.append(address)
+    return tuple(addresses)

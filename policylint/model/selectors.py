@@ -1,0 +1,122 @@
+"""Build `LabelSelector` values, with the API server's selector validation as issues."""
+from __future__ import annotations
+
+from typing import Any
+
+from policylint.load.nodes import YMap, YSeq
+from policylint.model.fields import WRONG_TYPE, Fields, join_path, type_name
+from policylint.model.types import LabelSelector, Requirement
+from policylint.model.validation import label_key_error, label_value_error
+
+OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def build_selector(fields: Fields, parent: YMap, key: str, path: str) -> LabelSelector | None | Any:
+    """The selector at parent[key]: None when absent or null, WRONG_TYPE when not a mapping."""
+    node = fields.mapping(parent, key, path)
+    if node is None or node is WRONG_TYPE:
+        return node
+    return parse_selector(fields, node, join_path(path, key))
+
+
+def parse_selector(fields: Fields, node: YMap, path: str) -> LabelSelector:
+    valid = True
+    labels: list[tuple[str, str]] = []
+    match_labels = fields.mapping(node, "matchLabels", path)
+    if match_labels is WRONG_TYPE:
+        valid = False
+    elif isinstance(match_labels, YMap):
+        for k, v in match_labels.items():
+            entry_path = join_path(join_path(path, "matchLabels"), str(k))
+            if not isinstance(k, str) or not isinstance(v, str):
+                bad = k if not isinstance(k, str) else v
+                fields.issue("shape", match_labels.span_of_value(k), entry_path,
+                             f"matchLabels must map strings to strings; {bad!r} is {type_name(bad)}")
+                valid = False
+                continue
+            valid &= _check_key(fields, match_labels.span_of_key(k), entry_path, k)
+            error = label_value_error(v)
+            if error:
+                fields.issue("selector", match_labels.span_of_value(k), entry_path, f"label value {v!r} {error}")
+                valid = False
+            labels.append((k, v))
+    expressions: list[Requirement] = []
+    nodes = fields.sequence(node, "matchExpressions", path)
+    if nodes is WRONG_TYPE:
+        valid = False
+    elif isinstance(nodes, YSeq):
+        for index, item in enumerate(nodes):
+            item_path = join_path(join_path(path, "matchExpressions"), index)
+            requirement = _requirement(fields, item, nodes, index, item_path)
+            if requirement is None:
+                valid = False
+            else:
+                expressions.append(requirement)
+    for extra in node:
+        if extra not in ("matchLabels", "matchExpressions"):
+            fields.issue("unknown-field", node.span_of_key(extra), join_path(path, str(extra)),
+                         f"unknown field {extra!r} in a label selector")
+    return LabelSelector(tuple(labels), tuple(expressions), valid, fields.source(node, path))
+
+
+def _check_key(fields: Fields, span: Any, path: str, key: str) -> bool:
+    error = label_key_error(key)
+    if error:
+        fields.issue("selector", span, path, f"label key {key!r}: {error}")
+        return False
+    return True
+
+
+def _requirement(fields: Fields, item: Any, parent: YSeq, index: int, path: str) -> Requirement | None:
+    if not isinstance(item, YMap):
+        fields.issue("shape", parent.span_of_item(index), path, f"a match expression must be a mapping, not {type_name(item)}")
+        return None
+    ok = True
+    key = fields.string(item, "key", path)
+    operator = fields.string(item, "operator", path)
+    values_node = fields.sequence(item, "values", path)
+    if key is None:
+        fields.issue("shape", item.span, join_path(path, "key"), "match expression needs a `key`")
+        ok = False
+    elif isinstance(key, str):
+        ok &= _check_key(fields, item.span_of_value("key"), join_path(path, "key"), key)
+    else:
+        ok = False
+    values: list[str] = []
+    if isinstance(values_node, YSeq):
+        for value_index, value in enumerate(values_node):
+            value_path = join_path(join_path(path, "values"), value_index)
+            if not isinstance(value, str):
+                fields.issue("shape", values_node.span_of_item(value_index), value_path,
+                             f"selector values must be strings; {value!r} is {type_name(value)}")
+                ok = False
+                continue
+            error = label_value_error(value)
+            if error:
+                fields.issue("selector", values_node.span_of_item(value_index), value_path, f"label value {value!r} {error}")
+                ok = False
+            values.append(value)
+    elif values_node is WRONG_TYPE:
+        ok = False
+    if operator is None:
+        fields.issue("selector", item.span, join_path(path, "operator"), "match expression needs an `operator`")
+        ok = False
+    elif isinstance(operator, str):
+        op_span = item.span_of_value("operator")
+        if operator not in OPERATORS:
+            fields.issue("selector", op_span, join_path(path, "operator"),
+                         f"{operator!r} is not a valid selector operator (In, NotIn, Exists, DoesNotExist)")
+            ok = False
+        elif operator in ("In", "NotIn") and not values:
+            fields.issue("selector", item.span_of_value("values") if "values" in item else op_span,
+                         join_path(path, "values"), f"values must be specified when operator is {operator!r}")
+            ok = False
+        elif operator in ("Exists", "DoesNotExist") and values_node not in (None, WRONG_TYPE) and len(values_node) > 0:
+            fields.issue("selector", item.span_of_value("values"), join_path(path, "values"),
+                         f"values may not be specified when operator is {operator!r}")
+            ok = False
+    else:
+        ok = False
+    if not ok:
+        return None
+    return Requirement(key, operator, tuple(values))  # type: ignore[arg-type]

@@ -1,0 +1,261 @@
+"""The cluster model: typed, immutable values built from manifests.
+
+Every value that a finding may point at carries a `Source`: the YAML mapping it was read from,
+the field path from the object root, and a description of the object. Values the API server
+would reject are kept, marked `valid=False`, and carry the reason in `Issue`s; the engine makes
+an invalid part match nothing (see DESIGN.md, "Invalid parts").
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Union
+
+from policylint.load.nodes import Span, YMap, YSeq
+
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+INGRESS = "Ingress"
+EGRESS = "Egress"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a model value came from: the mapping, its field path, and the owning object."""
+
+    node: Any = field(repr=False, compare=False)  # YMap or YSeq (None for synthesised values)
+    field_path: str
+    object: str  # "NetworkPolicy ml-workloads/ml-training-communication"
+    fallback: Span | None = field(default=None, repr=False, compare=False)  # when node is None
+
+    @property
+    def span(self) -> Span:
+        if isinstance(self.node, (YMap, YSeq)):
+            return self.node.span
+        assert self.fallback is not None, "a synthesised value needs a fallback span"
+        return self.fallback
+
+    def span_of(self, key: Any) -> Span:
+        """The span of field `key` of this value, or of the value itself when it is absent."""
+        if isinstance(self.node, YMap):
+            return self.node.span_of_value(key)
+        if isinstance(self.node, YSeq) and isinstance(key, int):
+            return self.node.span_of_item(key)
+        return self.span
+
+    def key_span(self, key: Any) -> Span:
+        if isinstance(self.node, YMap):
+            return self.node.span_of_key(key)
+        return self.span
+
+    def child_path(self, key: Any) -> str:
+        if isinstance(key, int):
+            return f"{self.field_path}[{key}]"
+        return f"{self.field_path}.{key}" if self.field_path else str(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A problem found while building the model. `kind` says which rule reports it."""
+
+    kind: str  # e.g. "ipblock.cidr", "port.range", "selector", "shape"
+    span: Span
+    field_path: str
+    object: str
+    message: str
+
+
+# -- selectors ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    key: str
+    operator: str  # In, NotIn, Exists, DoesNotExist (anything else makes the selector invalid)
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSelector:
+    """A label selector as written. `valid=False` means the API server would reject it."""
+
+    match_labels: tuple[tuple[str, str], ...]
+    expressions: tuple[Requirement, ...]
+    valid: bool
+    source: Source
+
+    @property
+    def is_empty(self) -> bool:
+        """`{}`: selects everything."""
+        return not self.match_labels and not self.expressions
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in self.match_labels]
+        for r in self.expressions:
+            if r.operator in ("Exists", "DoesNotExist"):
+                parts.append(("!" if r.operator == "DoesNotExist" else "") + r.key)
+            else:
+                parts.append(f"{r.key} {r.operator.lower()} ({', '.join(r.values)})")
+        return ", ".join(parts) if parts else "{}"
+
+
+# -- cluster objects --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    labels: Mapping[str, str]
+    declared: bool  # False when synthesised because objects use it
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    name: str | None
+    port: int
+    protocol: str
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A group of identical pods: a bare Pod, a controller's pods, or one replica type of a job."""
+
+    kind: str  # Pod, Deployment, PyTorchJob, ...
+    namespace: str
+    name: str
+    group: str | None  # replica type / role group for ML jobs: "Worker", "head", ...
+    labels: Mapping[str, str]
+    ports: tuple[ContainerPort, ...]
+    replicas: int
+    host_network: bool
+    pod_ips: tuple[IPAddress, ...]
+    annotations: Mapping[str, str]
+    source: Source  # the pod template (or the Pod)
+    object_source: Source  # the owning object
+
+    @property
+    def id(self) -> str:
+        if self.kind == "Pod":
+            return f"{self.namespace}/{self.name}"
+        if self.group is not None:
+            return f"{self.namespace}/{self.name}[{self.kind}/{self.group}]"
+        return f"{self.namespace}/{self.name}[{self.kind}]"
+
+
+# -- NetworkPolicy ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ExceptEntry:
+    text: str
+    network: IPNetwork | None  # None when it does not parse
+    valid: bool  # parses and is a strict subset of the block's cidr
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class IPBlock:
+    cidr_text: str
+    network: IPNetwork | None  # host bits masked off; None when the cidr does not parse
+    host_bits_set: bool
+    excepts: tuple[ExceptEntry, ...]
+    valid: bool  # the whole block is acceptable to the API server
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    pod_selector: LabelSelector | None
+    namespace_selector: LabelSelector | None
+    ip_block: IPBlock | None
+    valid: bool
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyPort:
+    protocol: str  # as written, defaulted to TCP when absent; may be invalid
+    protocol_given: bool
+    port: int | str | None  # number, name, or None for "all ports of the protocol"
+    end_port: int | None
+    valid: bool
+    source: Source
+
+    @property
+    def is_named(self) -> bool:
+        return isinstance(self.port, str)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    direction: str  # Ingress or Egress
+    index: int
+    # Empty tuple: the rule has no `from`/`to` (or an empty one) and matches every peer.
+    peers: tuple[Peer, ...]
+    # Empty tuple: no `ports` (or empty) and the rule matches every port and protocol.
+    ports: tuple[PolicyPort, ...]
+    source: Source
+
+    @property
+    def peers_key(self) -> str:
+        return "from" if self.direction == INGRESS else "to"
+
+    @property
+    def allows_all_peers(self) -> bool:
+        return not self.peers
+
+    @property
+    def allows_all_ports(self) -> bool:
+        return not self.ports
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPolicy:
+    namespace: str
+    name: str
+    pod_selector: LabelSelector
+    policy_types: tuple[str, ...]  # effective, after defaulting; only valid values
+    policy_types_written: tuple[Any, ...] | None  # as written; None when absent
+    ingress: tuple[Rule, ...]
+    egress: tuple[Rule, ...]
+    ingress_written: bool  # the key `ingress` is present
+    egress_written: bool
+    annotations: Mapping[str, str]
+    source: Source  # the whole object
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def isolates(self, direction: str) -> bool:
+        return direction in self.policy_types
+
+    def rules(self, direction: str) -> tuple[Rule, ...]:
+        return self.ingress if direction == INGRESS else self.egress
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPolicy:
+    """A policy kind that changes connectivity but that policylint does not evaluate."""
+
+    kind: str
+    api_version: str
+    namespace: str | None
+    name: str
+    source: Source
+
+
+@dataclass(slots=True)
+class Cluster:
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    workloads: list[Workload] = field(default_factory=list)
+    policies: list[NetworkPolicy] = field(default_factory=list)
+    other_policies: list[OtherPolicy] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    unknown_kinds: dict[str, int] = field(default_factory=dict)
+    # Every object with its annotations, for suppression by annotation: object label -> mapping
+    object_annotations: dict[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def namespace(self, name: str) -> Namespace:
+        return self.namespaces[name]
