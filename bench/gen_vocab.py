@@ -45,6 +45,8 @@ PORT_PROFILES: dict[str, tuple[PortSpec, ...]] = {
     "spark": (("driver", 7078, "TCP"), ("blockmanager", 7079, "TCP"), ("spark-ui", 4040, "TCP")),
     "airflow-worker": (("worker-logs", 8793, "TCP"),),
     "statsd": (("statsd-udp", 9125, "UDP"), ("metrics", 9102, "TCP")),
+    "log-shipper": (("syslog-udp", 5140, "UDP"), ("http", 2020, "TCP")),
+    "dcgm": (("metrics", 9400, "TCP"),),
     "sctp": (("ngap", 38412, "SCTP"), ("http", 8080, "TCP")),
     "diameter": (("diameter", 3868, "SCTP"), ("diameter-tcp", 3868, "TCP")),
     "unnamed": ((None, 8000, "TCP"),),
@@ -70,6 +72,7 @@ class App:
     role: str | None
     profile: str
     kinds: tuple[tuple[str, int], ...]  # (workload kind, weight)
+    weight: int = 10  # how often a namespace of its purpose picks it; rare apps get 1 or 2
 
 
 def _apps(rows: list[tuple]) -> tuple[App, ...]:
@@ -99,7 +102,11 @@ APPS: dict[str, tuple[App, ...]] = {
         ("statsd-exporter", "observability", "backend", None, "statsd", DEPLOY),
         ("report-cron", "batch", "backend", None, "batch", (("CronJob", 1),)),
         ("db-migrate", "batch", "backend", None, "batch", (("Job", 1),)),
-        ("debug-shell", "debug", "backend", None, "batch", (("Pod", 1),)),
+        ("debug-shell", "debug", "backend", None, "batch", (("Pod", 1),), 2),
+        ("log-shipper", "observability", "backend", None, "log-shipper", (("DaemonSet", 1),), 1),
+        # Telecom control planes are where SCTP shows up (5G NGAP, Diameter).
+        ("amf", "signalling", "backend", None, "sctp", DEPLOY, 1),
+        ("diameter-proxy", "signalling", "backend", None, "diameter", DEPLOY, 1),
     ]),
     "data": _apps([
         ("postgres", "database", "data", "data-service-pod", "postgres", STS),
@@ -134,6 +141,7 @@ APPS: dict[str, tuple[App, ...]] = {
         ("mlflow", "tracking", "ml", None, "mlflow", DEPLOY),
         ("eval-harness", "batch", "ml", None, "batch", (("CronJob", 1), ("Job", 1))),
         ("dataset-cache", "cache", "ml", "data-service-pod", "redis", STS),
+        ("dcgm-exporter", "observability", "ml", None, "dcgm", (("DaemonSet", 1),), 1),
     ]),
 }
 

@@ -1,0 +1,49 @@
+"""The rule catalogue: one module per rule, and this explicit registry.
+
+Adding a rule is adding its module here. The engine never imports a rule by name.
+"""
+from __future__ import annotations
+
+from policylint.rule_api import RuleSpec
+from policylint.rules import (
+    pl001_yaml_syntax_error,
+    pl002_unreadable_file,
+    pl003_invalid_object_shape,
+    pl004_unused_suppression,
+    pl005_rule_crashed,
+    pl006_duplicate_key,
+    pl007_input_limit_exceeded,
+    pl009_unknown_field,
+    pl010_invalid_suppression,
+    pl201_invalid_cidr,
+    pl202_invalid_except,
+)
+
+_MODULES = (
+    pl001_yaml_syntax_error,
+    pl002_unreadable_file,
+    pl003_invalid_object_shape,
+    pl004_unused_suppression,
+    pl005_rule_crashed,
+    pl006_duplicate_key,
+    pl007_input_limit_exceeded,
+    pl009_unknown_field,
+    pl010_invalid_suppression,
+    pl201_invalid_cidr,
+    pl202_invalid_except,
+)
+
+
+def _build() -> dict[str, RuleSpec]:
+    registry: dict[str, RuleSpec] = {}
+    names: set[str] = set()
+    for module in _MODULES:
+        spec = RuleSpec.from_module(module)
+        if spec.code in registry or spec.name in names:
+            raise RuntimeError(f"rule code or name used twice: {spec.code} {spec.name}")
+        registry[spec.code] = spec
+        names.add(spec.name)
+    return dict(sorted(registry.items()))
+
+
+REGISTRY: dict[str, RuleSpec] = _build()

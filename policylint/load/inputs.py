@@ -91,7 +91,9 @@ def _walk(folder: Path, files: list[str], problems: list[LoadProblem], excluded:
         if is_dir:
             if not entry.name.startswith("."):
                 _walk(path, files, problems, excluded, visited)
-        elif entry.name.endswith(MANIFEST_SUFFIXES):
+        elif entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.startswith("."):
+            # Hidden files (.gitlab-ci.yml, .pre-commit-config.yaml, .policylint.yaml) are
+            # tool configuration, not manifests; name them explicitly to lint them.
             files.append(str(path))
 
 

@@ -52,8 +52,9 @@ def _objects_in(root: object, span: Span, prefix: str, problems: list[LoadProble
     if not isinstance(kind, str) or not kind:
         if "kind" in root:
             problems.append(LoadProblem("shape", root.span_of_value("kind"), f"`kind` must be a non-empty string, not {kind!r}"))
-        else:
-            problems.append(LoadProblem("shape", root.span, "object has no `kind`; not a Kubernetes object"))
+        elif "apiVersion" in root:
+            problems.append(LoadProblem("shape", root.span, "object has an `apiVersion` but no `kind`"))
+        # A mapping with neither is some other tool's YAML (compose files, CI config): not ours.
         return
     if not isinstance(api_version, str):
         problems.append(

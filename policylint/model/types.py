@@ -254,8 +254,8 @@ class Cluster:
     other_policies: list[OtherPolicy] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     unknown_kinds: dict[str, int] = field(default_factory=dict)
-    # Every object with its annotations, for suppression by annotation: object label -> mapping
-    object_annotations: dict[str, Mapping[str, str]] = field(default_factory=dict)
+    # Annotation mappings as written (YMap, with positions), by object label, for suppression
+    object_annotations: dict[str, Any] = field(default_factory=dict)
 
     def namespace(self, name: str) -> Namespace:
         return self.namespaces[name]

@@ -1,0 +1,3 @@
+from policylint.cli.main import main
+
+main()

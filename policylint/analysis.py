@@ -1,0 +1,194 @@
+"""Wire the pipeline: load → model → rules (with the engine on demand) → suppressed findings."""
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Iterable, Iterator
+
+from policylint import suppress
+from policylint.config import Config, ConfigError
+from policylint.findings import Finding, Severity, sorted_findings
+from policylint.load import LoadResult, load_paths
+from policylint.load.nodes import Span
+from policylint.model import Cluster, build_cluster
+from policylint.rule_api import RuleContext, RuleSpec
+
+LOG = logging.getLogger(__name__)
+_CODE_PREFIX = re.compile(r"^PL\d{0,3}$")
+UNUSED_SUPPRESSION = "PL004"
+RULE_CRASHED = "PL005"
+INVALID_SUPPRESSION = "PL010"
+
+
+def registry() -> dict[str, RuleSpec]:
+    from policylint.rules import REGISTRY  # the only place that knows the list of rules
+
+    return REGISTRY
+
+
+def token_matches(token: str, code: str, name: str) -> bool:
+    token = token.strip()
+    if token.lower() == "all":
+        return True
+    if token == name or token == code:
+        return True
+    return bool(_CODE_PREFIX.match(token)) and code.startswith(token)
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedRule:
+    spec: RuleSpec
+    severity: Severity
+    options: dict[str, Any]
+
+
+def select_rules(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = (),
+                 rules: dict[str, RuleSpec] | None = None) -> list[SelectedRule]:
+    """The rules to run, after select/ignore from the config and the command line."""
+    rules = rules if rules is not None else registry()
+    select = tuple(select) or config.select
+    ignore = tuple(ignore) + config.ignore
+    for token in (*select, *ignore, *config.severity, *config.rule_options):
+        if not any(token_matches(token, spec.code, spec.name) for spec in rules.values()):
+            raise ConfigError(f"unknown rule code or name {token!r} (see `policylint rules`)")
+    chosen = []
+    for code, spec in sorted(rules.items()):
+        if select and not any(token_matches(t, code, spec.name) for t in select):
+            continue
+        if any(token_matches(t, code, spec.name) for t in ignore):
+            continue
+        severity = spec.severity
+        for token, value in config.severity.items():
+            if token_matches(token, code, spec.name):
+                severity = value
+        chosen.append(SelectedRule(spec, severity, _options(spec, config)))
+    return chosen
+
+
+def _options(spec: RuleSpec, config: Config) -> dict[str, Any]:
+    options = dict(spec.defaults)
+    for token, values in config.rule_options.items():
+        if token in (spec.code, spec.name):
+            for key, value in values.items():
+                if key not in spec.defaults:
+                    known = ", ".join(sorted(spec.defaults)) or "none"
+                    raise ConfigError(f"{config.path}: rule {token}: unknown option {key!r} (known: {known})")
+                expected = type(spec.defaults[key])
+                if expected in (list, tuple) and isinstance(value, list):
+                    value = expected(value)
+                if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                    raise ConfigError(f"{config.path}: rule {token}: option {key!r} must be {expected.__name__}")
+                options[key] = value
+    return options
+
+
+@dataclass(slots=True)
+class Analysis:
+    load: LoadResult
+    cluster: Cluster
+    findings: list[Finding] = field(default_factory=list)
+    rules: list[SelectedRule] = field(default_factory=list)
+    _engine: Any = None
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            from policylint.engine.connectivity import Engine  # heavy: only when a rule needs it
+
+            self._engine = Engine(self.cluster)
+        return self._engine
+
+
+def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None = None) -> tuple[LoadResult, Cluster]:
+    loaded = load_paths(paths, config.limits, (), stdin)
+    if config.exclude:
+        loaded = _without_excluded(loaded, config)
+    return loaded, build_cluster(loaded.objects, config.namespace)
+
+
+def _without_excluded(loaded: LoadResult, config: Config) -> LoadResult:
+    keep = [f for f in loaded.files if not config.is_excluded(f.path)]
+    paths = {f.path for f in keep}
+    return LoadResult(
+        files=keep,
+        objects=[o for o in loaded.objects if o.path in paths],
+        problems=[p for p in loaded.problems if p.span.path in paths],
+        missing=loaded.missing,
+    )
+
+
+def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (), ignore: Iterable[str] = (),
+            stdin: BinaryIO | None = None, debug: bool = False, extras: dict[str, Any] | None = None) -> Analysis:
+    rules = select_rules(config, select, ignore)
+    loaded, cluster = load_and_model(paths, config, stdin)
+    analysis = Analysis(loaded, cluster, rules=rules)
+    raw: list[Finding] = []
+    for selected in rules:
+        if selected.spec.code in (UNUSED_SUPPRESSION, INVALID_SUPPRESSION, RULE_CRASHED):
+            continue  # reported by the runner itself, below
+        raw.extend(_run_rule(analysis, selected, config, debug, extras))
+    analysis.findings = _suppressed(analysis, raw, rules)
+    return analysis
+
+
+def _run_rule(analysis: Analysis, selected: SelectedRule, config: Config, debug: bool,
+              extras: dict[str, Any] | None) -> Iterator[Finding]:
+    spec = selected.spec
+    context = RuleContext(spec, selected.severity, analysis.cluster, analysis.load.problems,
+                          lambda: analysis.engine, config.facts, extras)
+    if spec.scope == "policy":
+        targets = [(p, p.source.object, p.source.span) for p in analysis.cluster.policies]
+    else:
+        first = _first_span(analysis)
+        targets = [(analysis.cluster, "the input", first)]
+    for target, label, span in targets:
+        try:
+            yield from list(spec.check(context, target, selected.options))
+        except Exception as error:  # a bug in one rule must not hide the other rules' findings
+            if debug:
+                LOG.error("rule %s crashed on %s\n%s", spec.code, label, traceback.format_exc())
+            crashed = registry().get(RULE_CRASHED)
+            if crashed is None:
+                raise
+            yield Finding(RULE_CRASHED, crashed.name, Severity.ERROR,
+                          f"internal error in rule {spec.code} ({spec.name}) on {label}: "
+                          f"{type(error).__name__}: {error}; please report it (--debug shows the traceback)",
+                          span, object=label if label != "the input" else "", remediation=crashed.remediation)
+
+
+def _first_span(analysis: Analysis) -> Span:
+    for loaded in analysis.load.files:
+        return Span(loaded.path, 1, 1, 1, 1)
+    return Span("<input>", 1, 1, 1, 1)
+
+
+def _suppressed(analysis: Analysis, findings: list[Finding], rules: list[SelectedRule]) -> list[Finding]:
+    suppressions, bad = suppress.collect(analysis.load.files, analysis.cluster.object_annotations)
+    specs = registry()
+
+    def matches(token: str, finding: Finding) -> bool:
+        return token_matches(token, finding.code, finding.name)
+
+    kept, unused = suppress.apply(findings, suppressions, matches)
+    selected = {r.spec.code: r for r in rules}
+    if INVALID_SUPPRESSION in selected:
+        rule = selected[INVALID_SUPPRESSION]
+        for item in bad:
+            kept.append(_runner_finding(rule, item.span, item.message))
+        for suppression in suppressions:
+            if not any(token_matches(suppression.token, code, spec.name) for code, spec in specs.items()):
+                kept.append(_runner_finding(rule, suppression.span, f"unknown rule {suppression.token!r} in a suppression"))
+    if UNUSED_SUPPRESSION in selected:
+        rule = selected[UNUSED_SUPPRESSION]
+        for suppression in unused:
+            # Only a suppression for a rule that ran can be known to be unused.
+            if any(token_matches(suppression.token, code, r.spec.name) for code, r in selected.items()) \
+                    and suppression.token.lower() != "all":
+                kept.append(_runner_finding(rule, suppression.span, f"suppression of {suppression.token!r} silences nothing"))
+    return sorted_findings(kept)
+
+
+def _runner_finding(rule: SelectedRule, span: Span, message: str) -> Finding:
+    return Finding(rule.spec.code, rule.spec.name, rule.severity, message, span, remediation=rule.spec.remediation)

@@ -1,0 +1,73 @@
+"""`policylint check`: the CI lint step."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from policylint.cli.common import (EXIT_FINDINGS, EXIT_OK, check_missing, config_options, fail, paths_argument,
+                                   require_paths, resolve_config, setup_logging, split_tokens, stdin_binary)
+from policylint.report import FORMATS
+
+FORMAT_CHOICES = ["auto", *FORMATS]
+
+
+@click.command()
+@paths_argument
+@click.option("--format", "-f", "output_format", type=click.Choice(FORMAT_CHOICES), default="auto", show_default=True,
+              help="Report format; auto is github under GitHub Actions, text otherwise.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to this file and print only a summary.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that makes the exit code 1 (default: error, or the config's fail-on).")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these rules (codes, prefixes such as PL2, or names).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes, prefixes or names).")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal, unless NO_COLOR is set).")
+@click.option("--verbose", "-v", is_flag=True, help="Show objects, related locations and fixes; count ignored kinds.")
+@config_options
+def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_on: str | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], color: bool | None, verbose: bool,
+          config_path: str | None, default_namespace: str | None, debug: bool) -> None:
+    """Lint NetworkPolicy manifests: PATH… are files, folders (read recursively) or - for stdin."""
+    from policylint.analysis import analyse
+    from policylint.config import ConfigError
+    from policylint.findings import Severity
+    from policylint.report import renderer
+    from policylint.report.build import build_report
+
+    setup_logging(debug)
+    require_paths(paths)
+    config = resolve_config(config_path, default_namespace)
+    try:
+        analysis = analyse(paths, config, select=split_tokens(select), ignore=split_tokens(ignore),
+                           stdin=stdin_binary(), debug=debug)
+    except ConfigError as error:
+        fail(str(error))
+        return
+    check_missing(analysis.load.missing, len(analysis.load.files))
+    if output_format == "auto":
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    threshold = Severity.parse(fail_on) if fail_on else config.fail_on
+    use_color = _use_color(color) and output is None and output_format == "text"
+    report = build_report(analysis, threshold, color=use_color, verbose=verbose)
+    rendered = renderer(output_format)(report)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(rendered)
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror or error}")
+        summary = renderer("text")(build_report(analysis, threshold, color=False, verbose=False, findings=()))
+        click.echo(f"{len(report.findings)} finding(s) written to {output}; " + summary.strip().splitlines()[-1])
+    else:
+        click.echo(rendered, nl=False)
+    sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+def _use_color(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()

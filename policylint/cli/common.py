@@ -1,0 +1,74 @@
+"""Options and helpers shared by the commands."""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from policylint.config import Config, ConfigError, discover_config, load_config
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def paths_argument(function: Callable) -> Callable:
+    return click.argument("paths", nargs=-1, metavar="PATH…", type=click.Path(allow_dash=True))(function)
+
+
+def config_options(function: Callable) -> Callable:
+    function = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                            help="Config file (default: .policylint.yaml or [tool.policylint] in pyproject.toml, "
+                                 "found by walking up from the working directory).")(function)
+    function = click.option("--namespace", "-n", "default_namespace", metavar="NS",
+                            help="Namespace of objects without metadata.namespace (default: default).")(function)
+    function = click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")(function)
+    return function
+
+
+def fail(message: str) -> None:
+    """A usage or configuration error: one line on stderr, exit 2."""
+    click.echo(f"policylint: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def resolve_config(config_path: str | None, default_namespace: str | None) -> Config:
+    try:
+        path = Path(config_path) if config_path else discover_config()
+        if config_path and not Path(config_path).is_file():
+            fail(f"config file {config_path} does not exist")
+        config = load_config(path)
+    except ConfigError as error:
+        fail(str(error))
+        raise  # unreachable: fail exits
+    if default_namespace:
+        from dataclasses import replace
+
+        config = replace(config, namespace=default_namespace)
+    return config
+
+
+def split_tokens(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select PL1,PL2 --select PL3` → ("PL1", "PL2", "PL3")."""
+    return tuple(t.strip() for v in values for t in v.split(",") if t.strip())
+
+
+def require_paths(paths: tuple[str, ...]) -> None:
+    if not paths:
+        fail("no input: give files or folders of manifests, or - for standard input")
+
+
+def check_missing(missing: list[str], found_files: int) -> None:
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
+    if found_files == 0:
+        fail("no input found: no .yaml, .yml or .json files in the given paths")
+
+
+def setup_logging(debug: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="policylint: %(message)s")
+
+
+def stdin_binary() -> Any:
+    return click.get_binary_stream("stdin")

@@ -1,0 +1,246 @@
+"""The configuration file: discovery, validation (errors name the key and file:line), defaults.
+
+`.policylint.yaml` (or `.policylint.yml`), or `[tool.policylint]` in `pyproject.toml`, found by
+walking up from the working directory; `--config FILE` overrides discovery.
+"""
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policylint.findings import Severity
+from policylint.load.nodes import Span, YMap, YSeq
+from policylint.load.yaml_reader import Limits, parse_text
+from policylint.rule_api import ClusterFacts
+
+CONFIG_NAMES = (".policylint.yaml", ".policylint.yml")
+TOP_LEVEL_KEYS = {
+    "select": "codes, code prefixes or rule names to run (default: all)",
+    "ignore": "codes, code prefixes or rule names to skip",
+    "severity": "map of code or name to error, warning or info",
+    "rules": "map of code or name to that rule's options",
+    "exclude": "glob patterns of paths not to read",
+    "namespace": "namespace for objects without metadata.namespace (default: default)",
+    "fail-on": "lowest severity that makes `check` exit 1 (error, warning, info)",
+    "cluster": "facts about the cluster: pod-cidrs, service-cidrs, dns",
+    "limits": "resource bounds: max-file-bytes, max-depth, max-alias-nodes",
+    "roles": "named sets of pods (namespace and pod selectors) for intent rules",
+    "expectations": "connectivity that must (or must not) be allowed",
+}
+CLUSTER_KEYS = {"pod-cidrs", "service-cidrs", "dns"}
+DNS_KEYS = {"namespace-labels", "pod-labels"}
+LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-depth": "max_depth", "max-alias-nodes": "max_alias_nodes"}
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the key and file:line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    namespace: str = "default"
+    fail_on: Severity = Severity.ERROR
+    facts: ClusterFacts = ClusterFacts()
+    limits: Limits = Limits()
+    # Sections read by later stages (roles, expectations): the raw positioned nodes.
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    def is_excluded(self, path: str) -> bool:
+        normalised = os.path.normpath(path)
+        return any(fnmatch.fnmatch(normalised, pattern) or fnmatch.fnmatch(os.path.basename(normalised), pattern)
+                   for pattern in self.exclude)
+
+
+def discover_config(start: Path | None = None) -> Path | None:
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        for name in CONFIG_NAMES:
+            if (candidate / name).is_file():
+                return candidate / name
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def _pyproject_section(path: Path) -> dict | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    section = data.get("tool", {}).get("policylint")
+    return section if isinstance(section, dict) else None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a config file; None gives the defaults."""
+    if path is None:
+        return Config()
+    display = str(path)
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"{display}: cannot read config: {error}") from None
+        section = data.get("tool", {}).get("policylint", {})
+        root = _to_nodes(section, display)
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{display}: cannot read config: {error}") from None
+        parsed = parse_text(text, display)
+        if parsed.problems:
+            problem = parsed.problems[0]
+            raise ConfigError(f"{display}:{problem.span.line}: {problem.message}")
+        root = parsed.documents[0].root if parsed.documents else None
+        if root is None:
+            return Config(path=display)
+    return _parse(root, display)
+
+
+def _to_nodes(value: Any, path: str) -> Any:
+    """Wrap TOML values in positioned containers (TOML gives no lines: line 1)."""
+    span = Span(path, 1, 1, 1, 1)
+    if isinstance(value, dict):
+        node = YMap(span)
+        for k, v in value.items():
+            node[k] = _to_nodes(v, path)
+        return node
+    if isinstance(value, list):
+        seq = YSeq(span)
+        for v in value:
+            seq.append(_to_nodes(v, path))
+        return seq
+    return value
+
+
+def _where(node: YMap, key: str) -> str:
+    span = node.span_of_key(key)
+    return f"{span.path}:{span.line}"
+
+
+def _parse(root: Any, display: str) -> Config:
+    if not isinstance(root, YMap):
+        raise ConfigError(f"{display}:1: the config must be a mapping of keys to values")
+    values: dict[str, Any] = {"path": display}
+    for key in root:
+        if key not in TOP_LEVEL_KEYS:
+            known = ", ".join(sorted(TOP_LEVEL_KEYS))
+            raise ConfigError(f"{_where(root, key)}: unknown config key {key!r} (known: {known})")
+    values["select"] = _string_list(root, "select")
+    values["ignore"] = _string_list(root, "ignore")
+    values["exclude"] = _string_list(root, "exclude")
+    if "severity" in root:
+        values["severity"] = _severities(root)
+    if "rules" in root:
+        values["rule_options"] = _rule_options(root)
+    if "namespace" in root:
+        namespace = root["namespace"]
+        if not isinstance(namespace, str) or not namespace:
+            raise ConfigError(f"{_where(root, 'namespace')}: `namespace` must be a non-empty string")
+        values["namespace"] = namespace
+    if "fail-on" in root:
+        values["fail_on"] = _severity(root, "fail-on", root["fail-on"])
+    if "cluster" in root:
+        values["facts"] = _facts(root)
+    if "limits" in root:
+        values["limits"] = _limits(root)
+    values["sections"] = {k: root[k] for k in ("roles", "expectations") if k in root}
+    return Config(**values)
+
+
+def _string_list(node: YMap, key: str) -> tuple[str, ...]:
+    if key not in node:
+        return ()
+    value = node[key]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{_where(node, key)}: `{key}` must be a list of strings")
+    return tuple(value)
+
+
+def _severity(node: YMap, key: str, value: Any) -> Severity:
+    try:
+        return Severity.parse(value) if isinstance(value, str) else Severity.parse("?")
+    except ValueError:
+        raise ConfigError(f"{_where(node, key)}: `{key}`: {value!r} is not a severity (error, warning, info)") from None
+
+
+def _severities(root: YMap) -> dict[str, Severity]:
+    node = root["severity"]
+    if not isinstance(node, YMap):
+        raise ConfigError(f"{_where(root, 'severity')}: `severity` must map rule codes or names to severities")
+    return {str(k): _severity(node, k, v) for k, v in node.items()}
+
+
+def _rule_options(root: YMap) -> dict[str, dict[str, Any]]:
+    node = root["rules"]
+    if not isinstance(node, YMap):
+        raise ConfigError(f"{_where(root, 'rules')}: `rules` must map rule codes or names to option mappings")
+    result = {}
+    for key, options in node.items():
+        if not isinstance(options, YMap):
+            raise ConfigError(f"{_where(node, key)}: options of rule {key!r} must be a mapping")
+        result[str(key)] = dict(options)
+    return result
+
+
+def _cidrs(node: YMap, key: str) -> tuple[str, ...]:
+    values = _string_list(node, key)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ConfigError(f"{_where(node, key)}: `{key}`: {value!r} is not a CIDR") from None
+    return values
+
+
+def _facts(root: YMap) -> ClusterFacts:
+    node = root["cluster"]
+    if not isinstance(node, YMap):
+        raise ConfigError(f"{_where(root, 'cluster')}: `cluster` must be a mapping")
+    for key in node:
+        if key not in CLUSTER_KEYS:
+            raise ConfigError(f"{_where(node, key)}: unknown key {key!r} in `cluster` (known: {', '.join(sorted(CLUSTER_KEYS))})")
+    facts: dict[str, Any] = {"pod_cidrs": _cidrs(node, "pod-cidrs"), "service_cidrs": _cidrs(node, "service-cidrs")}
+    dns = node.get("dns")
+    if dns is not None:
+        if not isinstance(dns, YMap):
+            raise ConfigError(f"{_where(node, 'dns')}: `dns` must be a mapping with namespace-labels and pod-labels")
+        for key in dns:
+            if key not in DNS_KEYS:
+                raise ConfigError(f"{_where(dns, key)}: unknown key {key!r} in `cluster.dns` (known: {', '.join(sorted(DNS_KEYS))})")
+        for key, attr in (("namespace-labels", "dns_namespace_labels"), ("pod-labels", "dns_pod_labels")):
+            if key in dns:
+                labels = dns[key]
+                if not isinstance(labels, YMap) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+                    raise ConfigError(f"{_where(dns, key)}: `{key}` must map label keys to label values")
+                facts[attr] = tuple(sorted(labels.items()))
+    return ClusterFacts(**facts)
+
+
+def _limits(root: YMap) -> Limits:
+    node = root["limits"]
+    if not isinstance(node, YMap):
+        raise ConfigError(f"{_where(root, 'limits')}: `limits` must be a mapping")
+    values = {}
+    for key, value in node.items():
+        if key not in LIMIT_KEYS:
+            raise ConfigError(f"{_where(node, key)}: unknown key {key!r} in `limits` (known: {', '.join(sorted(LIMIT_KEYS))})")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{_where(node, key)}: `{key}` must be a positive integer")
+        values[LIMIT_KEYS[key]] = value
+    return Limits(**values)

@@ -1,0 +1,138 @@
+"""Endpoints: the things connectivity is computed between.
+
+An endpoint is either a workload (all pods of a Pod, controller or job replica type — they are
+identical for policy purposes) or an external address range. Workloads that no policy could tell
+apart (same namespace, labels, named container ports and pod IPs) share one *class*; the engine
+computes on classes and only expands to endpoints when it reports.
+
+External address space is cut into the ranges the policies can distinguish: every edge of a valid
+ipBlock `cidr` and `except` starts a new range, and every known pod IP is carved out (that address
+is a pod, not the outside world). Inside one range every ipBlock answers the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+from policylint.engine.ipset import IPRange, partition
+from policylint.model.types import Cluster, ContainerPort, IPAddress, Workload
+
+EXTERNAL = "External"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Endpoint:
+    """A workload or an external range. Ordered by `index`: workloads by id, then ranges by address."""
+
+    index: int
+    id: str
+    kind: str = field(compare=False)  # the workload kind, or "External"
+    atom: int = field(compare=False)  # bit position in the engine's endpoint bitsets
+    workload: Workload | None = field(default=None, compare=False, repr=False)
+    range: IPRange | None = field(default=None, compare=False)
+
+    @property
+    def is_external(self) -> bool:
+        return self.workload is None
+
+    @property
+    def namespace(self) -> str | None:
+        return self.workload.namespace if self.workload is not None else None
+
+    @property
+    def name(self) -> str | None:
+        return self.workload.name if self.workload is not None else None
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        return self.workload.labels if self.workload is not None else {}
+
+    @property
+    def ports(self) -> tuple[ContainerPort, ...] | None:
+        """Container ports, for named-port resolution; None for an external range."""
+        return self.workload.ports if self.workload is not None else None
+
+    @property
+    def cidrs(self) -> tuple[str, ...]:
+        return self.range.cidrs() if self.range is not None else ()
+
+    def __str__(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class PodClass:
+    """Workloads that every selector and ipBlock treats alike."""
+
+    namespace: str
+    labels: Mapping[str, str] = field(hash=False)
+    named_ports: tuple[ContainerPort, ...]  # only named ports matter to policies
+    pod_ips: tuple[IPAddress, ...]
+
+
+def class_key(workload: Workload) -> tuple:
+    named = tuple(sorted((p.name, p.protocol, p.port) for p in workload.ports if p.name))
+    ips = tuple(sorted((ip.version, int(ip)) for ip in workload.pod_ips))
+    return (workload.namespace, tuple(sorted(workload.labels.items())), named, ips)
+
+
+@dataclass(slots=True)
+class EndpointSpace:
+    classes: list[PodClass]
+    class_of: list[int]  # endpoint index (workloads only) -> class index
+    endpoints: list[Endpoint]
+    ranges: list[IPRange]  # external ranges, atom = len(classes) + position
+
+
+def unique_ids(workloads: list[Workload]) -> list[str]:
+    """Workload ids, with `#2`, `#3`… on repeats (the same object given twice stays two endpoints)."""
+    seen: dict[str, int] = {}
+    ids = []
+    for w in workloads:
+        n = seen[w.id] = seen.get(w.id, 0) + 1
+        ids.append(w.id if n == 1 else f"{w.id}#{n}")
+    return ids
+
+
+def external_ranges(cluster: Cluster) -> list[IPRange]:
+    cuts: dict[int, set[int]] = {4: set(), 6: set()}
+    holes: dict[int, set[int]] = {4: set(), 6: set()}
+    for block in valid_ip_blocks(cluster):
+        for network in [block.network] + [e.network for e in block.excepts]:
+            if network is None:
+                continue
+            r = IPRange.of_network(network)
+            cuts[r.version].update((r.first, r.last + 1))
+    for workload in cluster.workloads:
+        for ip in workload.pod_ips:
+            holes[ip.version].add(int(ip))
+    return [r for version in (4, 6) for r in partition(version, cuts[version], holes[version])]
+
+
+def valid_ip_blocks(cluster: Cluster) -> Iterator:
+    for policy in cluster.policies:
+        for rule in policy.ingress + policy.egress:
+            for peer in rule.peers:
+                block = peer.ip_block
+                if peer.valid and block is not None and block.valid and block.network is not None:
+                    yield block
+
+
+def build_space(cluster: Cluster) -> EndpointSpace:
+    workloads = sorted(cluster.workloads, key=lambda w: w.id)
+    ids = unique_ids(workloads)
+    keys: dict[tuple, int] = {}
+    classes: list[PodClass] = []
+    class_of: list[int] = []
+    for w in workloads:
+        key = class_key(w)
+        if key not in keys:
+            keys[key] = len(classes)
+            classes.append(PodClass(w.namespace, w.labels, tuple(p for p in w.ports if p.name), w.pod_ips))
+        class_of.append(keys[key])
+    endpoints = [Endpoint(i, ids[i], w.kind, class_of[i], w) for i, w in enumerate(workloads)]
+    ranges = external_ranges(cluster)
+    base = len(endpoints)
+    for j, r in enumerate(ranges):
+        endpoints.append(Endpoint(base + j, r.text, EXTERNAL, len(classes) + j, None, r))
+    return EndpointSpace(classes, class_of, endpoints, ranges)

@@ -1,0 +1,52 @@
+"""JSON for code review and other tools: `policylint.report/v1` (schema in policylint/schemas)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from policylint.findings import Finding, Severity
+from policylint.report.model import Report
+
+SCHEMA = "policylint.report/v1"
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "name": f.name,
+        "severity": f.severity.label,
+        "message": f.message,
+        "file": f.path,
+        "line": f.line,
+        "column": f.column,
+        "end_line": f.span.end_line,
+        "end_column": f.span.end_column,
+        "object": f.object,
+        "field_path": f.field_path,
+        "remediation": f.remediation,
+        "related": [
+            {"file": r.span.path, "line": r.span.line, "column": r.span.column, "message": r.message}
+            for r in f.related
+        ],
+    }
+
+
+def render(report: Report) -> str:
+    s = report.summary
+    document = {
+        "schema": SCHEMA,
+        "tool": {"name": "policylint", "version": report.tool_version},
+        "summary": {
+            "files": s.files,
+            "objects": s.objects,
+            "namespaces": s.namespaces,
+            "workloads": s.workloads,
+            "policies": s.policies,
+            "findings": {sev.label: report.count(sev) for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
+            "fail_on": report.fail_on.label,
+            "failed": report.failed,
+            "not_analysed": list(s.not_analysed),
+        },
+        "findings": [finding_to_dict(f) for f in report.findings],
+    }
+    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

@@ -1,0 +1,52 @@
+"""Text for humans: findings grouped by file, a summary line; colour only when asked."""
+from __future__ import annotations
+
+from itertools import groupby
+
+from policylint.findings import Severity
+from policylint.report.model import Report
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def render(report: Report) -> str:
+    paint = _painter(report.color)
+    lines: list[str] = []
+    for path, group in groupby(report.findings, key=lambda f: f.path):
+        lines.append(paint(_BOLD, path))
+        for f in group:
+            where = f"  {f.line}:{f.column}"
+            severity = paint(_COLORS[f.severity], f.severity.label)
+            lines.append(f"{where:<10} {severity:<7} {f.code} {f.message}  {paint(_DIM, f.name)}")
+            if report.verbose:
+                if f.object:
+                    lines.append(f"{'':10} {'':7} object: {f.object}" + (f" at {f.field_path}" if f.field_path else ""))
+                for related in f.related:
+                    lines.append(f"{'':10} {'':7} {related.span.path}:{related.span.line}: {related.message}")
+                if f.remediation:
+                    lines.append(f"{'':10} {'':7} fix: {f.remediation}")
+        lines.append("")
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(report: Report) -> str:
+    s = report.summary
+    counts = ", ".join(f"{report.count(sev)} {sev.label}{'s' if report.count(sev) != 1 else ''}"
+                       for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+    loaded = (f"{s.files} file{'s' if s.files != 1 else ''}, {s.namespaces} namespaces, {s.workloads} workloads, "
+              f"{s.policies} NetworkPolicies")
+    text = f"{loaded}: {counts}"
+    if report.verbose and s.unknown_kinds:
+        ignored = ", ".join(f"{count} {kind}" for kind, count in s.unknown_kinds)
+        text += f"\nnot used for the analysis (kinds without pods or policies): {ignored}"
+    if s.not_analysed:
+        text += f"\nnot evaluated (policy kinds policylint does not model yet): {', '.join(s.not_analysed)}"
+    return text
+
+
+def _painter(enabled: bool):
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if enabled else text
+    return paint

@@ -1,0 +1,126 @@
+"""What a rule module sees: its context, the finding factory, and its metadata."""
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from policylint.findings import Finding, Related, Severity
+from policylint.load.nodes import Span
+from policylint.load.yaml_reader import LoadProblem
+from policylint.model.types import Cluster, Issue, Source
+
+SCOPES = ("input", "policy", "cluster")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A rule's metadata, read from the module's constants."""
+
+    code: str
+    name: str
+    severity: Severity
+    scope: str
+    remediation: str
+    summary: str  # first line of the docstring
+    doc: str
+    options: dict[str, str]  # option name -> description
+    defaults: dict[str, Any]
+    check: Callable[..., Iterator[Finding]]
+    module: types.ModuleType = field(repr=False, compare=False)
+
+    @classmethod
+    def from_module(cls, module: types.ModuleType) -> "RuleSpec":
+        doc = (module.__doc__ or "").strip()
+        scope = getattr(module, "SCOPE", "policy")
+        if scope not in SCOPES:
+            raise ValueError(f"{module.__name__}: SCOPE must be one of {SCOPES}")
+        return cls(
+            code=module.CODE,
+            name=module.NAME,
+            severity=module.SEVERITY,
+            scope=scope,
+            remediation=module.REMEDIATION,
+            summary=doc.splitlines()[0].rstrip(".") if doc else module.NAME,
+            doc=doc,
+            options=dict(getattr(module, "OPTIONS", {})),
+            defaults=dict(getattr(module, "DEFAULTS", {})),
+            check=module.check,
+            module=module,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterFacts:
+    """What the manifests cannot say about the cluster; set in the config file."""
+
+    pod_cidrs: tuple[str, ...] = ()
+    service_cidrs: tuple[str, ...] = ()
+    dns_namespace_labels: tuple[tuple[str, str], ...] = (("kubernetes.io/metadata.name", "kube-system"),)
+    dns_pod_labels: tuple[tuple[str, str], ...] = (("k8s-app", "kube-dns"),)
+
+
+class RuleContext:
+    """Handed to every `check`: the model, the engine, the options and the finding factory."""
+
+    def __init__(
+        self,
+        spec: RuleSpec,
+        severity: Severity,
+        cluster: Cluster,
+        load_problems: list[LoadProblem],
+        engine_factory: Callable[[], Any],
+        facts: ClusterFacts,
+        extras: dict[str, Any] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.severity = severity
+        self.cluster = cluster
+        self.load_problems = load_problems
+        self._engine_factory = engine_factory
+        self.facts = facts
+        self.extras = extras or {}
+
+    @property
+    def engine(self) -> Any:
+        """The connectivity engine, built on first use and shared by all rules."""
+        return self._engine_factory()
+
+    def finding(self, where: Source | Span, message: str, key: Any = None,
+                related: Iterable[Related] = (), object: str | None = None, field_path: str | None = None) -> Finding:
+        """A finding of this rule at `where` (a model value's source, optionally one of its fields)."""
+        if isinstance(where, Source):
+            span = where.span_of(key) if key is not None else where.span
+            path = where.child_path(key) if key is not None else where.field_path
+            owner = where.object
+        else:
+            span, path, owner = where, "", ""
+        return Finding(
+            code=self.spec.code,
+            name=self.spec.name,
+            severity=self.severity,
+            message=message,
+            span=span,
+            object=object if object is not None else owner,
+            field_path=field_path if field_path is not None else path,
+            remediation=self.spec.remediation,
+            related=tuple(related),
+        )
+
+    def findings_for_issues(self, *kinds: str) -> Iterator[Finding]:
+        """Findings for the model issues of the given kinds (validity rules are thin wrappers)."""
+        for issue in self.cluster.issues:
+            if issue.kind in kinds:
+                yield self.issue_finding(issue)
+
+    def issue_finding(self, issue: Issue) -> Finding:
+        return self.finding(issue.span, issue.message, object=issue.object, field_path=issue.field_path)
+
+    def findings_for_load_problems(self, *kinds: str) -> Iterator[Finding]:
+        for problem in self.load_problems:
+            if problem.kind in kinds:
+                yield self.finding(problem.span, problem.message)
+
+
+def related(source: Source, message: str, key: Any = None) -> Related:
+    return Related(source.span_of(key) if key is not None else source.span, message)

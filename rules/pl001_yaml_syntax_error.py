@@ -1,0 +1,42 @@
+"""YAML syntax error.
+
+## What it does
+Reports a file that is not valid YAML (or JSON), at the line and column where the parser stopped.
+
+## Why is this bad?
+`kubectl apply` rejects the whole file, and nothing after the error is analysed. A common cause
+is an unrendered Helm template (`{{ .Values.x }}`) or a tab used for indentation.
+
+## Example
+```yaml
+metadata:
+  name: a
+	namespace: b
+```
+
+Use instead:
+```yaml
+metadata:
+  name: a
+  namespace: b
+```
+
+## References
+- https://yaml.org/spec/1.2.2/
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from policylint.findings import Finding, Severity
+from policylint.rule_api import RuleContext
+
+CODE = "PL001"
+NAME = "yaml-syntax-error"
+SEVERITY = Severity.ERROR
+SCOPE = "input"
+REMEDIATION = "Fix the YAML syntax at the reported position; render Helm templates with `helm template` before linting."
+
+
+def check(ctx: RuleContext, cluster: object, options: dict) -> Iterator[Finding]:
+    yield from ctx.findings_for_load_problems("syntax")

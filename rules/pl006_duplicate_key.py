@@ -1,0 +1,42 @@
+"""Duplicate mapping key.
+
+## What it does
+Reports a key that appears twice in the same YAML mapping.
+
+## Why is this bad?
+YAML parsers disagree on which value wins, and `kubectl` rejects the object ("mapping key
+already defined"). A duplicated `ingress:` or `podSelector:` usually means half of a policy is
+silently dropped.
+
+## Example
+```yaml
+spec:
+  podSelector: {matchLabels: {app: web}}
+  podSelector: {matchLabels: {app: api}}
+```
+
+Use instead:
+```yaml
+spec:
+  podSelector: {matchLabels: {app: web}}
+```
+
+## References
+- https://yaml.org/spec/1.2.2/#mapping
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from policylint.findings import Finding, Severity
+from policylint.rule_api import RuleContext
+
+CODE = "PL006"
+NAME = "duplicate-key"
+SEVERITY = Severity.ERROR
+SCOPE = "input"
+REMEDIATION = "Keep one occurrence of the key and merge the values that were meant."
+
+
+def check(ctx: RuleContext, cluster: object, options: dict) -> Iterator[Finding]:
+    yield from ctx.findings_for_load_problems("duplicate-key")
