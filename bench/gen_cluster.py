@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from gen_vocab import APPS, ENVS, NS_TIERS, PORT_PROFILES, PURPOSE_SUFFIX, TEAMS, VARIANTS, VERSIONS, App, PortSpec
+from gen_vocab import ENVS, NS_TIERS, PURPOSE_SUFFIX, TEAMS, VERSIONS, App, PortSpec
 
 # A DaemonSet runs one pod per node; the benchmark pretends the cluster has this many nodes.
 DAEMONSET_NODES = 3

@@ -25,6 +25,14 @@ BASELINE_SHARE = 0.35
 DNS_PEER: Doc = {"namespaceSelector": {"matchLabels": {NAME_KEY: "kube-system"}},
                  "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
 
+# Labels that name one pod group of a job, with the label that names the job itself (both are needed
+# to pick one job's group: every RayCluster has a `headgroup`).
+GROUP_KEYS: tuple[tuple[str, str | None], ...] = (
+    ("k8s-app", None), ("ray.io/group", "ray.io/cluster"),
+    ("training.kubeflow.org/replica-type", "training.kubeflow.org/job-name"),
+    ("jobset.sigs.k8s.io/replicatedjob-name", "jobset.sigs.k8s.io/jobset-name"),
+)
+
 IPV4_BLOCKS = (("10.0.0.0/8", ["10.96.0.0/12", "10.244.0.0/16"]), ("172.16.0.0/12", ["172.17.0.0/16"]),
                ("192.168.0.0/16", ["192.168.100.0/24"]), ("100.64.0.0/10", ["100.64.0.0/16"]))
 IPV6_BLOCKS = (("fd00::/8", ["fd00:10:96::/112"]), ("2001:db8::/32", ["2001:db8:1::/48", "2001:db8:ff::/48"]))
@@ -53,6 +61,8 @@ class PolicyGen:
         for ep in self.cluster.endpoints:
             self.by_ns[ep.namespace].append(ep)
         self.user_ns = [ns.name for ns in self.cluster.namespaces if ns.purpose != "system" and self.by_ns[ns.name]]
+        if not self.user_ns:  # fewer pods asked for than the platform's own: policies go there
+            self.user_ns = [ns.name for ns in self.cluster.namespaces if self.by_ns[ns.name]]
         self.weights = [len(self.by_ns[n]) for n in self.user_ns]
 
     # -- bookkeeping ------------------------------------------------------------------------------
@@ -95,23 +105,19 @@ class PolicyGen:
     # -- selectors and ports ----------------------------------------------------------------------
 
     def pod_sel(self, ep: Endpoint) -> Doc:
+        """Select `ep` the way people do: by group label for ML jobs, else by app name."""
         labels = ep.labels
-        for key in ("k8s-app", "ray.io/group", "training.kubeflow.org/replica-type",
-                    "jobset.sigs.k8s.io/replicatedjob-name"):
+        for key, owner in GROUP_KEYS:
             if key in labels and self.rng.random() < 0.7:
-                name_key = {"ray.io/group": "ray.io/cluster", "training.kubeflow.org/replica-type":
-                            "training.kubeflow.org/job-name", "jobset.sigs.k8s.io/replicatedjob-name":
-                            "jobset.sigs.k8s.io/jobset-name"}.get(key)
                 chosen = {key: labels[key]}
-                if name_key:
-                    chosen[name_key] = labels[name_key]
+                if owner:
+                    chosen[owner] = labels[owner]
                 return {"matchLabels": chosen}
-        key = "app" if "app" in labels else "app.kubernetes.io/name"
+        key = next((k for k in ("app", "app.kubernetes.io/name", "k8s-app") if k in labels), min(labels))
         chosen = {key: labels[key]}
-        if "component" in labels and self.rng.random() < 0.25:
-            chosen["component"] = labels["component"]
-        if "app.kubernetes.io/instance" in labels and self.rng.random() < 0.3:
-            chosen["app.kubernetes.io/instance"] = labels["app.kubernetes.io/instance"]
+        for extra, chance in (("component", 0.25), ("app.kubernetes.io/instance", 0.3)):
+            if extra in labels and self.rng.random() < chance:
+                chosen[extra] = labels[extra]
         return {"matchLabels": chosen}
 
     def ns_sel(self, name: str) -> Doc:
@@ -137,6 +143,7 @@ class PolicyGen:
         return result
 
     def dns_rule(self) -> Doc:
+        ports: list[Doc]
         if self.rng.random() < 0.2:  # named ports resolve against CoreDNS's `dns`/`dns-tcp`
             ports = [{"port": "dns", "protocol": "UDP"}, {"port": "dns-tcp", "protocol": "TCP"}]
         else:

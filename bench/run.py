@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""Time policylint against the parse-only baseline (and nca, when installed) at standard sizes.
+
+    python bench/run.py [--sizes tiny,small,medium,large] [--runs 3] [--out bench/results.md]
+
+For each size the cluster is generated into a temporary directory, then every command runs in a
+fresh subprocess `--runs` times; the table shows the median wall time and the peak RSS. Each run
+goes through a small wrapper process that starts the command, waits for it, and reads
+`resource.getrusage(RUSAGE_CHILDREN)`: that maximum covers only the command (and what it waited
+for), which it would not inside this long-lived process, whose children accumulate.
+
+A command that does not exist yet, or fails, is recorded as "n/a" with the reason under the
+table; the run goes on. Exit code 1 counts as success for `check` and `reach` (findings found,
+or no path), as the project's exit-code convention says.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import yaml  # noqa: E402
+
+import generate  # noqa: E402
+from sizes import DEFAULT_SEED, SIZES  # noqa: E402
+
+RESULTS_START = "<!-- results:start -->"
+RESULTS_END = "<!-- results:end -->"
+
+# Runs the command given as argv[1:], stdout to the null device, and prints one JSON line.
+# ru_maxrss is in KiB on Linux (bytes on macOS; converted where read).
+_WRAPPER = r"""
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+try:
+    proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=float(TIMEOUT))
+    code, err = proc.returncode, proc.stderr.decode("utf-8", "replace")
+except subprocess.TimeoutExpired:
+    code, err = "timeout", ""
+except FileNotFoundError as exc:
+    code, err = "missing", str(exc)
+wall = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"code": code, "wall": wall, "maxrss": rss, "stderr": err[-2000:]}))
+"""
+
+# The baseline: what reading every manifest with the C loader costs, nothing else.
+_PARSE = r"""
+import os, sys, yaml
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+count = 0
+for root, dirs, files in os.walk(sys.argv[1]):
+    dirs.sort()
+    for name in sorted(files):
+        if name.endswith((".yaml", ".yml", ".json")):
+            with open(os.path.join(root, name), encoding="utf-8") as handle:
+                count += sum(1 for _ in yaml.load_all(handle, Loader=Loader))
+print(count)
+"""
+
+
+@dataclass(slots=True)
+class Timing:
+    seconds: float | None = None  # median wall time; None when the command is unavailable or failed
+    rss_mb: float | None = None  # peak RSS over the runs
+    runs: int = 0
+    note: str = ""  # why it is n/a, or that it was not repeated
+
+    def cell(self) -> str:
+        if self.seconds is None:
+            return "n/a"
+        mark = "¹" if self.note.startswith("single") else ""
+        return f"{self.seconds:.2f}{mark}"
+
+    def rss_cell(self) -> str:
+        return "n/a" if self.rss_mb is None else f"{self.rss_mb:.0f}"
+
+
+@dataclass(slots=True)
+class SizeResult:
+    size: str
+    pods: int
+    policies: int
+    files: int
+    megabytes: float
+    gen_seconds: float
+    timings: dict[str, Timing] = field(default_factory=dict)
+
+
+COMMANDS = ("parse", "check", "matrix", "reach", "nca")
+NCA_OVERRIDE: str | None = None  # set from --nca
+
+
+# -- running one command ------------------------------------------------------------------------
+
+def measure_once(argv: Sequence[str], timeout: float) -> dict:
+    wrapper = _WRAPPER.replace("TIMEOUT", repr(timeout))
+    out = subprocess.run([sys.executable, "-c", wrapper, *argv], capture_output=True, text=True, cwd=REPO,
+                         env=child_env())
+    if out.returncode != 0:
+        return {"code": "wrapper", "wall": 0.0, "maxrss": 0, "stderr": out.stderr[-2000:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child_env() -> dict[str, str]:
+    """Run the working tree's policylint, even where an older copy is installed."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env.setdefault("NO_COLOR", "1")
+    return env
+
+
+def rss_mb(maxrss: int) -> float:
+    return maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
+
+
+def measure(argv: Sequence[str] | None, ok_codes: tuple[int, ...], runs: int, timeout: float,
+            slow: float, why_absent: str = "") -> Timing:
+    if argv is None:
+        return Timing(note=why_absent or "not available")
+    walls: list[float] = []
+    peak = 0.0
+    for index in range(runs):
+        result = measure_once(argv, timeout)
+        code = result["code"]
+        if code == "timeout":
+            return Timing(note=f"timed out after {timeout:.0f} s")
+        # A crash also exits 1, which `check` uses for "findings found": tell them apart by the traceback.
+        if code not in ok_codes or "Traceback (most recent call last)" in result["stderr"]:
+            return Timing(note=f"exit {code}: {first_line(result['stderr'])}")
+        walls.append(result["wall"])
+        peak = max(peak, rss_mb(result["maxrss"]))
+        if index == 0 and result["wall"] > slow and runs > 1:
+            return Timing(result["wall"], peak, 1, f"single run (first took {result['wall']:.0f} s > {slow:.0f} s)")
+    return Timing(statistics.median(walls), peak, len(walls))
+
+
+def first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    # click prints usage first and the reason last; tracebacks end with the exception.
+    return (lines[-1] if lines else "no output")[:160]
+
+
+# -- the commands ---------------------------------------------------------------------------------
+
+def policylint_argv() -> list[str] | None:
+    """The working tree's CLI through `python -m`, so an installed copy is not what gets timed."""
+    if (REPO / "policylint" / "__main__.py").exists():
+        return [sys.executable, "-m", "policylint"]
+    found = shutil.which("policylint")
+    return [found] if found else None
+
+
+def nca_argv() -> list[str] | None:
+    """`--nca`, else $NCA, else `nca` on PATH: nca pins its own dependencies, so it often lives in a venv."""
+    explicit = NCA_OVERRIDE or os.environ.get("NCA")
+    return [explicit] if explicit else ([found] if (found := shutil.which("nca")) else None)
+
+
+def nca_version() -> str:
+    argv = nca_argv()
+    if argv is None:
+        return "not installed (`pip install network-config-analyzer`)"
+    try:
+        out = subprocess.run([*argv, "--version"], capture_output=True, text=True, timeout=60)
+        return (out.stdout + out.stderr).strip().splitlines()[0] if (out.stdout + out.stderr).strip() else "unknown"
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"unusable ({error})"
+
+
+def size_commands(manifests: Path, meta: dict) -> dict[str, tuple[list[str] | None, tuple[int, ...], str]]:
+    target = str(manifests)
+    pl = policylint_argv()
+    nca = nca_argv()
+    reach = meta.get("reach") or {}
+    reach_argv = None
+    if pl and reach:
+        reach_argv = [*pl, "reach", target, "--from", reach["from"], "--to", reach["to"]]
+    return {
+        "parse": ([sys.executable, "-c", _PARSE, target], (0,), ""),
+        "check": ([*pl, "check", target] if pl else None, (0, 1), "policylint not found"),
+        "matrix": ([*pl, "matrix", target, "--format", "json"] if pl else None, (0,), "policylint not found"),
+        "reach": (reach_argv, (0, 1), "policylint not found" if not pl else "no sample pair in bench-meta.json"),
+        # nca needs the pods and namespaces named as well, or it asks a live cluster for them.
+        "nca": ([*nca, "--connectivity", target, "--pod_list", target, "--ns_list", target,
+                 "--output_format", "txt"] if nca else None, (0,),
+                "nca not installed (`pip install network-config-analyzer`)"),
+    }
+
+
+def run_size(name: str, args: argparse.Namespace) -> SizeResult:
+    size = SIZES[name]
+    with tempfile.TemporaryDirectory(prefix=f"policylint-bench-{name}-") as tmp:
+        out = Path(tmp) / "cluster"
+        started = datetime.datetime.now()
+        meta = generate.generate(out, size.pods, size.policies, args.seed, None, name)
+        gen_seconds = (datetime.datetime.now() - started).total_seconds()
+        result = SizeResult(name, meta["pods"], meta["policies"], meta["files"], meta["bytes"] / 1e6, gen_seconds)
+        manifests = out / meta["manifests"]
+        for command, (argv, ok, why) in size_commands(manifests, meta).items():
+            if command == "nca" and args.no_nca:
+                result.timings[command] = Timing(note="skipped (--no-nca)")
+                continue
+            timeout = args.nca_timeout if command == "nca" else args.timeout
+            result.timings[command] = measure(argv, ok, args.runs, timeout, args.slow, why)
+            print(f"  {name:6s} {command:7s} {result.timings[command].cell():>8s} s  "
+                  f"{result.timings[command].rss_cell():>6s} MB  {result.timings[command].note}", file=sys.stderr)
+    return result
+
+
+def startup_timings(args: argparse.Namespace) -> dict[str, Timing]:
+    pl = policylint_argv()
+    return {
+        "python -c 'import policylint'": measure([sys.executable, "-c", "import policylint"], (0,), args.runs,
+                                                 args.timeout, args.slow),
+        "policylint --version": measure([*pl, "--version"] if pl else None, (0,), args.runs, args.timeout,
+                                        args.slow, "policylint not found"),
+    }
+
+
+# -- the report -----------------------------------------------------------------------------------
+
+def machine_facts() -> list[str]:
+    facts = [f"CPUs: {os.cpu_count()} ({cpu_model()})",
+             f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}",
+             f"PyYAML {yaml.__version__}, C loader {'available' if hasattr(yaml, 'CSafeLoader') else 'absent'}",
+             f"nca: {nca_version()}"]
+    return facts
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:  # Linux only; elsewhere say what platform knows
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown model"
+
+
+def ratio(result: SizeResult) -> str:
+    check, parse = result.timings["check"].seconds, result.timings["parse"].seconds
+    return f"{check / parse:.1f}" if check is not None and parse else "n/a"
+
+
+def table(results: list[SizeResult]) -> list[str]:
+    head = ["size", "pods", "policies", "files", "MB", "gen s", "parse s", "check s", "matrix s", "reach s",
+            "nca s", "parse MB", "check MB", "matrix MB", "reach MB", "nca MB", "check/parse"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" if h != "size" else "---" for h in head) + "|"]
+    for r in results:
+        t = r.timings
+        cells = [r.size, str(r.pods), str(r.policies), str(r.files), f"{r.megabytes:.2f}", f"{r.gen_seconds:.2f}"]
+        cells += [t[c].cell() for c in COMMANDS] + [t[c].rss_cell() for c in COMMANDS] + [ratio(r)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def notes(results: list[SizeResult], startup: dict[str, Timing]) -> list[str]:
+    lines = []
+    for r in results:
+        for command in COMMANDS:
+            if r.timings[command].note:
+                lines.append(f"- {r.size}, {command}: {r.timings[command].note}")
+    for label, timing in startup.items():
+        if timing.note:
+            lines.append(f"- {label}: {timing.note}")
+    return lines
+
+
+def report(results: list[SizeResult], startup: dict[str, Timing], args: argparse.Namespace, argv: list[str]) -> str:
+    command = "python bench/run.py" + ("" if not argv else " " + shlex.join(argv))
+    lines = [f"Command: `{command}` (seed {args.seed}, median of {args.runs} runs, "
+             f"{datetime.date.today().isoformat()})", ""]
+    lines += [f"- {fact}" for fact in machine_facts()] + [""]
+    lines += table(results) + [""]
+    lines += ["| start-up | s | MB |", "|---|---:|---:|"]
+    lines += [f"| `{label}` | {t.cell()} | {t.rss_cell()} |" for label, t in startup.items()] + [""]
+    lines += ["Times are wall-clock seconds (median); MB is the peak RSS of the command's process. "
+              "`parse` only loads every document with the C YAML loader: the floor for any tool. "
+              "policylint runs as `python -m policylint` from this tree; `reach` asks for the pair in "
+              "`bench-meta.json`. nca runs `nca --connectivity DIR --pod_list DIR --ns_list DIR "
+              "--output_format txt`; it does not understand PyTorchJob, JobSet or RayCluster, so the ML "
+              "pods are missing from its map. ¹ = ran once: the first run exceeded the repeat limit."]
+    found = notes(results, startup)
+    if found:
+        lines += ["", "Notes:", *found]
+    return "\n".join(lines) + "\n"
+
+
+def fill_readme(readme: Path, body: str) -> bool:
+    """Replace the text between the results markers; leave the file alone if they are missing."""
+    if not readme.exists():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(RESULTS_START), text.find(RESULTS_END)
+    if start < 0 or end < start:
+        return False
+    readme.write_text(text[: start + len(RESULTS_START)] + "\n" + body + text[end:], encoding="utf-8")
+    return True
+
+
+# -- entry point ----------------------------------------------------------------------------------
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="tiny,small,medium,large", help="comma-separated: " + ", ".join(SIZES))
+    parser.add_argument("--runs", type=int, default=3, help="runs per command; the median is reported")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=HERE / "results.md", help="Markdown file to write")
+    parser.add_argument("--readme", type=Path, default=HERE / "README.md",
+                        help="also put the results between the markers in this file")
+    parser.add_argument("--no-readme", action="store_true", help="do not touch the README")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a policylint run is abandoned")
+    parser.add_argument("--nca-timeout", type=float, default=900, help="seconds before an nca run is abandoned")
+    parser.add_argument("--slow", type=float, default=60,
+                        help="a command whose first run takes longer than this is not repeated")
+    parser.add_argument("--no-nca", action="store_true", help="skip nca even when it is installed")
+    parser.add_argument("--nca", help="path of the nca executable (default: $NCA, then PATH)")
+    args = parser.parse_args(argv)
+    args.size_list = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in args.size_list if s not in SIZES]
+    if unknown or not args.size_list:
+        parser.error(f"unknown size(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(SIZES)}")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    global NCA_OVERRIDE
+    NCA_OVERRIDE = args.nca
+    startup = startup_timings(args)
+    results = [run_size(name, args) for name in args.size_list]
+    body = report(results, startup, args, argv)
+    print(body)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("# policylint benchmark results\n\n" + body, encoding="utf-8")
+    if not args.no_readme and fill_readme(args.readme, body):
+        print(f"results also written into {args.readme}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
