@@ -15,6 +15,9 @@ from policylint.rules import (
     pl007_input_limit_exceeded,
     pl009_unknown_field,
     pl010_invalid_suppression,
+    pl011_pulumi_program_failed,
+    pl012_pulumi_component_not_analysed,
+    pl013_pulumi_value_unknown,
     pl201_invalid_cidr,
     pl202_invalid_except,
 )
@@ -29,6 +32,9 @@ _MODULES = (
     pl007_input_limit_exceeded,
     pl009_unknown_field,
     pl010_invalid_suppression,
+    pl011_pulumi_program_failed,
+    pl012_pulumi_component_not_analysed,
+    pl013_pulumi_value_unknown,
     pl201_invalid_cidr,
     pl202_invalid_except,
 )
