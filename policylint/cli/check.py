@@ -58,10 +58,11 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
                 handle.write(rendered)
         except OSError as error:
             fail(f"cannot write {output}: {error.strerror or error}")
-        summary = renderer("text")(build_report(analysis, threshold, color=False, verbose=False, findings=()))
-        click.echo(f"{len(report.findings)} finding(s) written to {output}; " + summary.strip().splitlines()[-1])
+        from policylint.report.text import plural, summary_line
+
+        click.echo(f"{plural(len(report.findings), 'finding')} written to {output}; {summary_line(report)}")
     else:
-        click.echo(rendered, nl=False)
+        click.echo(rendered, nl=False, color=use_color)  # click strips colour codes off a terminal unless told
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 

@@ -13,6 +13,8 @@ FORMATS: dict[str, str] = {
     "sarif": "sarif",
     "github": "github",
     "markdown": "markdown",
+    "gitlab": "gitlab",
+    "junit": "junit",
 }
 
 

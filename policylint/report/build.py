@@ -5,6 +5,7 @@ from typing import Any, Iterable
 
 from policylint.findings import Finding, Severity
 from policylint.report.model import Report, Summary
+from policylint.rule_api import RuleSpec
 
 
 def build_report(analysis: Any, fail_on: Severity, *, color: bool = False, verbose: bool = False,
@@ -19,11 +20,25 @@ def build_report(analysis: Any, fail_on: Severity, *, color: bool = False, verbo
         unknown_kinds=tuple(sorted(cluster.unknown_kinds.items())),
         not_analysed=tuple(sorted(f"{p.kind} {p.namespace + '/' if p.namespace else ''}{p.name}" for p in cluster.other_policies)),
     )
+    chosen = tuple(analysis.findings if findings is None else findings)
     return Report(
-        findings=tuple(analysis.findings if findings is None else findings),
+        findings=chosen,
         summary=summary,
-        rules=tuple(r.spec for r in analysis.rules),
+        rules=_rules(analysis, chosen),
         fail_on=fail_on,
         color=color,
         verbose=verbose,
+        files=tuple(f.path for f in analysis.load.files),
     )
+
+
+def _rules(analysis: Any, findings: tuple[Finding, ...]) -> tuple[RuleSpec, ...]:
+    """The rules that ran, plus any that reported without being selected (the runner's PL005)."""
+    from policylint.analysis import registry
+
+    specs = {r.spec.code: r.spec for r in analysis.rules}
+    known = registry()
+    for f in findings:
+        if f.code not in specs and f.code in known:
+            specs[f.code] = known[f.code]
+    return tuple(specs[code] for code in sorted(specs))

@@ -29,6 +29,7 @@ class Report:
     verbose: bool = False
     tool_version: str = __version__
     extra: dict = field(default_factory=dict)
+    files: tuple[str, ...] = ()  # every input file read, in load order (JUnit has a suite per file)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

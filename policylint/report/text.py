@@ -17,8 +17,9 @@ def render(report: Report) -> str:
         lines.append(paint(_BOLD, path))
         for f in group:
             where = f"  {f.line}:{f.column}"
-            severity = paint(_COLORS[f.severity], f.severity.label)
-            lines.append(f"{where:<10} {severity:<7} {f.code} {f.message}  {paint(_DIM, f.name)}")
+            # Pad outside the colour codes, which would otherwise count towards the width.
+            severity = paint(_COLORS[f.severity], f.severity.label) + " " * (7 - len(f.severity.label))
+            lines.append(f"{where:<10} {severity} {f.code} {f.message}  {paint(_DIM, f.name)}")
             if report.verbose:
                 if f.object:
                     lines.append(f"{'':10} {'':7} object: {f.object}" + (f" at {f.field_path}" if f.field_path else ""))
@@ -31,13 +32,22 @@ def render(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def summary_line(report: Report) -> str:
+    """One line: what was read and how many findings of each severity."""
+    s = report.summary
+    counts = ", ".join(plural(report.count(sev), sev.label) for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+    loaded = ", ".join((plural(s.files, "file"), plural(s.namespaces, "namespace"), plural(s.workloads, "workload"),
+                        plural(s.policies, "NetworkPolicy", "NetworkPolicies")))
+    return f"{loaded}: {counts}"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else many or singular + 's'}"
+
+
 def _summary(report: Report) -> str:
     s = report.summary
-    counts = ", ".join(f"{report.count(sev)} {sev.label}{'s' if report.count(sev) != 1 else ''}"
-                       for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO))
-    loaded = (f"{s.files} file{'s' if s.files != 1 else ''}, {s.namespaces} namespaces, {s.workloads} workloads, "
-              f"{s.policies} NetworkPolicies")
-    text = f"{loaded}: {counts}"
+    text = summary_line(report)
     if report.verbose and s.unknown_kinds:
         ignored = ", ".join(f"{count} {kind}" for kind, count in s.unknown_kinds)
         text += f"\nnot used for the analysis (kinds without pods or policies): {ignored}"

@@ -1,0 +1,71 @@
+"""Markdown for a pull-request comment: the counts first, then the findings by file.
+
+Beyond `COLLAPSE_AFTER` findings each file's table folds into a `<details>` block, so a large
+report does not bury the conversation. The first line is an HTML comment that bots can search
+for to update their previous comment instead of adding a new one.
+"""
+from __future__ import annotations
+
+import html
+from itertools import groupby
+
+from policylint.findings import Finding, Severity
+from policylint.report.model import Report
+from policylint.report.paths import relative_path
+from policylint.report.text import plural
+
+MARKER = "<!-- policylint report -->"
+COLLAPSE_AFTER = 20
+_SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+_HEADER = ["| Location | Code | Severity | Message |", "| --- | --- | --- | --- |"]
+
+
+def render(report: Report) -> str:
+    lines = [MARKER, f"### policylint: {_headline(report)}", "", _scope(report), ""]
+    groups = [(path, list(group)) for path, group in groupby(report.findings, key=lambda f: relative_path(f.path))]
+    if len(report.findings) > COLLAPSE_AFTER:
+        for path, findings in groups:
+            counts = ", ".join(_counts(findings))
+            lines += [f"<details><summary><code>{html.escape(path)}</code>: {counts}</summary>", "",
+                      *_HEADER, *(_row(path, f) for f in findings), "", "</details>", ""]
+    elif groups:
+        lines += [*_HEADER, *(_row(path, f) for path, findings in groups for f in findings), ""]
+    return "\n".join(lines)
+
+
+def _headline(report: Report) -> str:
+    if not report.findings:
+        return "No findings"
+    return ", ".join(plural(report.count(sev), sev.label) for sev in _SEVERITIES)
+
+
+def _scope(report: Report) -> str:
+    s = report.summary
+    checked = f"{plural(s.files, 'file')} and {plural(s.policies, 'NetworkPolicy', 'NetworkPolicies')} checked"
+    verdict = "**failed**" if report.failed else "passed"
+    return f"{checked}; result: {verdict} (fail-on: {report.fail_on.label})."
+
+
+def _counts(findings: list[Finding]) -> list[str]:
+    return [plural(n, sev.label) for sev in _SEVERITIES if (n := sum(f.severity == sev for f in findings))]
+
+
+def _row(path: str, f: Finding) -> str:
+    cells = [_code(f"{path}:{f.line}"), f"{_code(f.code)} {_text(f.name)}", f.severity.label, _text(f.message)]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _code(text: str) -> str:
+    """A code span in a table cell, where `|` needs its backslash even inside code (GFM tables)."""
+    text = text.replace("|", "\\|")
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+_MARKDOWN_PUNCTUATION = "\\`*_[]|#~"
+
+
+def _text(text: str) -> str:
+    """Plain text in a table cell: no emphasis, links, HTML or line breaks from the message."""
+    text = html.escape(text, quote=False)
+    text = "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else ch for ch in text)
+    return " ".join(text.splitlines())
