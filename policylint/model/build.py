@@ -105,8 +105,8 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
 def _check_name(fields: Fields, meta: YMap, meta_path: str, name: str, node: YMap, strict: bool) -> None:
     if not name:
         if "generateName" not in meta:
-            fields.issue("name" if strict else "shape", meta.span if meta else node.span, join_path(meta_path, "name"),
-                         "metadata.name is required")
+            where = meta.span_of_value("name") if "name" in meta else meta.span if meta else node.span
+            fields.issue("name" if strict else "shape", where, join_path(meta_path, "name"), "metadata.name is required")
         return
     error = dns_subdomain_error(name)
     if error and strict:

@@ -37,7 +37,8 @@ def build_policy(fields: Fields, node: YMap, prefix: str, namespace: str, name: 
     spec = fields.mapping(node, "spec", prefix.rstrip("."))
     if not isinstance(spec, YMap):
         if spec is None:
-            fields.issue("shape", node.span, spec_path, "NetworkPolicy has no `spec`")
+            fields.issue("shape", node.span_of_value("spec") if "spec" in node else node.span, spec_path,
+                         "NetworkPolicy has no `spec`")
         spec = YMap(node.span)
     for key in spec:
         if key not in SPEC_FIELDS:
@@ -97,7 +98,7 @@ def _policy_types(fields: Fields, spec: YMap, spec_path: str, egress_written_non
                 effective.append(value)
         else:
             fields.issue("policy-types", node.span_of_item(index), join_path(path, index),
-                         f"unsupported value {value!r}: must be \"Ingress\" or \"Egress\"")
+                         f"unsupported value {'null' if value is None else repr(value)}: must be \"Ingress\" or \"Egress\"")
             # The API server would reject the object. Analyse it as isolating both directions:
             # the written rules still apply, and nothing is widened by the error.
             for direction in (INGRESS, EGRESS):
@@ -118,7 +119,7 @@ def _rules(fields: Fields, spec: YMap, spec_path: str, direction: str) -> tuple[
         if item is None:
             item = YMap(node.span_of_item(index))  # `- ` with nothing: an empty rule
         if not isinstance(item, YMap):
-            fields.issue("shape", node.span_of_item(index), path, f"a {key} rule must be a mapping, not {type_name(item)}")
+            fields.issue("shape", node.span_of_item(index), path, f"an {key} rule must be a mapping, not {type_name(item)}")
             # A rule we cannot read allows nothing (it must not become "allow all").
             rules.append(Rule(direction, index, (_unreadable_peer(fields, node, index, path),), (), fields.source(None, path, node.span_of_item(index))))
             continue
@@ -135,11 +136,12 @@ def _rule(fields: Fields, node: YMap, path: str, direction: str, index: int) -> 
     for key in node:
         if key not in RULE_FIELDS[direction]:
             fields.issue("unknown-field", node.span_of_key(key), join_path(path, str(key)),
-                         f"unknown field {key!r} in a {direction.lower()} rule")
+                         f"unknown field {key!r} in an {direction.lower()} rule")
     peers: list[Peer] = []
     peers_node = fields.sequence(node, peers_key, path)
     if peers_node is WRONG_TYPE:
-        peers.append(_unreadable_peer(fields, node, 0, join_path(path, peers_key)))
+        peers_path = join_path(path, peers_key)
+        peers.append(Peer(None, None, None, False, fields.source(None, peers_path, node.span_of_value(peers_key))))
     elif isinstance(peers_node, YSeq):
         for peer_index, item in enumerate(peers_node):
             peers.append(_peer(fields, peers_node, peer_index, join_path(join_path(path, peers_key), peer_index)))
@@ -219,33 +221,35 @@ def _ip_block(fields: Fields, peer: YMap, peer_path: str) -> IPBlock | None | An
 def _excepts(fields: Fields, block: YMap, path: str, network: Any) -> list[ExceptEntry]:
     node = fields.sequence(block, "except", path)
     if node is WRONG_TYPE:
-        return [ExceptEntry("", None, False, 0)]
+        return [ExceptEntry("", None, False, 0, source=fields.source(None, join_path(path, "except"), block.span_of_value("except")))]
     if not isinstance(node, YSeq):
         return []
     entries = []
     for index, raw in enumerate(node):
         item_path = join_path(join_path(path, "except"), index)
         span = node.span_of_item(index)
+        source = fields.source(None, item_path, span)
         if not isinstance(raw, str) or raw == "":
             shown = '""' if raw == "" else repr(raw)
             fields.issue("ipblock.except", span, item_path, f"except entry {shown} is not a CIDR: it must be a valid CIDR inside cidr")
-            entries.append(ExceptEntry(str(raw) if raw is not None else "", None, False, index))
+            entries.append(ExceptEntry(str(raw) if raw is not None else "", None, False, index, source=source))
             continue
-        except_net, error, _ = parse_cidr(raw)
+        except_net, error, host_bits = parse_cidr(raw)
         if error:
             fields.issue("ipblock.except", span, item_path, f"except entry {raw!r} {error}")
-            entries.append(ExceptEntry(raw, None, False, index))
+            entries.append(ExceptEntry(raw, None, False, index, source=source))
             continue
         valid = True
         if network is not None:
             if except_net.version != network.version or not except_net.subnet_of(network) or except_net.prefixlen <= network.prefixlen:
                 reason = ("is of another IP family than" if except_net.version != network.version
                           else "equals" if except_net == network
+                          else "is wider than" if network.subnet_of(except_net)
                           else "is not inside")
                 fields.issue("ipblock.except-subset", span, item_path,
                              f"except entry {raw!r} {reason} cidr {block.get('cidr')!r}: it must be a strict subset of cidr")
                 valid = False
-        entries.append(ExceptEntry(raw, except_net, valid, index))
+        entries.append(ExceptEntry(raw, except_net, valid, index, host_bits, source))
     return entries
 
 

@@ -55,7 +55,7 @@ def parse_selector(fields: Fields, node: YMap, path: str) -> LabelSelector:
     for extra in node:
         if extra not in ("matchLabels", "matchExpressions"):
             fields.issue("unknown-field", node.span_of_key(extra), join_path(path, str(extra)),
-                         f"unknown field {extra!r} in a label selector")
+                         f"unknown field {extra!r} in a label selector (labels go under matchLabels)")
     return LabelSelector(tuple(labels), tuple(expressions), valid, fields.source(node, path))
 
 
@@ -76,7 +76,8 @@ def _requirement(fields: Fields, item: Any, parent: YSeq, index: int, path: str)
     operator = fields.string(item, "operator", path)
     values_node = fields.sequence(item, "values", path)
     if key is None:
-        fields.issue("shape", item.span, join_path(path, "key"), "match expression needs a `key`")
+        # The API server reads a missing key as "" and rejects it as a label key, not as a type error.
+        fields.issue("selector", item.span, join_path(path, "key"), "match expression needs a `key`")
         ok = False
     elif isinstance(key, str):
         ok &= _check_key(fields, item.span_of_value("key"), join_path(path, "key"), key)
@@ -107,7 +108,9 @@ def _requirement(fields: Fields, item: Any, parent: YSeq, index: int, path: str)
             fields.issue("selector", op_span, join_path(path, "operator"),
                          f"{operator!r} is not a valid selector operator (In, NotIn, Exists, DoesNotExist)")
             ok = False
-        elif operator in ("In", "NotIn") and not values:
+        elif operator in ("In", "NotIn") and values_node is not WRONG_TYPE \
+                and not (isinstance(values_node, YSeq) and len(values_node) > 0):
+            # Counted as written: a non-string item, or a non-list, is a shape problem already.
             fields.issue("selector", item.span_of_value("values") if "values" in item else op_span,
                          join_path(path, "values"), f"values must be specified when operator is {operator!r}")
             ok = False

@@ -152,6 +152,8 @@ class ExceptEntry:
     network: IPNetwork | None  # None when it does not parse
     valid: bool  # parses and is a strict subset of the block's cidr
     index: int
+    host_bits_set: bool = False  # "10.1.2.3/16": accepted, means its network (10.1.0.0/16)
+    source: Source | None = field(default=None, compare=False)  # the entry in the `except` list
 
 
 @dataclass(frozen=True, slots=True)
