@@ -13,6 +13,7 @@ from policylint.findings import Finding, Severity, sorted_findings
 from policylint.load import LoadResult, load_paths
 from policylint.load.nodes import Span
 from policylint.model import Cluster, build_cluster
+from policylint.pulumi import PulumiInputs, without_findings_on_unknowns
 from policylint.rule_api import RuleContext, RuleSpec
 
 LOG = logging.getLogger(__name__)
@@ -101,10 +102,15 @@ class Analysis:
         return self._engine
 
 
-def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None = None) -> tuple[LoadResult, Cluster]:
+def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None = None,
+                   pulumi: PulumiInputs | None = None) -> tuple[LoadResult, Cluster]:
     loaded = load_paths(paths, config.limits, (), stdin)
     if config.exclude:
         loaded = _without_excluded(loaded, config)
+    if pulumi:
+        from policylint.pulumi import load_programs  # runs user code: only when --pulumi asks for it
+
+        load_programs(pulumi, loaded, config.limits)
     return loaded, build_cluster(loaded.objects, config.namespace)
 
 
@@ -120,15 +126,18 @@ def _without_excluded(loaded: LoadResult, config: Config) -> LoadResult:
 
 
 def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (), ignore: Iterable[str] = (),
-            stdin: BinaryIO | None = None, debug: bool = False, extras: dict[str, Any] | None = None) -> Analysis:
+            stdin: BinaryIO | None = None, debug: bool = False, extras: dict[str, Any] | None = None,
+            pulumi: PulumiInputs | None = None) -> Analysis:
     rules = select_rules(config, select, ignore)
-    loaded, cluster = load_and_model(paths, config, stdin)
+    loaded, cluster = load_and_model(paths, config, stdin, pulumi)
     analysis = Analysis(loaded, cluster, rules=rules)
     raw: list[Finding] = []
     for selected in rules:
         if selected.spec.code in (UNUSED_SUPPRESSION, INVALID_SUPPRESSION, RULE_CRASHED):
             continue  # reported by the runner itself, below
         raw.extend(_run_rule(analysis, selected, config, debug, extras))
+    if pulumi:
+        raw = without_findings_on_unknowns(raw, loaded.problems)
     analysis.findings = _suppressed(analysis, raw, rules)
     return analysis
 

@@ -7,7 +7,9 @@ import sys
 import click
 
 from policylint.cli.common import (EXIT_FINDINGS, EXIT_OK, check_missing, config_options, fail, paths_argument,
-                                   require_paths, resolve_config, setup_logging, split_tokens, stdin_binary)
+                                   pulumi_options, require_paths, resolve_config, setup_logging, split_tokens,
+                                   stdin_binary)
+from policylint.pulumi import PulumiInputs
 from policylint.report import FORMATS
 
 FORMAT_CHOICES = ["auto", *FORMATS]
@@ -25,10 +27,11 @@ FORMAT_CHOICES = ["auto", *FORMATS]
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes, prefixes or names).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal, unless NO_COLOR is set).")
 @click.option("--verbose", "-v", is_flag=True, help="Show objects, related locations and fixes; count ignored kinds.")
+@pulumi_options
 @config_options
 def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], color: bool | None, verbose: bool,
-          config_path: str | None, default_namespace: str | None, debug: bool) -> None:
+          config_path: str | None, default_namespace: str | None, debug: bool, pulumi: PulumiInputs) -> None:
     """Lint NetworkPolicy manifests: PATH… are files, folders (read recursively) or - for stdin."""
     from policylint.analysis import analyse
     from policylint.config import ConfigError
@@ -37,11 +40,11 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
     from policylint.report.build import build_report
 
     setup_logging(debug)
-    require_paths(paths)
+    require_paths(paths, pulumi)
     config = resolve_config(config_path, default_namespace)
     try:
         analysis = analyse(paths, config, select=split_tokens(select), ignore=split_tokens(ignore),
-                           stdin=stdin_binary(), debug=debug)
+                           stdin=stdin_binary(), debug=debug, pulumi=pulumi)
     except ConfigError as error:
         fail(str(error))
         return

@@ -1,6 +1,7 @@
 """Options and helpers shared by the commands."""
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -25,6 +26,28 @@ def config_options(function: Callable) -> Callable:
                             help="Namespace of objects without metadata.namespace (default: default).")(function)
     function = click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")(function)
     return function
+
+
+def pulumi_options(function: Callable) -> Callable:
+    """`--pulumi DIR` (repeatable) and `--pulumi-timeout`, handed to the command as one argument
+    `pulumi` (a `PulumiInputs`) to pass on to `analyse`/`load_and_model`."""
+    from policylint.pulumi import PulumiInputs
+
+    @functools.wraps(function)
+    def command(*args: Any, pulumi_dirs: tuple[str, ...] = (), pulumi_timeout: float | None = None,
+                **kwargs: Any) -> Any:
+        return function(*args, pulumi=PulumiInputs(tuple(pulumi_dirs), pulumi_timeout), **kwargs)
+
+    command = click.option("--pulumi-timeout", "pulumi_timeout", type=click.FloatRange(min=0, min_open=True),
+                           metavar="SECONDS",
+                           help="Time limit for each --pulumi program (default: $POLICYLINT_PULUMI_TIMEOUT or 60).")(command)
+    command = click.option("--pulumi", "pulumi_dirs", multiple=True, metavar="DIR",
+                           type=click.Path(exists=True, file_okay=False),
+                           help="Also lint the Kubernetes objects that the Pulumi Python program in DIR creates "
+                                "(repeatable). This RUNS the program's code, offline under Pulumi's mock runtime, "
+                                "in a child process with a time limit: use it only on code you trust. Needs "
+                                "pip install 'policylint[pulumi]'.")(command)
+    return command
 
 
 def fail(message: str) -> None:
@@ -54,8 +77,8 @@ def split_tokens(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t.strip() for v in values for t in v.split(",") if t.strip())
 
 
-def require_paths(paths: tuple[str, ...]) -> None:
-    if not paths:
+def require_paths(paths: tuple[str, ...], pulumi: Any = None) -> None:
+    if not paths and not pulumi:
         fail("no input: give files or folders of manifests, or - for standard input")
 
 
