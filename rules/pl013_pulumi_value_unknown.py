@@ -5,7 +5,9 @@ Reports a field of a Kubernetes object created by a Pulumi program (given with `
 whose value is known only after a deployment: the output of another resource that the mock
 runtime cannot compute (a cloud resource's generated id or address, an output of a resource
 that is not a Kubernetes object). policylint keeps such a field as unknown and does not guess:
-the field matches nothing, and other findings about it are not repeated.
+the field matches nothing, and other findings about it are not repeated. A data source (a
+provider function such as `aws.ec2.get_vpc(…)`) is not called offline either: it is reported
+where the program calls it, since values taken from it are missing.
 
 ## Why is this bad?
 A selector, namespace or CIDR that policylint cannot see is not checked, and connectivity that

@@ -202,3 +202,9 @@ def test_network_is_refused(tmp_path: Path) -> None:
     analysis = analyse([], Config(), select=["PL011"], pulumi=PulumiInputs((str(tmp_path),)))
     assert [(f.line, f.code) for f in analysis.findings] == [(2, "PL011")]
     assert "network access is disabled" in analysis.findings[0].message
+
+
+def test_provider_namespace_applies_to_objects_without_one() -> None:
+    analysis = analyse([], Config(), pulumi=PulumiInputs((_relative(PROGRAMS / "provider-namespace"),)))
+    placed = sorted((p.namespace, p.name, p.source.span.line) for p in analysis.cluster.policies)
+    assert placed == [("default", "deny-all", 12), ("ml-training", "deny-all", 6)]

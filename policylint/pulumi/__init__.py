@@ -53,7 +53,7 @@ def load_programs(inputs: PulumiInputs, loaded: "LoadResult", limits: "Limits") 
 def without_findings_on_unknowns(findings: Iterable["Finding"], problems: Iterable["LoadProblem"]) -> list["Finding"]:
     """Drop other rules' findings about a value that is unknown until deployment (a wrong type,
     a missing name): the unknown-value finding at the same place already says why."""
-    unknown = {(p.span, getattr(p, "field_path", "")) for p in problems if p.kind == UNKNOWN}
+    unknown = {(p.span, getattr(p, "field_path", "")) for p in problems if p.kind == UNKNOWN and getattr(p, "field_path", "")}
     if not unknown:
         return list(findings)
     return [f for f in findings if f.code == "PL013" or not any(

@@ -67,13 +67,17 @@ def _collect(program: Program, result: RunResult, loaded: LoadResult, limits: Li
     main = files.get(program.main_file, program.display_path(program.main_file))
     problems: list[LoadProblem] = []
     yaml_paths: list[str] = []
+    namespaces = _provider_namespaces(result.resources)
     for index, record in enumerate(result.resources):
+        _with_provider_namespace(record, namespaces)
         _resource(program, record, index, files, loaded, problems, yaml_paths, limits)
+    for invoke in result.invokes:
+        _data_source(program, invoke, files, problems)
     if result.failure is not None:
         failure = result.failure
         parsed = files.get(failure.file, program.display_path(failure.file))
         problems.append(LoadProblem(FAILED, _line_span(parsed, failure.line), failure.message))
-    for path in yaml_paths:
+    for path in dict.fromkeys(yaml_paths):  # once each, in order
         extra = load_paths([path], limits)
         loaded.files.extend(f for f in extra.files if f.path not in {g.path for g in loaded.files})
         loaded.objects.extend(extra.objects)
@@ -81,6 +85,29 @@ def _collect(program: Program, result: RunResult, loaded: LoadResult, limits: Li
     for parsed in [main, *[p for p in files if p is not main]]:
         loaded.files.append(_loaded_file(parsed))
     loaded.problems.extend(problems)
+
+
+def _provider_namespaces(records: list[dict[str, Any]]) -> dict[str, str]:
+    """Kubernetes providers created with `namespace=…`: name → the namespace they default to."""
+    found = {}
+    for record in records:
+        namespace = (record.get("inputs") or {}).get("namespace")
+        if record.get("type") == "pulumi:providers:kubernetes" and isinstance(namespace, str) and namespace:
+            found[str(record.get("name"))] = namespace
+    return found
+
+
+def _with_provider_namespace(record: dict[str, Any], namespaces: dict[str, str]) -> None:
+    """An object without `metadata.namespace` goes to its provider's namespace, as pulumi-kubernetes does."""
+    reference = str(record.get("provider") or "")
+    # A provider reference is "<urn>::<id>"; the URN ends with "pulumi:providers:kubernetes::<name>".
+    match = re.search(r"pulumi:providers:kubernetes::([^:]+)::", reference)
+    inputs = record.get("inputs")
+    if not match or match.group(1) not in namespaces or not isinstance(inputs, dict) or inputs.get("kind") == "Namespace":
+        return
+    metadata = inputs.get("metadata")
+    if isinstance(metadata, dict) and not metadata.get("namespace"):
+        metadata["namespace"] = namespaces[match.group(1)]
 
 
 def _line_span(parsed: ParsedFile, line: int) -> Span:
@@ -126,6 +153,16 @@ def _resource(program: Program, record: dict[str, Any], index: int, files: FileC
                                     f"{type_name} {name!r} not analysed: a patch changes an object that is not in the input"))
     elif record.get("custom"):
         _manifest(record.get("inputs") or {}, parsed, root, index, loaded, problems)
+
+
+def _data_source(program: Program, invoke: dict[str, Any], files: FileCache, problems: list[LoadProblem]) -> None:
+    """A provider function (`aws.ec2.get_vpc(…)`) returns nothing under mocks: say so where it is called."""
+    token = str(invoke.get("token", ""))
+    if token.startswith("kubernetes:"):
+        return  # YAML decoding, chart and kustomize rendering: reported with their components
+    _, where = _where(program, invoke, files)
+    problems.append(UnknownValueProblem(
+        UNKNOWN, where.value_span, f"data source {token!r} is not called offline: values the program takes from it are missing"))
 
 
 def _where(program: Program, record: dict[str, Any], files: FileCache) -> tuple[ParsedFile, Located]:

@@ -33,12 +33,12 @@ if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpat
 UNKNOWN_MARKER = "$policylint.unknown"
 EXIT_NO_SDK = 3
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
-# Component and resource types whose constructor arguments matter to policylint: YAML files and
-# inline objects it reads itself, charts and kustomizations it reports as not analysed.
+# Components (pulumi_kubernetes.yaml v1) whose constructor arguments name what policylint reads
+# itself: the YAML file of a ConfigFile, the YAML text of a ConfigGroup. (The v2 components and
+# charts are remote components: their arguments arrive as inputs.)
 _ARGUMENT_TYPES = {
     "kubernetes:yaml:ConfigFile": ("file", "file_id"),
-    "kubernetes:yaml:ConfigGroup": ("yaml", "objs"),
-    "kubernetes:kustomize:Directory": ("directory",),
+    "kubernetes:yaml:ConfigGroup": ("yaml",),
 }
 _NOT_USER_PARTS = ("site-packages", "dist-packages")
 
@@ -167,6 +167,7 @@ def _make_mocks(state: _State, pulumi: Any) -> Any:
                 "type": args.typ,
                 "name": args.name,
                 "custom": bool(args.custom),
+                "provider": args.provider or "",
                 "inputs": _plain(inputs),
                 "site": sites.pop(0) if len(sites) > 1 else sites[0],
                 "arguments": arguments.pop(0) if len(arguments) > 1 else arguments[0],
