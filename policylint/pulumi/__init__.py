@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 FAILED = "pulumi-failed"  # PL011 pulumi-program-failed
 NOT_ANALYSED = "pulumi-not-analysed"  # PL012 pulumi-component-not-analysed
 UNKNOWN = "pulumi-unknown"  # PL013 pulumi-value-unknown
+UNKNOWN_RULE = "PL013"  # its findings are the ones kept where a value is unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,6 @@ def without_findings_on_unknowns(findings: Iterable["Finding"], problems: Iterab
     unknown = {(p.span, getattr(p, "field_path", "")) for p in problems if p.kind == UNKNOWN and getattr(p, "field_path", "")}
     if not unknown:
         return list(findings)
-    return [f for f in findings if f.code == "PL013" or not any(
+    return [f for f in findings if f.code == UNKNOWN_RULE or not any(
         f.span == span and (f.field_path == path or f.field_path.startswith((path + ".", path + "[")))
         for span, path in unknown)]
