@@ -18,8 +18,19 @@ from policylint.rules import (
     pl011_pulumi_program_failed,
     pl012_pulumi_component_not_analysed,
     pl013_pulumi_value_unknown,
+    pl106_egress_deny_not_enforced,
+    pl107_dead_direction_rules,
+    pl108_duplicate_policy_types,
+    pl109_or_where_and_meant,
+    pl114_all_namespaces_peer,
+    pl116_replica_type_upper_case,
+    pl117_allow_all_rule,
     pl201_invalid_cidr,
     pl202_invalid_except,
+    pl205_any_address_peer,
+    pl206_metadata_endpoint_reachable,
+    pl207_ipblock_in_cluster_cidr,
+    pl307_protocol_defaults_to_tcp,
 )
 
 _MODULES = (
@@ -35,8 +46,19 @@ _MODULES = (
     pl011_pulumi_program_failed,
     pl012_pulumi_component_not_analysed,
     pl013_pulumi_value_unknown,
+    pl106_egress_deny_not_enforced,
+    pl107_dead_direction_rules,
+    pl108_duplicate_policy_types,
+    pl109_or_where_and_meant,
+    pl114_all_namespaces_peer,
+    pl116_replica_type_upper_case,
+    pl117_allow_all_rule,
     pl201_invalid_cidr,
     pl202_invalid_except,
+    pl205_any_address_peer,
+    pl206_metadata_endpoint_reachable,
+    pl207_ipblock_in_cluster_cidr,
+    pl307_protocol_defaults_to_tcp,
 )
 
 
