@@ -8,17 +8,26 @@ Reports a file that is not valid YAML (or JSON), at the line and column where th
 is an unrendered Helm template (`{{ .Values.x }}`) or a tab used for indentation.
 
 ## Example
+An unrendered Helm template:
 ```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
 metadata:
-  name: a
-	namespace: b
+  name: {{ include "chart.fullname" . }}-ingress
+  namespace: shop
+spec:
+  podSelector: {}
 ```
 
 Use instead:
 ```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
 metadata:
-  name: a
-  namespace: b
+  name: web-ingress
+  namespace: shop
+spec:
+  podSelector: {}
 ```
 
 ## References

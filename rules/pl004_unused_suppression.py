@@ -9,15 +9,34 @@ Stale suppressions hide the next real problem on that line or object, and tell r
 something is wrong where nothing is.
 
 ## Example
+A suppression left behind after the `cidr` was fixed:
 ```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
 spec:
-  podSelector: {}  # policylint: disable=PL201
+  podSelector: {}
+  egress:
+    - to:
+        - ipBlock:
+            cidr: 10.20.0.0/16  # policylint: disable=PL201
 ```
 
 Use instead:
 ```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
 spec:
   podSelector: {}
+  egress:
+    - to:
+        - ipBlock:
+            cidr: 10.20.0.0/16
 ```
 
 ## References

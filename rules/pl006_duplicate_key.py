@@ -10,6 +10,11 @@ silently dropped.
 
 ## Example
 ```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
 spec:
   podSelector: {matchLabels: {app: web}}
   podSelector: {matchLabels: {app: api}}
@@ -17,6 +22,11 @@ spec:
 
 Use instead:
 ```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
 spec:
   podSelector: {matchLabels: {app: web}}
 ```

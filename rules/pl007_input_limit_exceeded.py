@@ -9,18 +9,31 @@ The refused part is not analysed. Real manifests stay far below the defaults; ra
 `limits` section of the config file if yours do not.
 
 ## Example
+An alias bomb: six short lines that expand to 531,441 values.
 ```yaml
-a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
-f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: laughs
+  namespace: shop
+data:
+  a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
+  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
 ```
 
 Use instead:
 ```yaml
-a: ["x", "x", "x"]
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: laughs
+  namespace: shop
+data:
+  a: "x x x"
 ```
 
 ## Options

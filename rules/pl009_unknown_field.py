@@ -11,16 +11,30 @@ peer that only matches the policy's own namespace.
 
 ## Example
 ```yaml
-ingress:
-  - from:
-      - namespaceSelctor: {matchLabels: {team: data}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector: {}
+  ingress:
+    - from:
+        - namespaceSelctor: {matchLabels: {team: data}}
 ```
 
 Use instead:
 ```yaml
-ingress:
-  - from:
-      - namespaceSelector: {matchLabels: {team: data}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector: {}
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {team: data}}
 ```
 
 ## References

@@ -10,16 +10,28 @@ while looking as if it did.
 
 ## Example
 ```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
 metadata:
+  name: web
+  namespace: shop
   annotations:
     policylint.io/ignore: "PL201"
+spec:
+  podSelector: {}
 ```
 
 Use instead:
 ```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
 metadata:
+  name: web
+  namespace: shop
   annotations:
     policylint.io/ignore: "PL201: the load balancer health checks come from anywhere"
+spec:
+  podSelector: {}
 ```
 
 ## References

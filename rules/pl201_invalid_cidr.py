@@ -11,18 +11,32 @@ matching nothing.
 
 ## Example
 ```yaml
-egress:
-  - to:
-      - ipBlock:
-          cidr: ""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector: {}
+  egress:
+    - to:
+        - ipBlock:
+            cidr: ""
 ```
 
 Use instead:
 ```yaml
-egress:
-  - to:
-      - ipBlock:
-          cidr: 10.20.0.0/16
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector: {}
+  egress:
+    - to:
+        - ipBlock:
+            cidr: 10.20.0.0/16
 ```
 
 ## References

@@ -10,20 +10,34 @@ rejection on the next apply.
 
 ## Example
 ```yaml
-egress:
-  - to:
-      - ipBlock:
-          cidr: 10.0.0.0/8
-          except: [""]
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector: {}
+  egress:
+    - to:
+        - ipBlock:
+            cidr: 10.0.0.0/8
+            except: [""]
 ```
 
 Use instead:
 ```yaml
-egress:
-  - to:
-      - ipBlock:
-          cidr: 10.0.0.0/8
-          except: [10.1.0.0/16]
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector: {}
+  egress:
+    - to:
+        - ipBlock:
+            cidr: 10.0.0.0/8
+            except: [10.1.0.0/16]
 ```
 
 ## References

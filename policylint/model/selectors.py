@@ -88,8 +88,9 @@ def _requirement(fields: Fields, item: Any, parent: YSeq, index: int, path: str)
         for value_index, value in enumerate(values_node):
             value_path = join_path(join_path(path, "values"), value_index)
             if not isinstance(value, str):
+                shown = "" if value is None else f" ({value!r})"
                 fields.issue("shape", values_node.span_of_item(value_index), value_path,
-                             f"selector values must be strings; {value!r} is {type_name(value)}")
+                             f"selector values must be strings, not {type_name(value)}{shown}")
                 ok = False
                 continue
             error = label_value_error(value)
