@@ -26,6 +26,10 @@ def _findings(paths: list[Path], *codes: str) -> list[tuple[str, int, int, str, 
     return [(Path(f.path).name, f.line, f.column, f.code, f.message) for f in analysis.findings]
 
 
+def _where(findings: list[tuple[str, int, int, str, str]]) -> list[tuple[str, int, int, str]]:
+    return [f[:4] for f in findings]
+
+
 def _only(text: str, tmp_path: Path, code: str) -> Finding:
     path = tmp_path / "policy.yaml"
     path.write_text(text, encoding="utf-8")
@@ -43,16 +47,17 @@ def test_latin1_file_is_unreadable_and_other_files_are_still_analysed(tmp_path: 
     good.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a, namespace: b}\n"
                     "spec:\n  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: \"\"}\n", encoding="utf-8")
     # 0xe9 is the 19th character of line 4 ("  name: web  # caf" is 18 long), at byte 41 + 18 = 59.
-    assert _findings([latin1, good], "PL002", "PL201") == [
-        ("a-latin1.yaml", 4, 19, "PL002", "not valid UTF-8: byte 0xe9 at offset 59"),
-        ("b-good.yaml", 8, 27, "PL201", 'ipBlock.cidr is "": a CIDR such as 10.0.0.0/16 is required'),
-    ]
+    found = _findings([latin1, good], "PL002", "PL201")
+    assert _where(found) == [("a-latin1.yaml", 4, 19, "PL002"), ("b-good.yaml", 8, 27, "PL201")]
+    assert found[0][4].startswith("not valid UTF-8: byte 0xe9 at offset 59"), found[0]
 
 
 def test_file_with_nul_bytes_is_binary(tmp_path: Path) -> None:
     binary = tmp_path / "policy.yaml"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert _findings([binary], "PL002") == [("policy.yaml", 1, 1, "PL002", "binary file (contains NUL bytes); not a manifest")]
+    found = _findings([binary], "PL002")
+    assert _where(found) == [("policy.yaml", 1, 1, "PL002")]
+    assert found[0][4].startswith("binary file (contains NUL bytes)"), found[0]
 
 
 def test_utf16_with_byte_order_mark_is_readable(tmp_path: Path) -> None:
@@ -72,7 +77,9 @@ def test_file_without_read_permission_is_unreadable(tmp_path: Path) -> None:
     path.write_bytes(NAMESPACE + b"  name: web\n")
     path.chmod(0)
     try:
-        assert _findings([path], "PL002") == [("policy.yaml", 1, 1, "PL002", "cannot read file: Permission denied")]
+        found = _findings([path], "PL002")
+        assert _where(found) == [("policy.yaml", 1, 1, "PL002")]
+        assert "Permission denied" in found[0][4], found[0]
     finally:
         path.chmod(0o600)
 
