@@ -1,0 +1,297 @@
+"""The connectivity engine: which ports each endpoint may use towards each other endpoint.
+
+A connection S -> D is allowed on a port iff S's egress side allows it (or S is not isolated for
+egress) and D's ingress side allows it (or D is not isolated for ingress); an external range has
+no side of its own. Each side is precomputed per pod class as a few (atoms, port spec) groups —
+the union of the rules of the policies that isolate it, merged by port spec — so a single pair is
+answered by a handful of bit tests, and a whole matrix row by ANDing groups together.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from policylint.engine.bits import has, iter_bits
+from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
+from policylint.engine.endpoints import Endpoint, build_space
+from policylint.engine.ipset import parse_address_or_network
+from policylint.engine.ports import ALL_PORTS, ALL_SPEC, EMPTY_PORTS, PortSet, PortSpec
+from policylint.model.types import EGRESS, INGRESS, Cluster, NetworkPolicy, Peer, Rule, Workload
+
+Groups = dict[PortSpec, int]  # port spec -> atoms on the other side
+
+
+class Engine:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        space = build_space(cluster)
+        self._space = space
+        self.endpoints: list[Endpoint] = space.endpoints
+        self._by_id = {e.id: e for e in self.endpoints}
+        self._by_object = {id(e.workload): e for e in self.endpoints if e.workload is not None}
+        # atom -> endpoints (several workloads may share a class; a range is one endpoint)
+        self._atom_endpoints: list[list[Endpoint]] = [[] for _ in range(len(space.classes) + len(space.ranges))]
+        for e in self.endpoints:
+            self._atom_endpoints[e.atom].append(e)
+        self._named_ports = [c.named_ports for c in space.classes]
+        self._compiler = compiler = Compiler(cluster, space)
+        self.policies: list[CompiledPolicy] = [compiler.compile_policy(i, p) for i, p in enumerate(cluster.policies)]
+        self._policy_index = {id(p): i for i, p in enumerate(cluster.policies)}
+        self._isolated = {INGRESS: 0, EGRESS: 0}
+        self._tainted = {INGRESS: 0, EGRESS: 0}
+        self._groups: dict[str, list[Groups]] = {d: [{} for _ in space.classes] for d in (INGRESS, EGRESS)}
+        self._selecting: dict[str, list[list[int]]] = {d: [[] for _ in space.classes] for d in (INGRESS, EGRESS)}
+        for cp in self.policies:
+            self._add_policy(cp)
+        self._resolved: dict[tuple[PortSpec, int], PortSet] = {}
+        self._ingress_by_source: list[Groups] | None = None
+
+    def _add_policy(self, cp: CompiledPolicy) -> None:
+        if cp.invalid_parts and not cp.policy.pod_selector.valid:
+            # The selector is unreadable, so which pods it was meant for is unknown: every pod of
+            # its namespace may be affected.
+            scope = self._compiler.classes_in_namespace.get(cp.policy.namespace, 0)
+            for d in (INGRESS, EGRESS):
+                self._tainted[d] |= scope
+        for direction in (INGRESS, EGRESS):
+            if not cp.isolates(direction) or not cp.selected:
+                continue
+            self._isolated[direction] |= cp.selected
+            if cp.invalid_parts:
+                self._tainted[direction] |= cp.selected
+            rules = cp.rules(direction)
+            for c in iter_bits(cp.selected):
+                self._selecting[direction][c].append(cp.index)
+                groups = self._groups[direction][c]
+                for r in rules:
+                    if r.bits:
+                        groups[r.spec] = groups.get(r.spec, 0) | r.bits
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def endpoint(self, id: str) -> Endpoint | None:
+        return self._by_id.get(id)
+
+    def endpoint_of(self, workload: Workload) -> Endpoint:
+        return self._by_object[id(workload)]
+
+    def resolve(self, text: str) -> list[Endpoint]:
+        """An exact endpoint id; `ns/name` (every workload of that name: a job's replica types);
+        or an address / CIDR: the pods with an IP inside and the external ranges it touches."""
+        text = text.strip()
+        exact = self._by_id.get(text)
+        if exact is not None:
+            return [exact]
+        named = [e for e in self.endpoints if e.workload is not None and f"{e.namespace}/{e.name}" == text]
+        if named:
+            return named
+        query = parse_address_or_network(text)
+        if query is None:
+            return []
+        found = [
+            e for e in self.endpoints
+            if e.workload is not None and any(query.contains(ip) for ip in e.workload.pod_ips)
+        ]
+        for atom in iter_bits(self._compiler.overlapping_range_bits(query)):
+            found.extend(self._atom_endpoints[atom])
+        return sorted(found)
+
+    def _atom(self, item: Endpoint | Workload) -> int:
+        if isinstance(item, Endpoint):
+            return item.atom
+        return self._by_object[id(item)].atom
+
+    def _workloads(self, bits: int) -> list[Workload]:
+        return [e.workload for a in iter_bits(bits & self._compiler.pods) for e in self._atom_endpoints[a]
+                if e.workload is not None]
+
+    def compiled(self, policy: NetworkPolicy) -> CompiledPolicy:
+        return self.policies[self._policy_index[id(policy)]]
+
+    def compiled_rule(self, policy: NetworkPolicy, rule: Rule) -> CompiledRule:
+        cp = self.compiled(policy)
+        return next(r for r in cp.rules(rule.direction) if r.rule is rule)
+
+    def selected_by(self, policy: NetworkPolicy) -> list[Workload]:
+        return sorted(self._workloads(self.compiled(policy).selected), key=lambda w: self.endpoint_of(w).index)
+
+    def policies_selecting(self, workload: Endpoint | Workload, direction: str) -> list[NetworkPolicy]:
+        """The policies that select the workload and isolate it in `direction`."""
+        if isinstance(workload, Endpoint) and workload.is_external:
+            return []
+        return [self.policies[i].policy for i in self._selecting[direction][self._atom(workload)]]
+
+    def isolated(self, workload: Endpoint | Workload, direction: str) -> bool:
+        if isinstance(workload, Endpoint) and workload.is_external:
+            return False
+        return has(self._isolated[direction], self._atom(workload))
+
+    def peer_bits(self, policy: NetworkPolicy, peer: Peer) -> int:
+        return self._compiler.peer_bits(policy.namespace, peer)
+
+    def peer_workloads(self, policy: NetworkPolicy, peer: Peer) -> list[Workload]:
+        """Workloads a peer matches, by selectors or by a known pod IP inside its ipBlock."""
+        return sorted(self._workloads(self.peer_bits(policy, peer)), key=lambda w: self.endpoint_of(w).index)
+
+    def peer_endpoints(self, policy: NetworkPolicy, peer: Peer) -> list[Endpoint]:
+        """Everything a peer matches: workloads and external ranges."""
+        return [e for a in iter_bits(self.peer_bits(policy, peer)) for e in self._atom_endpoints[a]]
+
+    # -- one pair ------------------------------------------------------------------------------
+
+    def resolve_spec(self, spec: PortSpec, destination: Endpoint) -> PortSet:
+        """A rule's ports made concrete on a destination (named ports need its container ports)."""
+        return self._resolve_atom(spec, destination.atom)
+
+    def _side(self, direction: str, pod: Endpoint, other: Endpoint, destination: Endpoint) -> PortSet:
+        if pod.is_external or not has(self._isolated[direction], pod.atom):
+            return ALL_PORTS
+        result = EMPTY_PORTS
+        for spec, bits in self._groups[direction][pod.atom].items():
+            if has(bits, other.atom):
+                result = result | self.resolve_spec(spec, destination)
+        return result
+
+    def egress_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        """What src's egress side allows towards dst (everything when src is external or not isolated)."""
+        return self._side(EGRESS, src, dst, dst)
+
+    def ingress_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        """What dst's ingress side allows from src (everything when dst is external or not isolated)."""
+        return self._side(INGRESS, dst, src, dst)
+
+    def allowed_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        return self.egress_ports(src, dst) & self.ingress_ports(src, dst)
+
+    def rule_ports(self, policy: NetworkPolicy, rule: Rule, src: Endpoint, dst: Endpoint) -> PortSet:
+        """What one rule allows for the pair: nothing unless its policy isolates the pod side of
+        the rule's direction and selects that pod, and a peer matches the other side."""
+        cp = self.compiled(policy)
+        pod, other = (dst, src) if rule.direction == INGRESS else (src, dst)
+        if pod.is_external or not cp.isolates(rule.direction) or not has(cp.selected, pod.atom):
+            return EMPTY_PORTS
+        compiled = self.compiled_rule(policy, rule)
+        if not has(compiled.bits, other.atom):
+            return EMPTY_PORTS
+        return self.resolve_spec(compiled.spec, dst)
+
+    def invalid_policies_on(self, direction: str, pod: Endpoint) -> list[NetworkPolicy]:
+        """Policies with invalid parts that bear on one pod side: they isolate it in `direction`,
+        or their unreadable podSelector might have selected it."""
+        if pod.is_external or not has(self._tainted[direction], pod.atom):
+            return []
+        return [
+            cp.policy for cp in self.policies
+            if cp.invalid_parts and (
+                (not cp.policy.pod_selector.valid and cp.policy.namespace == pod.namespace)
+                or (cp.isolates(direction) and has(cp.selected, pod.atom)))
+        ]
+
+    def invalid_policies(self, src: Endpoint, dst: Endpoint) -> list[NetworkPolicy]:
+        """Policies with invalid parts that bear on the pair (either pod side)."""
+        found = {id(p): p for p in self.invalid_policies_on(EGRESS, src) + self.invalid_policies_on(INGRESS, dst)}
+        return sorted(found.values(), key=lambda p: self._policy_index[id(p)])
+
+    def depends_on_invalid(self, src: Endpoint, dst: Endpoint) -> bool:
+        """Whether the answer for the pair rests on a policy the API server would reject."""
+        return (not src.is_external and has(self._tainted[EGRESS], src.atom)) or (
+            not dst.is_external and has(self._tainted[INGRESS], dst.atom))
+
+    def explain(self, src: Endpoint, dst: Endpoint, protocol: str, port: int):
+        from policylint.engine.explain import explain
+
+        return explain(self, src, dst, protocol, port)
+
+    # -- the matrix ----------------------------------------------------------------------------
+
+    def matrix(self, *, sources: Iterable[Endpoint] | None = None,
+               destinations: Iterable[Endpoint] | None = None) -> Iterator[tuple[Endpoint, Endpoint, PortSet]]:
+        """Every pair with something allowed, sorted by (source, destination); never
+        external -> external, which no NetworkPolicy governs."""
+        source_list = sorted(set(sources)) if sources is not None else self.endpoints
+        wanted = None if destinations is None else {e.index for e in destinations}
+        mask = self._compiler.all
+        if wanted is not None:
+            mask = 0
+            for e in self.endpoints:
+                if e.index in wanted:
+                    mask |= 1 << e.atom
+        rows: dict[int, list[tuple[Endpoint, PortSet]]] = {}
+        for src in source_list:
+            row = rows.get(src.atom)
+            if row is None:
+                row = self._expand(self._row(src.atom, mask), wanted)
+                if len(self._atom_endpoints[src.atom]) > 1:
+                    rows[src.atom] = row  # shared class: reuse for its other workloads
+            for dst, ports in row:
+                yield src, dst, ports
+
+    def _expand(self, row: dict[int, PortSet], wanted: set[int] | None) -> list[tuple[Endpoint, PortSet]]:
+        out = [(e, ports) for atom, ports in row.items() for e in self._atom_endpoints[atom]
+               if wanted is None or e.index in wanted]
+        out.sort(key=lambda item: item[0].index)
+        return out
+
+    def _row(self, s: int, mask: int) -> dict[int, PortSet]:
+        """Destination atom -> allowed ports, for source atom s."""
+        c = self._compiler
+        if s >= c.classes:
+            egress: list[tuple[PortSpec, int]] = [(ALL_SPEC, c.pods)]
+        elif has(self._isolated[EGRESS], s):
+            egress = list(self._groups[EGRESS][s].items())
+        else:
+            egress = [(ALL_SPEC, c.all)]
+        ingress = [(ALL_SPEC, (c.pods & ~self._isolated[INGRESS]) | c.external)]
+        ingress.extend(self._ingress_from(s).items())
+        row: dict[int, PortSet] = {}
+        for espec, ebits in egress:
+            ebits &= mask
+            for ispec, ibits in ingress:
+                both = ebits & ibits
+                if not both:
+                    continue
+                if not espec.named and not ispec.named:
+                    ports = espec.static & ispec.static
+                    if ports.is_empty:
+                        continue
+                    for d in iter_bits(both):
+                        known = row.get(d)
+                        row[d] = ports if known is None else known | ports
+                    continue
+                for d in iter_bits(both):
+                    ports = self._resolve_atom(espec, d) & self._resolve_atom(ispec, d)
+                    if not ports.is_empty:
+                        known = row.get(d)
+                        row[d] = ports if known is None else known | ports
+        return row
+
+    def _resolve_atom(self, spec: PortSpec, atom: int) -> PortSet:
+        if not spec.named or atom >= self._compiler.classes:
+            return spec.static
+        key = (spec, atom)
+        cached = self._resolved.get(key)
+        if cached is None:
+            cached = self._resolved[key] = spec.resolve(self._named_ports[atom])
+        return cached
+
+    def _ingress_from(self, s: int) -> Groups:
+        """The ingress rules that admit source atom s: port spec -> destination classes.
+
+        Built once for all sources by transposing the rules: per distinct peer set, its members
+        get the rule's (spec, destinations)."""
+        if self._ingress_by_source is None:
+            by_peers: dict[int, Groups] = {}
+            for cp in self.policies:
+                if not cp.isolates(INGRESS) or not cp.selected:
+                    continue
+                for r in cp.ingress:
+                    if r.bits:
+                        groups = by_peers.setdefault(r.bits, {})
+                        groups[r.spec] = groups.get(r.spec, 0) | cp.selected
+            table: list[Groups] = [{} for _ in range(self._compiler.atoms)]
+            for peers, groups in by_peers.items():
+                for atom in iter_bits(peers):
+                    target = table[atom]
+                    for spec, dsts in groups.items():
+                        target[spec] = target.get(spec, 0) | dsts
+            self._ingress_by_source = table
+        return self._ingress_by_source[s]

@@ -1,0 +1,318 @@
+"""Why a connection is allowed or denied: the policies and rules on each side, with positions.
+
+The verdicts come from the engine's compiled bitsets (so an explanation never disagrees with the
+matrix); this module only adds the words — which peer matched, or why the closest ones did not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from policylint.engine.bits import has
+from policylint.engine.endpoints import Endpoint
+from policylint.engine.ports import PortSet
+from policylint.engine.selectors import matches
+from policylint.load.nodes import Span
+from policylint.model.types import EGRESS, INGRESS, NetworkPolicy, Peer, Rule
+
+if TYPE_CHECKING:
+    from policylint.engine.connectivity import Engine
+
+
+def where(span: Span) -> str:
+    return f"{span.path}:{span.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class PeerVerdict:
+    peer: Peer | None  # None: the rule has no peers and matches everything
+    index: int | None
+    matches: bool
+    text: str  # the peer as written, shortly
+    reason: str
+
+    @property
+    def span(self) -> Span | None:
+        return self.peer.source.span if self.peer is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleVerdict:
+    policy: NetworkPolicy
+    rule: Rule
+    peers: tuple[PeerVerdict, ...]
+    peer_matches: bool
+    ports: PortSet  # what the rule allows towards the destination when a peer matches
+    port_matches: bool
+    port_reason: str
+
+    @property
+    def allows(self) -> bool:
+        return self.peer_matches and self.port_matches
+
+    @property
+    def matching_peer(self) -> PeerVerdict | None:
+        return next((p for p in self.peers if p.matches), None)
+
+    @property
+    def label(self) -> str:
+        return f"{self.rule.direction.lower()}[{self.rule.index}]"
+
+
+@dataclass(frozen=True, slots=True)
+class SideExplanation:
+    direction: str  # Egress: the source's side; Ingress: the destination's side
+    endpoint: Endpoint
+    isolated: bool
+    policies: tuple[NetworkPolicy, ...]  # those that isolate this side
+    rules: tuple[RuleVerdict, ...]  # every rule of those policies, with its verdict
+    allowed: bool
+    ports: PortSet  # everything this side allows for the pair
+    invalid: tuple[tuple[NetworkPolicy, tuple[str, ...]], ...]  # policies with invalid parts here
+
+    @property
+    def applies(self) -> bool:
+        return not self.endpoint.is_external
+
+    @property
+    def allowing_rules(self) -> tuple[RuleVerdict, ...]:
+        return tuple(r for r in self.rules if r.allows)
+
+    @property
+    def invalid_may_cause(self) -> bool:
+        """A denial here might be due to a part that the API server would reject."""
+        return not self.allowed and bool(self.invalid)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    src: Endpoint
+    dst: Endpoint
+    protocol: str
+    port: int
+    egress: SideExplanation
+    ingress: SideExplanation
+    ports: PortSet  # every port allowed for the pair
+
+    @property
+    def allowed(self) -> bool:
+        return self.egress.allowed and self.ingress.allowed
+
+    @property
+    def depends_on_invalid(self) -> bool:
+        return bool(self.egress.invalid or self.ingress.invalid)
+
+    def lines(self) -> list[str]:
+        verdict = "allowed" if self.allowed else "denied"
+        out = [f"{self.src.id} -> {self.dst.id} {self.protocol}/{self.port}: {verdict}"]
+        for side in (self.egress, self.ingress):
+            out.extend(_side_lines(side, self))
+        out.append(f"allowed for this pair: {self.ports.describe()}")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.src.id,
+            "to": self.dst.id,
+            "protocol": self.protocol,
+            "port": self.port,
+            "allowed": self.allowed,
+            "ports": self.ports.to_json(),
+            "depends_on_invalid": self.depends_on_invalid,
+            "egress": _side_json(self.egress),
+            "ingress": _side_json(self.ingress),
+        }
+
+
+def explain(engine: Engine, src: Endpoint, dst: Endpoint, protocol: str, port: int) -> Explanation:
+    egress = _side(engine, EGRESS, src, src, dst, protocol, port)
+    ingress = _side(engine, INGRESS, dst, src, dst, protocol, port)
+    return Explanation(src, dst, protocol, port, egress, ingress, engine.allowed_ports(src, dst))
+
+
+def _side(engine: Engine, direction: str, pod: Endpoint, src: Endpoint, dst: Endpoint,
+          protocol: str, port: int) -> SideExplanation:
+    ports = engine.egress_ports(src, dst) if direction == EGRESS else engine.ingress_ports(src, dst)
+    if pod.is_external:
+        return SideExplanation(direction, pod, False, (), (), True, ports, ())
+    other = dst if direction == EGRESS else src
+    policies = tuple(engine.policies_selecting(pod, direction))
+    verdicts = tuple(
+        _rule_verdict(engine, policy, rule, other, dst, protocol, port)
+        for policy in policies for rule in policy.rules(direction)
+    )
+    invalid = tuple((p, engine.compiled(p).invalid_parts) for p in engine.invalid_policies_on(direction, pod))
+    isolated = engine.isolated(pod, direction)
+    return SideExplanation(direction, pod, isolated, policies, verdicts, ports.contains(protocol, port), ports, invalid)
+
+
+def _rule_verdict(engine: Engine, policy: NetworkPolicy, rule: Rule, other: Endpoint, dst: Endpoint,
+                  protocol: str, port: int) -> RuleVerdict:
+    compiled = engine.compiled_rule(policy, rule)
+    if not rule.peers:
+        peers = (PeerVerdict(None, None, True, "(any)", f"no `{rule.peers_key}`: matches every peer"),)
+    else:
+        peers = tuple(
+            _peer_verdict(engine, policy, peer, i, has(bits, other.atom), other)
+            for i, (peer, bits) in enumerate(zip(rule.peers, compiled.peer_bits))
+        )
+    ports = engine.resolve_spec(compiled.spec, dst)
+    port_matches = ports.contains(protocol, port)
+    return RuleVerdict(policy, rule, peers, has(compiled.bits, other.atom), ports, port_matches,
+                       _port_reason(rule, ports, dst, protocol, port, port_matches))
+
+
+def peer_text(peer: Peer) -> str:
+    parts = []
+    if peer.namespace_selector is not None:
+        parts.append(f"namespaceSelector {peer.namespace_selector.describe()}")
+    if peer.pod_selector is not None:
+        parts.append(f"podSelector {peer.pod_selector.describe()}")
+    if peer.ip_block is not None:
+        block = peer.ip_block
+        text = f"ipBlock {block.cidr_text!r}" if block.network is None else f"ipBlock {block.network}"
+        if block.excepts:
+            text += " except " + ", ".join(e.text or '""' for e in block.excepts)
+        parts.append(text)
+    return " + ".join(parts) if parts else "(empty peer)"
+
+
+def _peer_verdict(engine: Engine, policy: NetworkPolicy, peer: Peer, index: int, matched: bool,
+                  other: Endpoint) -> PeerVerdict:
+    text = peer_text(peer)
+    if not peer.valid:
+        return PeerVerdict(peer, index, False, text, "invalid peer (the API server would reject it): matches nothing")
+    if peer.ip_block is not None:
+        reason = _block_reason(peer, other, matched)
+    elif other.is_external:
+        reason = "selectors match pods only, not external addresses"
+    else:
+        reason = _selector_reason(engine, policy, peer, other, matched)
+    return PeerVerdict(peer, index, matched, text, reason)
+
+
+def _block_reason(peer: Peer, other: Endpoint, matched: bool) -> str:
+    block = peer.ip_block
+    assert block is not None and block.network is not None
+    if other.is_external:
+        assert other.range is not None
+        if matched:
+            return f"{other.id} is inside {block.network} and outside its excepts"
+        hole = next((e.text for e in block.excepts if e.network is not None
+                     and other.range.first_address in e.network), None)
+        return f"{other.id} is in except {hole}" if hole else f"{other.id} is outside {block.network}"
+    ips = [str(ip) for ip in other.workload.pod_ips] if other.workload is not None else []
+    if matched:
+        return f"pod IP of {other.id} ({', '.join(ips)}) is inside the block"
+    if not ips:
+        return f"{other.id} has no known pod IP (status.podIP), so an ipBlock cannot match it"
+    return f"pod IP of {other.id} ({', '.join(ips)}) is not inside the block"
+
+
+def _selector_reason(engine: Engine, policy: NetworkPolicy, peer: Peer, other: Endpoint, matched: bool) -> str:
+    namespace = other.namespace or ""
+    pod_ok = matches(peer.pod_selector, other.labels) if peer.pod_selector is not None else True
+    if peer.namespace_selector is None:
+        if matched:
+            return f"{other.id} is in namespace {policy.namespace} and its labels match"
+        if namespace != policy.namespace:
+            return (f"a podSelector without namespaceSelector only matches pods in the policy's namespace "
+                    f"{policy.namespace}; {other.id} is in namespace {namespace}")
+        return f"labels of {other.id} do not match podSelector {peer.pod_selector.describe()}"
+    ns = engine.cluster.namespaces.get(namespace)
+    ns_labels = ns.labels if ns is not None else {}
+    ns_ok = matches(peer.namespace_selector, ns_labels)
+    if matched:
+        return f"namespace {namespace} and the labels of {other.id} match"
+    reasons = []
+    if not ns_ok:
+        reasons.append(f"namespace {namespace} does not match namespaceSelector {peer.namespace_selector.describe()}")
+    if not pod_ok:
+        reasons.append(f"labels of {other.id} do not match podSelector {peer.pod_selector.describe()}")
+    return "; ".join(reasons) or "does not match"
+
+
+def _port_reason(rule: Rule, ports: PortSet, dst: Endpoint, protocol: str, port: int, ok: bool) -> str:
+    if ok:
+        return f"{protocol}/{port} is among its ports"
+    unresolved = [
+        f"{p.protocol}/{p.port}" for p in rule.ports
+        if p.valid and p.is_named and (dst.ports is None or not any(
+            cp.name == p.port and cp.protocol == p.protocol for cp in dst.ports))
+    ]
+    invalid = [p.source.field_path for p in rule.ports if not p.valid]
+    text = f"its ports ({ports.describe()}) do not include {protocol}/{port}"
+    if unresolved:
+        text += f"; named port {', '.join(unresolved)} is not a container port of {dst.id}"
+    if invalid:
+        text += f"; invalid port entries match nothing ({', '.join(invalid)})"
+    return text
+
+
+def _side_lines(side: SideExplanation, ex: Explanation) -> list[str]:
+    where_ = "egress at" if side.direction == EGRESS else "ingress at"
+    head = f"  {where_} {side.endpoint.id}:"
+    if not side.applies:
+        return [f"{head} an external address: no policy applies"]
+    if not side.isolated:
+        return [f"{head} not isolated (no policy selecting it has {side.direction} in policyTypes): allowed"]
+    verdict = "allowed" if side.allowed else "denied"
+    count = len(side.policies)
+    out = [f"{head} isolated by {count} polic{'y' if count == 1 else 'ies'}: {verdict}"]
+    for policy in side.policies:
+        out.append(f"    policy {policy.id} ({where(policy.source.span)})")
+        rules = [r for r in side.rules if r.policy is policy]
+        if not rules:
+            out.append(f"      no {side.direction.lower()} rules: denies all {side.direction.lower()}")
+        for r in rules:
+            out.extend(_rule_lines(r, side))
+    for policy, parts in side.invalid:
+        out.append(f"    note: policy {policy.id} has parts the API server would reject ({', '.join(parts)}); "
+                   f"they match nothing here" + (" and may be why this is denied" if side.invalid_may_cause else ""))
+    return out
+
+
+def _rule_lines(r: RuleVerdict, side: SideExplanation) -> list[str]:
+    span = where(r.rule.source.span)
+    if r.allows:
+        peer = r.matching_peer
+        peer_part = "" if peer is None or peer.peer is None else f" via {peer.text} ({where(peer.span)})"
+        return [f"      {r.label} ({span}): allows{peer_part}: {r.port_reason}"]
+    if r.peer_matches:
+        return [f"      {r.label} ({span}): peer matches but {r.port_reason}"]
+    out = [f"      {r.label} ({span}): no peer matches"]
+    for p in r.peers:
+        location = f" ({where(p.span)})" if p.span is not None else ""
+        out.append(f"        {r.rule.peers_key}[{p.index}] {p.text}{location}: {p.reason}")
+    return out
+
+
+def _side_json(side: SideExplanation) -> dict[str, Any]:
+    return {
+        "endpoint": side.endpoint.id,
+        "applies": side.applies,
+        "isolated": side.isolated,
+        "allowed": side.allowed,
+        "ports": side.ports.to_json(),
+        "policies": [{"id": p.id, "location": where(p.source.span)} for p in side.policies],
+        "rules": [
+            {
+                "policy": r.policy.id,
+                "rule": r.label,
+                "location": where(r.rule.source.span),
+                "allows": r.allows,
+                "peer_matches": r.peer_matches,
+                "port_matches": r.port_matches,
+                "ports": r.ports.to_json(),
+                "port_reason": r.port_reason,
+                "peers": [
+                    {"index": p.index, "peer": p.text, "matches": p.matches, "reason": p.reason,
+                     "location": where(p.span) if p.span is not None else None}
+                    for p in r.peers
+                ],
+            }
+            for r in side.rules
+        ],
+        "invalid": [{"policy": p.id, "parts": list(parts)} for p, parts in side.invalid],
+        "invalid_may_cause": side.invalid_may_cause,
+    }
