@@ -50,7 +50,7 @@ class Engine:
             # The selector is unreadable, so which pods it was meant for is unknown: every pod of
             # its namespace may be affected.
             scope = self._compiler.classes_in_namespace.get(cp.policy.namespace, 0)
-            for d in (INGRESS, EGRESS):
+            for d in cp.policy.policy_types:
                 self._tainted[d] |= scope
         for direction in (INGRESS, EGRESS):
             if not cp.isolates(direction) or not cp.selected:
@@ -181,9 +181,9 @@ class Engine:
             return []
         return [
             cp.policy for cp in self.policies
-            if cp.invalid_parts and (
-                (not cp.policy.pod_selector.valid and cp.policy.namespace == pod.namespace)
-                or (cp.isolates(direction) and has(cp.selected, pod.atom)))
+            if cp.invalid_parts and cp.isolates(direction) and (
+                has(cp.selected, pod.atom)
+                or (not cp.policy.pod_selector.valid and cp.policy.namespace == pod.namespace))
         ]
 
     def invalid_policies(self, src: Endpoint, dst: Endpoint) -> list[NetworkPolicy]:
