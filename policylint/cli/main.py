@@ -5,6 +5,8 @@ import click
 
 from policylint import __version__
 from policylint.cli.check import check
+from policylint.cli.matrix import matrix
+from policylint.cli.reach import reach
 from policylint.cli.rules_cmd import rule, rules
 
 
@@ -20,6 +22,8 @@ def cli() -> None:
 
 
 cli.add_command(check)
+cli.add_command(matrix)
+cli.add_command(reach)
 cli.add_command(rules)
 cli.add_command(rule)
 

@@ -6,6 +6,7 @@ this, every connectivity question is integer arithmetic.
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
@@ -49,6 +50,11 @@ class CompiledPolicy:
 
     def isolates(self, direction: str) -> bool:
         return direction in self.policy.policy_types
+
+    def invalid_for(self, direction: str) -> tuple[str, ...]:
+        """Invalid parts that bear on one direction: those outside the other direction's rules."""
+        other = "egress" if direction == INGRESS else "ingress"
+        return tuple(p for p in self.invalid_parts if not re.search(rf"(^|\.){other}(\[|$)", p))
 
 
 class Compiler:

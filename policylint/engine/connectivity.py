@@ -46,7 +46,7 @@ class Engine:
         self._ingress_by_source: list[Groups] | None = None
 
     def _add_policy(self, cp: CompiledPolicy) -> None:
-        if cp.invalid_parts and not cp.policy.pod_selector.valid:
+        if not cp.policy.pod_selector.valid:
             # The selector is unreadable, so which pods it was meant for is unknown: every pod of
             # its namespace may be affected.
             scope = self._compiler.classes_in_namespace.get(cp.policy.namespace, 0)
@@ -56,7 +56,7 @@ class Engine:
             if not cp.isolates(direction) or not cp.selected:
                 continue
             self._isolated[direction] |= cp.selected
-            if cp.invalid_parts:
+            if cp.invalid_for(direction):
                 self._tainted[direction] |= cp.selected
             rules = cp.rules(direction)
             for c in iter_bits(cp.selected):
@@ -181,7 +181,7 @@ class Engine:
             return []
         return [
             cp.policy for cp in self.policies
-            if cp.invalid_parts and cp.isolates(direction) and (
+            if cp.invalid_for(direction) and cp.isolates(direction) and (
                 has(cp.selected, pod.atom)
                 or (not cp.policy.pod_selector.valid and cp.policy.namespace == pod.namespace))
         ]
@@ -196,7 +196,8 @@ class Engine:
         return (not src.is_external and has(self._tainted[EGRESS], src.atom)) or (
             not dst.is_external and has(self._tainted[INGRESS], dst.atom))
 
-    def explain(self, src: Endpoint, dst: Endpoint, protocol: str, port: int):
+    def explain(self, src: Endpoint, dst: Endpoint, protocol: str | None, port: int | None):
+        """Why the pair is allowed or denied on (protocol, port); None for either means "any"."""
         from policylint.engine.explain import explain
 
         return explain(self, src, dst, protocol, port)

@@ -23,6 +23,25 @@ def where(span: Span) -> str:
     return f"{span.path}:{span.line}"
 
 
+def probe_matches(ports: PortSet, protocol: str | None, port: int | None) -> bool:
+    """Does a port set allow the probe? A missing protocol or port means "any"."""
+    if protocol is not None and port is not None:
+        return ports.contains(protocol, port)
+    if protocol is not None:
+        return bool(ports.intervals(protocol))
+    if port is not None:
+        return any(ports.contains(p, port) for p in ("TCP", "UDP", "SCTP"))
+    return not ports.is_empty
+
+
+def probe_text(protocol: str | None, port: int | None) -> str:
+    if protocol is None and port is None:
+        return "any port"
+    if port is None:
+        return f"{protocol} (any port)"
+    return f"{protocol}/{port}" if protocol is not None else f"port {port} (any protocol)"
+
+
 @dataclass(frozen=True, slots=True)
 class PeerVerdict:
     peer: Peer | None  # None: the rule has no peers and matches everything
@@ -88,8 +107,8 @@ class SideExplanation:
 class Explanation:
     src: Endpoint
     dst: Endpoint
-    protocol: str
-    port: int
+    protocol: str | None  # None: any protocol
+    port: int | None  # None: any port
     egress: SideExplanation
     ingress: SideExplanation
     ports: PortSet  # every port allowed for the pair
@@ -104,7 +123,7 @@ class Explanation:
 
     def lines(self) -> list[str]:
         verdict = "allowed" if self.allowed else "denied"
-        out = [f"{self.src.id} -> {self.dst.id} {self.protocol}/{self.port}: {verdict}"]
+        out = [f"{self.src.id} -> {self.dst.id} {probe_text(self.protocol, self.port)}: {verdict}"]
         for side in (self.egress, self.ingress):
             out.extend(_side_lines(side, self))
         out.append(f"allowed for this pair: {self.ports.describe()}")
@@ -124,14 +143,14 @@ class Explanation:
         }
 
 
-def explain(engine: Engine, src: Endpoint, dst: Endpoint, protocol: str, port: int) -> Explanation:
+def explain(engine: Engine, src: Endpoint, dst: Endpoint, protocol: str | None, port: int | None) -> Explanation:
     egress = _side(engine, EGRESS, src, src, dst, protocol, port)
     ingress = _side(engine, INGRESS, dst, src, dst, protocol, port)
     return Explanation(src, dst, protocol, port, egress, ingress, engine.allowed_ports(src, dst))
 
 
 def _side(engine: Engine, direction: str, pod: Endpoint, src: Endpoint, dst: Endpoint,
-          protocol: str, port: int) -> SideExplanation:
+          protocol: str | None, port: int | None) -> SideExplanation:
     ports = engine.egress_ports(src, dst) if direction == EGRESS else engine.ingress_ports(src, dst)
     if pod.is_external:
         return SideExplanation(direction, pod, False, (), (), True, ports, ())
@@ -141,13 +160,13 @@ def _side(engine: Engine, direction: str, pod: Endpoint, src: Endpoint, dst: End
         _rule_verdict(engine, policy, rule, other, dst, protocol, port)
         for policy in policies for rule in policy.rules(direction)
     )
-    invalid = tuple((p, engine.compiled(p).invalid_parts) for p in engine.invalid_policies_on(direction, pod))
+    invalid = tuple((p, engine.compiled(p).invalid_for(direction)) for p in engine.invalid_policies_on(direction, pod))
     isolated = engine.isolated(pod, direction)
-    return SideExplanation(direction, pod, isolated, policies, verdicts, ports.contains(protocol, port), ports, invalid)
+    return SideExplanation(direction, pod, isolated, policies, verdicts, probe_matches(ports, protocol, port), ports, invalid)
 
 
 def _rule_verdict(engine: Engine, policy: NetworkPolicy, rule: Rule, other: Endpoint, dst: Endpoint,
-                  protocol: str, port: int) -> RuleVerdict:
+                  protocol: str | None, port: int | None) -> RuleVerdict:
     compiled = engine.compiled_rule(policy, rule)
     if not rule.peers:
         peers = (PeerVerdict(None, None, True, "(any)", f"no `{rule.peers_key}`: matches every peer"),)
@@ -157,7 +176,7 @@ def _rule_verdict(engine: Engine, policy: NetworkPolicy, rule: Rule, other: Endp
             for i, (peer, bits) in enumerate(zip(rule.peers, compiled.peer_bits))
         )
     ports = engine.resolve_spec(compiled.spec, dst)
-    port_matches = ports.contains(protocol, port)
+    port_matches = probe_matches(ports, protocol, port)
     return RuleVerdict(policy, rule, peers, has(compiled.bits, other.atom), ports, port_matches,
                        _port_reason(rule, ports, dst, protocol, port, port_matches))
 
@@ -232,16 +251,17 @@ def _selector_reason(engine: Engine, policy: NetworkPolicy, peer: Peer, other: E
     return "; ".join(reasons) or "does not match"
 
 
-def _port_reason(rule: Rule, ports: PortSet, dst: Endpoint, protocol: str, port: int, ok: bool) -> str:
+def _port_reason(rule: Rule, ports: PortSet, dst: Endpoint, protocol: str | None, port: int | None, ok: bool) -> str:
+    wanted = probe_text(protocol, port)
     if ok:
-        return f"{protocol}/{port} is among its ports"
+        return f"ports: {ports.describe()}" if port is None else f"{wanted} is among its ports"
     unresolved = [
         f"{p.protocol}/{p.port}" for p in rule.ports
         if p.valid and p.is_named and (dst.ports is None or not any(
             cp.name == p.port and cp.protocol == p.protocol for cp in dst.ports))
     ]
     invalid = [p.source.field_path for p in rule.ports if not p.valid]
-    text = f"its ports ({ports.describe()}) do not include {protocol}/{port}"
+    text = f"its ports ({ports.describe()}) do not include {wanted}"
     if unresolved:
         text += f"; named port {', '.join(unresolved)} is not a container port of {dst.id}"
     if invalid:
