@@ -48,6 +48,9 @@ def load_engine(paths: tuple[str, ...], config_path: str | None, default_namespa
     if problems:
         click.echo(f"policylint: warning: the input has {problems} problem{'s' if problems != 1 else ''} "
                    "(run `policylint check`); parts the API server would reject match nothing", err=True)
+    from policylint.caveats import caveat_text
+
+    click.echo(caveat_text(cluster), err=True, nl=False)  # policy kinds the answers ignore, never silently
     return Engine(cluster)
 
 
@@ -165,18 +168,45 @@ def endpoint_json(e) -> dict[str, Any]:
 
 
 def render_json(engine, endpoints: list, connections: list) -> str:
-    items = []
+    """One endpoint or connection per line: still one JSON document, but a 10,000-pod matrix
+    stays readable with grep and costs a fraction of a fully indented dump."""
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    port_texts: dict[int, str] = {}  # port sets are interned by the engine: few distinct ones
+    lines = ["{", f'  "schema": {dumps(SCHEMA)},', '  "endpoints": [']
+    lines.extend(f"    {dumps(endpoint_json(e))}," for e in endpoints)
+    if endpoints:
+        lines[-1] = lines[-1][:-1]
+    lines.append("  ],")
+    lines.append('  "connections": [')
+    ids = {e.index: dumps(e.id) for e in engine.endpoints}
     for s, d, ports in connections:
-        item: dict[str, Any] = {"from": s.id, "to": d.id, "ports": ports.to_json()}
-        if engine.depends_on_invalid(s, d):
-            item["depends_on_invalid"] = True
-        items.append(item)
-    document = {"schema": SCHEMA, "endpoints": [endpoint_json(e) for e in endpoints], "connections": items}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        text = port_texts.get(id(ports))
+        if text is None:
+            text = port_texts[id(ports)] = dumps(ports.to_json())
+        invalid = ', "depends_on_invalid": true' if engine.depends_on_invalid(s, d) else ""
+        lines.append(f'    {{"from": {ids[s.index]}, "to": {ids[d.index]}, "ports": {text}{invalid}}},')
+    if connections:
+        lines[-1] = lines[-1][:-1]
+    lines.append("  ]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _ports_text(row: Row) -> str:
-    return row.ports.describe() + (" !" if row.invalid else "")
+    return _describe(row.ports) + (" !" if row.invalid else "")
+
+
+_DESCRIBED: dict[Any, str] = {}
+
+
+def _describe(ports) -> str:
+    """PortSet.describe, memoised: a big matrix repeats a handful of port sets."""
+    text = _DESCRIBED.get(ports)
+    if text is None:
+        text = _DESCRIBED[ports] = ports.describe()
+    return text
 
 
 def _footer(rows: list[Row], aggregate: str) -> list[str]:

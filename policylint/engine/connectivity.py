@@ -42,7 +42,8 @@ class Engine:
         self._selecting: dict[str, list[list[int]]] = {d: [[] for _ in space.classes] for d in (INGRESS, EGRESS)}
         for cp in self.policies:
             self._add_policy(cp)
-        self._resolved: dict[tuple[PortSpec, int], PortSet] = {}
+        self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
+        self._memo = _PortMemo()
         self._ingress_by_source: list[Groups] | None = None
 
     def _add_policy(self, cp: CompiledPolicy) -> None:
@@ -193,8 +194,8 @@ class Engine:
 
     def depends_on_invalid(self, src: Endpoint, dst: Endpoint) -> bool:
         """Whether the answer for the pair rests on a policy the API server would reject."""
-        return (not src.is_external and has(self._tainted[EGRESS], src.atom)) or (
-            not dst.is_external and has(self._tainted[INGRESS], dst.atom))
+        # Only pod classes are ever tainted, so external atoms need no special case.
+        return bool((self._tainted[EGRESS] >> src.atom) & 1 or (self._tainted[INGRESS] >> dst.atom) & 1)
 
     def explain(self, src: Endpoint, dst: Endpoint, protocol: str | None, port: int | None):
         """Why the pair is allowed or denied on (protocol, port); None for either means "any"."""
@@ -243,6 +244,7 @@ class Engine:
             egress = [(ALL_SPEC, c.all)]
         ingress = [(ALL_SPEC, (c.pods & ~self._isolated[INGRESS]) | c.external)]
         ingress.extend(self._ingress_from(s).items())
+        memo = self._memo
         row: dict[int, PortSet] = {}
         for espec, ebits in egress:
             ebits &= mask
@@ -251,28 +253,38 @@ class Engine:
                 if not both:
                     continue
                 if not espec.named and not ispec.named:
-                    ports = espec.static & ispec.static
+                    ports = memo.both(memo.canon(espec.static), memo.canon(ispec.static))
                     if ports.is_empty:
                         continue
                     for d in iter_bits(both):
                         known = row.get(d)
-                        row[d] = ports if known is None else known | ports
+                        if known is None:
+                            row[d] = ports
+                        elif known is not ports and known is not ALL_PORTS:
+                            row[d] = memo.either(known, ports)
                     continue
                 for d in iter_bits(both):
-                    ports = self._resolve_atom(espec, d) & self._resolve_atom(ispec, d)
-                    if not ports.is_empty:
-                        known = row.get(d)
-                        row[d] = ports if known is None else known | ports
+                    ports = memo.both(self._resolve_atom(espec, d), self._resolve_atom(ispec, d))
+                    if ports.is_empty:
+                        continue
+                    known = row.get(d)
+                    if known is None:
+                        row[d] = ports
+                    elif known is not ports and known is not ALL_PORTS:
+                        row[d] = memo.either(known, ports)
         return row
 
     def _resolve_atom(self, spec: PortSpec, atom: int) -> PortSet:
+        """A spec resolved on a destination atom, as a canonical PortSet (see _PortMemo)."""
         if not spec.named or atom >= self._compiler.classes:
-            return spec.static
-        key = (spec, atom)
+            return self._memo.canon(spec.static)
+        # Keyed by identity (hashing a spec is not free); the entry keeps the spec alive so that
+        # its id cannot be reused by another object.
+        key = (id(spec), atom)
         cached = self._resolved.get(key)
-        if cached is None:
-            cached = self._resolved[key] = spec.resolve(self._named_ports[atom])
-        return cached
+        if cached is None or cached[0] is not spec:
+            cached = self._resolved[key] = (spec, self._memo.canon(spec.resolve(self._named_ports[atom])))
+        return cached[1]
 
     def _ingress_from(self, s: int) -> Groups:
         """The ingress rules that admit source atom s: port spec -> destination classes.
@@ -296,3 +308,37 @@ class Engine:
                         target[spec] = target.get(spec, 0) | dsts
             self._ingress_by_source = table
         return self._ingress_by_source[s]
+
+
+class _PortMemo:
+    """Interned port sets with memoised union and intersection.
+
+    A matrix row combines the same few port sets for thousands of destinations; interning makes
+    equal sets the same object, so results are cached by identity without hashing intervals.
+    """
+
+    def __init__(self) -> None:
+        self._canon: dict[PortSet, PortSet] = {ALL_PORTS: ALL_PORTS, EMPTY_PORTS: EMPTY_PORTS}
+        self._and: dict[tuple[int, int], PortSet] = {}
+        self._or: dict[tuple[int, int], PortSet] = {}
+
+    def canon(self, ports: PortSet) -> PortSet:
+        return self._canon.setdefault(ports, ports)
+
+    def both(self, a: PortSet, b: PortSet) -> PortSet:
+        if a is ALL_PORTS:
+            return b
+        if b is ALL_PORTS or a is b:
+            return a
+        key = (id(a), id(b))
+        found = self._and.get(key)
+        if found is None:
+            found = self._and[key] = self.canon(a & b)
+        return found
+
+    def either(self, a: PortSet, b: PortSet) -> PortSet:
+        key = (id(a), id(b))
+        found = self._or.get(key)
+        if found is None:
+            found = self._or[key] = self.canon(a | b)
+        return found
