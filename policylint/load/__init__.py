@@ -1,12 +1,17 @@
 """The load stage: files and stdin in, positioned Kubernetes objects and input problems out."""
 from __future__ import annotations
 
+import logging
+import traceback
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable
 
 from policylint.load.inputs import LoadedFile, discover, read_file
+from policylint.load.nodes import Span
 from policylint.load.objects import RawObject, split_objects
 from policylint.load.yaml_reader import Limits, LoadProblem
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -23,10 +28,16 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), excluded: Iterab
     files, result.missing, walk_problems = discover(paths, excluded)
     result.problems.extend(walk_problems)
     for path in files:
-        loaded = read_file(path, limits, stdin)
+        loaded = read_file(path, limits, stdin)  # never raises: problems are recorded
         result.files.append(loaded)
         result.problems.extend(loaded.problems)
-        objects, problems = split_objects(loaded.documents)
+        try:
+            objects, problems = split_objects(loaded.documents)
+        except Exception as error:  # a bug must cost one file, not the whole run
+            LOG.debug("internal error while splitting %s into objects\n%s", loaded.path, traceback.format_exc())
+            objects, problems = [], [LoadProblem("internal", Span(loaded.path, 1, 1, 1, 1),
+                                                 f"internal error while reading the file: {type(error).__name__}: "
+                                                 f"{error}; please report it (--debug shows the traceback)")]
         result.objects.extend(objects)
         result.problems.extend(problems)
     return result

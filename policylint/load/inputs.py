@@ -2,22 +2,33 @@
 
 Directories are walked recursively in sorted order; hidden folders (`.git`, `.github`, ...) are
 skipped, and a folder reached twice through symlinks is walked once. `-` reads standard input.
+
+Reading is bounded: a regular file larger than `max_file_bytes` is refused from its size alone,
+and a pipe or standard input is read in chunks until that size. Special files met while walking
+a folder (FIFOs, sockets, devices named `*.yaml`) are reported and skipped: opening a FIFO
+blocks until somebody writes to it. A file named on the command line is read whatever it is, so
+that `policylint check <(helm template chart)` works.
 """
 from __future__ import annotations
 
 import codecs
+import logging
 import os
+import stat
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import Any, BinaryIO, Iterable
 
 from policylint.load.nodes import Span
 from policylint.load.yaml_reader import Document, Limits, LoadProblem, parse_text
 
+LOG = logging.getLogger(__name__)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
+_CHUNK = 1 << 20
 
 
 @dataclass(slots=True)
@@ -38,6 +49,22 @@ class InputSet:
     missing: list[str] = field(default_factory=list)
 
 
+def display_name(path: str) -> str:
+    """`path` as it can be printed: undecodable bytes of a file name become `\\xNN` escapes.
+
+    Python keeps such bytes as lone surrogates, which no output stream can encode.
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _at_start(path: str, message: str, kind: str = "unreadable") -> LoadProblem:
+    return LoadProblem(kind, Span(display_name(path), 1, 1, 1, 1), message)
+
+
 def discover(paths: Iterable[str], excluded: Iterable[str] = ()) -> tuple[list[str], list[str], list[LoadProblem]]:
     """Expand the command-line paths into files to read.
 
@@ -47,100 +74,159 @@ def discover(paths: Iterable[str], excluded: Iterable[str] = ()) -> tuple[list[s
     missing: list[str] = []
     problems: list[LoadProblem] = []
     excluded_set = {os.path.normpath(e) for e in excluded}
-    seen: set[str] = set()
     for raw in paths:
         if raw == STDIN:
             files.append(STDIN)
             continue
         path = Path(raw)
         if path.is_dir():
-            _walk(path, files, problems, excluded_set, set())
+            _walk(path, files, problems, excluded_set)
         elif path.exists() or path.is_symlink():
-            files.append(str(path))
+            files.append(str(path))  # a dangling or looping symlink is reported when read
         else:
             missing.append(raw)
-    unique = []
-    for f in files:
-        if f not in seen:
-            seen.add(f)
-            unique.append(f)
-    return unique, missing, problems
+    return list(dict.fromkeys(files)), missing, problems
 
 
-def _walk(folder: Path, files: list[str], problems: list[LoadProblem], excluded: set[str], visited: set[str]) -> None:
-    try:
+def _walk(top: Path, files: list[str], problems: list[LoadProblem], excluded: set[str]) -> None:
+    """Depth-first, sorted, without recursion (folder trees can be deeper than Python's stack)."""
+    visited: set[str] = set()
+    pending = [top]
+    while pending:
+        folder = pending.pop()
         real = os.path.realpath(folder)
-    except OSError:
-        real = str(folder)
-    if real in visited:  # a symlink loop, or the same folder reached twice
-        return
-    visited.add(real)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as error:
-        problems.append(LoadProblem("unreadable", Span(str(folder), 1, 1, 1, 1), f"cannot list folder: {error.strerror or error}"))
-        return
-    for entry in entries:
-        path = Path(folder, entry.name)
-        if os.path.normpath(path) in excluded:
+        if real in visited:  # a symlink loop, or the same folder reached twice
             continue
+        visited.add(real)
         try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            if not entry.name.startswith("."):
-                _walk(path, files, problems, excluded, visited)
-        elif entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.startswith("."):
-            # Hidden files (.gitlab-ci.yml, .pre-commit-config.yaml, .policylint.yaml) are
-            # tool configuration, not manifests; name them explicitly to lint them.
-            files.append(str(path))
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as error:
+            problems.append(_at_start(str(folder), f"cannot list folder: {_reason(error)}"))
+            continue
+        subfolders = []
+        for entry in entries:
+            path = Path(folder, entry.name)
+            if os.path.normpath(path) in excluded or entry.name.startswith("."):
+                # Hidden files (.gitlab-ci.yml, .policylint.yaml) are tool configuration, not
+                # manifests; name them explicitly to lint them.
+                continue
+            kind = _entry_kind(entry)
+            if kind == "folder":
+                subfolders.append(path)
+            elif not entry.name.endswith(MANIFEST_SUFFIXES):
+                continue
+            elif kind in ("file", "broken"):
+                files.append(str(path))  # a broken entry is reported by read_file
+            else:
+                problems.append(_at_start(str(path), f"not a regular file ({kind}); skipped"))
+        pending.extend(reversed(subfolders))
+
+
+def _entry_kind(entry: os.DirEntry) -> str:
+    try:
+        mode = entry.stat().st_mode  # follows symlinks
+    except OSError:
+        return "broken"  # dangling symlink, symlink loop, or vanished meanwhile
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
 
 
 def read_file(path: str, limits: Limits = Limits(), stdin: BinaryIO | None = None) -> LoadedFile:
     """Read and parse one file (or stdin for `-`). Never raises for bad input."""
-    name = STDIN_NAME if path == STDIN else path
+    name = STDIN_NAME if path == STDIN else display_name(path)
     loaded = LoadedFile(name)
+    try:
+        _read_into(loaded, path, name, limits, stdin)
+    except Exception as error:  # a bug here must cost one file, not the whole run
+        LOG.debug("internal error while reading %s\n%s", name, traceback.format_exc())
+        loaded.documents = []
+        loaded.problems.append(_at_start(name, f"internal error while reading the file: {type(error).__name__}: "
+                                               f"{error}; please report it (--debug shows the traceback)", "internal"))
+    return loaded
+
+
+def _read_into(loaded: LoadedFile, path: str, name: str, limits: Limits, stdin: BinaryIO | None) -> None:
     data = _read_bytes(path, name, limits, loaded, stdin)
     if data is None:
-        return loaded
+        return
     text = _decode(data, name, loaded)
+    del data
     if text is None:
-        return loaded
+        return
     result = parse_text(text, name, limits)
     loaded.documents = result.documents
     loaded.problems.extend(result.problems)
     if "policylint:" in text:
+        # Lines split at "\n" only, like the loader's positions (str.splitlines also splits at
+        # form feeds and U+2028, which would shift every later line number).
         loaded.directive_lines = {
-            number: line
-            for number, line in enumerate(text.splitlines(), start=1)
-            if "policylint:" in line
+            number: line for number, line in enumerate(text.split("\n"), start=1) if "policylint:" in line
         }
-    return loaded
+
+
+def _reason(error: BaseException) -> str:
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__
+
+
+def _too_large(name: str, limits: Limits, size: int | None = None) -> LoadProblem:
+    shown = f"{size} bytes" if size is not None else f"more than {limits.max_file_bytes} bytes"
+    return _at_start(name, f"file is {shown}, over the limit of {limits.max_file_bytes} "
+                           "(limits: max-file-bytes in the config); file skipped", "limit")
 
 
 def _read_bytes(path: str, name: str, limits: Limits, loaded: LoadedFile, stdin: BinaryIO | None) -> bytes | None:
     try:
         if path == STDIN:
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            data = stream.read(limits.max_file_bytes + 1)
+            stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+            if stream is None:  # started with standard input closed
+                loaded.problems.append(_at_start(name, "cannot read standard input: it is closed"))
+                return None
+            data = _read_bounded(stream, limits.max_file_bytes)
         else:
             with open(path, "rb") as handle:
-                data = handle.read(limits.max_file_bytes + 1)
+                info = os.fstat(handle.fileno())
+                if stat.S_ISDIR(info.st_mode):
+                    loaded.problems.append(_at_start(name, "cannot read file: it is a folder"))
+                    return None
+                if stat.S_ISREG(info.st_mode) and info.st_size > limits.max_file_bytes:
+                    loaded.problems.append(_too_large(name, limits, info.st_size))
+                    return None
+                data = _read_bounded(handle, limits.max_file_bytes)
     except (OSError, ValueError) as error:
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-        loaded.problems.append(LoadProblem("unreadable", Span(name, 1, 1, 1, 1), f"cannot read file: {reason}"))
+        # OSError: permissions, a file that vanished or became unreadable, a broken pipe;
+        # ValueError: a closed stream.
+        loaded.problems.append(_at_start(name, f"cannot read file: {_reason(error)}"))
         return None
-    if len(data) > limits.max_file_bytes:
-        loaded.problems.append(
-            LoadProblem(
-                "limit",
-                Span(name, 1, 1, 1, 1),
-                f"file larger than {limits.max_file_bytes} bytes (limit max_file_bytes); file skipped",
-            )
-        )
-        return None
+    if data is None:
+        loaded.problems.append(_too_large(name, limits))
     return data
+
+
+def _read_bounded(stream: Any, limit: int) -> bytes | None:
+    """At most `limit` bytes of `stream`, or None when it holds more."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        if not isinstance(chunk, bytes):  # a text stream handed in by mistake
+            chunk = chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            return None
+    return b"".join(chunks)
 
 
 _BOMS = (
@@ -152,28 +238,52 @@ _BOMS = (
 )
 
 
-def _decode(data: bytes, name: str, loaded: LoadedFile) -> str | None:
-    encoding = "utf-8"
-    for bom, bom_encoding in _BOMS:
+def _encoding(data: bytes) -> tuple[bytes, str, bool]:
+    """(data without its BOM, encoding, whether it was detected) — YAML 1.2, section 5.2.
+
+    Without a BOM, a text that starts with an ASCII character gives its encoding away by the
+    zero bytes around it: `x 00` is UTF-16LE, `00 x` UTF-16BE, `x 00 00 00` UTF-32LE.
+    """
+    for bom, encoding in _BOMS:
         if data.startswith(bom):
-            data, encoding = data[len(bom) :], bom_encoding
-            break
-    else:
-        if b"\x00" in data[:8192]:
-            loaded.problems.append(
-                LoadProblem("unreadable", Span(name, 1, 1, 1, 1), "binary file (contains NUL bytes); not a manifest")
-            )
-            return None
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        loaded.problems.append(
-            LoadProblem(
-                "unreadable",
-                Span(name, line, column, line, column),
-                f"not valid {encoding.upper()}: byte 0x{data[error.start]:02x} at offset {error.start}",
-            )
-        )
+            return data[len(bom):], encoding, True
+    head = data[:4]
+    if len(head) == 4 and head[1:] == b"\x00\x00\x00" and 0 < head[0] < 0x80:
+        return data, "utf-32-le", True
+    if len(head) == 4 and head[:3] == b"\x00\x00\x00" and 0 < head[3] < 0x80:
+        return data, "utf-32-be", True
+    if len(head) >= 2 and head[1] == 0 and 0 < head[0] < 0x80:
+        return data, "utf-16-le", True
+    if len(head) >= 2 and head[0] == 0 and 0 < head[1] < 0x80:
+        return data, "utf-16-be", True
+    return data, "utf-8", False
+
+
+def _decode(data: bytes, name: str, loaded: LoadedFile) -> str | None:
+    data, encoding, detected = _encoding(data)
+    if not detected and b"\x00" in data[:8192]:
+        loaded.problems.append(_at_start(name, "binary file (contains NUL bytes); not a manifest"))
         return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        loaded.problems.append(_decode_problem(data, encoding, error, name))
+        return None
+    if "\x00" in text[:8192]:
+        loaded.problems.append(_at_start(name, f"binary file (NUL characters in {encoding.upper()} text); not a manifest"))
+        return None
+    return text
+
+
+def _decode_problem(data: bytes, encoding: str, error: UnicodeDecodeError, name: str) -> LoadProblem:
+    if encoding == "utf-8":
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[data.rfind(b"\n", 0, error.start) + 1: error.start].decode("utf-8", "replace")) + 1
+    else:  # the position in a UTF-16/32 text: count the decodable prefix
+        prefix = data[: error.start].decode(encoding, "replace")
+        line = prefix.count("\n") + 1
+        column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+    shown = encoding.upper()
+    return LoadProblem("unreadable", Span(name, line, column, line, column),
+                       f"not valid {shown}: byte 0x{data[error.start]:02x} at offset {error.start} "
+                       "(save the file as UTF-8)")

@@ -5,11 +5,27 @@ The loader turns every mapping into a `YMap` and every sequence into a `YSeq`. T
 node itself, of each key and of each value. Scalars stay plain Python values; their position is
 looked up through the container that holds them (`span_of_value`). This keeps loading cheap while
 any finding can still point at the exact line and column of the offending field.
+
+Why packed offsets: a manifest of 100 MB holds millions of values, and a `Span` object per key
+and per value costs ~130 bytes and ~2 µs each. The loader therefore records each position as one
+64-bit integer (start and end character offsets) in an `array`, and a shared `LineIndex` turns
+it into a `Span` only when somebody asks. `key_spans`, `value_spans` and `item_spans` still read and write
+as plain dicts and lists of `Span` (they are materialised on first use), for code that builds
+positioned values itself.
 """
 from __future__ import annotations
 
+import re
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
+
+_OFFSET_BITS = 32  # character offsets below 2**32: the loader refuses longer texts
+_OFFSET_MASK = (1 << _OFFSET_BITS) - 1
+MAX_TEXT_LENGTH = 1 << _OFFSET_BITS
+_NEWLINE = re.compile("\n")
+_INDEXED_KEYS = 16  # mappings with more keys get a key -> position index on first look-up
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -27,38 +43,234 @@ class Span:
         return (self.line, self.column)
 
 
+def pack(start: int, end: int) -> int:
+    """One 64-bit integer for the character range [start, end)."""
+    return start << _OFFSET_BITS | end
+
+
+class LineIndex:
+    """Turns character offsets of one text into 1-based (line, column) spans.
+
+    Lines are counted at `\\n` only, as git, GitHub and editors count them (libyaml also breaks
+    lines at `\\r`, U+0085, U+2028 and U+2029, which would shift every later line number).
+    """
+
+    __slots__ = ("path", "_starts")
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        starts = array("q", [0])
+        starts.extend(match.end() for match in _NEWLINE.finditer(text))
+        self._starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        index = bisect_right(self._starts, offset) - 1
+        return index + 1, offset - self._starts[index] + 1
+
+    def span(self, packed: int) -> Span:
+        line, column = self.position(packed >> _OFFSET_BITS)
+        end_line, end_column = self.position(packed & _OFFSET_MASK)
+        return Span(self.path, line, column, end_line, end_column)
+
+    def point(self, offset: int) -> Span:
+        line, column = self.position(offset)
+        return Span(self.path, line, column, line, column)
+
+
 class YMap(dict):
-    """A mapping that knows its own span and the spans of its keys and values."""
+    """A mapping that knows its own span and the spans of its keys and values.
 
-    __slots__ = ("span", "key_spans", "value_spans")
+    A mapping built by the loader keeps its positions as packed ranges in an `array`, two per
+    entry (key, value) in insertion order, and must not be modified afterwards.
+    """
 
-    def __init__(self, span: Span) -> None:
+    __slots__ = ("_span", "_lines", "_at", "_pos", "_index", "_key_spans", "_value_spans")
+
+    def __init__(self, span: Span | None = None) -> None:
         super().__init__()
-        self.span = span
-        self.key_spans: dict[Any, Span] = {}
-        self.value_spans: dict[Any, Span] = {}
+        self._span = span
+        self._lines: LineIndex | None = None
+        self._at = 0
+        self._pos: array | None = None
+        self._index: dict[Any, int] | None = None
+        self._key_spans: dict[Any, Span] | None = None
+        self._value_spans: dict[Any, Span] | None = None
+
+    @classmethod
+    def located(cls, lines: LineIndex, at: int) -> "YMap":
+        """A mapping read by the loader: positions are packed offsets into `lines`."""
+        node = cls()
+        node._lines = lines
+        node._at = at
+        node._pos = array("Q")
+        return node
+
+    @property
+    def span(self) -> Span:
+        span = self._span
+        if span is None:
+            span = self._span = self._lines.span(self._at)  # type: ignore[union-attr]
+        return span
+
+    @span.setter
+    def span(self, value: Span) -> None:
+        self._span = value
+
+    @property
+    def key_spans(self) -> dict[Any, Span]:
+        if self._key_spans is None:
+            self._key_spans = self._materialise(0)
+        return self._key_spans
+
+    @key_spans.setter
+    def key_spans(self, value: dict[Any, Span]) -> None:
+        self._key_spans = value
+
+    @property
+    def value_spans(self) -> dict[Any, Span]:
+        if self._value_spans is None:
+            self._value_spans = self._materialise(1)
+        return self._value_spans
+
+    @value_spans.setter
+    def value_spans(self, value: dict[Any, Span]) -> None:
+        self._value_spans = value
+
+    def _materialise(self, which: int) -> dict[Any, Span]:
+        if not self._pos or self._lines is None:
+            return {}
+        lines, pos = self._lines, self._pos
+        return {key: lines.span(pos[2 * i + which]) for i, key in enumerate(self) if 2 * i + which < len(pos)}
+
+    def _packed(self, key: Any, which: int) -> Span | None:
+        pos = self._pos
+        if not pos or self._lines is None or key not in self:
+            return None
+        if len(self) > _INDEXED_KEYS:
+            if self._index is None:
+                self._index = {k: i for i, k in enumerate(self)}
+            index = self._index.get(key)
+        else:
+            index = next((i for i, k in enumerate(self) if k == key), None)
+        if index is None or 2 * index + which >= len(pos):
+            return None
+        return self._lines.span(pos[2 * index + which])
 
     def span_of_key(self, key: Any) -> Span:
-        return self.key_spans.get(key, self.span)
+        if self._key_spans is not None and key in self._key_spans:
+            return self._key_spans[key]
+        return self._packed(key, 0) or self.span
 
     def span_of_value(self, key: Any) -> Span:
-        return self.value_spans.get(key, self.span)
+        if self._value_spans is not None and key in self._value_spans:
+            return self._value_spans[key]
+        return self._packed(key, 1) or self.span
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    __str__ = __repr__
 
 
 class YSeq(list):
     """A sequence that knows its own span and the span of each item."""
 
-    __slots__ = ("span", "item_spans")
+    __slots__ = ("_span", "_lines", "_at", "_pos", "_item_spans")
 
-    def __init__(self, span: Span) -> None:
+    def __init__(self, span: Span | None = None) -> None:
         super().__init__()
-        self.span = span
-        self.item_spans: list[Span] = []
+        self._span = span
+        self._lines: LineIndex | None = None
+        self._at = 0
+        self._pos: array | None = None  # packed range of each item
+        self._item_spans: list[Span] | None = None
+
+    @classmethod
+    def located(cls, lines: LineIndex, at: int) -> "YSeq":
+        node = cls()
+        node._lines = lines
+        node._at = at
+        node._pos = array("Q")
+        return node
+
+    @property
+    def span(self) -> Span:
+        span = self._span
+        if span is None:
+            span = self._span = self._lines.span(self._at)  # type: ignore[union-attr]
+        return span
+
+    @span.setter
+    def span(self, value: Span) -> None:
+        self._span = value
+
+    @property
+    def item_spans(self) -> list[Span]:
+        if self._item_spans is None:
+            lines = self._lines
+            self._item_spans = [lines.span(p) for p in self._pos] if self._pos and lines is not None else []
+        return self._item_spans
+
+    @item_spans.setter
+    def item_spans(self, value: list[Span]) -> None:
+        self._item_spans = value
 
     def span_of_item(self, index: int) -> Span:
-        if 0 <= index < len(self.item_spans):
-            return self.item_spans[index]
+        if self._item_spans is not None:
+            if 0 <= index < len(self._item_spans):
+                return self._item_spans[index]
+        elif self._pos is not None and 0 <= index < len(self._pos) and self._lines is not None:
+            return self._lines.span(self._pos[index])
         return self.span
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    __str__ = __repr__
+
+
+_REPR_ITEMS = 6  # items shown per container
+_REPR_DEPTH = 3  # containers shown inside containers
+_REPR_TEXT = 60  # characters shown of a string
+
+
+def short_repr(value: Any, depth: int = 0) -> str:
+    """A bounded `repr` for messages: input values can be huge or deeply nested.
+
+    Small values read exactly as `repr` would print them (`['a']`, `{'a': 1}`); large ones are
+    cut with `…` and a count. Never recurses more than `_REPR_DEPTH` levels.
+    """
+    if isinstance(value, dict):
+        if depth >= _REPR_DEPTH:
+            return "{…}" if value else "{}"
+        parts = [f"{short_repr(k, depth + 1)}: {short_repr(v, depth + 1)}"
+                 for k, v in _first(value.items(), _REPR_ITEMS)]
+        if len(value) > _REPR_ITEMS:
+            parts.append(f"… ({len(value)} keys)")
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(value, list):
+        if depth >= _REPR_DEPTH:
+            return "[…]" if value else "[]"
+        parts = [short_repr(v, depth + 1) for v in value[:_REPR_ITEMS]]
+        if len(value) > _REPR_ITEMS:
+            parts.append(f"… ({len(value)} items)")
+        return "[" + ", ".join(parts) + "]"
+    if isinstance(value, str):
+        if len(value) > _REPR_TEXT:
+            return repr(value[:_REPR_TEXT]) + f"… ({len(value)} characters)"
+        return repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<integer of {len(str(value)) if value.bit_length() < 10_000 else 'many'} digits>"
+    return repr(value)
+
+
+def _first(items: Any, count: int) -> list[Any]:
+    result = []
+    for item in items:
+        if len(result) == count:
+            break
+        result.append(item)
+    return result
 
 
 def span_of(container: Any, key: Any = None) -> Span | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from policylint.load.nodes import Span, YMap, YSeq
+from policylint.load.nodes import Span, YMap, YSeq, short_repr
 from policylint.load.yaml_reader import Document, LoadProblem
 
 _LIST_KINDS_SUFFIX = "List"  # List, PodList, NetworkPolicyList, ...
@@ -32,43 +32,53 @@ def split_objects(documents: Iterable[Document]) -> tuple[list[RawObject], list[
     objects: list[RawObject] = []
     problems: list[LoadProblem] = []
     for document in documents:
-        for item in _objects_in(document.root, document.span, "", problems):
-            objects.append(item)
+        objects.extend(_objects_in(document.root, document.span, problems))
     return objects, problems
 
 
-def _objects_in(root: object, span: Span, prefix: str, problems: list[LoadProblem]) -> Iterator[RawObject]:
+def _objects_in(root: object, span: Span, problems: list[LoadProblem]) -> Iterator[RawObject]:
+    """The objects of one document, `kind: List` items in order (Lists may nest: no recursion)."""
+    pending: list[tuple[object, Span, str]] = [(root, span, "")]
+    while pending:
+        node, where, prefix = pending.pop()
+        found = _object_or_items(node, where, prefix, problems)
+        if isinstance(found, RawObject):
+            yield found
+        elif found:
+            pending.extend(reversed(found))
+
+
+def _object_or_items(root: object, span: Span, prefix: str, problems: list[LoadProblem]
+                     ) -> RawObject | list[tuple[object, Span, str]] | None:
     if root is None:  # an empty document (`---` followed by nothing, or only comments)
-        return
+        return None
     if not isinstance(root, YMap):
         where = getattr(root, "span", span)
-        what = "a list" if isinstance(root, YSeq) else f"the scalar {str(root)[:40]!r}"
+        what = "a list" if isinstance(root, YSeq) else f"the scalar {short_repr(root)}"
         problems.append(
             LoadProblem("shape", where, f"document is {what}, not a Kubernetes object (a mapping with `kind`)")
         )
-        return
+        return None
     kind = root.get("kind")
     api_version = root.get("apiVersion", "")
     if not isinstance(kind, str) or not kind:
         if "kind" in root:
-            problems.append(LoadProblem("shape", root.span_of_value("kind"), f"`kind` must be a non-empty string, not {kind!r}"))
+            problems.append(LoadProblem("shape", root.span_of_value("kind"),
+                                        f"`kind` must be a non-empty string, not {short_repr(kind)}"))
         elif "apiVersion" in root:
             problems.append(LoadProblem("shape", root.span, "object has an `apiVersion` but no `kind`"))
         # A mapping with neither is some other tool's YAML (compose files, CI config): not ours.
-        return
+        return None
     if not isinstance(api_version, str):
-        problems.append(
-            LoadProblem("shape", root.span_of_value("apiVersion"), f"`apiVersion` must be a string, not {api_version!r}")
-        )
+        problems.append(LoadProblem("shape", root.span_of_value("apiVersion"),
+                                    f"`apiVersion` must be a string, not {short_repr(api_version)}"))
         api_version = ""
     if kind.endswith(_LIST_KINDS_SUFFIX) and "items" in root:
         items = root.get("items")
         if items is None:
-            return
+            return None
         if not isinstance(items, YSeq):
             problems.append(LoadProblem("shape", root.span_of_value("items"), "`items` of a List must be a list"))
-            return
-        for index, item in enumerate(items):
-            yield from _objects_in(item, items.span_of_item(index), f"{prefix}items[{index}].", problems)
-        return
-    yield RawObject(kind, api_version, root, prefix)
+            return None
+        return [(item, items.span_of_item(index), f"{prefix}items[{index}].") for index, item in enumerate(items)]
+    return RawObject(kind, api_version, root, prefix)

@@ -6,16 +6,24 @@ exponential in the input (the "billion laughs" attack), and `yaml.load` throws a
 away. Instead we read libyaml's flat event stream and build `YMap`/`YSeq` values ourselves with
 an explicit stack: nesting depth and alias expansion are counted and bounded, every value keeps
 its position, and a syntax error keeps the documents read before it.
+
+Values follow what the API server would see after `kubectl` converts the YAML to JSON
+(sigs.k8s.io/yaml): only null, booleans, integers, floats and strings are constructed, whatever
+the tag says (no tag ever constructs a Python object); other tags (`!!timestamp`, `!!binary`,
+`!Ref`) keep the text as written; mapping keys that are numbers or booleans become strings
+(`1: x` is the key "1"), and null, mapping or list keys, which Kubernetes rejects, are reported.
 """
 from __future__ import annotations
 
+import gc
+import math
+import sys
 from dataclasses import dataclass, field
-import re
 from typing import Any
 
 import yaml
 
-from policylint.load.nodes import Span, YMap, YSeq
+from policylint.load.nodes import MAX_TEXT_LENGTH, LineIndex, Span, YMap, YSeq, pack
 
 try:  # libyaml is several times faster; the pure-Python parser is a correct fallback
     from yaml import CSafeLoader as _EventLoader
@@ -23,24 +31,29 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _EventLoader  # type: ignore[assignment]
 
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
-# Tags we turn into Python values; anything else (timestamps, binary, custom `!Ref` tags) stays
-# the text it was written as: Kubernetes decodes YAML into JSON, where there is no such type.
-_CONSTRUCTED = {
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-}
-_SCALAR_CONSTRUCTOR = yaml.SafeLoader("")  # only its construct_yaml_* methods are used
+# YAML 1.1 implicit typing, as PyYAML's safe loader (and Kubernetes' go-yaml) resolve plain scalars.
+_IMPLICIT: dict[str | None, list[tuple[str, Any]]] = yaml.SafeLoader.yaml_implicit_resolvers
+# Integers past this many bits stay text: Kubernetes' decoder cannot hold them either, and Python
+# refuses to print integers of more than 4,300 digits (a message quoting one would crash).
+_MAX_INT_BITS = 4096
+_CACHED_SCALAR_LENGTH = 64  # plain scalars this short are resolved once per file and shared
+_CACHE_ENTRIES = 100_000
+_MASK = (1 << 32) - 1  # positions are packed as start << 32 | end (see nodes.pack)
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Resource bounds for one input. Defaults are generous for real manifests."""
 
-    max_file_bytes: int = 256 * 1024 * 1024
-    max_depth: int = 200
+    # A file (or standard input) larger than this is refused before it is parsed.
+    max_file_bytes: int = 64 * 1024 * 1024
+    # Nesting of mappings and sequences in one document.
+    max_depth: int = 100
     # Values reached through aliases, counted per document with repetition: a few aliases are
     # normal (Helm, merge keys), a million is an attack.
     max_alias_nodes: int = 100_000
@@ -50,7 +63,7 @@ class Limits:
 class LoadProblem:
     """Something wrong with an input before any Kubernetes meaning is given to it."""
 
-    kind: str  # "syntax", "unreadable", "duplicate-key", "limit"
+    kind: str  # "syntax", "unreadable", "duplicate-key", "limit", "shape", "internal"
     span: Span
     message: str
 
@@ -70,272 +83,433 @@ class ParseResult:
 
 
 class _LimitExceeded(Exception):
-    def __init__(self, span: Span, message: str) -> None:
+    def __init__(self, offset: int, message: str) -> None:
         super().__init__(message)
-        self.span = span
+        self.offset = offset
         self.message = message
 
 
 class _Frame:
     """A container being built, with the key waiting for its value (mappings only)."""
 
-    __slots__ = ("value", "anchor", "pending_key", "pending_key_span", "merges", "size")
+    __slots__ = ("value", "positions", "is_map", "anchor", "key", "key_at", "merges", "size", "index")
 
-    def __init__(self, value: YMap | YSeq, anchor: str | None) -> None:
+    def __init__(self, value: YMap | YSeq, positions: Any, is_map: bool, anchor: str | None) -> None:
         self.value = value
+        self.positions = positions  # the container's own position store (dict or list)
+        self.is_map = is_map
         self.anchor = anchor
-        self.pending_key: Any = _NO_KEY
-        self.pending_key_span: Span | None = None
-        self.merges: list[tuple[Any, Span]] = []
-        self.size = 1  # nodes in this subtree, for alias accounting
+        self.key: Any = _NO_KEY
+        self.key_at = 0
+        self.merges: list[tuple[Any, int]] | None = None
+        self.size = 1  # values in this subtree, for alias accounting
+        self.index: dict[Any, int] | None = None  # key -> entry number, built at the first duplicate
 
 
 _NO_KEY = object()
-
-
-def _span(path: str, start: Any, end: Any) -> Span:
-    return Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
-
-
-def _hashable_key(key: Any) -> Any:
-    # YAML allows sequences and mappings as keys; JSON and Kubernetes do not. Keep them as text
-    # so that the document still loads and the shape check can complain about the field.
-    if isinstance(key, (YMap, YSeq, dict, list)):
-        return repr(key)
-    return key
-
-
-class _DocumentBuilder:
-    def __init__(self, path: str, limits: Limits, problems: list[LoadProblem]) -> None:
-        self.path = path
-        self.limits = limits
-        self.problems = problems
-        self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[Any, int]] = {}
-        self.alias_nodes = 0
-        self.root: Any = None
-        self.done = False
-
-    # -- values --------------------------------------------------------------------------------
-    def scalar(self, event: Any, loader: Any) -> tuple[Any, int]:
-        value = event.value
-        tag = event.tag
-        if tag in (None, "!"):
-            if event.style:  # quoted or block scalar: always a string
-                return value, 1
-            tag = loader.resolve(yaml.ScalarNode, value, event.implicit)
-        if tag in _CONSTRUCTED:
-            node = yaml.ScalarNode(tag, value)
-            try:
-                return _SCALAR_CONSTRUCTOR.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node), 1
-            except (ValueError, yaml.YAMLError):
-                return value, 1
-        if tag == _MERGE:
-            return _MERGE_KEY, 1
-        return value, 1
-
-    def add(self, value: Any, span: Span, size: int) -> None:
-        if not self.stack:
-            self.root = value
-            self.done = True
-            return
-        frame = self.stack[-1]
-        frame.size += size
-        container = frame.value
-        if isinstance(container, YSeq):
-            container.append(value)
-            container.item_spans.append(span)
-            return
-        if frame.pending_key is _NO_KEY:
-            frame.pending_key = _hashable_key(value)
-            frame.pending_key_span = span
-            return
-        key, key_span = frame.pending_key, frame.pending_key_span
-        frame.pending_key = _NO_KEY
-        if key is _MERGE_KEY:
-            frame.merges.append((value, span))
-            return
-        if key in container:
-            self.problems.append(
-                LoadProblem(
-                    "duplicate-key",
-                    key_span or span,
-                    f"duplicate key {key!r} (first at line {container.key_spans[key].line}); "
-                    "the API server rejects it",
-                )
-            )
-        container[key] = value
-        container.key_spans[key] = key_span or span
-        container.value_spans[key] = span
-
-    def open(self, value: YMap | YSeq, anchor: str | None) -> None:
-        if len(self.stack) >= self.limits.max_depth:
-            raise _LimitExceeded(
-                value.span,
-                f"document nested deeper than {self.limits.max_depth} levels "
-                "(limit max_depth); document skipped",
-            )
-        self.stack.append(_Frame(value, anchor))
-
-    def close(self, end_mark: Any) -> None:
-        frame = self.stack.pop()
-        value = frame.value
-        start = value.span
-        value.span = Span(self.path, start.line, start.column, end_mark.line + 1, end_mark.column + 1)
-        if isinstance(value, YMap):
-            self._apply_merges(value, frame.merges)
-        if frame.anchor is not None:
-            self.anchors[frame.anchor] = (value, frame.size)
-        self.add(value, value.span, frame.size)
-
-    def _apply_merges(self, target: YMap, merges: list[tuple[Any, Span]]) -> None:
-        # `<<: *base` or `<<: [*a, *b]`: keys written in the mapping win, then earlier merges.
-        sources: list[Any] = []
-        for value, _ in merges:
-            sources.extend(value if isinstance(value, YSeq) else [value])
-        for source in sources:
-            if not isinstance(source, YMap):
-                continue
-            for key, item in source.items():
-                if key not in target:
-                    target[key] = item
-                    target.key_spans[key] = source.key_spans.get(key, source.span)
-                    target.value_spans[key] = source.value_spans.get(key, source.span)
-
-    def alias(self, event: Any) -> None:
-        span = _span(self.path, event.start_mark, event.end_mark)
-        if event.anchor not in self.anchors:
-            raise yaml.MarkedYAMLError(
-                None, None, f"found undefined alias {event.anchor!r}", event.start_mark
-            )
-        value, size = self.anchors[event.anchor]
-        self.alias_nodes += size
-        if self.alias_nodes > self.limits.max_alias_nodes:
-            raise _LimitExceeded(
-                span,
-                f"aliases expand to more than {self.limits.max_alias_nodes} values "
-                "(limit max_alias_nodes; an alias bomb?); document skipped",
-            )
-        # The anchored value is shared, not copied: it is never mutated after loading.
-        self.add(value, span, size)
-
-
 _MERGE_KEY = object()
+_MISSING = object()
+
+
+# -- scalars -----------------------------------------------------------------------------------
+
+def _resolve_plain(value: str) -> Any:
+    """The value of an untagged plain scalar (`80` is an int, `yes` a bool, `~` null)."""
+    resolvers = _IMPLICIT.get(value[0] if value else "", ())
+    for tag, regexp in resolvers:
+        if regexp.match(value):
+            return _construct(tag, value)
+    return value
+
+
+def _construct(tag: str, text: str) -> Any:
+    """The value of a scalar with a YAML core tag; anything unparseable stays text."""
+    try:
+        if tag == _INT:
+            return _to_int(text)
+        if tag == _FLOAT:
+            return _to_float(text)
+        if tag == _BOOL:
+            lowered = text.lower()
+            if lowered in ("yes", "true", "on"):
+                return True
+            if lowered in ("no", "false", "off"):
+                return False
+            return text
+        if tag == _NULL:
+            return None if text in ("", "~", "null", "Null", "NULL") else text
+        if tag == _MERGE:
+            return _MERGE_KEY
+    except (ValueError, OverflowError):
+        pass
+    return text
+
+
+def _to_int(text: str) -> Any:
+    digits = text.replace("_", "")
+    sign = 1
+    if digits[:1] in ("-", "+"):
+        sign = -1 if digits[0] == "-" else 1
+        digits = digits[1:]
+    if ":" in digits:
+        # YAML 1.1 base 60 (`1:30` is 90) is unknown to Kubernetes' decoder and to YAML 1.2:
+        # it is the string "1:30" there, so it is here (this also avoids huge base-60 numbers).
+        return text
+    if digits == "0":
+        value = 0
+    elif digits.startswith("0b"):
+        value = int(digits[2:], 2)
+    elif digits.startswith("0x"):
+        value = int(digits[2:], 16)
+    elif digits.startswith("0o"):
+        value = int(digits[2:], 8)
+    elif digits.startswith("0"):
+        value = int(digits, 8)
+    else:
+        value = int(digits)  # ValueError past 4,300 digits: kept as text
+    if value.bit_length() > _MAX_INT_BITS:
+        return text
+    return sign * value
+
+
+def _to_float(text: str) -> Any:
+    digits = text.replace("_", "").lower()
+    sign = -1.0 if digits.startswith("-") else 1.0
+    digits = digits.lstrip("+-")
+    if digits == ".inf":
+        return sign * math.inf
+    if digits == ".nan":
+        return math.nan
+    if ":" in digits:  # base 60 again: text, as for integers
+        return text
+    return sign * float(digits)
+
+
+def _tagged(tag: str, text: str) -> Any:
+    if tag in (_INT, _FLOAT, _BOOL, _NULL):
+        return _construct(tag, text)
+    # !!str, !!timestamp, !!binary, !!python/object:..., !Ref ...: the text as written.
+    return text
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+def _float_key(value: float) -> str:
+    # What sigs.k8s.io/yaml does with a float key (strconv.FormatFloat(f, 'g', -1, 32)), for the
+    # values a manifest might plausibly hold.
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    if value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return repr(value)
+
+
+_KEY_KINDS = {type(None): "null", YMap: "a mapping", YSeq: "a list"}
+
+
+# -- the parser --------------------------------------------------------------------------------
+
+class _Parser:
+    """Builds the documents of one text from libyaml's events."""
+
+    def __init__(self, text: str, path: str, limits: Limits, result: ParseResult) -> None:
+        self.text = text
+        self.path = path
+        self.lines = LineIndex(path, text)
+        self.limits = limits
+        self.result = result
+        self.problems = result.problems
+        self.cache: dict[str, Any] = {}
+        self.templates: list[int] = []  # packed ranges of unrendered Helm expressions
+
+    def problem(self, kind: str, offset: int, message: str, end: int | None = None) -> None:
+        span = self.lines.span(pack(offset, end)) if end is not None else self.lines.point(offset)
+        self.problems.append(LoadProblem(kind, span, message))
+
+    def run(self) -> None:
+        loader = _EventLoader(self.text)
+        try:
+            self._events(loader)
+        except yaml.MarkedYAMLError as error:
+            self.problems.append(self._syntax_problem(error))
+        except yaml.reader.ReaderError as error:
+            self.problems.append(self._reader_problem(error))
+        except yaml.YAMLError as error:  # errors without a position
+            self.problem("syntax", 0, _one_line(str(error)))
+        finally:
+            loader.dispose()
+        if self.templates:
+            self._report_templates()
+
+    def _is_template(self, start: int, end: int) -> bool:
+        return self.text.startswith("{{", start) and self.text.startswith("}}", end - 2)
+
+    def _report_templates(self) -> None:
+        # `key: {{ .Values.x }}` is valid YAML (a mapping inside a mapping), so the parser does
+        # not object. One finding per file: a chart template holds dozens of expressions.
+        first = self.templates[0]
+        snippet = self.text[first >> 32: first & _MASK]
+        shown = snippet if len(snippet) <= 60 else snippet[:57] + "...}}"
+        more = f" (and {len(self.templates) - 1} more)" if len(self.templates) > 1 else ""
+        self.problem("syntax", first >> 32,
+                     f"unrendered Helm template expression {shown!r}{more}: "
+                     "lint the output of `helm template` instead", first & _MASK)
+
+    def _events(self, loader: Any) -> None:
+        # One long loop on purpose: it runs once per YAML event (millions for a large file),
+        # so the per-event work is inlined and attribute look-ups are hoisted into locals.
+        lines = self.lines
+        max_depth = self.limits.max_depth
+        max_alias = self.limits.max_alias_nodes
+        cache = self.cache
+        intern = sys.intern
+        templated = "{{" in self.text
+        ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        MappingEndEvent, SequenceEndEvent, AliasEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
+        DocumentStartEvent, DocumentEndEvent = yaml.DocumentStartEvent, yaml.DocumentEndEvent
+        stack: list[_Frame] = []
+        anchors: dict[str, tuple[Any, int]] = {}
+        alias_nodes = 0
+        root: Any = None
+        doc_start = 0
+        index = 0
+        skip_depth = -1  # >= 0 while a refused document is drained: its current nesting
+        for event in iter(loader.get_event, None):
+            kind = type(event)
+            if skip_depth >= 0:
+                if kind is MappingStartEvent or kind is SequenceStartEvent:
+                    skip_depth += 1
+                    if skip_depth > 2 * max_depth:
+                        # libyaml's time grows with flow nesting times the tokens that follow:
+                        # draining deeper would take minutes. The rest of the file is lost.
+                        self.problem("limit", event.start_mark.index,
+                                     f"nesting deeper than {2 * max_depth} levels: rest of the file not read")
+                        return
+                elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                    skip_depth -= 1
+                elif kind is DocumentEndEvent:
+                    skip_depth = -1
+                    index += 1
+                continue
+            # -- a value ------------------------------------------------------------------
+            if kind is ScalarEvent:
+                start = event.start_mark.index
+                at = start << 32 | event.end_mark.index
+                text = event.value
+                tag = event.tag
+                if tag is None and not event.style:
+                    value = cache.get(text, _MISSING)
+                    if value is _MISSING:
+                        value = _resolve_plain(text)
+                        if len(text) <= _CACHED_SCALAR_LENGTH and len(cache) < _CACHE_ENTRIES:
+                            cache[text] = value
+                elif tag is None or tag == "!":
+                    value = text
+                else:
+                    value = _tagged(tag, text)
+                size = 1
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, 1)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                start = event.start_mark.index
+                if len(stack) >= max_depth:
+                    self.problem("limit", start,
+                                 f"document nested deeper than {max_depth} levels (limit max-depth); document skipped")
+                    skip_depth = len(stack) + 1
+                    stack.clear()
+                    continue
+                if kind is MappingStartEvent:
+                    node: Any = YMap.located(lines, start << 32 | event.end_mark.index)
+                    stack.append(_Frame(node, node._pos, True, event.anchor))
+                else:
+                    node = YSeq.located(lines, start << 32 | event.end_mark.index)
+                    stack.append(_Frame(node, node._pos, False, event.anchor))
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                frame = stack.pop()
+                value = frame.value
+                start = value._at >> 32
+                end = event.end_mark.index
+                at = value._at = start << 32 | end
+                if templated and frame.is_map and self._is_template(start, end):
+                    value = self.text[start:end]  # `{{ .Values.x }}` is text to Kubernetes' eyes
+                    self.templates.append(at)
+                elif frame.merges is not None:
+                    self._merge(value, frame.merges)
+                size = frame.size
+                if frame.anchor is not None:
+                    anchors[frame.anchor] = (value, size)
+            elif kind is AliasEvent:
+                start = event.start_mark.index
+                at = start << 32 | event.end_mark.index
+                anchored = anchors.get(event.anchor)
+                if anchored is None:
+                    raise yaml.MarkedYAMLError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                value, size = anchored
+                alias_nodes += size
+                if alias_nodes > max_alias:
+                    self.problem("limit", start,
+                                 f"aliases expand to more than {max_alias} values "
+                                 "(limit max-alias-nodes; an alias bomb?); document skipped")
+                    skip_depth = len(stack)
+                    stack.clear()
+                    continue
+                # The anchored value is shared, not copied: it is never mutated after loading.
+            elif kind is DocumentStartEvent:
+                stack.clear()
+                anchors = {}
+                alias_nodes = 0
+                root = None
+                doc_start = event.start_mark.index
+                continue
+            elif kind is DocumentEndEvent:
+                self.result.documents.append(
+                    Document(self.path, index, root, lines.span(pack(doc_start, event.end_mark.index))))
+                index += 1
+                continue
+            else:  # StreamStart, StreamEnd
+                continue
+            # -- add the value to its container ---------------------------------------------
+            if not stack:
+                root = value
+                continue
+            top = stack[-1]
+            top.size += size
+            if not top.is_map:
+                top.value.append(value)
+                top.positions.append(at)
+                continue
+            if top.key is _NO_KEY:
+                if type(value) is str:
+                    top.key = intern(value) if len(value) <= _CACHED_SCALAR_LENGTH else value
+                else:
+                    top.key = self._key(value, at)
+                top.key_at = at
+                continue
+            key = top.key
+            top.key = _NO_KEY
+            if key is _MERGE_KEY:
+                if top.merges is None:
+                    top.merges = []
+                top.merges.append((value, at))
+                continue
+            container = top.value
+            positions = top.positions
+            if key in container:
+                if top.index is None:
+                    top.index = {k: i for i, k in enumerate(container)}
+                slot = 2 * top.index[key]
+                first = lines.span(positions[slot]).line
+                self.problem("duplicate-key", top.key_at >> 32,
+                             f"duplicate key {key!r} (first at line {first}); the API server rejects it",
+                             top.key_at & _MASK)
+                container[key] = value  # the last one wins, as in Kubernetes' decoder
+                positions[slot] = top.key_at
+                positions[slot + 1] = at
+                continue
+            if top.index is not None:
+                top.index[key] = len(container)
+            container[key] = value
+            positions.append(top.key_at)
+            positions.append(at)
+
+    def _key(self, value: Any, at: int) -> Any:
+        """The key that Kubernetes' YAML-to-JSON conversion would make of a non-string scalar."""
+        if value is _MERGE_KEY:
+            return value
+        if value is True or value is False:
+            return "true" if value else "false"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            return _float_key(value)
+        start, end = at >> 32, at & _MASK
+        if isinstance(value, YMap) and self.text.startswith("{", start - 1) and self.text.startswith("}", end):
+            return f"<template at {start}>"  # the inner `{ .Values.x }` of `{{ .Values.x }}`
+        what = _KEY_KINDS.get(type(value), type(value).__name__)
+        self.problem("shape", at >> 32,
+                     f"a mapping key must be a string, number or boolean, not {what}: Kubernetes rejects the document",
+                     at & _MASK)
+        line, column = self.lines.position(at >> 32)
+        # A key no manifest can contain, unique per position: the entry stays visible (and
+        # invalid) to the model instead of silently disappearing.
+        return f"<{what} key at {line}:{column}>"
+
+    def _merge(self, target: YMap, merges: list[tuple[Any, int]]) -> None:
+        # `<<: *base` or `<<: [*a, *b]`: keys written in the mapping win, then earlier merges.
+        positions = target._pos
+        for value, at in merges:
+            sources = value if isinstance(value, YSeq) else [value]
+            for source in sources:
+                if not isinstance(source, YMap):
+                    self.problem("syntax", at >> 32,
+                                 "a merge key `<<` needs a mapping or a list of mappings", at & _MASK)
+                    break
+                source_positions = source._pos
+                for index, (key, item) in enumerate(source.items()):
+                    if key in target:
+                        continue
+                    target[key] = item
+                    if source_positions is not None and 2 * index + 1 < len(source_positions):
+                        positions.append(source_positions[2 * index])  # type: ignore[union-attr]
+                        positions.append(source_positions[2 * index + 1])  # type: ignore[union-attr]
+                    else:
+                        positions.append(at)  # type: ignore[union-attr]
+                        positions.append(at)  # type: ignore[union-attr]
+
+    def _syntax_problem(self, error: yaml.MarkedYAMLError) -> LoadProblem:
+        mark = error.problem_mark or error.context_mark
+        span = self.lines.point(min(mark.index, len(self.text))) if mark is not None else self.lines.point(0)
+        message = error.problem or error.context or "invalid YAML"
+        if error.context and error.problem:
+            message = f"{error.problem} ({error.context})"
+        hint = ""
+        if "{{" in _lines_near(self.text, mark.index if mark is not None else 0):
+            hint = "; looks like an unrendered Helm template: run `helm template` first"
+        return LoadProblem("syntax", span, _one_line(message) + hint)
+
+    def _reader_problem(self, error: Any) -> LoadProblem:
+        position = min(max(int(getattr(error, "position", 0) or 0), 0), len(self.text))
+        character = getattr(error, "character", None)
+        if isinstance(character, str) and character:
+            what = f"#x{ord(character):04x}"
+        elif isinstance(character, int):
+            what = f"#x{character:04x}"
+        else:
+            what = "a character"
+        return LoadProblem("syntax", self.lines.point(position),
+                           f"unacceptable character {what}: control characters are not allowed in YAML")
 
 
 def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
     """Parse every document of `text`. Never raises for bad input: problems are returned."""
     result = ParseResult()
-    too_deep = _deep_flow_position(text, limits.max_depth)
-    if too_deep is not None:
-        line, column = too_deep
-        message = (
-            f"flow collections nested deeper than {limits.max_depth} levels "
-            "(limit max_depth); file skipped"
-        )
-        result.problems.append(LoadProblem("limit", Span(path, line, column, line, column), message))
+    if len(text) >= MAX_TEXT_LENGTH:
+        result.problems.append(LoadProblem("limit", Span(path, 1, 1, 1, 1),
+                                           f"text longer than {MAX_TEXT_LENGTH - 1} characters; file skipped"))
         return result
-    loader = _EventLoader(text)
-    builder: _DocumentBuilder | None = None
-    doc_start: Any = None
-    index = 0
-    skipping = False  # after a limit is hit, events are drained until the document ends
+    # The values built here hold no reference cycles, but millions of new containers make the
+    # cyclic collector rescan the growing heap again and again (half the load time).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        while True:
-            event = loader.get_event()
-            if event is None or isinstance(event, yaml.StreamEndEvent):
-                break
-            kind = type(event)
-            if kind is yaml.DocumentStartEvent:
-                builder = _DocumentBuilder(path, limits, result.problems)
-                doc_start = event.start_mark
-                skipping = False
-                continue
-            if kind is yaml.DocumentEndEvent:
-                if builder is not None and not skipping:
-                    result.documents.append(
-                        Document(path, index, builder.root, _span(path, doc_start, event.end_mark))
-                    )
-                index += 1
-                builder = None
-                continue
-            if skipping or builder is None or kind is yaml.StreamStartEvent:
-                continue
-            try:
-                _feed(builder, event, loader, path)
-            except _LimitExceeded as exceeded:
-                result.problems.append(LoadProblem("limit", exceeded.span, exceeded.message))
-                skipping = True
-    except yaml.MarkedYAMLError as error:
-        result.problems.append(_syntax_problem(path, text, error))
-    except yaml.YAMLError as error:  # errors without a mark (reader errors, for instance)
-        result.problems.append(LoadProblem("syntax", Span(path, 1, 1, 1, 1), _one_line(str(error))))
+        _Parser(text, path, limits, result).run()
     finally:
-        loader.dispose()
+        if collecting:
+            gc.enable()
     return result
 
 
-_BRACKETS = re.compile(r"[\[\]{}]")
-_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
-
-
-def _deep_flow_position(text: str, max_depth: int) -> tuple[int, int] | None:
-    """Where `[`/`{` nesting first passes max_depth, or None.
-
-    libyaml's time is quadratic in flow nesting depth (minutes for 100,000 levels), so deep
-    flow nesting is refused before parsing. Brackets inside quoted strings are counted too: the
-    estimate can only err towards refusing a pathological file, never towards hanging.
-    """
-    if text.count("[") + text.count("{") <= max_depth:
-        return None
-    depth = 0
-    for match in _BRACKETS.finditer(text):
-        depth += _DEPTH_STEP[match.group()]
-        if depth > max_depth:
-            offset = match.start()
-            line = text.count("\n", 0, offset) + 1
-            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            return line, column
-        if depth < 0:
-            depth = 0
-    return None
-
-
-def _feed(builder: _DocumentBuilder, event: Any, loader: Any, path: str) -> None:
-    kind = type(event)
-    if kind is yaml.ScalarEvent:
-        value, size = builder.scalar(event, loader)
-        span = _span(path, event.start_mark, event.end_mark)
-        if event.anchor:
-            builder.anchors[event.anchor] = (value, size)
-        builder.add(value, span, size)
-    elif kind is yaml.MappingStartEvent:
-        builder.open(YMap(_span(path, event.start_mark, event.end_mark)), event.anchor)
-    elif kind is yaml.SequenceStartEvent:
-        builder.open(YSeq(_span(path, event.start_mark, event.end_mark)), event.anchor)
-    elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-        builder.close(event.end_mark)
-    elif kind is yaml.AliasEvent:
-        builder.alias(event)
-
-
-def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> LoadProblem:
-    mark = error.problem_mark or error.context_mark
-    line = mark.line + 1 if mark is not None else 1
-    column = mark.column + 1 if mark is not None else 1
-    message = error.problem or error.context or "invalid YAML"
-    if error.context and error.problem:
-        message = f"{error.problem} ({error.context})"
-    hint = ""
-    if "{{" in _line_at(text, line):
-        hint = "; looks like an unrendered Helm template: run `helm template` first"
-    return LoadProblem("syntax", Span(path, line, column, line, column), _one_line(message) + hint)
-
-
-def _line_at(text: str, line: int) -> str:
-    """The 1-based `line` of `text` and its neighbours (an error is often reported one late)."""
-    lines = text.splitlines()[max(0, line - 2) : line + 1]
-    return "\n".join(lines)
+def _lines_near(text: str, offset: int) -> str:
+    """The line holding `offset` and its neighbours (an error is often reported one line late)."""
+    line_start = text.rfind("\n", 0, offset)
+    before = text.rfind("\n", 0, max(line_start, 0)) + 1
+    line_end = text.find("\n", offset)
+    after = text.find("\n", line_end + 1) if line_end >= 0 else -1
+    after = len(text) if after < 0 else after
+    return text[max(before, offset - 5_000): min(after, offset + 5_000)]
 
 
 def _one_line(text: str) -> str:

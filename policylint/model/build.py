@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import traceback
 from typing import Any, Iterable
 
 from policylint.load.nodes import Span, YMap, YSeq
@@ -14,6 +16,7 @@ from policylint.model.types import (
     Cluster,
     ContainerPort,
     IPAddress,
+    Issue,
     Namespace,
     OtherPolicy,
     Workload,
@@ -21,6 +24,7 @@ from policylint.model.types import (
 from policylint.model.validation import dns_label_error, dns_subdomain_error
 from policylint.model.workload_kinds import WORKLOAD_KIND_LABEL, TemplateRef, templates_of
 
+LOG = logging.getLogger(__name__)
 DEFAULT_NAMESPACE = "default"
 
 # Policy kinds that change connectivity but are not evaluated (yet): (API group, kind).
@@ -42,7 +46,13 @@ def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT
     cluster = Cluster()
     used_namespaces: dict[str, Span] = {}
     for raw in objects:
-        _add_object(cluster, raw, default_namespace, used_namespaces)
+        try:
+            _add_object(cluster, raw, default_namespace, used_namespaces)
+        except Exception as error:  # a bug must cost one object, not the whole run
+            LOG.debug("internal error while modelling %s at %s\n%s", raw.kind, raw.node.span, traceback.format_exc())
+            cluster.issues.append(Issue("internal", raw.node.span, raw.field_prefix.rstrip("."), f"{raw.kind} object",
+                                        f"internal error while reading this {raw.kind}: {type(error).__name__}: "
+                                        f"{error}; please report it (--debug shows the traceback)"))
     for name, span in sorted(used_namespaces.items()):
         if name not in cluster.namespaces:
             fields = Fields(f"Namespace {name}", cluster.issues)
