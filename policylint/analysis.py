@@ -136,6 +136,7 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
         if selected.spec.code in (UNUSED_SUPPRESSION, INVALID_SUPPRESSION, RULE_CRASHED):
             continue  # reported by the runner itself, below
         raw.extend(_run_rule(analysis, selected, config, debug, extras))
+    raw.extend(_internal_errors(analysis, rules))
     if pulumi:
         raw = without_findings_on_unknowns(raw, loaded.problems)
     analysis.findings = _suppressed(analysis, raw, rules)
@@ -165,6 +166,24 @@ def _run_rule(analysis: Analysis, selected: SelectedRule, config: Config, debug:
                           f"internal error in rule {spec.code} ({spec.name}) on {label}: "
                           f"{type(error).__name__}: {error}; please report it (--debug shows the traceback)",
                           span, object=label if label != "the input" else "", remediation=crashed.remediation)
+
+
+def _internal_errors(analysis: Analysis, rules: list[SelectedRule]) -> Iterator[Finding]:
+    """PL005 for the files and objects that the loader or the model could not read (a bug).
+
+    Like a crashing rule, always reported: a bug must not pass for a clean result.
+    """
+    spec = registry().get(RULE_CRASHED)
+    if spec is None:
+        return
+    severity = next((r.severity for r in rules if r.spec.code == RULE_CRASHED), spec.severity)
+    for problem in analysis.load.problems:
+        if problem.kind == "internal":
+            yield Finding(RULE_CRASHED, spec.name, severity, problem.message, problem.span, remediation=spec.remediation)
+    for issue in analysis.cluster.issues:
+        if issue.kind == "internal":
+            yield Finding(RULE_CRASHED, spec.name, severity, issue.message, issue.span,
+                          object=issue.object, field_path=issue.field_path, remediation=spec.remediation)
 
 
 def _first_span(analysis: Analysis) -> Span:
