@@ -5,6 +5,7 @@ import click
 
 from policylint import __version__
 from policylint.cli.check import check
+from policylint.cli.diff import diff
 from policylint.cli.matrix import matrix
 from policylint.cli.reach import reach
 from policylint.cli.rules_cmd import rule, rules
@@ -22,6 +23,7 @@ def cli() -> None:
 
 
 cli.add_command(check)
+cli.add_command(diff)
 cli.add_command(matrix)
 cli.add_command(reach)
 cli.add_command(rules)

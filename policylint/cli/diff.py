@@ -1,0 +1,128 @@
+"""`policylint diff`: what a change does to connectivity, for code review."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from policylint.cli.common import (EXIT_FINDINGS, EXIT_OK, config_options, fail, resolve_config, setup_logging,
+                                   split_tokens, stdin_binary)
+from policylint.diff import FORMATS
+
+STDIN = "-"
+
+
+@click.command()
+@click.argument("paths", nargs=-1, metavar="OLD NEW | --base REV PATH…", type=click.Path(allow_dash=True))
+@click.option("--base", "base", metavar="REV",
+              help="Compare PATH… as they are in the working tree with the same paths at this git revision "
+                   "(a branch, tag or commit), read with git without a checkout.")
+@click.option("--format", "-f", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+              help="Output format; markdown is meant for a pull-request comment.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the diff to this file and print only a summary.")
+@click.option("--fail-on-new", type=click.Choice(["error", "warning", "info"]),
+              help="Exit 1 when the change introduces a finding of this severity or above.")
+@click.option("--fail-on-widened", is_flag=True,
+              help="Exit 1 when any connection is added or gains ports.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these rules (codes, prefixes such as PL2, or names).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes, prefixes or names).")
+@config_options
+def diff(paths: tuple[str, ...], base: str | None, output_format: str, output: str | None, fail_on_new: str | None,
+         fail_on_widened: bool, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
+         default_namespace: str | None, debug: bool) -> None:
+    """Show what a change does: connections added, removed, widened or narrowed (with the rules
+    responsible), workloads and policies added or removed, findings introduced and fixed.
+
+    `policylint diff OLD NEW` compares two files or folders (one of them may be - for stdin).
+    `policylint diff --base REV PATH…` compares PATH… in the working tree with the same paths at
+    git revision REV; files of the base side are shown as REV:path. Without a --fail-on-* gate
+    the exit code is 0 whatever the diff says.
+    """
+    from policylint.config import ConfigError
+    from policylint.diff.revision import RevisionError
+    from policylint.findings import Severity
+
+    setup_logging(debug)
+    config = resolve_config(config_path, default_namespace)
+    options = {"select": split_tokens(select), "ignore": split_tokens(ignore), "debug": debug}
+    export = None
+    try:
+        if base is not None:
+            export, old, new = _base_sides(base, paths, config, options)
+        else:
+            old, new = _path_sides(paths, config, options)
+        from policylint.diff.compute import compute_diff
+        from policylint.diff.model import Gates
+
+        gates = Gates(Severity.parse(fail_on_new) if fail_on_new else None, fail_on_widened)
+        result = compute_diff(old, new, gates)
+    except (ConfigError, RevisionError) as error:
+        fail(str(error))
+        return
+    finally:
+        if export is not None:
+            export.close()
+    _emit(result, output_format, output)
+    sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
+
+
+def _path_sides(paths: tuple[str, ...], config: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+    from policylint.diff.sides import analyse_side
+
+    if len(paths) != 2:
+        fail(f"expected OLD and NEW (two files or folders), got {len(paths)} path{'s' if len(paths) != 1 else ''}; "
+             "or use --base REV PATH…")
+    if paths == (STDIN, STDIN):
+        fail("only one of OLD and NEW can be - (standard input)")
+    missing = [p for p in paths if p != STDIN and not os.path.lexists(p)]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
+    old = analyse_side(paths[0], [paths[0]], config, stdin=stdin_binary() if paths[0] == STDIN else None, **options)
+    new = analyse_side(paths[1], [paths[1]], config, stdin=stdin_binary() if paths[1] == STDIN else None, **options)
+    if not old.analysis.load.files and not new.analysis.load.files:
+        fail("no input found: no .yaml, .yml or .json files in OLD or NEW")
+    return old, new
+
+
+def _base_sides(base: str, paths: tuple[str, ...], config: Any, options: dict[str, Any]) -> tuple[Any, Any, Any]:
+    from policylint.diff.revision import export as export_revision
+    from policylint.diff.sides import analyse_side
+
+    if not paths:
+        fail("--base needs the paths to compare: policylint diff --base REV PATH…")
+    if STDIN in paths:
+        fail("--base compares files in the working tree; standard input (-) has no git revision")
+    export = export_revision(base, list(paths), keep=lambda path: not config.is_excluded(path))
+    try:
+        present = [p for p in paths if os.path.lexists(p)]
+        gone = [p for p in paths if not os.path.lexists(p)]
+        nowhere = [p for p in gone if p in export.absent]
+        if nowhere:
+            fail(f"no such file or folder in the working tree or at {base}: {', '.join(nowhere)}")
+        old = analyse_side(", ".join(export.names), export.paths, config, display=export.display, revision=base,
+                           absent=export.absent, **options)
+        new = analyse_side(", ".join(paths), present, config, absent=gone, **options)
+    except BaseException:
+        export.close()
+        raise
+    return export, old, new
+
+
+def _emit(result: Any, output_format: str, output: str | None) -> None:
+    from policylint.diff import renderer
+    from policylint.diff.words import headline
+
+    rendered = renderer(output_format)(result)
+    if output is None:
+        click.echo(rendered, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(rendered)
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror or error}")
+    verdict = "; failed: " + "; ".join(result.failures) if result.failed else ""
+    click.echo(f"diff written to {output}: {headline(result)}{verdict}")

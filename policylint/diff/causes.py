@@ -1,0 +1,88 @@
+"""Why a pair's ports changed: the rules responsible, and isolation that appeared or went away.
+
+A connection needs both ends: the source's egress side and the destination's ingress side (an
+external range has no side). Only a side whose answer changed is blamed — when the source could
+already send the gained ports before, its egress rules are not why the connection is new. On
+that side, ports gained are blamed on the NEW rules that allow some of them, ports lost on the
+OLD rules that allowed some of them; when no rule is left to blame, the side stopped (or
+started) being isolated, and the policies that isolated it are named instead.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from policylint.diff.model import NEW, OLD, Because, IsolationChange, Location, PolicyRef, RuleRef
+from policylint.diff.sides import Side
+from policylint.engine.endpoints import Endpoint
+from policylint.engine.ports import PortSet
+from policylint.model.types import EGRESS, INGRESS, NetworkPolicy
+
+Pair = tuple[Endpoint, Endpoint]
+
+
+class Blame:
+    def __init__(self, old: Side, new: Side, edited: set[str]) -> None:
+        self.sides = {OLD: old, NEW: new}
+        self.edited = edited  # ids of policies added, removed or edited
+        self._policy_refs: dict[tuple[str, int], PolicyRef] = {}
+
+    def because(self, pairs: Iterable[tuple[Pair | None, Pair | None]], gained: PortSet, lost: PortSet) -> Because:
+        """`pairs`: (old pair, new pair) standing for the connection in each version (None where
+        an end does not exist in that version; several for a merged external range)."""
+        rules: set[RuleRef] = set()
+        isolation: set[IsolationChange] = set()
+        invalid: set[str] = set()
+        for old_pair, new_pair in pairs:
+            if not gained.is_empty and new_pair is not None:
+                self._blame(NEW, new_pair, OLD, old_pair, gained, rules, isolation)
+            if not lost.is_empty and old_pair is not None:
+                self._blame(OLD, old_pair, NEW, new_pair, lost, rules, isolation)
+            for version, pair in ((OLD, old_pair), (NEW, new_pair)):
+                if pair is not None and self.sides[version].engine.depends_on_invalid(*pair):
+                    invalid.add(version)
+        return Because(tuple(sorted(rules)), tuple(sorted(isolation)), tuple(v for v in (OLD, NEW) if v in invalid))
+
+    def _blame(self, version: str, pair: Pair, other_version: str, other_pair: Pair | None, ports: PortSet,
+               rules: set[RuleRef], isolation: set[IsolationChange]) -> None:
+        """Blame `ports`, allowed in `version` and not in the other, on the sides that differ."""
+        engine = self.sides[version].engine
+        other = self.sides[other_version].engine
+        src, dst = pair
+        for direction, end_index in ((EGRESS, 0), (INGRESS, 1)):
+            end = pair[end_index]
+            if end.is_external:
+                continue
+            fresh = ports if other_pair is None else ports - _side_ports(other, direction, other_pair)
+            if fresh.is_empty:
+                continue  # this side allowed them in the other version too: not why they changed
+            policies = engine.policies_selecting(end, direction)
+            for policy in policies:
+                for rule in policy.rules(direction):
+                    if not (engine.rule_ports(policy, rule, src, dst) & fresh).is_empty:
+                        rules.add(self._rule_ref(version, policy, rule))
+            if not policies and other_pair is not None:
+                # Not isolated here, isolated in the other version: that is the change.
+                others = other.policies_selecting(other_pair[end_index], direction)
+                if others:
+                    refs = tuple(sorted(self._policy_ref(other_version, p) for p in others))
+                    old, new = (refs, ()) if other_version == OLD else ((), refs)
+                    isolation.add(IsolationChange(direction, old, new))
+
+    def _location(self, version: str, span) -> Location:
+        path, line = self.sides[version].where(span)
+        return Location(version, path, line)
+
+    def _rule_ref(self, version: str, policy: NetworkPolicy, rule) -> RuleRef:
+        return RuleRef(self._location(version, rule.source.span), policy.id,
+                       f"{rule.direction.lower()}[{rule.index}]", policy.id in self.edited)
+
+    def _policy_ref(self, version: str, policy: NetworkPolicy) -> PolicyRef:
+        key = (version, id(policy))
+        ref = self._policy_refs.get(key)
+        if ref is None:
+            ref = self._policy_refs[key] = PolicyRef(self._location(version, policy.source.span), policy.id)
+        return ref
+
+
+def _side_ports(engine, direction: str, pair: Pair) -> PortSet:
+    return engine.egress_ports(*pair) if direction == EGRESS else engine.ingress_ports(*pair)

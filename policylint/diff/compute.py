@@ -1,0 +1,93 @@
+"""Compare two analysed versions: connections, objects and findings, into a `DiffResult`."""
+from __future__ import annotations
+
+from policylint.diff.causes import Blame, Pair
+from policylint.diff.connections import OUT, SideMatrix, external_changes, pod_changes, refinement, side_matrix
+from policylint.diff.model import (ADDED, CHANGED, NARROWED, REMOVED, WIDENED, ConnectionChange, DiffResult,
+                                   EndpointRef, Gates, ObjectChanges, SideSummary)
+from policylint.diff.objects import finding_changes, namespace_changes, policy_changes, workload_changes
+from policylint.diff.sides import Side
+from policylint.engine.endpoints import EXTERNAL, Endpoint
+from policylint.engine.ipset import IPRange
+from policylint.engine.ports import PortSet
+
+
+def compute_diff(old: Side, new: Side, gates: Gates = Gates()) -> DiffResult:
+    policies = policy_changes(old, new)
+    edited = {r.id for r in policies.added + policies.removed} | {e.id for e in policies.changed}
+    blame = Blame(old, new, {_base_id(i) for i in edited})
+    introduced, fixed = finding_changes(old.findings, new.findings)
+    return DiffResult(
+        old=_summary(old),
+        new=_summary(new),
+        connections=tuple(sorted(_connections(old, new, blame), key=ConnectionChange.sort_key)),
+        workloads=workload_changes(old, new),
+        policies=policies,
+        namespaces=namespace_changes(old, new),
+        introduced=introduced,
+        fixed=fixed,
+        gates=gates,
+    )
+
+
+def _base_id(policy_id: str) -> str:
+    return policy_id.split("#", 1)[0]
+
+
+def _summary(side: Side) -> SideSummary:
+    c = side.cluster
+    return SideSummary(side.label, len(side.analysis.load.files), len(c.namespaces), len(c.workloads),
+                       len(c.policies), side.revision, side.absent)
+
+
+def classify(old: PortSet, new: PortSet) -> str:
+    if old.is_empty:
+        return ADDED
+    if new.is_empty:
+        return REMOVED
+    gained, lost = not (new - old).is_empty, not (old - new).is_empty
+    return CHANGED if gained and lost else WIDENED if gained else NARROWED
+
+
+def workload_ref(endpoint: Endpoint) -> EndpointRef:
+    w = endpoint.workload
+    return EndpointRef(endpoint.id, endpoint.kind, w.namespace, w.name, tuple(sorted(w.labels.items())))
+
+
+def range_ref(version: int, first: int, last: int) -> EndpointRef:
+    r = IPRange(version, first, last)
+    return EndpointRef(r.text, EXTERNAL, version=version, first=first, last=last, cidrs=r.cidrs())
+
+
+def _connections(old: Side, new: Side, blame: Blame):
+    om, nm = side_matrix(old.engine), side_matrix(new.engine)
+
+    def ref(workload: str) -> EndpointRef:
+        return workload_ref(nm.workloads.get(workload) or om.workloads[workload])
+
+    def pair(m: SideMatrix, src: str, dst: str) -> Pair | None:
+        s, d = m.workloads.get(src), m.workloads.get(dst)
+        return (s, d) if s is not None and d is not None else None
+
+    for src, dst, before, after in pod_changes(om, nm):
+        because = blame.because([(pair(om, src, dst), pair(nm, src, dst))], after - before, before - after)
+        yield ConnectionChange(classify(before, after), ref(src), ref(dst), before, after, because)
+
+    for change in external_changes(om, nm, refinement(om.ranges, nm.ranges)):
+        pairs = [(_range_pair(om, change.workload, p_old, change.direction),
+                  _range_pair(nm, change.workload, p_new, change.direction)) for p_old, p_new in change.positions]
+        because = blame.because(pairs, change.new - change.old, change.old - change.new)
+        external = range_ref(change.version, change.first, change.last)
+        src, dst = (ref(change.workload), external) if change.direction == OUT else (external, ref(change.workload))
+        yield ConnectionChange(classify(change.old, change.new), src, dst, change.old, change.new, because)
+
+
+def _range_pair(m: SideMatrix, workload: str, position: int | None, direction: str) -> Pair | None:
+    endpoint = m.workloads.get(workload)
+    if endpoint is None or position is None:
+        return None
+    external = m.ranges[position]
+    return (endpoint, external) if direction == OUT else (external, endpoint)
+
+
+__all__ = ["compute_diff", "classify", "ObjectChanges"]

@@ -1,0 +1,139 @@
+"""The diff as JSON: `policylint.diff/v1`, schema in policylint/schemas/diff-v1.schema.json.
+
+One entry per pair (tools want pairs; the line grouping is for people). Every list is sorted and
+nothing depends on time or on the machine, so the same input gives the same bytes.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from policylint import __version__
+from policylint.diff.model import (CHANGE_KINDS, Because, ConnectionChange, DiffResult, EndpointRef, Location,
+                                   ObjectChanges, ObjectRef, SideSummary)
+from policylint.findings import Severity
+from policylint.report.json_format import finding_to_dict
+
+SCHEMA = "policylint.diff/v1"
+_SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+
+def render(result: DiffResult) -> str:
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_dict(result: DiffResult) -> dict[str, Any]:
+    gates = result.gates
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "policylint", "version": __version__},
+        "old": _side(result.old),
+        "new": _side(result.new),
+        "summary": {
+            "connections": {kind: result.count(kind) for kind in CHANGE_KINDS},
+            "workloads": result.workloads.counts(),
+            "policies": result.policies.counts(),
+            "namespaces": result.namespaces.counts(),
+            "findings": {
+                "introduced": _by_severity(result.introduced),
+                "fixed": _by_severity(result.fixed),
+            },
+        },
+        "gates": {
+            "fail_on_new": gates.fail_on_new.label if gates.fail_on_new is not None else None,
+            "fail_on_widened": gates.fail_on_widened,
+            "failed": result.failed,
+            "reasons": result.failures,
+        },
+        "endpoints": [_endpoint(e) for e in _endpoints(result)],
+        "connections": [_connection(c) for c in result.connections],
+        "workloads": _objects(result.workloads),
+        "policies": _objects(result.policies),
+        "namespaces": _objects(result.namespaces),
+        "findings": {
+            "introduced": [finding_to_dict(f) for f in result.introduced],
+            "fixed": [finding_to_dict(f) for f in result.fixed],
+        },
+    }
+
+
+def _side(side: SideSummary) -> dict[str, Any]:
+    return {
+        "label": side.label,
+        "revision": side.revision,
+        "absent": list(side.absent),
+        "files": side.files,
+        "namespaces": side.namespaces,
+        "workloads": side.workloads,
+        "policies": side.policies,
+    }
+
+
+def _by_severity(findings) -> dict[str, int]:
+    return {sev.label: sum(1 for f in findings if f.severity == sev) for sev in _SEVERITIES}
+
+
+def _endpoints(result: DiffResult) -> list[EndpointRef]:
+    seen = {e for c in result.connections for e in (c.src, c.dst)}
+    return sorted(seen, key=EndpointRef.sort_key)
+
+
+def _endpoint(e: EndpointRef) -> dict[str, Any]:
+    if e.is_external:
+        return {"id": e.id, "kind": e.kind, "cidrs": list(e.cidrs)}
+    return {"id": e.id, "kind": e.kind, "namespace": e.namespace, "name": e.name, "labels": dict(e.labels)}
+
+
+def _connection(c: ConnectionChange) -> dict[str, Any]:
+    return {
+        "change": c.change,
+        "from": c.src.id,
+        "to": c.dst.id,
+        "old_ports": c.old.to_json(),
+        "new_ports": c.new.to_json(),
+        "gained_ports": c.gained.to_json(),
+        "lost_ports": c.lost.to_json(),
+        "because": _because(c.because),
+    }
+
+
+def _location(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"version": location.version, "file": location.path, "line": location.line}
+
+
+def _because(b: Because) -> dict[str, Any]:
+    return {
+        "rules": [{"policy": r.policy, "rule": r.rule, "edited": r.edited, **_location(r.location)} for r in b.rules],
+        "isolation": [
+            {
+                "direction": i.direction,
+                "old": [{"policy": p.policy, **_location(p.location)} for p in i.old],
+                "new": [{"policy": p.policy, **_location(p.location)} for p in i.new],
+            }
+            for i in b.isolation
+        ],
+        "depends_on_invalid": list(b.depends_on_invalid),
+    }
+
+
+def _object(ref: ObjectRef) -> dict[str, Any]:
+    return {"id": ref.id, "kind": ref.kind, "location": _location(ref.location), "labels": dict(ref.labels)}
+
+
+def _objects(changes: ObjectChanges) -> dict[str, Any]:
+    return {
+        "added": [_object(r) for r in changes.added],
+        "removed": [_object(r) for r in changes.removed],
+        "changed": [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "old": _location(e.old.location),
+                "new": _location(e.new.location),
+                "fields": [{"field": name, "old": before, "new": after} for name, before, after in e.fields],
+            }
+            for e in changes.changed
+        ],
+    }

@@ -1,0 +1,60 @@
+"""One side of a diff: an analysis of some manifests, and how to name its files on output.
+
+Both sides run the same pipeline as `check` (same config, same rules), so that a finding on one
+side can be compared with the other. The base side of `--base` is read from a temporary export
+of the revision; `display` turns its temporary paths back into `REV:path`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Callable, Iterable
+
+from policylint.analysis import Analysis, analyse
+from policylint.config import Config
+from policylint.findings import Finding, Related
+from policylint.load.nodes import Span
+
+
+def _same(path: str) -> str:
+    return path
+
+
+@dataclass(slots=True)
+class Side:
+    label: str  # what the user named: "k8s/old", "main:k8s"
+    analysis: Analysis
+    display: Callable[[str], str] = _same
+    revision: str | None = None  # the git revision of a `--base` side
+    absent: tuple[str, ...] = ()  # paths that did not exist at that revision
+    findings: list[Finding] = field(default_factory=list)  # with display paths
+
+    @property
+    def engine(self) -> Any:
+        return self.analysis.engine
+
+    @property
+    def cluster(self) -> Any:
+        return self.analysis.cluster
+
+    def where(self, span: Span) -> tuple[str, int]:
+        return self.display(span.path), span.line
+
+
+def analyse_side(label: str, paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
+                 ignore: Iterable[str] = (), stdin: BinaryIO | None = None, debug: bool = False,
+                 display: Callable[[str], str] = _same, revision: str | None = None,
+                 absent: Iterable[str] = ()) -> Side:
+    analysis = analyse(list(paths), config, select=select, ignore=ignore, stdin=stdin, debug=debug)
+    side = Side(label, analysis, display, revision, tuple(absent))
+    side.findings = [_displayed(f, display) for f in analysis.findings] if display is not _same \
+        else list(analysis.findings)
+    return side
+
+
+def _displayed(finding: Finding, display: Callable[[str], str]) -> Finding:
+    def span(s: Span) -> Span:
+        return dataclasses.replace(s, path=display(s.path))
+
+    related = tuple(Related(span(r.span), r.message) for r in finding.related)
+    return dataclasses.replace(finding, span=span(finding.span), related=related)
