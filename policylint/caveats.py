@@ -1,0 +1,101 @@
+"""What a connectivity answer leaves out, said next to the answer.
+
+`matrix`, `reach` and `diff` compute connectivity from the `networking.k8s.io/v1`
+NetworkPolicies alone. When the input also holds policy kinds that change connectivity but that
+policylint does not evaluate (AdminNetworkPolicy, CiliumNetworkPolicy, Calico policies, …, see
+`OTHER_POLICY_KINDS`), the answer may be wrong in either direction, so the command must say so
+every time, never silently. `check` reports the same objects as PL008 findings.
+
+The commands call one of these with the model they answered from:
+
+    click.echo(caveat_text(cluster), err=True, nl=False)   # text, on stderr: stdout stays parseable
+    caveat_markdown(cluster)                               # a block for a Markdown answer
+    not_evaluated_json(cluster)                            # a list for a JSON answer
+
+Each returns an empty value when there is nothing to say.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from policylint.model.types import Cluster, OtherPolicy
+from policylint.report.paths import relative_path
+
+
+def not_evaluated(cluster: Cluster) -> list[OtherPolicy]:
+    """The objects an answer ignores, in source order."""
+    return sorted(cluster.other_policies, key=lambda p: (p.source.span.path, p.source.span.line, p.source.span.column))
+
+
+def caveat_lines(cluster: Cluster, side: str | None = None) -> list[str]:
+    """A headline, then one line per object: `  path:line: Kind namespace/name (apiVersion)`.
+
+    `side` names the input the answer came from when there are several (`diff`: "base", "head").
+    """
+    ignored = not_evaluated(cluster)
+    if not ignored:
+        return []
+    label = f"caveat ({side})" if side else "caveat"
+    lines = [f"policylint: {label}: {_headline(ignored)}:"]
+    for p in ignored:
+        lines.append(f"  {p.source.span.path}:{p.source.span.line}: {_object(p)} ({p.api_version})")
+    return lines
+
+
+def caveat_text(cluster: Cluster, side: str | None = None) -> str:
+    """`caveat_lines` as one text ending in a newline, or "" when nothing is ignored."""
+    lines = caveat_lines(cluster, side)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def caveat_markdown(cluster: Cluster, side: str | None = None) -> str:
+    """A block quote for a Markdown answer (a pull-request summary), or "" when nothing is ignored."""
+    ignored = not_evaluated(cluster)
+    if not ignored:
+        return ""
+    label = f"Caveat ({side})" if side else "Caveat"
+    lines = [f"> **{label}:** {_escape(_headline(ignored))}:"]
+    for p in ignored:
+        where = f"{relative_path(p.source.span.path)}:{p.source.span.line}"
+        lines.append(f"> - {_code(where)} {_escape(p.kind)} {_code(_name(p))} ({_code(p.api_version)})")
+    return "\n".join(lines) + "\n"
+
+
+def not_evaluated_json(cluster: Cluster) -> list[dict[str, Any]]:
+    """The ignored objects as JSON values, for answers printed as JSON."""
+    return [{"kind": p.kind, "apiVersion": p.api_version, "namespace": p.namespace, "name": p.name,
+             "path": relative_path(p.source.span.path), "line": p.source.span.line}
+            for p in not_evaluated(cluster)]
+
+
+def _headline(ignored: list[OtherPolicy]) -> str:
+    kinds = Counter(_kind(p) for p in ignored)
+    listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    objects = "1 object" if len(ignored) == 1 else f"{len(ignored)} objects"
+    return f"answers ignore {objects} of kinds policylint does not evaluate ({listed})"
+
+
+def _kind(p: OtherPolicy) -> str:
+    # Calico's NetworkPolicy shares its kind with the one that is evaluated: name its API group.
+    if p.kind == "NetworkPolicy":
+        return f"NetworkPolicy ({p.api_version.split('/', 1)[0]})"
+    return p.kind
+
+
+def _name(p: OtherPolicy) -> str:
+    name = p.name or "<unnamed>"
+    return f"{p.namespace}/{name}" if p.namespace else name
+
+
+def _object(p: OtherPolicy) -> str:
+    return f"{p.kind} {_name(p)}"
+
+
+def _code(text: str) -> str:
+    text = " ".join(text.splitlines())
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\`*_[]<>|#~" else ch for ch in text)
