@@ -12,12 +12,14 @@ The commands call one of these with the model they answered from:
     caveat_markdown(cluster)                               # a block for a Markdown answer
     not_evaluated_json(cluster)                            # a list for a JSON answer
 
+`diff` names the side (`caveat_text(side.cluster, "old", side.display)`).
+
 Each returns an empty value when there is nothing to say.
 """
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Callable
 
 from policylint.model.types import Cluster, OtherPolicy
 from policylint.report.paths import relative_path
@@ -28,10 +30,15 @@ def not_evaluated(cluster: Cluster) -> list[OtherPolicy]:
     return sorted(cluster.other_policies, key=lambda p: (p.source.span.path, p.source.span.line, p.source.span.column))
 
 
-def caveat_lines(cluster: Cluster, side: str | None = None) -> list[str]:
+def _same(path: str) -> str:
+    return path
+
+
+def caveat_lines(cluster: Cluster, side: str | None = None, display: Callable[[str], str] = _same) -> list[str]:
     """A headline, then one line per object: `  path:line: Kind namespace/name (apiVersion)`.
 
-    `side` names the input the answer came from when there are several (`diff`: "base", "head").
+    `side` names the input the answer came from when there are several (`diff`: "old", "new");
+    `display` turns a path of the model into the name to show (`diff --base`: `REV:path`).
     """
     ignored = not_evaluated(cluster)
     if not ignored:
@@ -39,17 +46,17 @@ def caveat_lines(cluster: Cluster, side: str | None = None) -> list[str]:
     label = f"caveat ({side})" if side else "caveat"
     lines = [f"policylint: {label}: {_headline(ignored)}:"]
     for p in ignored:
-        lines.append(f"  {p.source.span.path}:{p.source.span.line}: {_object(p)} ({p.api_version})")
+        lines.append(f"  {display(p.source.span.path)}:{p.source.span.line}: {_object(p)} ({p.api_version})")
     return lines
 
 
-def caveat_text(cluster: Cluster, side: str | None = None) -> str:
+def caveat_text(cluster: Cluster, side: str | None = None, display: Callable[[str], str] = _same) -> str:
     """`caveat_lines` as one text ending in a newline, or "" when nothing is ignored."""
-    lines = caveat_lines(cluster, side)
+    lines = caveat_lines(cluster, side, display)
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def caveat_markdown(cluster: Cluster, side: str | None = None) -> str:
+def caveat_markdown(cluster: Cluster, side: str | None = None, display: Callable[[str], str] = _same) -> str:
     """A block quote for a Markdown answer (a pull-request summary), or "" when nothing is ignored."""
     ignored = not_evaluated(cluster)
     if not ignored:
@@ -57,15 +64,15 @@ def caveat_markdown(cluster: Cluster, side: str | None = None) -> str:
     label = f"Caveat ({side})" if side else "Caveat"
     lines = [f"> **{label}:** {_escape(_headline(ignored))}:"]
     for p in ignored:
-        where = f"{relative_path(p.source.span.path)}:{p.source.span.line}"
+        where = f"{relative_path(display(p.source.span.path))}:{p.source.span.line}"
         lines.append(f"> - {_code(where)} {_escape(p.kind)} {_code(_name(p))} ({_code(p.api_version)})")
     return "\n".join(lines) + "\n"
 
 
-def not_evaluated_json(cluster: Cluster) -> list[dict[str, Any]]:
+def not_evaluated_json(cluster: Cluster, display: Callable[[str], str] = _same) -> list[dict[str, Any]]:
     """The ignored objects as JSON values, for answers printed as JSON."""
     return [{"kind": p.kind, "apiVersion": p.api_version, "namespace": p.namespace, "name": p.name,
-             "path": relative_path(p.source.span.path), "line": p.source.span.line}
+             "path": relative_path(display(p.source.span.path)), "line": p.source.span.line}
             for p in not_evaluated(cluster)]
 
 

@@ -65,6 +65,10 @@ def diff(paths: tuple[str, ...], base: str | None, output_format: str, output: s
     finally:
         if export is not None:
             export.close()
+    from policylint.caveats import caveat_text
+
+    for side, name in ((old, "old"), (new, "new")):  # policy kinds the answer ignores, never silently
+        click.echo(caveat_text(side.cluster, name, side.display), err=True, nl=False)
     _emit(result, output_format, output)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
 
