@@ -151,3 +151,28 @@ def test_through_python_dash_m() -> None:
         cwd=REPO, capture_output=True, text=True, check=False)
     assert completed.returncode == 1, completed.stderr
     assert f"from[0] podSelector role=data-service-pod ({SEED}:{seed_line('- podSelector:')})" in completed.stdout
+
+
+def test_every_data_service_in_the_examples_is_denied_by_the_seed(monkeypatch) -> None:
+    # Whatever workloads fixtures/examples/ holds next to the seed: every data-service pod outside
+    # ml-workloads must be denied towards every pod the seed policy isolates, and the explanation
+    # must point at the seed's podSelector-only peer.
+    import pytest
+
+    from policylint.engine import Engine
+    from policylint.load import load_paths
+    from policylint.model import build_cluster
+
+    monkeypatch.chdir(REPO)
+    engine = Engine(build_cluster(load_paths(["fixtures/examples"]).objects))
+    data = [e for e in engine.endpoints
+            if e.labels.get("role") == "data-service-pod" and e.namespace != "ml-workloads"]
+    seed = next(p for p in engine.cluster.policies if p.id == "ml-workloads/ml-training-communication")
+    training = [engine.endpoint_of(w) for w in engine.selected_by(seed)]
+    if not data or not training:
+        pytest.skip("fixtures/examples/ has no data service or no training pods next to the seed yet")
+    for src in data:
+        for dst in training:
+            code, out, _ = run("reach", "fixtures/examples", "--from", src.id, "--to", dst.id)
+            assert code == 1, out
+            assert f"from[0] podSelector role=data-service-pod ({SEED}:{seed_line('- podSelector:')})" in out
