@@ -129,6 +129,9 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
             stdin: BinaryIO | None = None, debug: bool = False, extras: dict[str, Any] | None = None,
             pulumi: PulumiInputs | None = None) -> Analysis:
     rules = select_rules(config, select, ignore)
+    from policylint.intent.context import intent_extras  # roles and expectations for the PL5xx rules
+
+    extras = {**intent_extras(config), **(extras or {})}
     loaded, cluster = load_and_model(paths, config, stdin, pulumi)
     analysis = Analysis(loaded, cluster, rules=rules)
     raw: list[Finding] = []

@@ -158,6 +158,10 @@ def _parse(root: Any, display: str) -> Config:
     if "limits" in root:
         values["limits"] = _limits(root)
     values["sections"] = {k: root[k] for k in ("roles", "expectations") if k in root}
+    if values["sections"]:
+        from policylint.intent.spec import parse_intent_sections  # validated here: every command rejects a bad one
+
+        parse_intent_sections(values["sections"], {k: root.span_of_key(k) for k in values["sections"]}, display)
     return Config(**values)
 
 

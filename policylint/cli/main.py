@@ -8,6 +8,7 @@ from policylint.cli.check import check
 from policylint.cli.diff import diff
 from policylint.cli.matrix import matrix
 from policylint.cli.reach import reach
+from policylint.cli.roles import roles
 from policylint.cli.rules_cmd import rule, rules
 
 
@@ -28,6 +29,7 @@ cli.add_command(matrix)
 cli.add_command(reach)
 cli.add_command(rules)
 cli.add_command(rule)
+cli.add_command(roles)
 
 
 def main() -> None:

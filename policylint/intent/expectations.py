@@ -1,0 +1,161 @@
+"""Verify the config's connectivity expectations with the engine.
+
+An expectation names a source and a destination — a role, a namespace and pod selection, or an
+address range — optional ports, and `allow: true|false`:
+
+- `allow: true` with `ports`: every listed port is allowed for every (source, destination) pair;
+  without `ports`: every pair can connect on at least one port;
+- `allow: false` with `ports`: no listed port is allowed for any pair; without `ports`: no pair
+  can connect at all.
+
+Pairs are endpoints (a workload's pods, or an external address range). A single pod is not
+paired with itself, and two external ranges are never paired (no NetworkPolicy governs that).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from policylint.engine.ports import ALL_PORTS, EMPTY_PORTS, PortSet
+from policylint.findings import Related
+from policylint.intent.blame import Anchor, allowing_related, blame
+from policylint.intent.roles import Matcher, RoleTable
+from policylint.intent.spec import Expectation, PeerSpec, where
+from policylint.model.types import NAMESPACE_NAME_LABEL, Cluster
+
+if TYPE_CHECKING:
+    from policylint.engine.connectivity import Engine
+    from policylint.engine.endpoints import Endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    src: Endpoint
+    dst: Endpoint
+    ports: PortSet  # missing (allow: true) or offending (allow: false)
+    unresolved: tuple[str, ...] = ()  # named ports the destination does not have
+
+
+@dataclass(slots=True)
+class Outcome:
+    expectation: Expectation
+    sources: list[Endpoint]
+    destinations: list[Endpoint]
+    pairs: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def unmatched(self) -> str | None:
+        """`from`/`to` when that side matches nothing in the input."""
+        if not self.sources:
+            return "from"
+        if not self.destinations:
+            return "to"
+        return None
+
+    @property
+    def met(self) -> bool:
+        return self.unmatched is None and not self.failures
+
+
+def resolve_peer(engine: Engine, cluster: Cluster, roles: RoleTable, peer: PeerSpec) -> list[Endpoint]:
+    if peer.role is not None:
+        return sorted(engine.endpoint_of(w) for w in roles.members(peer.role))
+    if peer.cidr is not None:
+        return engine.resolve(peer.cidr)
+    assert peer.selection is not None
+    matcher = Matcher("expectation", peer.selection.namespace_selector, peer.selection.pod_selector)
+    found = []
+    for workload in cluster.workloads:
+        namespace = cluster.namespaces.get(workload.namespace)
+        ns_labels = namespace.labels if namespace is not None else {NAMESPACE_NAME_LABEL: workload.namespace}
+        if matcher.matches(ns_labels, workload.labels):
+            found.append(engine.endpoint_of(workload))
+    return sorted(found)
+
+
+def verify(engine: Engine, cluster: Cluster, roles: RoleTable, expectation: Expectation) -> Outcome:
+    sources = resolve_peer(engine, cluster, roles, expectation.source)
+    destinations = resolve_peer(engine, cluster, roles, expectation.destination)
+    outcome = Outcome(expectation, sources, destinations)
+    if outcome.unmatched:
+        return outcome
+    allowed = {(s.index, d.index): ports for s, d, ports in engine.matrix(sources=sources, destinations=destinations)}
+    for src in sources:
+        for dst in destinations:
+            if src.is_external and dst.is_external:
+                continue
+            if src is dst and (src.workload is None or src.workload.replicas <= 1):
+                continue
+            outcome.pairs += 1
+            failure = _judge(expectation, src, dst, allowed.get((src.index, dst.index), EMPTY_PORTS))
+            if failure is not None:
+                outcome.failures.append(failure)
+    return outcome
+
+
+def _judge(expectation: Expectation, src: Endpoint, dst: Endpoint, allowed: PortSet) -> Failure | None:
+    spec = expectation.ports
+    if expectation.allow:
+        if spec is None:
+            return None if not allowed.is_empty else Failure(src, dst, ALL_PORTS)
+        required = spec.resolve(dst.ports)
+        names = {(cp.name, cp.protocol) for cp in dst.ports or () if cp.name}
+        unresolved = tuple(f"{protocol}/{name}" for name, protocol in spec.named if (name, protocol) not in names)
+        missing = required - allowed
+        return None if missing.is_empty and not unresolved else Failure(src, dst, missing, unresolved)
+    required = ALL_PORTS if spec is None else spec.resolve(dst.ports)
+    offending = allowed & required
+    return None if offending.is_empty else Failure(src, dst, offending)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a finding about a broken expectation says, and where."""
+
+    anchor: Anchor
+    message: str
+    related: tuple[Related, ...]
+
+
+def report(engine: Engine, outcome: Outcome) -> Report:
+    expectation = outcome.expectation
+    name = expectation.name
+    anchor = Anchor(expectation.span, f"expectation {name!r}", f"expectations[{expectation.index}]")
+    side = outcome.unmatched
+    if side is not None:
+        peer = expectation.source if side == "from" else expectation.destination
+        span = peer.span or expectation.span
+        return Report(Anchor(span, anchor.object, f"{anchor.field_path}.{side}"),
+                      f"expectation {name!r} cannot be checked: `{side}` ({peer.describe()}) matches nothing "
+                      f"in the input", ())
+    first = outcome.failures[0]
+    more = len(outcome.failures) - 1
+    tail = f" (and {more} more of {outcome.pairs} pairs)" if more else ""
+    if expectation.allow:
+        if first.unresolved and first.ports.is_empty:
+            return Report(anchor, f"expectation {name!r} not met: {first.dst.id} has no container port "
+                                  f"{', '.join(first.unresolved)}{tail}", ())
+        protocol, port = _first(first.ports)
+        explanation = engine.explain(first.src, first.dst, protocol, port)
+        sides = blame(explanation)
+        what = "nothing is allowed" if expectation.ports is None else f"{protocol}/{port} is denied"
+        reasons = "; ".join(f"blocked by {b.where}: {b.reason} ({where(b.anchor.span)})" for b in sides)
+        related = tuple(Related(b.anchor.span, f"{b.where}: {b.reason}") for b in sides)
+        related += tuple(r for b in sides for r in b.related if r not in related)
+        return Report(anchor, f"expectation {name!r} not met: {first.src.id} -> {first.dst.id}: {what}: "
+                              f"{reasons}{tail}", related)
+    protocol, port = _first(first.ports)
+    explanation = engine.explain(first.src, first.dst, protocol, port)
+    related = allowing_related(explanation)
+    how = "; ".join(f"{r.message} ({where(r.span)})" for r in related) or "no policy applies"
+    return Report(anchor, f"expectation {name!r} not met: {first.src.id} -> {first.dst.id} is allowed on "
+                          f"{first.ports.describe()}: {how}{tail}", related)
+
+
+def _first(ports: PortSet) -> tuple[str, int]:
+    for protocol in ("TCP", "UDP", "SCTP"):
+        intervals = ports.intervals(protocol)
+        if intervals:
+            return protocol, intervals[0][0]
+    return "TCP", 1
