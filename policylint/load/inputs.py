@@ -90,20 +90,22 @@ def discover(paths: Iterable[str], excluded: Iterable[str] = ()) -> tuple[list[s
 
 def _walk(top: Path, files: list[str], problems: list[LoadProblem], excluded: set[str]) -> None:
     """Depth-first, sorted, without recursion (folder trees can be deeper than Python's stack)."""
-    visited: set[str] = set()
+    visited: set[tuple[int, int]] = set()
     pending = [top]
     while pending:
         folder = pending.pop()
-        real = os.path.realpath(folder)
-        if real in visited:  # a symlink loop, or the same folder reached twice
-            continue
-        visited.add(real)
         try:
+            info = os.stat(folder)
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
         except OSError as error:
             problems.append(_at_start(str(folder), f"cannot list folder: {_reason(error)}"))
             continue
+        # A symlink loop, or the same folder reached twice. Compared by identity, not by
+        # os.path.realpath, which costs a system call per path component (quadratic in depth).
+        if (info.st_dev, info.st_ino) in visited:
+            continue
+        visited.add((info.st_dev, info.st_ino))
         subfolders = []
         for entry in entries:
             path = Path(folder, entry.name)
@@ -260,14 +262,16 @@ def _encoding(data: bytes) -> tuple[bytes, str, bool]:
 
 
 def _decode(data: bytes, name: str, loaded: LoadedFile) -> str | None:
+    size = len(data)
     data, encoding, detected = _encoding(data)
+    bom = size - len(data)
     if not detected and b"\x00" in data[:8192]:
         loaded.problems.append(_at_start(name, "binary file (contains NUL bytes); not a manifest"))
         return None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        loaded.problems.append(_decode_problem(data, encoding, error, name))
+        loaded.problems.append(_decode_problem(data, encoding, error, name, bom))
         return None
     if "\x00" in text[:8192]:
         loaded.problems.append(_at_start(name, f"binary file (NUL characters in {encoding.upper()} text); not a manifest"))
@@ -275,7 +279,7 @@ def _decode(data: bytes, name: str, loaded: LoadedFile) -> str | None:
     return text
 
 
-def _decode_problem(data: bytes, encoding: str, error: UnicodeDecodeError, name: str) -> LoadProblem:
+def _decode_problem(data: bytes, encoding: str, error: UnicodeDecodeError, name: str, bom: int) -> LoadProblem:
     if encoding == "utf-8":
         line = data.count(b"\n", 0, error.start) + 1
         column = len(data[data.rfind(b"\n", 0, error.start) + 1: error.start].decode("utf-8", "replace")) + 1
@@ -285,5 +289,5 @@ def _decode_problem(data: bytes, encoding: str, error: UnicodeDecodeError, name:
         column = len(prefix) - (prefix.rfind("\n") + 1) + 1
     shown = encoding.upper()
     return LoadProblem("unreadable", Span(name, line, column, line, column),
-                       f"not valid {shown}: byte 0x{data[error.start]:02x} at offset {error.start} "
+                       f"not valid {shown}: byte 0x{data[error.start]:02x} at offset {error.start + bom} "
                        "(save the file as UTF-8)")

@@ -259,7 +259,9 @@ def short_repr(value: Any, depth: int = 0) -> str:
         if len(value) > _REPR_TEXT:
             return repr(value[:_REPR_TEXT]) + f"… ({len(value)} characters)"
         return repr(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+    if value is None or isinstance(value, bool):  # as YAML writes them
+        return "null" if value is None else "true" if value else "false"
+    if isinstance(value, int) and value.bit_length() > 200:
         return f"<integer of {len(str(value)) if value.bit_length() < 10_000 else 'many'} digits>"
     return repr(value)
 

@@ -55,8 +55,9 @@ def _object_or_items(root: object, span: Span, prefix: str, problems: list[LoadP
     if not isinstance(root, YMap):
         where = getattr(root, "span", span)
         what = "a list" if isinstance(root, YSeq) else f"the scalar {short_repr(root)}"
+        holder = f"List item `{prefix.rstrip('.')}`" if prefix else "document"
         problems.append(
-            LoadProblem("shape", where, f"document is {what}, not a Kubernetes object (a mapping with `kind`)")
+            LoadProblem("shape", where, f"{holder} is {what}, not a Kubernetes object (a mapping with `kind`)")
         )
         return None
     kind = root.get("kind")

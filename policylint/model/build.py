@@ -50,7 +50,7 @@ def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT
             _add_object(cluster, raw, default_namespace, used_namespaces)
         except Exception as error:  # a bug must cost one object, not the whole run
             LOG.debug("internal error while modelling %s at %s\n%s", raw.kind, raw.node.span, traceback.format_exc())
-            cluster.issues.append(Issue("internal", raw.node.span, raw.field_prefix.rstrip("."), f"{raw.kind} object",
+            cluster.issues.append(Issue("internal", raw.node.span, raw.field_prefix.rstrip("."), _describe(raw),
                                         f"internal error while reading this {raw.kind}: {type(error).__name__}: "
                                         f"{error}; please report it (--debug shows the traceback)"))
     for name, span in sorted(used_namespaces.items()):
@@ -59,6 +59,15 @@ def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT
             cluster.namespaces[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, False, fields.source(None, "", span))
     cluster.namespaces = dict(sorted(cluster.namespaces.items()))
     return cluster
+
+
+def _describe(raw: RawObject) -> str:
+    """`Kind namespace/name` from whatever the object's metadata holds (it may be anything)."""
+    meta = raw.node.get("metadata")
+    name = meta.get("name") if isinstance(meta, YMap) else None
+    namespace = meta.get("namespace") if isinstance(meta, YMap) else None
+    name = name if isinstance(name, str) and name else "<unnamed>"
+    return f"{raw.kind} {namespace}/{name}" if isinstance(namespace, str) and namespace else f"{raw.kind} {name}"
 
 
 def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: dict[str, Span]) -> None:
@@ -104,6 +113,7 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
             fields.issue("name", meta.span_of_value("namespace"), join_path(meta_path, "namespace"), f"namespace {namespace!r} {error}")
     used.setdefault(namespace, meta.span_of_value("namespace") if namespace_written else node.span)
     if is_policy:
+        fields.string_map(meta, "labels", meta_path)  # unused by the analysis, but a wrong type is rejected
         cluster.policies.append(build_policy(fields, node, raw.field_prefix, namespace, name, annotations))
         return
     for template in templates:
