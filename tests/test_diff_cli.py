@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from importlib import resources
@@ -228,3 +229,22 @@ def test_an_empty_side_is_compared_with_nothing(tmp_path: Path) -> None:
     web_db = [c for c in document["connections"] if (c["from"], c["to"]) == ("shop/web[Deployment]", "shop/db[Deployment]")]
     assert [(c["change"], c["new_ports"]["TCP"], [r["rule"] for r in c["because"]["rules"]]) for c in web_db] == \
         [("added", [[5432, 5432]], ["ingress[0]"])]
+
+
+def test_policy_kinds_not_evaluated_are_said_in_every_format(tmp_path: Path) -> None:
+    new = tmp_path / "new"
+    shutil.copytree(ROOT / ADDED_NEW, new)
+    (new / "cilium.yaml").write_text(
+        "# Layer-7 rules for the database: not evaluated by policylint.\n"
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: db-l7\n  namespace: shop\n"
+        "spec:\n  endpointSelector: {}\n", encoding="utf-8")
+    document = json.loads(run([ADDED_OLD, str(new), "-f", "json", *SELECT]).stdout)
+    assert document["old"]["not_evaluated"] == []
+    assert document["new"]["not_evaluated"] == [{"kind": "CiliumNetworkPolicy", "api_version": "cilium.io/v2",
+                                                 "namespace": "shop", "name": "db-l7", "version": "new",
+                                                 "file": str(new / "cilium.yaml"), "line": 2}]
+    markdown = run([ADDED_OLD, str(new), "-f", "markdown", *SELECT]).stdout
+    assert ("> **Caveat (new):** the connectivity ignores 1 object of kinds policylint does not evaluate:\n"
+            f"> - `{new / 'cilium.yaml'}:2` CiliumNetworkPolicy `shop/db-l7` (`cilium.io/v2`)\n") in markdown
+    text = run([ADDED_OLD, str(new), *SELECT])
+    assert "caveat (new)" in text.stderr and "caveat (old)" not in text.stderr

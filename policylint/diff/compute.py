@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from policylint.diff.causes import Blame, Pair
 from policylint.diff.connections import OUT, SideMatrix, external_changes, pod_changes, refinement, side_matrix
-from policylint.diff.model import (ADDED, CHANGED, NARROWED, REMOVED, WIDENED, ConnectionChange, DiffResult,
-                                   EndpointRef, Gates, ObjectChanges, SideSummary)
+from policylint.diff.model import (ADDED, CHANGED, NARROWED, NEW, OLD, REMOVED, WIDENED, ConnectionChange,
+                                   DiffResult, EndpointRef, Gates, Ignored, Location, ObjectChanges, SideSummary)
 from policylint.diff.objects import finding_changes, namespace_changes, policy_changes, workload_changes
 from policylint.diff.sides import Side
 from policylint.engine.endpoints import EXTERNAL, Endpoint
@@ -18,8 +18,8 @@ def compute_diff(old: Side, new: Side, gates: Gates = Gates()) -> DiffResult:
     blame = Blame(old, new, {_base_id(i) for i in edited})
     introduced, fixed = finding_changes(old.findings, new.findings)
     return DiffResult(
-        old=_summary(old),
-        new=_summary(new),
+        old=_summary(old, OLD),
+        new=_summary(new, NEW),
         connections=tuple(sorted(_connections(old, new, blame), key=ConnectionChange.sort_key)),
         workloads=workload_changes(old, new),
         policies=policies,
@@ -34,10 +34,14 @@ def _base_id(policy_id: str) -> str:
     return policy_id.split("#", 1)[0]
 
 
-def _summary(side: Side) -> SideSummary:
+def _summary(side: Side, version: str) -> SideSummary:
+    from policylint.caveats import not_evaluated
+
     c = side.cluster
+    ignored = tuple(Ignored(p.kind, p.api_version, p.namespace, p.name, Location(version, *side.where(p.source.span)))
+                    for p in not_evaluated(c))
     return SideSummary(side.label, len(side.analysis.load.files), len(c.namespaces), len(c.workloads),
-                       len(c.policies), side.revision, side.absent)
+                       len(c.policies), side.revision, side.absent, ignored)
 
 
 def classify(old: PortSet, new: PortSet) -> str:

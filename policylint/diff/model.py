@@ -142,6 +142,17 @@ class ObjectChanges:
 
 
 @dataclass(frozen=True, slots=True)
+class Ignored:
+    """A policy object of a kind policylint does not evaluate: the answer may be wrong there."""
+
+    kind: str
+    api_version: str
+    namespace: str | None
+    name: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class SideSummary:
     label: str
     files: int
@@ -150,6 +161,7 @@ class SideSummary:
     policies: int
     revision: str | None = None  # the git revision of a `--base` side
     absent: tuple[str, ...] = ()  # paths that did not exist at that revision
+    not_evaluated: tuple[Ignored, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,11 @@ def _side(side: SideSummary) -> dict[str, Any]:
         "namespaces": side.namespaces,
         "workloads": side.workloads,
         "policies": side.policies,
+        "not_evaluated": [
+            {"kind": i.kind, "api_version": i.api_version, "namespace": i.namespace, "name": i.name,
+             **_location(i.location)}
+            for i in side.not_evaluated
+        ],
     }
 
 

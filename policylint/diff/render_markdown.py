@@ -45,9 +45,16 @@ def _counts(result: DiffResult) -> list[str]:
         out.append(f"| {title} | {c['added']} | {c['removed']} | {c['changed']} |")
     out += ["", f"**Findings:** {_severities(result.introduced, 'introduced')} · {_severities(result.fixed, 'fixed')}. "
                 f"**Result:** {_verdict(result)}", ""]
-    if result.old.absent:
-        shown = ", ".join(_code(p) for p in result.old.absent)
-        out += [f"Not present at {_code(result.old.revision or '')}: {shown} (compared with nothing).", ""]
+    for note in words.absent(result):
+        out += [_text(note[0].upper() + note[1:]) + ".", ""]
+    for version, side in (("old", result.old), ("new", result.new)):
+        if side.not_evaluated:
+            out.append(f"> **Caveat ({version}):** the connectivity ignores {plural(len(side.not_evaluated), 'object')} "
+                       "of kinds policylint does not evaluate:")
+            out += [f"> - {_code(words.where(i.location))} {_text(i.kind)} "
+                    f"{_code((i.namespace + '/' if i.namespace else '') + i.name)} ({_code(i.api_version)})"
+                    for i in side.not_evaluated]
+            out.append("")
     return out
 
 

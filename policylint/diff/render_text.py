@@ -14,7 +14,7 @@ _INDENT = " " * 6
 
 
 def render(result: DiffResult) -> str:
-    out = [f"policylint diff: {result.old.label} → {result.new.label}", *_absent(result), ""]
+    out = [f"policylint diff: {result.old.label} → {result.new.label}", *words.absent(result), ""]
     out += [f"connections: {words.connection_counts(result)} (pairs of endpoints)",
             f"workloads: {words.object_counts(result.workloads)}",
             f"policies: {words.object_counts(result.policies)}",
@@ -39,12 +39,6 @@ def render(result: DiffResult) -> str:
             out.append("")
     out.append(_verdict(result))
     return "\n".join(out) + "\n"
-
-
-def _absent(result: DiffResult) -> list[str]:
-    if not result.old.absent:
-        return []
-    return [f"not present at {result.old.revision}: {', '.join(result.old.absent)} (compared with nothing)"]
 
 
 def _line(line: Line) -> list[str]:

@@ -19,7 +19,7 @@ def endpoint(e: EndpointRef) -> str:
         return e.id
     if len(e.cidrs) == 1:
         return e.cidrs[0]
-    return f"{e.id} ({', '.join(e.cidrs)})" if len(e.cidrs) <= 4 else f"{e.id} ({len(e.cidrs)} CIDRs)"
+    return f"{e.id} ({', '.join(e.cidrs)})" if len(e.cidrs) <= 8 else f"{e.id} ({len(e.cidrs)} CIDRs)"
 
 
 def where(location: Location | None) -> str:
@@ -67,7 +67,7 @@ def isolation(change: IsolationChange, code: Code = _plain) -> str:
     end = "source" if change.direction == EGRESS else "destination"
     direction = change.direction.lower()
     if change.old and not change.new:
-        return f"{end} no longer isolated for {direction} (was isolated by {_policies(change.old, code)})"
+        return f"{end} no longer isolated for {direction}: was isolated by {_policies(change.old, code)}"
     return f"{end} now isolated for {direction} by {_policies(change.new, code)}"
 
 
@@ -85,6 +85,16 @@ def reasons(line: Line, code: Code = _plain) -> list[tuple[str, list[str]]]:
         versions = " and ".join(line.because.depends_on_invalid)
         out.append(("", [f"the {versions} answer rests on a policy the API server would reject"]))
     return out
+
+
+def absent(result: DiffResult) -> list[str]:
+    """Paths that one side does not have, which are compared with nothing."""
+    notes = []
+    if result.old.absent:
+        notes.append(f"not present at {result.old.revision}: {', '.join(result.old.absent)} (compared with nothing)")
+    if result.new.absent:
+        notes.append(f"not present in the working tree: {', '.join(result.new.absent)} (compared with nothing)")
+    return notes
 
 
 def connection_counts(result: DiffResult) -> str:
