@@ -254,17 +254,6 @@ def test_very_long_lines(tmp_path: Path) -> None:
     assert {(f.line, f.column, f.code) for f in analysis.findings} == {(9, 3, "PL009"), (21, 3, "PL009")}
 
 
-def test_large_file_is_read_with_exact_positions(tmp_path: Path) -> None:
-    # ~1.5 MB of valid documents, then one broken document: the finding lands on its exact line.
-    block = GOOD.replace("  ingres: []\n", "  ingress: []\n")
-    count = 1_500_000 // len(block)
-    broken = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: last, namespace: shop}\n" \
-             "spec:\n  podSelector: {}\n  egres: []\n"
-    (tmp_path / "large.yaml").write_text(("---\n" + block) * count + broken)
-    lines_before = (block.count("\n") + 1) * count
-    assert findings([tmp_path]) == {("large.yaml", lines_before + 7, "PL009")}
-
-
 def test_undecodable_file_name_is_printable(tmp_path: Path) -> None:
     raw = os.fsencode(tmp_path) + b"/bad\xff.yaml"
     with open(raw, "wb") as handle:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,13 +47,18 @@ _CACHE_ENTRIES = 100_000
 _MASK = (1 << 32) - 1  # positions are packed as start << 32 | end (see nodes.pack)
 
 
+# Whatever the configuration says: code that walks values recursively (Pulumi's ConfigFile
+# positions, for one) must stay well inside Python's stack of 1,000 frames.
+MAX_DEPTH_CAP = 500
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Resource bounds for one input. Defaults are generous for real manifests."""
 
     # A file (or standard input) larger than this is refused before it is parsed.
     max_file_bytes: int = 64 * 1024 * 1024
-    # Nesting of mappings and sequences in one document.
+    # Nesting of mappings and sequences in one document (at most MAX_DEPTH_CAP).
     max_depth: int = 100
     # Values reached through aliases, counted per document with repetition: a few aliases are
     # normal (Helm, merge keys), a million is an attack.
@@ -261,7 +267,7 @@ class _Parser:
         # One long loop on purpose: it runs once per YAML event (millions for a large file),
         # so the per-event work is inlined and attribute look-ups are hoisted into locals.
         lines = self.lines
-        max_depth = self.limits.max_depth
+        max_depth = min(self.limits.max_depth, MAX_DEPTH_CAP)
         max_alias = self.limits.max_alias_nodes
         cache = self.cache
         intern = sys.intern
@@ -483,9 +489,30 @@ class _Parser:
                            f"unacceptable character {what}: control characters are not allowed in YAML")
 
 
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})(?:\\u(d[c-f][0-9a-f]{2}))?", re.IGNORECASE)
+_LONE_LOW_SURROGATE = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def _json_surrogates(text: str) -> str:
+    """JSON writes characters beyond U+FFFF as surrogate pairs (`"\\ud83d\\ude00"`, Python's
+    `json.dumps` does by default), which YAML forbids. Kubernetes reads JSON with a JSON decoder,
+    so for a JSON text they become `\\U0001f600` (and a lone surrogate U+FFFD, as Go decodes it)."""
+
+    def pair(match: re.Match) -> str:
+        high, low = int(match.group(2), 16), match.group(3)
+        if low is None:
+            return match.group(1) + "\\ufffd"
+        return match.group(1) + f"\\U{0x10000 + ((high - 0xD800) << 10) + (int(low, 16) - 0xDC00):08x}"
+
+    text = _SURROGATE_ESCAPE.sub(pair, text)
+    return _LONE_LOW_SURROGATE.sub(lambda m: m.group(1) + "\\ufffd", text)
+
+
 def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
     """Parse every document of `text`. Never raises for bad input: problems are returned."""
     result = ParseResult()
+    if text.lstrip()[:1] in ("{", "[") and "\\u" in text:
+        text = _json_surrogates(text)
     if len(text) >= MAX_TEXT_LENGTH:
         result.problems.append(LoadProblem("limit", Span(path, 1, 1, 1, 1),
                                            f"text longer than {MAX_TEXT_LENGTH - 1} characters; file skipped"))
