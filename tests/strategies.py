@@ -329,7 +329,9 @@ def container_ports(draw) -> list[Doc]:
 def workload(draw, index: int, namespaces: list[str], used_ips: set[str]) -> Doc:
     namespace = draw(st.sampled_from(namespaces))
     labels = draw(labels_st)
-    spec = {"containers": [{"name": "c", "image": "busybox", "ports": draw(container_ports())}]}
+    spec: Doc = {"containers": [{"name": "c", "image": "busybox", "ports": draw(container_ports())}]}
+    if draw(st.integers(0, 5)) == 0:
+        spec["hostNetwork"] = True  # modelled as an ordinary pod
     if draw(st.integers(0, 4)) == 0:
         return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"w{index}", "namespace": namespace},
                 "spec": {"replicas": 2, "selector": {"matchLabels": labels},
