@@ -1,0 +1,1 @@
+policylint check --format junit --output policylint-junit.xml k8s/
