@@ -217,7 +217,9 @@ def run_size(name: str, args: argparse.Namespace) -> SizeResult:
                 result.timings[command] = Timing(note="skipped (--no-nca)")
                 continue
             timeout = args.nca_timeout if command == "nca" else args.timeout
-            result.timings[command] = measure(argv, ok, args.runs, timeout, args.slow, why)
+            timing = measure(argv, ok, args.runs, timeout, args.slow, why)
+            timing.note = timing.note.replace(str(manifests), "DIR").replace(tmp, "TMP")  # no local paths in reports
+            result.timings[command] = timing
             print(f"  {name:6s} {command:7s} {result.timings[command].cell():>8s} s  "
                   f"{result.timings[command].rss_cell():>6s} MB  {result.timings[command].note}", file=sys.stderr)
     return result
@@ -240,6 +242,8 @@ def machine_facts() -> list[str]:
              f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}",
              f"PyYAML {yaml.__version__}, C loader {'available' if hasattr(yaml, 'CSafeLoader') else 'absent'}",
              f"nca: {nca_version()}"]
+    if hasattr(os, "getloadavg"):  # other work on the machine skews every number: say how much there was
+        facts.append("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return facts
 
 
@@ -327,7 +331,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="also put the results between the markers in this file")
     parser.add_argument("--no-readme", action="store_true", help="do not touch the README")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a policylint run is abandoned")
-    parser.add_argument("--nca-timeout", type=float, default=900, help="seconds before an nca run is abandoned")
+    parser.add_argument("--nca-timeout", type=float, default=1200, help="seconds before an nca run is abandoned")
     parser.add_argument("--slow", type=float, default=60,
                         help="a command whose first run takes longer than this is not repeated")
     parser.add_argument("--no-nca", action="store_true", help="skip nca even when it is installed")
