@@ -1,18 +1,40 @@
-"""The `policylint` command. Each sub-command lives in its own module and is registered here."""
+"""The `policylint` command. Each sub-command lives in its own module, registered here by name.
+
+Sub-commands are imported only when they run (or when help lists them), so that
+`policylint --version` and shell completion stay fast: the analysis stack is not cheap to import.
+"""
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from policylint import __version__
-from policylint.cli.check import check
-from policylint.cli.diff import diff
-from policylint.cli.matrix import matrix
-from policylint.cli.reach import reach
-from policylint.cli.roles import roles
-from policylint.cli.rules_cmd import rule, rules
+
+# command name -> (module under policylint.cli, attribute)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", "check"),
+    "diff": ("diff", "diff"),
+    "matrix": ("matrix", "matrix"),
+    "reach": ("reach", "reach"),
+    "roles": ("roles", "roles"),
+    "rule": ("rules_cmd", "rule"),
+    "rules": ("rules_cmd", "rules"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            module, attribute = COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(f"policylint.cli.{module}"), attribute), name)
+        return self.commands.get(name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="policylint")
 def cli() -> None:
     """Offline static analyzer and linter for Kubernetes NetworkPolicy.
@@ -21,15 +43,6 @@ def cli() -> None:
     semantics and reports what the API server would reject, what is legal but wrong, and who
     can reach whom. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error.
     """
-
-
-cli.add_command(check)
-cli.add_command(diff)
-cli.add_command(matrix)
-cli.add_command(reach)
-cli.add_command(rules)
-cli.add_command(rule)
-cli.add_command(roles)
 
 
 def main() -> None:
