@@ -55,6 +55,16 @@ from policylint.rules import (
     pl403_duplicate_policy,
     pl404_namespace_without_default_deny,
     pl405_workload_not_selected,
+    pl500_expectation_not_met,
+    pl501_data_service_unreachable,
+    pl502_training_peers_blocked,
+    pl503_training_peers_port_restricted,
+    pl504_rendezvous_port_blocked,
+    pl505_launcher_ssh_blocked,
+    pl506_training_without_storage_egress,
+    pl507_training_exposed_outside_cluster,
+    pl508_training_metadata_reachable,
+    pl509_training_bypasses_network_policy,
 )
 
 _MODULES = (
@@ -107,6 +117,16 @@ _MODULES = (
     pl403_duplicate_policy,
     pl404_namespace_without_default_deny,
     pl405_workload_not_selected,
+    pl500_expectation_not_met,
+    pl501_data_service_unreachable,
+    pl502_training_peers_blocked,
+    pl503_training_peers_port_restricted,
+    pl504_rendezvous_port_blocked,
+    pl505_launcher_ssh_blocked,
+    pl506_training_without_storage_egress,
+    pl507_training_exposed_outside_cluster,
+    pl508_training_metadata_reachable,
+    pl509_training_bypasses_network_policy,
 )
 
 

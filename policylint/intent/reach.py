@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from policylint.engine.ports import PortSet
 from policylint.findings import Related
-from policylint.intent.blame import Anchor
+from policylint.intent.blame import MAX_RELATED, Anchor
 from policylint.intent.frameworks import TrainingJob
 from policylint.model.types import Workload
 
@@ -72,6 +72,12 @@ def group_of(workload: Workload) -> str:
     return workload.group or workload.kind
 
 
+def limited(items: list[str], limit: int = 6) -> str:
+    """`a, b, c and 4 more`."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def job_names(jobs: Iterable[TrainingJob], limit: int = 3) -> str:
     labels = sorted({j.label for j in jobs})
     shown = ", ".join(labels[:limit])
@@ -91,20 +97,25 @@ class Group:
     anchor: Anchor
     reason: str
     related: list[Related] = field(default_factory=list)
+    _related_keys: set[tuple] = field(default_factory=set)
     jobs: dict[tuple, TrainingJob] = field(default_factory=dict)
     items: list[str] = field(default_factory=list)
+    _item_keys: set[str] = field(default_factory=set)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
 
     def add(self, job: TrainingJob | None = None, item: str | None = None, endpoint: Endpoint | None = None,
             related: Iterable[Related] = ()) -> None:
         if job is not None:
             self.jobs.setdefault(job.key, job)
-        if item is not None and item not in self.items:
+        if item is not None and item not in self._item_keys:
+            self._item_keys.add(item)
             self.items.append(item)
         if endpoint is not None:
             self.endpoints.setdefault(endpoint.id, endpoint)
         for r in related:
-            if r not in self.related:
+            key = (r.span, r.message)
+            if key not in self._related_keys and len(self.related) < MAX_RELATED:
+                self._related_keys.add(key)
                 self.related.append(r)
 
 

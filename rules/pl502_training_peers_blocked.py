@@ -1,0 +1,175 @@
+"""Pods of one training job cannot reach each other.
+
+## What it does
+For every training job (role `training`, grouped by the job's controller labels: Kubeflow
+`training.kubeflow.org/job-name`, JobSet, KubeRay, Volcano, LeaderWorkerSet; otherwise by
+owning object), checks with the connectivity engine every ordered pair of its replica types
+that take part in the collectives — master, workers, PS, launcher, Ray head and workers, in
+both directions, and a replica type with several pods with itself. A pair with **nothing**
+allowed is reported, at the side that blocks it: the `egress` list of the policy isolating the
+sending pods, or the `ingress` list (or a near-miss peer) of the policy isolating the receiving
+pods. One finding is reported per blocking place, listing the pairs it breaks.
+
+Pairs that are allowed on some ports but not all are reported by `PL503`; a rendezvous or ssh
+port missing from an otherwise open pair by `PL504` and `PL505`.
+
+## Why is this bad?
+Distributed training is all-to-all: every rank opens connections to every other rank (NCCL and
+Gloo rings and trees, parameter servers, MPI). A policy that isolates training pods and only
+admits, say, the data service, cuts the job's own pods off from each other; the job hangs in
+`init_process_group` or at the first all-reduce and is killed by its timeout. KubeRay's and
+Volcano's own generated policies allow every port between pods of one job for this reason.
+
+## Example
+```yaml
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: bert-pretrain
+  namespace: ml-workloads
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template:
+        metadata:
+          labels:
+            role: ml-training-pod
+        spec:
+          containers:
+            - name: pytorch
+              image: ghcr.io/example-org/bert-pretrain:1.4.0
+    Worker:
+      replicas: 3
+      template:
+        metadata:
+          labels:
+            role: ml-training-pod
+        spec:
+          containers:
+            - name: pytorch
+              image: ghcr.io/example-org/bert-pretrain:1.4.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: training-ingress
+  namespace: ml-workloads
+spec:
+  podSelector:
+    matchLabels:
+      role: ml-training-pod
+  policyTypes:
+    - Ingress
+  ingress:
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: data-services
+```
+
+Use instead:
+```yaml
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: bert-pretrain
+  namespace: ml-workloads
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template:
+        metadata:
+          labels:
+            role: ml-training-pod
+        spec:
+          containers:
+            - name: pytorch
+              image: ghcr.io/example-org/bert-pretrain:1.4.0
+    Worker:
+      replicas: 3
+      template:
+        metadata:
+          labels:
+            role: ml-training-pod
+        spec:
+          containers:
+            - name: pytorch
+              image: ghcr.io/example-org/bert-pretrain:1.4.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: training-ingress
+  namespace: ml-workloads
+spec:
+  podSelector:
+    matchLabels:
+      role: ml-training-pod
+  policyTypes:
+    - Ingress
+  ingress:
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: data-services
+    - from:
+        - podSelector:
+            matchLabels:
+              training.kubeflow.org/job-name: bert-pretrain
+```
+
+## References
+- https://github.com/NVIDIA/nccl/issues/680
+- https://github.com/ray-project/kuberay/blob/master/ray-operator/controllers/ray/networkpolicy_controller.go
+- https://volcano.sh/en/docs/svc_plugin/
+- https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from policylint.findings import Finding, Severity
+from policylint.intent.blame import blame_side
+from policylint.intent.context import intent_of
+from policylint.intent.reach import Groups, first_port, job_names, limited, mesh_pairs, pair_text
+from policylint.model.types import Cluster
+from policylint.rule_api import RuleContext
+
+CODE = "PL502"
+NAME = "training-peers-blocked"
+SEVERITY = Severity.ERROR
+SCOPE = "cluster"
+REMEDIATION = ("Allow the job's pods to reach each other on every port, in both directions: an ingress rule and an "
+               "egress rule whose peer is a podSelector on the job's label (for example "
+               "training.kubeflow.org/job-name), without `ports`.")
+
+
+def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
+    intent = intent_of(ctx)
+    engine = ctx.engine
+    groups = Groups()
+    for job in intent.jobs:
+        default = ("TCP", job.rendezvous.port) if job.rendezvous else ("TCP", 29500)
+        for a, b in mesh_pairs(job):
+            src, dst = engine.endpoint_of(a), engine.endpoint_of(b)
+            if not engine.allowed_ports(src, dst).is_empty:
+                continue
+            egress, ingress = engine.egress_ports(src, dst), engine.ingress_ports(src, dst)
+            sides = [s for s, ports in (("egress", egress), ("ingress", ingress)) if ports.is_empty]
+            for side in sides or ["egress", "ingress"]:
+                # A side that admits some ports is explained on a port the other side admits.
+                protocol, port = first_port(ingress if side == "egress" else egress, default) if not sides else default
+                explanation = engine.explain(src, dst, protocol, port)
+                detail = explanation.egress if side == "egress" else explanation.ingress
+                blamed = blame_side(detail, dst if side == "egress" else src, "the job's pods")
+                where = "egress at the sending pods" if side == "egress" else "ingress at the receiving pods"
+                groups.get(blamed.anchor, blamed.reason, where).add(
+                    job=job, item=pair_text(a, b), related=blamed.related)
+    for key, group in groups.items():
+        where = key[-1]
+        message = (f"pods of {job_names(group.jobs.values())} cannot reach each other "
+                   f"({limited(group.items)}): blocked by {where}: {group.reason}")
+        yield ctx.finding(group.anchor.span, message, related=group.related,
+                          object=group.anchor.object, field_path=group.anchor.field_path)

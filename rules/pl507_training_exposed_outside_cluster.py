@@ -1,0 +1,221 @@
+"""Training pods reachable from outside the cluster.
+
+## What it does
+Looks at the ingress rules of every policy that isolates training pods (role `training`) and
+reports a rule that admits:
+
+- every source — a rule without `from` (the internet too, wherever a load balancer or node port
+  leads to the pods);
+- public addresses — an `ipBlock` whose range holds publicly routable addresses, such as
+  `0.0.0.0/0` (private, link-local and other special-purpose ranges do not count);
+- every namespace — a `namespaceSelector` that is empty or only excludes (`NotIn`,
+  `DoesNotExist`), with no `podSelector` or an empty one: every pod of the cluster, including
+  namespaces created later.
+
+The finding points at the rule or peer and names the jobs and the ports it opens. With the
+option `unisolated: true`, training pods that no policy isolates for ingress are reported too,
+at their pod template.
+
+## Why is this bad?
+Training pods run arbitrary user code with access to datasets, credentials and expensive
+accelerators, and their framework ports (rendezvous, Ray's GCS and dashboard, Jupyter, TensorBoard)
+are unauthenticated by default: Ray's documentation warns that anyone who can reach the head can
+run code on the cluster. They should be reachable from the job's own pods and named clients
+only.
+
+## Example
+```yaml
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata:
+  name: tuning
+  namespace: ml-workloads
+spec:
+  headGroupSpec:
+    rayStartParams: {}
+    template:
+      spec:
+        containers:
+          - name: ray-head
+            image: rayproject/ray:2.9.0
+  workerGroupSpecs:
+    - groupName: gpu
+      replicas: 2
+      rayStartParams: {}
+      template:
+        spec:
+          containers:
+            - name: ray-worker
+              image: rayproject/ray:2.9.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: tuning-dashboard
+  namespace: ml-workloads
+spec:
+  podSelector:
+    matchLabels:
+      ray.io/cluster: tuning
+  policyTypes:
+    - Ingress
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              ray.io/cluster: tuning
+    - from:
+        - ipBlock:
+            cidr: 0.0.0.0/0
+      ports:
+        - protocol: TCP
+          port: 8265
+```
+
+Use instead:
+```yaml
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata:
+  name: tuning
+  namespace: ml-workloads
+spec:
+  headGroupSpec:
+    rayStartParams: {}
+    template:
+      spec:
+        containers:
+          - name: ray-head
+            image: rayproject/ray:2.9.0
+  workerGroupSpecs:
+    - groupName: gpu
+      replicas: 2
+      rayStartParams: {}
+      template:
+        spec:
+          containers:
+            - name: ray-worker
+              image: rayproject/ray:2.9.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: tuning-dashboard
+  namespace: ml-workloads
+spec:
+  podSelector:
+    matchLabels:
+      ray.io/cluster: tuning
+  policyTypes:
+    - Ingress
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              ray.io/cluster: tuning
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: ml-platform
+          podSelector:
+            matchLabels:
+              app: jupyterhub
+      ports:
+        - protocol: TCP
+          port: 8265
+```
+
+## Options
+- `unisolated` (default `false`): also report training pods that no policy isolates for ingress.
+
+## References
+- https://docs.ray.io/en/latest/ray-security/index.html
+- https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
+- https://www.iana.org/assignments/iana-ipv4-special-registry/iana-ipv4-special-registry.xhtml
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from policylint.findings import Finding, Severity
+from policylint.intent.blame import Anchor, workload_anchor
+from policylint.intent.context import intent_of
+from policylint.intent.reach import Groups, has_public_addresses, job_names
+from policylint.model.types import INGRESS, Cluster, LabelSelector, NetworkPolicy, Peer, Rule
+from policylint.rule_api import RuleContext
+
+CODE = "PL507"
+NAME = "training-exposed-outside-cluster"
+SEVERITY = Severity.WARNING
+SCOPE = "cluster"
+REMEDIATION = ("Admit only the job's own pods and named clients: a podSelector (with a namespaceSelector on "
+               "kubernetes.io/metadata.name for other namespaces), and private address ranges where needed.")
+OPTIONS = {"unisolated": "also report training pods that no policy isolates for ingress (true or false)"}
+DEFAULTS = {"unisolated": False}
+
+
+def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
+    intent = intent_of(ctx)
+    engine = ctx.engine
+    groups = Groups()
+    policies: dict[int, NetworkPolicy] = {}
+    jobs_of: dict[int, dict] = {}
+    for job in intent.jobs:
+        for replica in job.replicas:
+            endpoint = engine.endpoint_of(replica.workload)
+            if not engine.isolated(endpoint, INGRESS):
+                if options["unisolated"]:
+                    groups.get(workload_anchor(replica.workload), "no policy isolates them for ingress: every pod and "
+                               "address may connect").add(job=job)
+                continue
+            for policy in engine.policies_selecting(endpoint, INGRESS):
+                policies[id(policy)] = policy
+                jobs_of.setdefault(id(policy), {})[job.key] = job
+    for key, policy in policies.items():
+        for rule in policy.ingress:
+            ports = _ports(engine, policy, rule)
+            for anchor, what in _exposures(engine, policy, rule):
+                group = groups.get(anchor, f"{what} on {ports}")
+                for job in jobs_of[key].values():
+                    group.add(job=job)
+    for _, group in groups.items():
+        message = f"training pods of {job_names(group.jobs.values())} are exposed: {group.reason}"
+        yield ctx.finding(group.anchor.span, message, related=group.related,
+                          object=group.anchor.object, field_path=group.anchor.field_path)
+
+
+def _exposures(engine, policy: NetworkPolicy, rule: Rule) -> Iterator[tuple[Anchor, str]]:
+    source = rule.source
+    if not rule.peers:
+        yield (Anchor(source.span, source.object, source.field_path),
+               f"{policy.id} {rule.direction.lower()}[{rule.index}] has no `from` and admits every source")
+        return
+    for index, peer in enumerate(rule.peers):
+        if not peer.valid:
+            continue
+        label = f"{policy.id} ingress[{rule.index}].from[{index}]"
+        anchor = Anchor(peer.source.span, peer.source.object, peer.source.field_path)
+        if peer.ip_block is not None:
+            if any(e.is_external and has_public_addresses(e) for e in engine.peer_endpoints(policy, peer)):
+                yield anchor, f"{label} ipBlock {peer.ip_block.cidr_text} admits public addresses"
+        elif _all_namespaces(peer):
+            yield anchor, f"{label} admits every pod in every namespace"
+
+
+def _all_namespaces(peer: Peer) -> bool:
+    selector = peer.namespace_selector
+    if selector is None or not selector.valid or selector.match_labels:
+        return False
+    if any(r.operator not in ("NotIn", "DoesNotExist") for r in selector.expressions):
+        return False
+    pods: LabelSelector | None = peer.pod_selector
+    return pods is None or (pods.valid and pods.is_empty)
+
+
+def _ports(engine, policy: NetworkPolicy, rule: Rule) -> str:
+    if rule.allows_all_ports:
+        return "every port"
+    spec = engine.compiled_rule(policy, rule).spec
+    parts = [spec.static.describe()] if not spec.static.is_empty else []
+    parts += [f"{protocol} {name}" for name, protocol in spec.named]
+    return "; ".join(parts) or "no valid port"
