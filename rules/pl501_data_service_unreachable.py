@@ -214,7 +214,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                  if mode == "always" or (mode == "auto" and _names_data_service(engine, members[job.key], data))}
     training_eps = [e for eps in members.values() for e in eps]
     wanted = {e.index: _wanted(e.workload) for e in data_eps + training_eps}
-    sides = _Sides(engine, wanted)
+    sides = _Sides(engine, wanted, {e.index for e in training_eps}, data_eps)
     groups = Groups()
     cache: dict[tuple, list] = {}  # training pods of one class are blocked alike
     for job in intent.jobs:
@@ -243,11 +243,11 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
 
 
 def _reaches_any(engine, sides: _Sides, pairs, wanted) -> bool:
-    """Whether some pair connects on a port the destination serves: cheap bit tests per side
-    first, the engine's exact answer for the few pairs that pass both."""
-    for src, dst in pairs:
-        if sides.ingress_ok(src, dst) and sides.egress_ok(src, dst) \
-                and reaches(engine.allowed_ports(src, dst), wanted[dst.index]):
+    """Whether some pair connects on a port the destination serves: bit tests per side first
+    (whole groups of data-service workloads at a time), the engine's exact answer for the few
+    pairs that pass both."""
+    for src, dst in sides.both_sides_pass(pairs):
+        if reaches(engine.allowed_ports(src, dst), wanted[dst.index]):
             return True
     return False
 
@@ -261,32 +261,93 @@ class _Sides:
     """Each side of a connection on its own, on the wanted ports, as bit tests: what a source's
     egress lets out towards a destination, and what a destination's ingress admits."""
 
-    def __init__(self, engine, wanted) -> None:
+    def __init__(self, engine, wanted, training: set[int], data: list) -> None:
         self.engine = engine
         self.wanted = wanted
+        self.training = training  # endpoint indexes of the training side
+        self.data = data  # the data-service endpoints
+        self._group_cache: dict[bool, dict] = {}
         self._admitted: dict[int, int | None] = {}
         self._egress: dict[int, tuple[list | None, int]] = {}
 
     def ingress_ok(self, src, dst) -> bool:
-        if dst.index not in self._admitted:
-            self._admitted[dst.index] = self._rules_reaching(dst, INGRESS)
-        bits = self._admitted[dst.index]
+        bits = self._admitted_bits(dst)
         return bits is None or has(bits, src.atom)
 
     def egress_ok(self, src, dst) -> bool:
-        if src.atom not in self._egress:
-            rules = self._rules(src, EGRESS)
-            mask = 0
-            for bits, _ in rules or ():
-                mask |= bits
-            self._egress[src.atom] = (rules, mask)
-        rules, mask = self._egress[src.atom]
+        rules, mask = self._egress_of(src)
         if rules is None:
             return True
         if not has(mask, dst.atom):
             return False
         wanted = self.wanted[dst.index]
         return any(has(bits, dst.atom) and reaches(self.engine.resolve_spec(spec, dst), wanted) for bits, spec in rules)
+
+    def both_sides_pass(self, pairs):
+        """The pairs that each side lets through on a wanted port, tested group by group: the
+        data-service workloads whose side (ingress when they receive, egress when they send)
+        has the same rule bits are decided by one bit test."""
+        if not pairs:
+            return []
+        forward = self._is_training(pairs[0][0])
+        train = pairs[0][0] if forward else pairs[0][1]
+        passing = []
+        for mask, members in self._groups(forward).items():
+            if mask is not None and not has(mask, train.atom):
+                continue
+            for other in members:
+                if other is train:
+                    continue
+                pair = (train, other) if forward else (other, train)
+                own_ok = self.egress_ok(*pair) if forward else self.ingress_ok(*pair)
+                if own_ok and (not forward or self.ingress_ok(*pair)) and (forward or self.egress_ok(*pair)):
+                    passing.append(pair)
+        return passing
+
+    def denied_by_data_side(self, pairs) -> list:
+        """The pairs whose data-service side denies (ingress at it, or egress from it)."""
+        forward = self._is_training(pairs[0][0])
+        train = pairs[0][0] if forward else pairs[0][1]
+        denied = []
+        for mask, members in self._groups(forward).items():
+            others = [o for o in members if o is not train]
+            if mask is not None and not has(mask, train.atom):
+                denied.extend((train, o) if forward else (o, train) for o in others)
+            elif not forward:  # egress masks are only a first cut: decide each one
+                denied.extend((o, train) for o in others if not self.egress_ok(o, train))
+        return denied
+
+    def _is_training(self, endpoint) -> bool:
+        return endpoint.index in self.training
+
+    def _groups(self, forward: bool) -> dict:
+        """The data-service workloads grouped by the bits of their side's rules."""
+        cached = self._group_cache.get(forward)
+        if cached is None:
+            cached = {}
+            for other in self.data:
+                if forward:
+                    mask = self._admitted_bits(other)
+                else:
+                    rules, mask = self._egress_of(other)
+                    mask = None if rules is None else mask
+                cached.setdefault(mask, []).append(other)
+            self._group_cache[forward] = cached
+        return cached
+
+    def _admitted_bits(self, dst) -> int | None:
+        if dst.index not in self._admitted:
+            self._admitted[dst.index] = self._rules_reaching(dst, INGRESS)
+        return self._admitted[dst.index]
+
+    def _egress_of(self, src):
+        if src.atom not in self._egress:
+            rules = self._rules(src, EGRESS)
+            mask = 0
+            for bits, _ in rules or ():
+                mask |= bits
+            self._egress[src.atom] = (rules, mask)
+        return self._egress[src.atom]
 
     def _rules(self, endpoint, direction):
         """(peer bits, port spec) of the rules on the endpoint's side; None when not isolated."""
@@ -318,8 +379,7 @@ def _blame(engine, sides: _Sides, pairs, wanted, to_data: bool) -> list[tuple]:
     training_side = "egress" if to_data else "ingress"
     check = sides.egress_ok if to_data else sides.ingress_ok
     own_ok = any(check(s, d) for s, d in pairs)
-    other_check = sides.ingress_ok if to_data else sides.egress_ok
-    other_denied = [(s, d) for s, d in pairs if not other_check(s, d)]
+    other_denied = sides.denied_by_data_side(pairs)
     found = []
     if not own_ok:
         s, d = pairs[0]

@@ -135,11 +135,11 @@ from typing import Iterator
 
 from policylint.engine.ports import PortSet
 from policylint.findings import Finding, Severity
-from policylint.intent.blame import blame_side
+from policylint.intent.blame import restricting_rules
 from policylint.intent.context import intent_of
 from policylint.intent.frameworks import ephemeral_port_range, framework_ports
 from policylint.intent.reach import Groups, job_names, limited, mesh_pairs, pair_text
-from policylint.model.types import Cluster, Workload
+from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
 
 CODE = "PL503"
@@ -170,10 +170,10 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                 missing = required - ports
                 if missing.is_empty:
                     continue
-                port = missing.intervals("TCP")[0][0]
-                explanation = engine.explain(src, dst, "TCP", port)
-                detail = explanation.egress if side == "egress" else explanation.ingress
-                blamed = blame_side(detail, dst if side == "egress" else src, "the job's pods")
+                direction = EGRESS if side == "egress" else INGRESS
+                blamed = restricting_rules(engine, direction, src, dst, "the job's pods")
+                if blamed is None:  # nothing admits the pair on this side: PL502's business
+                    continue
                 where = "egress at the sending pods" if side == "egress" else "ingress at the receiving pods"
                 group = groups.get(blamed.anchor, blamed.reason, where)
                 group.add(job=job, item=pair_text(a, b), related=blamed.related)

@@ -183,3 +183,28 @@ def allowing_related(explanation: Explanation) -> tuple[Related, ...]:
             via = f" via {peer.text}" if peer is not None and peer.peer is not None else ""
             items.append(Related(verdict.rule.source.span, f"{verdict.policy.id} {verdict.label} allows it{via}"))
     return tuple(items[:MAX_RELATED])
+
+
+def restricting_rules(engine, direction: str, src: Endpoint, dst: Endpoint, other_text: str) -> SideBlame | None:
+    """For a side that admits the pair on some ports only: the first rule that admits it (where
+    to point) and what it allows. Cheaper than a full explanation; None when no rule admits it."""
+    pod = src if direction == EGRESS else dst
+    policies = tuple(engine.policies_selecting(pod, direction))
+    found: list[tuple[NetworkPolicy, object, object]] = []
+    for policy in policies:
+        for rule in policy.rules(direction):
+            ports = engine.rule_ports(policy, rule, src, dst)
+            if not ports.is_empty:
+                found.append((policy, rule, ports))
+    if not found:
+        return None
+    policy, rule, ports = found[0]
+    source = rule.source
+    key = "ports" if isinstance(source.node, YMap) and "ports" in source.node else None
+    span = source.key_span(key) if key else source.span
+    anchor = Anchor(span, source.object, source.child_path(key) if key else source.field_path)
+    label = f"{direction.lower()}[{rule.index}]"
+    reason = f"{policy.id} {label} admits {other_text} only on {ports.describe()}"
+    related = tuple(Related(r.source.span, f"{p.id} {direction.lower()}[{r.index}] admits {other_text} on "
+                                           f"{allowed.describe()}") for p, r, allowed in found[1:MAX_RELATED])
+    return SideBlame(direction, side_label(direction, pod), anchor, reason, related, policies)
