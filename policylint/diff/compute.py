@@ -6,21 +6,24 @@ from policylint.diff.connections import OUT, SideMatrix, external_changes, pod_c
 from policylint.diff.model import (ADDED, CHANGED, NARROWED, NEW, OLD, REMOVED, WIDENED, ConnectionChange,
                                    DiffResult, EndpointRef, Gates, Ignored, Location, ObjectChanges, SideSummary)
 from policylint.diff.objects import finding_changes, namespace_changes, policy_changes, workload_changes
+from policylint.diff.scope import touched
 from policylint.diff.sides import Side
 from policylint.engine.endpoints import EXTERNAL, Endpoint
 from policylint.engine.ipset import IPRange
 from policylint.engine.ports import PortSet
 
 
-def compute_diff(old: Side, new: Side, gates: Gates = Gates()) -> DiffResult:
+def compute_diff(old: Side, new: Side, gates: Gates = Gates(), *, everything: bool = False) -> DiffResult:
+    """`everything` compares every pair instead of the pairs a change can touch (for tests)."""
     policies = policy_changes(old, new)
     edited = {r.id for r in policies.added + policies.removed} | {e.id for e in policies.changed}
     blame = Blame(old, new, {_base_id(i) for i in edited})
+    only = None if everything else touched(old, new, edited)
     introduced, fixed = finding_changes(old.findings, new.findings)
     return DiffResult(
         old=_summary(old, OLD),
         new=_summary(new, NEW),
-        connections=tuple(sorted(_connections(old, new, blame), key=ConnectionChange.sort_key)),
+        connections=tuple(sorted(_connections(old, new, blame, only), key=ConnectionChange.sort_key)),
         workloads=workload_changes(old, new),
         policies=policies,
         namespaces=namespace_changes(old, new),
@@ -63,8 +66,8 @@ def range_ref(version: int, first: int, last: int) -> EndpointRef:
     return EndpointRef(r.text, EXTERNAL, version=version, first=first, last=last, cidrs=r.cidrs())
 
 
-def _connections(old: Side, new: Side, blame: Blame):
-    om, nm = side_matrix(old.engine), side_matrix(new.engine)
+def _connections(old: Side, new: Side, blame: Blame, only: set[str] | None):
+    om, nm = side_matrix(old.engine, only), side_matrix(new.engine, only)
 
     def ref(workload: str) -> EndpointRef:
         return workload_ref(nm.workloads.get(workload) or om.workloads[workload])
@@ -77,7 +80,7 @@ def _connections(old: Side, new: Side, blame: Blame):
         because = blame.because([(pair(om, src, dst), pair(nm, src, dst))], after - before, before - after)
         yield ConnectionChange(classify(before, after), ref(src), ref(dst), before, after, because)
 
-    for change in external_changes(om, nm, refinement(om.ranges, nm.ranges)):
+    for change in external_changes(om, nm, refinement(om.ranges, nm.ranges), only):
         pairs = [(_range_pair(om, change.workload, p_old, change.direction),
                   _range_pair(nm, change.workload, p_new, change.direction)) for p_old, p_new in change.positions]
         because = blame.because(pairs, change.new - change.old, change.old - change.new)
@@ -86,9 +89,9 @@ def _connections(old: Side, new: Side, blame: Blame):
         yield ConnectionChange(classify(change.old, change.new), src, dst, change.old, change.new, because)
 
 
-def _range_pair(m: SideMatrix, workload: str, position: int | None, direction: str) -> Pair | None:
+def _range_pair(m: SideMatrix, workload: str, position: int, direction: str) -> Pair | None:
     endpoint = m.workloads.get(workload)
-    if endpoint is None or position is None:
+    if endpoint is None:
         return None
     external = m.ranges[position]
     return (endpoint, external) if direction == OUT else (external, endpoint)

@@ -7,11 +7,16 @@ partitions (every edge of either side), where each piece lies inside exactly one
 version; then, per workload and direction, adjacent pieces with the same change are merged back
 into the largest range over which the change is uniform. The diff thus reports "gained
 10.0.0.0/8", not the pieces either side happened to cut.
+
+An address that is a known pod IP (`status.podIP`) in one version is that pod there, not the
+outside world: it is compared as the pod (a workload pair, or a workload added or removed), and
+left out of the external comparison.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from itertools import chain
+from typing import Any, Iterable, Iterator
 
 from policylint.engine.endpoints import Endpoint
 from policylint.engine.ipset import family_max
@@ -31,13 +36,21 @@ class SideMatrix:
     workloads: dict[str, Endpoint] = field(default_factory=dict)
 
 
-def side_matrix(engine: Any) -> SideMatrix:
+def side_matrix(engine: Any, only: set[str] | None = None) -> SideMatrix:
+    """The version's connections; with `only`, just the pairs with a workload of `only` at one
+    end (see scope.py for why the others cannot have changed)."""
     m = SideMatrix()
     m.ranges = sorted((e for e in engine.endpoints if e.is_external), key=lambda e: (e.range.version, e.range.first))
     m.workloads = {e.id: e for e in engine.endpoints if not e.is_external}
     position = {e.index: i for i, e in enumerate(m.ranges)}
     out, into = m.external[OUT], m.external[IN]
-    for src, dst, ports in engine.matrix():
+    if only is None:
+        pairs: Iterable[tuple[Endpoint, Endpoint, PortSet]] = engine.matrix()
+    else:
+        rows = [e for e in m.workloads.values() if e.id in only]
+        others = [e for e in engine.endpoints if e.is_external or e.id not in only]
+        pairs = chain(engine.matrix(sources=rows), engine.matrix(sources=others, destinations=rows)) if rows else ()
+    for src, dst, ports in pairs:
         if src.is_external:
             into.setdefault(dst.id, {})[position[src.index]] = ports
         elif dst.is_external:
@@ -50,14 +63,13 @@ def side_matrix(engine: Any) -> SideMatrix:
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A piece of the common refinement: inside range `old` of the old version and `new` of the
-    new one (positions in `SideMatrix.ranges`; None where that version has no external range
-    there, because the address is a known pod IP)."""
+    new one (positions in `SideMatrix.ranges`)."""
 
     version: int
     first: int
     last: int
-    old: int | None
-    new: int | None
+    old: int
+    new: int
 
 
 def refinement(old: list[Endpoint], new: list[Endpoint]) -> list[Piece]:
@@ -76,7 +88,7 @@ def refinement(old: list[Endpoint], new: list[Endpoint]) -> list[Piece]:
                 ni += 1
             o = olds[oi][2] if oi < len(olds) and olds[oi][0] <= a else None
             n = news[ni][2] if ni < len(news) and news[ni][0] <= a else None
-            if o is not None or n is not None:
+            if o is not None and n is not None:
                 pieces.append(Piece(version, a, last, o, n))
     return pieces
 
@@ -92,7 +104,7 @@ class RangeChange:
     last: int
     old: PortSet
     new: PortSet
-    positions: list[tuple[int | None, int | None]]  # (old, new) ranges the merged range spans
+    positions: list[tuple[int, int]]  # (old, new) ranges the merged range spans
 
 
 def pod_changes(old: SideMatrix, new: SideMatrix) -> Iterator[tuple[str, str, PortSet, PortSet]]:
@@ -104,10 +116,12 @@ def pod_changes(old: SideMatrix, new: SideMatrix) -> Iterator[tuple[str, str, Po
             yield key[0], key[1], before, after
 
 
-def external_changes(old: SideMatrix, new: SideMatrix, pieces: list[Piece]) -> Iterator[RangeChange]:
+def external_changes(old: SideMatrix, new: SideMatrix, pieces: list[Piece],
+                     only: set[str] | None = None) -> Iterator[RangeChange]:
     same_cut = [(e.range.version, e.range.first, e.range.last) for e in old.ranges] == \
                [(e.range.version, e.range.first, e.range.last) for e in new.ranges]
-    for workload in sorted(old.workloads.keys() | new.workloads.keys()):
+    workloads = old.workloads.keys() | new.workloads.keys()
+    for workload in sorted(workloads if only is None else workloads & only):
         for direction in (OUT, IN):
             before = old.external[direction].get(workload, {})
             after = new.external[direction].get(workload, {})
@@ -120,8 +134,8 @@ def _walk(workload: str, direction: str, before: dict[int, PortSet], after: dict
           pieces: list[Piece]) -> Iterator[RangeChange]:
     run: RangeChange | None = None
     for piece in pieces:
-        was = before.get(piece.old, EMPTY_PORTS) if piece.old is not None else EMPTY_PORTS
-        now = after.get(piece.new, EMPTY_PORTS) if piece.new is not None else EMPTY_PORTS
+        was = before.get(piece.old, EMPTY_PORTS)
+        now = after.get(piece.new, EMPTY_PORTS)
         if was == now:
             if run is not None:
                 yield run

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 from policylint.diff.model import NEW, OLD, Location, ObjectChanges, ObjectEdit, ObjectRef
 from policylint.diff.sides import Side
-from policylint.engine.endpoints import unique_ids
+from policylint.diff.scope import policies_by_id
 from policylint.findings import Finding
 from policylint.model.types import NAMESPACE_NAME_LABEL, NetworkPolicy
 
@@ -89,9 +89,8 @@ def workload_changes(old: Side, new: Side) -> ObjectChanges:
 # -- policies -------------------------------------------------------------------------------------
 
 def _policies(side: Side, version: str) -> dict[str, tuple[ObjectRef, Any]]:
-    policies = sorted(side.cluster.policies, key=lambda p: p.id)
-    ids = unique_ids(policies)  # the same policy given twice stays two entries, as endpoints do
-    return {i: (ObjectRef(i, "NetworkPolicy", _location(side, version, p.source)), p) for i, p in zip(ids, policies)}
+    return {i: (ObjectRef(i, "NetworkPolicy", _location(side, version, p.source)), p)
+            for i, p in policies_by_id(side).items()}
 
 
 def _spec(policy: NetworkPolicy) -> Any:
