@@ -227,9 +227,9 @@ def test_file_over_the_size_limit_is_refused_from_its_size(tmp_path: Path, monke
     reads: list[int] = []
     real = inputs._read_bounded
 
-    def counting(stream: Any, limit: int) -> Any:
+    def counting(stream: Any, limit: int, *args: Any) -> Any:
         reads.append(limit)
-        return real(stream, limit)
+        return real(stream, limit, *args)
 
     monkeypatch.setattr(inputs, "_read_bounded", counting)
     config = Config(limits=Limits(max_file_bytes=len(GOOD) * 10))

@@ -203,7 +203,10 @@ def _read_bytes(path: str, name: str, limits: Limits, loaded: LoadedFile, stdin:
                 if stat.S_ISREG(info.st_mode) and info.st_size > limits.max_file_bytes:
                     loaded.problems.append(_too_large(name, limits, info.st_size))
                     return None
-                data = _read_bounded(handle, limits.max_file_bytes)
+                # One read of the known size (chunks joined would hold the bytes twice); the file
+                # may still grow meanwhile, so the bound stays.
+                expected = info.st_size + 1 if stat.S_ISREG(info.st_mode) else 0
+                data = _read_bounded(handle, limits.max_file_bytes, expected)
     except (OSError, ValueError) as error:
         # OSError: permissions, a file that vanished or became unreadable, a broken pipe;
         # ValueError: a closed stream.
@@ -214,10 +217,18 @@ def _read_bytes(path: str, name: str, limits: Limits, loaded: LoadedFile, stdin:
     return data
 
 
-def _read_bounded(stream: Any, limit: int) -> bytes | None:
-    """At most `limit` bytes of `stream`, or None when it holds more."""
+def _read_bounded(stream: Any, limit: int, first: int = 0) -> bytes | None:
+    """At most `limit` bytes of `stream`, or None when it holds more (`first`: size of the first read)."""
     chunks: list[bytes] = []
     total = 0
+    if first:
+        chunk = stream.read(min(first, limit + 1))
+        if len(chunk) > limit:
+            return None
+        if len(chunk) < first:  # the whole file, as expected
+            return chunk
+        chunks.append(chunk)
+        total = len(chunk)
     while True:
         chunk = stream.read(min(_CHUNK, limit + 1 - total))
         if not chunk:
