@@ -104,25 +104,12 @@ class Analysis:
 
 def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None = None,
                    pulumi: PulumiInputs | None = None) -> tuple[LoadResult, Cluster]:
-    loaded = load_paths(paths, config.limits, (), stdin)
-    if config.exclude:
-        loaded = _without_excluded(loaded, config)
+    loaded = load_paths(paths, config.limits, config.is_excluded if config.exclude else None, stdin)
     if pulumi:
         from policylint.pulumi import load_programs  # runs user code: only when --pulumi asks for it
 
         load_programs(pulumi, loaded, config.limits)
     return loaded, build_cluster(loaded.objects, config.namespace)
-
-
-def _without_excluded(loaded: LoadResult, config: Config) -> LoadResult:
-    keep = [f for f in loaded.files if not config.is_excluded(f.path)]
-    paths = {f.path for f in keep}
-    return LoadResult(
-        files=keep,
-        objects=[o for o in loaded.objects if o.path in paths],
-        problems=[p for p in loaded.problems if p.span.path in paths],
-        missing=loaded.missing,
-    )
 
 
 def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (), ignore: Iterable[str] = (),

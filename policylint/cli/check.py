@@ -48,7 +48,7 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
     except ConfigError as error:
         fail(str(error))
         return
-    check_missing(analysis.load.missing, len(analysis.load.files))
+    check_missing(analysis.load.missing, len(analysis.load.files), analysis.load.excluded)
     if output_format == "auto":
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     threshold = Severity.parse(fail_on) if fail_on else config.fail_on

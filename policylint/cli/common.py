@@ -82,9 +82,13 @@ def require_paths(paths: tuple[str, ...], pulumi: Any = None) -> None:
         fail("no input: give files or folders of manifests, or - for standard input")
 
 
-def check_missing(missing: list[str], found_files: int) -> None:
+def check_missing(missing: list[str], found_files: int, excluded: int = 0) -> None:
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
+    if found_files == 0 and excluded:
+        # Not a usage error: a commit touching only excluded files (Helm chart sources) is fine.
+        click.echo(f"policylint: all {excluded} input file(s) are excluded by the config; nothing to check", err=True)
+        sys.exit(EXIT_OK)
     if found_files == 0:
         fail("no input found: no .yaml, .yml or .json files in the given paths")
 

@@ -34,7 +34,7 @@ def roles(paths: tuple[str, ...], output_format: str, show_all: bool, config_pat
         fail(str(error))
         return
     loaded, cluster = load_and_model(paths, config, stdin_binary())
-    check_missing(loaded.missing, len(loaded.files))
+    check_missing(loaded.missing, len(loaded.files), loaded.excluded)
     intent = resolve(cluster, config.facts, parsed)
     data = _data(cluster, intent, show_all)
     if output_format == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 from policylint.load.inputs import LoadedFile, discover, read_file
 from policylint.load.nodes import Span
@@ -20,12 +20,13 @@ class LoadResult:
     objects: list[RawObject] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # named paths that do not exist
+    excluded: int = 0  # files left out by the config's `exclude` patterns
 
 
-def load_paths(paths: Iterable[str], limits: Limits = Limits(), excluded: Iterable[str] = (),
+def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Callable[[str], bool] | None = None,
                stdin: BinaryIO | None = None) -> LoadResult:
     result = LoadResult()
-    files, result.missing, walk_problems = discover(paths, excluded)
+    files, result.missing, walk_problems, result.excluded = discover(paths, is_excluded)
     result.problems.extend(walk_problems)
     for path in files:
         loaded = read_file(path, limits, stdin)  # never raises: problems are recorded

@@ -19,7 +19,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
+from typing import Callable, Any, BinaryIO, Iterable
 
 from policylint.load.nodes import Span
 from policylint.load.yaml_reader import Document, Limits, LoadProblem, parse_text
@@ -65,30 +65,35 @@ def _at_start(path: str, message: str, kind: str = "unreadable") -> LoadProblem:
     return LoadProblem(kind, Span(display_name(path), 1, 1, 1, 1), message)
 
 
-def discover(paths: Iterable[str], excluded: Iterable[str] = ()) -> tuple[list[str], list[str], list[LoadProblem]]:
+def discover(paths: Iterable[str], is_excluded: Callable[[str], bool] | None = None
+             ) -> tuple[list[str], list[str], list[LoadProblem], int]:
     """Expand the command-line paths into files to read.
 
-    Returns (files, missing paths, problems met while walking, such as unreadable folders).
+    Returns (files, missing paths, problems met while walking such as unreadable folders, and
+    how many files `is_excluded` left out). Exclusion applies to named files too, so that a
+    pre-commit hook handing over staged files honours the config's `exclude`.
     """
     files: list[str] = []
     missing: list[str] = []
     problems: list[LoadProblem] = []
-    excluded_set = {os.path.normpath(e) for e in excluded}
+    excluded = is_excluded or (lambda path: False)
     for raw in paths:
         if raw == STDIN:
             files.append(STDIN)
             continue
         path = Path(raw)
         if path.is_dir():
-            _walk(path, files, problems, excluded_set)
+            _walk(path, files, problems)
         elif path.exists() or path.is_symlink():
             files.append(str(path))  # a dangling or looping symlink is reported when read
         else:
             missing.append(raw)
-    return list(dict.fromkeys(files)), missing, problems
+    unique = list(dict.fromkeys(files))
+    kept = [f for f in unique if f == STDIN or not excluded(f)]
+    return kept, missing, problems, len(unique) - len(kept)
 
 
-def _walk(top: Path, files: list[str], problems: list[LoadProblem], excluded: set[str]) -> None:
+def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
     """Depth-first, sorted, without recursion (folder trees can be deeper than Python's stack)."""
     visited: set[tuple[int, int]] = set()
     pending = [top]
@@ -109,7 +114,7 @@ def _walk(top: Path, files: list[str], problems: list[LoadProblem], excluded: se
         subfolders = []
         for entry in entries:
             path = Path(folder, entry.name)
-            if os.path.normpath(path) in excluded or entry.name.startswith("."):
+            if entry.name.startswith("."):
                 # Hidden files (.gitlab-ci.yml, .policylint.yaml) are tool configuration, not
                 # manifests; name them explicitly to lint them.
                 continue

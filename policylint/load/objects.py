@@ -66,9 +66,10 @@ def _object_or_items(root: object, span: Span, prefix: str, problems: list[LoadP
         if "kind" in root:
             problems.append(LoadProblem("shape", root.span_of_value("kind"),
                                         f"`kind` must be a non-empty string, not {short_repr(kind)}"))
-        elif "apiVersion" in root:
+        elif "apiVersion" in root and ("metadata" in root or "spec" in root):
             problems.append(LoadProblem("shape", root.span, "object has an `apiVersion` but no `kind`"))
-        # A mapping with neither is some other tool's YAML (compose files, CI config): not ours.
+        # Other tools' YAML is not ours: compose files, CI config, and files with an apiVersion
+        # but no Kubernetes object shape (Helm's Chart.yaml, kustomization.yaml, Pulumi.yaml).
         return None
     if not isinstance(api_version, str):
         problems.append(LoadProblem("shape", root.span_of_value("apiVersion"),

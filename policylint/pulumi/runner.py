@@ -91,6 +91,10 @@ def _plain(value: Any, depth: int = 0) -> Any:
     """A JSON value for a deserialised Pulumi property; unknowns become a marker object."""
     if depth > 200:
         return {UNKNOWN_MARKER: "too deeply nested"}
+    if isinstance(value, float) and value.is_integer():
+        # Pulumi's wire format (protobuf Struct) has only doubles: `port=8080` arrives as 8080.0.
+        # Kubernetes fields are integers, so an integral double is turned back into one.
+        return int(value)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, dict):
