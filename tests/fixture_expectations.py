@@ -22,5 +22,7 @@ def expected_findings(files: list[Path]) -> set[tuple[str, int, str]]:
 
 def case_files(case: Path) -> list[Path]:
     if case.is_dir():
-        return sorted(p for p in case.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and not p.name.startswith("."))
+        files = sorted(p for p in case.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and not p.name.startswith("."))
+        config = case / ".policylint.yaml"
+        return files + ([config] if config.is_file() else [])  # findings may point into the config (PL500)
     return [case]
