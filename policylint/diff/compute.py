@@ -4,7 +4,7 @@ from __future__ import annotations
 from policylint.diff.causes import Blame, Pair
 from policylint.diff.connections import OUT, SideMatrix, external_changes, pod_changes, refinement, side_matrix
 from policylint.diff.model import (ADDED, CHANGED, NARROWED, NEW, OLD, REMOVED, WIDENED, ConnectionChange,
-                                   DiffResult, EndpointRef, Gates, Ignored, Location, ObjectChanges, SideSummary)
+                                   DiffResult, EndpointRef, Gates, Ignored, Location, SideSummary)
 from policylint.diff.objects import finding_changes, namespace_changes, policy_changes, workload_changes
 from policylint.diff.scope import touched
 from policylint.diff.sides import Side
@@ -96,5 +96,3 @@ def _range_pair(m: SideMatrix, workload: str, position: int, direction: str) -> 
     external = m.ranges[position]
     return (endpoint, external) if direction == OUT else (external, endpoint)
 
-
-__all__ = ["compute_diff", "classify", "ObjectChanges"]

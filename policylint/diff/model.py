@@ -5,8 +5,7 @@ lines is the renderers' business (`grouping.py`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass
 
 from policylint.engine.ports import PortSet
 from policylint.findings import Finding, Severity
@@ -181,7 +180,6 @@ class DiffResult:
     introduced: tuple[Finding, ...]
     fixed: tuple[Finding, ...]
     gates: Gates = Gates()
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     def count(self, change: str) -> int:
         return sum(1 for c in self.connections if c.change == change)
