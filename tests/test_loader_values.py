@@ -183,6 +183,29 @@ def test_messages_quote_values_in_bounded_form() -> None:
     assert short_repr(2 ** 1000).startswith("<integer of 302 digits>")
 
 
+# -- the pure-Python parser -------------------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "invalid"
+
+
+@pytest.mark.parametrize("name", ["alias-bomb.yaml", "control-character.yaml", "deep-flow-nesting-abort.yaml",
+                                  "duplicate-keys.yaml", "helm-expressions.yaml", "mapping-keys.yaml",
+                                  "merge-keys.yaml", "numbers.yaml", "syntax-error.yaml", "tabs.yaml", "tags.yaml"])
+def test_pure_python_parser_gives_the_same_result(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where PyYAML was built without libyaml, its own parser is used: same documents, same problems.
+    import yaml
+
+    from policylint.load import yaml_reader
+
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    fast = parse_text(text, name)
+    monkeypatch.setattr(yaml_reader, "_EventLoader", yaml.SafeLoader)
+    slow = parse_text(text, name)
+    assert [d.root for d in slow.documents] == [d.root for d in fast.documents]
+    assert [(p.kind, p.span.line, p.span.column) for p in slow.problems] == \
+        [(p.kind, p.span.line, p.span.column) for p in fast.problems]
+
+
 # -- limits ----------------------------------------------------------------------------------------
 
 def test_depth_limit_counts_containers() -> None:

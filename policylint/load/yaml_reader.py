@@ -235,8 +235,9 @@ class _Parser:
         self.problems.append(LoadProblem(kind, span, message))
 
     def run(self) -> None:
-        loader = _EventLoader(self.text)
+        loader = None
         try:
+            loader = _EventLoader(self.text)  # the pure-Python reader checks characters right here
             self._events(loader)
         except yaml.MarkedYAMLError as error:
             self.problems.append(self._syntax_problem(error))
@@ -245,7 +246,8 @@ class _Parser:
         except yaml.YAMLError as error:  # errors without a position
             self.problem("syntax", 0, _one_line(str(error)))
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         if self.templates:
             self._report_templates()
 
@@ -291,7 +293,8 @@ class _Parser:
                         # libyaml's time grows with flow nesting times the tokens that follow:
                         # draining deeper would take minutes. The rest of the file is lost.
                         self.problem("limit", event.start_mark.index,
-                                     f"nesting deeper than {2 * max_depth} levels: rest of the file not read")
+                                     f"nesting deeper than {2 * max_depth} levels (twice max-depth): "
+                                     "rest of the file not read")
                         return
                 elif kind is MappingEndEvent or kind is SequenceEndEvent:
                     skip_depth -= 1
