@@ -19,6 +19,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 SHOP = "fixtures/engine/shop"
 INVALID = "fixtures/engine/invalid"
 SCHEMA = json.loads((REPO / "policylint" / "schemas" / "matrix-v1.schema.json").read_text())
+SUMMARY_SCHEMA = json.loads((REPO / "policylint" / "schemas" / "matrix-summary-v1.schema.json").read_text())
 
 E1, E2, E3 = "0.0.0.0-9.255.255.255", "10.0.0.0-10.255.255.255", "11.0.0.0-255.255.255.255"
 E6 = "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
@@ -178,7 +179,19 @@ def test_aggregate_by_namespace(monkeypatch) -> None:
     assert rows[("shop", "(external)")]["pairs"] == "12"
     assert list(rows) == [("ops", "shop"), ("ops", "(external)"), ("shop", "ops"), ("shop", "shop"),
                           ("shop", "(external)"), ("(external)", "ops"), ("(external)", "shop")]
-    assert run("matrix", SHOP, "--format", "json", "--aggregate", "namespace")[0] == 2
+    # The JSON form is its own contract, policylint.matrix-summary/v1; v1 stays the pair list.
+    code, out, _ = run("matrix", SHOP, "--format", "json", "--aggregate", "namespace")
+    assert code == 0
+    summary = json.loads(out)
+    jsonschema.validate(summary, SUMMARY_SCHEMA)
+    assert summary["schema"] == "policylint.matrix-summary/v1"
+    assert summary["pairs"] == len(EXPECTED_CONNECTIONS)
+    assert [(g["id"], g["endpoints"]) for g in summary["groups"]] == [("ops", 1), ("shop", 3), ("(external)", 4)]
+    lines = {(c["from"], c["to"]): c for c in summary["connections"]}
+    assert list(lines) == list(rows)
+    assert lines[("shop", "shop")]["pairs"] == 5
+    assert lines[("shop", "shop")]["ports"] == {"TCP": [[80, 80], [5432, 5432], [8080, 8081]], "UDP": [], "SCTP": []}
+    assert lines[("shop", "(external)")] == {"from": "shop", "to": "(external)", "ports": ALL, "pairs": 12}
 
 
 def test_unknown_endpoint_is_a_usage_error_with_close_matches(monkeypatch) -> None:

@@ -15,9 +15,9 @@ from typing import Any, Iterable
 
 import click
 
-from policylint.engine.bits import positions
 from policylint.cli.common import EXIT_OK, check_missing, config_options, fail, paths_argument, require_paths, \
     resolve_config, setup_logging, stdin_binary
+from policylint.engine.bits import positions
 
 SCHEMA = "policylint.matrix/v1"
 FORMATS = ("text", "json", "csv", "dot", "markdown")

@@ -45,6 +45,12 @@ class Engine:
         self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
         self._memo = _PortMemo()
         self._ingress_by_source: list[Groups] | None = None
+        self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
+        self._signatures: dict[tuple, int] | None = None
+        # Whether atom order is endpoint order (each class one workload, numbered in id order):
+        # then a row read off a single bitset needs no sorting.
+        atoms = [e.atom for e in self.endpoints]
+        self._atoms_in_order = all(a < b for a, b in zip(atoms, atoms[1:]))
 
     def _add_policy(self, cp: CompiledPolicy) -> None:
         if not cp.policy.pod_selector.valid:
@@ -77,11 +83,14 @@ class Engine:
 
     def resolve(self, text: str) -> list[Endpoint]:
         """An exact endpoint id; `ns/name` (every workload of that name: a job's replica types);
-        or an address / CIDR: the pods with an IP inside and the external ranges it touches."""
+        `ns/*` (every workload of a namespace); or an address / CIDR: the pods with an IP inside
+        and the external ranges it touches."""
         text = text.strip()
         exact = self._by_id.get(text)
         if exact is not None:
             return [exact]
+        if text.endswith("/*") and text.count("/") == 1:
+            return [e for e in self.endpoints if e.workload is not None and e.namespace == text[:-2]]
         named = [e for e in self.endpoints if e.workload is not None and f"{e.namespace}/{e.name}" == text]
         if named:
             return named
@@ -209,32 +218,105 @@ class Engine:
                destinations: Iterable[Endpoint] | None = None) -> Iterator[tuple[Endpoint, Endpoint, PortSet]]:
         """Every pair with something allowed, sorted by (source, destination); never
         external -> external, which no NetworkPolicy governs."""
-        source_list = sorted(set(sources)) if sources is not None else self.endpoints
-        wanted = None if destinations is None else {e.index for e in destinations}
-        mask = self._compiler.all
-        if wanted is not None:
-            mask = 0
-            for e in self.endpoints:
-                if e.index in wanted:
-                    mask |= 1 << e.atom
-        rows: dict[int, list[tuple[Endpoint, PortSet]]] = {}
-        for src in source_list:
-            row = rows.get(src.atom)
-            if row is None:
-                row = self._expand(self._row(src.atom, mask), wanted)
-                if len(self._atom_endpoints[src.atom]) > 1:
-                    rows[src.atom] = row  # shared class: reuse for its other workloads
+        for src, row in self.matrix_rows(sources=sources, destinations=destinations):
             for dst, ports in row:
                 yield src, dst, ports
 
-    def _expand(self, row: dict[int, PortSet], wanted: set[int] | None) -> list[tuple[Endpoint, PortSet]]:
-        out = [(e, ports) for atom, ports in row.items() for e in self._atom_endpoints[atom]
-               if wanted is None or e.index in wanted]
-        out.sort(key=lambda item: item[0].index)
+    def matrix_rows(self, *, sources: Iterable[Endpoint] | None = None,
+                    destinations: Iterable[Endpoint] | None = None
+                    ) -> Iterator[tuple[Endpoint, list[tuple[Endpoint, PortSet]]]]:
+        """The matrix one source at a time: (source, [(destination, ports), …] sorted by
+        destination), only sources with something allowed. Port sets are interned: equal sets
+        are the same object. Only one row is alive at a time, whatever the size of the matrix."""
+        if destinations is not None:
+            destinations = list(destinations)
+        wanted = self.wanted_indexes(destinations) if destinations is not None else None
+        for src, cells in self.matrix_cells(sources=sources, destinations=destinations):
+            row = self.expand_cells(cells, wanted)
+            if row:
+                yield src, row
+
+    def matrix_cells(self, *, sources: Iterable[Endpoint] | None = None,
+                     destinations: Iterable[Endpoint] | None = None
+                     ) -> Iterator[tuple[Endpoint, list[tuple[PortSet, int]]]]:
+        """Each source's row as *cells*: (allowed ports, the destination atoms allowed exactly
+        those ports), disjoint bitsets, each port set once. A row is a handful of cells however many destinations
+        it has, so counting and aggregating need not expand it pair by pair."""
+        source_list = sorted(set(sources)) if sources is not None else self.endpoints
+        mask = self._compiler.all
+        if destinations is not None:
+            mask = 0
+            for e in destinations:
+                mask |= 1 << e.atom
+        shared: dict[int, list[tuple[PortSet, int]]] = {}
+        for src in source_list:
+            cells = shared.get(src.atom)
+            if cells is None:
+                cells = self._cells(src.atom, mask)
+                if len(self._atom_endpoints[src.atom]) > 1:
+                    shared[src.atom] = cells  # a class of several workloads: reuse for the others
+            yield src, cells
+
+    def wanted_indexes(self, destinations: Iterable[Endpoint]) -> set[int] | None:
+        """The endpoint indexes to keep when expanding cells computed for `destinations`: None when
+        the atom mask says it all (no destination shares its class with an endpoint not asked for)."""
+        destinations = list(destinations)
+        wanted = {e.index for e in destinations}
+        if all(len(self._atom_endpoints[e.atom]) == 1 for e in destinations):
+            return None  # the atom mask already says it all
+        return wanted
+
+    def cell_endpoints(self, bits: int, wanted: set[int] | None = None) -> list[Endpoint]:
+        """The endpoints of the atoms in `bits` (in atom order), optionally only those in `wanted`."""
+        atom_endpoints = self._atom_endpoints
+        found = [e for a in iter_bits(bits) for e in atom_endpoints[a]]
+        return [e for e in found if e.index in wanted] if wanted else found
+
+    def atom_endpoints(self) -> list[list[Endpoint]]:
+        """Atom -> its endpoints (several workloads may share a class), for renderers."""
+        return self._atom_endpoints
+
+    def single_endpoint_atoms(self) -> list[int] | None:
+        """Atom -> endpoint index when every atom is exactly one endpoint and atom order is
+        endpoint order (then a bitset's atoms, in order, are its endpoints, in order); else None."""
+        if not self._atoms_in_order:
+            return None
+        return [endpoints[0].index for endpoints in self._atom_endpoints]
+
+    def namespace_atoms(self, namespace: str) -> int:
+        """The atoms (pod classes) of a namespace."""
+        return self._compiler.classes_in_namespace.get(namespace, 0)
+
+    def invalid_as_source(self, src: Endpoint) -> bool:
+        """Whether every answer from `src` rests on a policy the API server would reject."""
+        return bool((self._tainted[EGRESS] >> src.atom) & 1)
+
+    def invalid_destination_atoms(self) -> int:
+        """Atoms whose answers as a destination rest on a policy the API server would reject."""
+        return self._tainted[INGRESS]
+
+    def expand_cells(self, cells: list[tuple[PortSet, int]], wanted: set[int] | None = None
+                     ) -> list[tuple[Endpoint, PortSet]]:
+        """A row's cells as (destination endpoint, ports), sorted by destination."""
+        atom_endpoints = self._atom_endpoints
+        out: list[tuple[Endpoint, PortSet]] = []
+        for ports, bits in cells:
+            out.extend((e, ports) for a in iter_bits(bits) for e in atom_endpoints[a])
+        if wanted:
+            out = [item for item in out if item[0].index in wanted]
+        if len(cells) > 1 or not self._atoms_in_order:
+            out.sort(key=_first_index)
         return out
 
-    def _row(self, s: int, mask: int) -> dict[int, PortSet]:
-        """Destination atom -> allowed ports, for source atom s."""
+    def _cells(self, s: int, mask: int) -> list[tuple[PortSet, int]]:
+        """Destination atoms by allowed ports, for source atom s (see matrix_cells).
+
+        The egress groups of s and the ingress groups that admit s are crossed; each pair of
+        groups contributes its port intersection to the destinations both cover. A spec with
+        named ports resolves differently per destination, but only per set of named container
+        ports, of which a cluster has few: `_parts` splits the destinations by those once.
+        Contributions are gathered per port set, then refined into disjoint cells. Port sets are
+        canonical, so they are keyed by identity (hashing a PortSet runs Python code)."""
         c = self._compiler
         if s >= c.classes:
             egress: list[tuple[PortSpec, int]] = [(ALL_SPEC, c.pods)]
@@ -245,34 +327,94 @@ class Engine:
         ingress = [(ALL_SPEC, (c.pods & ~self._isolated[INGRESS]) | c.external)]
         ingress.extend(self._ingress_from(s).items())
         memo = self._memo
-        row: dict[int, PortSet] = {}
+        both_ports = memo.both
+        parts = self._parts
+        layers: dict[int, int] = {}  # id(ports) -> destinations
         for espec, ebits in egress:
             ebits &= mask
+            if not ebits:
+                continue
+            eparts = parts(espec)
             for ispec, ibits in ingress:
                 both = ebits & ibits
                 if not both:
                     continue
-                if not espec.named and not ispec.named:
-                    ports = memo.both(memo.canon(espec.static), memo.canon(ispec.static))
-                    if ports.is_empty:
+                iparts = parts(ispec)
+                for eb, eports in eparts:
+                    x = both & eb
+                    if not x:
                         continue
-                    for d in iter_bits(both):
-                        known = row.get(d)
-                        if known is None:
-                            row[d] = ports
-                        elif known is not ports and known is not ALL_PORTS:
-                            row[d] = memo.either(known, ports)
-                    continue
-                for d in iter_bits(both):
-                    ports = memo.both(self._resolve_atom(espec, d), self._resolve_atom(ispec, d))
-                    if ports.is_empty:
+                    for ib, iports in iparts:
+                        y = x & ib
+                        if y:
+                            ports = both_ports(eports, iports)
+                            if ports is not EMPTY_PORTS:
+                                key = id(ports)
+                                layers[key] = layers.get(key, 0) | y
+        by_id = memo.by_id
+        if len(layers) <= 1:
+            return [(by_id[k], bits) for k, bits in layers.items()]
+        either = memo.either
+        all_key = id(ALL_PORTS)
+        cells: dict[int, int] = {}
+        covered = 0
+        for key, bits in layers.items():
+            overlap = bits & covered
+            if overlap:
+                ports = by_id[key]
+                for known in list(cells):
+                    have = cells.get(known)
+                    inter = have & overlap if have is not None else 0
+                    if not inter:
                         continue
-                    known = row.get(d)
-                    if known is None:
-                        row[d] = ports
-                    elif known is not ports and known is not ALL_PORTS:
-                        row[d] = memo.either(known, ports)
-        return row
+                    overlap ^= inter
+                    if known != key and known != all_key:
+                        merged = id(either(by_id[known], ports))
+                        if merged != known:
+                            rest = have ^ inter
+                            if rest:
+                                cells[known] = rest
+                            else:
+                                del cells[known]
+                            cells[merged] = cells.get(merged, 0) | inter
+                    if not overlap:
+                        break
+            fresh = bits & ~covered
+            if fresh:
+                cells[key] = cells.get(key, 0) | fresh
+            covered |= bits
+        return [(by_id[k], bits) for k, bits in cells.items()]
+
+    def _parts(self, spec: PortSpec) -> list[tuple[int, PortSet]]:
+        """A spec resolved on every atom, as (atoms, canonical ports) covering all atoms: one part
+        for a spec without names, else one per set of named container ports that changes it."""
+        key = id(spec)
+        cached = self._spec_parts.get(key)
+        if cached is not None and cached[0] is spec:  # keyed by identity; the entry keeps spec alive
+            return cached[1]
+        static = self._memo.canon(spec.static)
+        everything = self._compiler.all
+        result: list[tuple[int, PortSet]] = []
+        if spec.named:
+            for named_ports, bits in self._port_signatures().items():
+                resolved = self._memo.canon(spec.resolve(named_ports))
+                if resolved is not static:
+                    result.append((bits, resolved))
+                    everything &= ~bits
+        if everything:
+            result.insert(0, (everything, static))
+        self._spec_parts[key] = (spec, result)
+        return result
+
+    def _port_signatures(self) -> dict[tuple, int]:
+        """Named container ports -> the classes that have exactly those."""
+        if self._signatures is None:
+            signatures: dict[tuple, int] = {}
+            for i, named in enumerate(self._named_ports):
+                if named:
+                    signatures[named] = signatures.get(named, 0) | (1 << i)
+            self._signatures = signatures
+        return self._signatures
 
     def _resolve_atom(self, spec: PortSpec, atom: int) -> PortSet:
         """A spec resolved on a destination atom, as a canonical PortSet (see _PortMemo)."""
@@ -310,6 +452,10 @@ class Engine:
         return self._ingress_by_source[s]
 
 
+def _first_index(item: tuple[Endpoint, PortSet]) -> int:
+    return item[0].index
+
+
 class _PortMemo:
     """Interned port sets with memoised union and intersection.
 
@@ -319,11 +465,15 @@ class _PortMemo:
 
     def __init__(self) -> None:
         self._canon: dict[PortSet, PortSet] = {ALL_PORTS: ALL_PORTS, EMPTY_PORTS: EMPTY_PORTS}
+        self.by_id: dict[int, PortSet] = {id(ALL_PORTS): ALL_PORTS, id(EMPTY_PORTS): EMPTY_PORTS}
         self._and: dict[tuple[int, int], PortSet] = {}
         self._or: dict[tuple[int, int], PortSet] = {}
 
     def canon(self, ports: PortSet) -> PortSet:
-        return self._canon.setdefault(ports, ports)
+        found = self._canon.setdefault(ports, ports)
+        if found is ports:
+            self.by_id[id(ports)] = ports
+        return found
 
     def both(self, a: PortSet, b: PortSet) -> PortSet:
         if a is ALL_PORTS:
