@@ -478,3 +478,23 @@ spec:
     # Workloads first, sorted by id, then external ranges.
     ids = [e.id for e in engine.endpoints]
     assert ids[:6] == ["x/a", "x/b", "x/c", "x/db", "y/db", "y/web"]
+
+
+def test_explanation_blames_the_namespace_only_when_the_labels_would_match(tmp_path) -> None:
+    """A podSelector-only peer fails for a pod of another namespace. When the pod's labels would
+    match, the missing namespaceSelector is the whole reason; when they would not, say so too."""
+    from policylint.engine.connectivity import Engine
+    from policylint.load import load_paths
+    from policylint.model import build_cluster
+
+    (tmp_path / "m.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: y, labels: {app: b}}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: c, namespace: y, labels: {app: a}}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n"
+        "spec:\n  podSelector: {}\n  ingress:\n    - from:\n        - podSelector: {matchLabels: {app: a}}\n")
+    engine = Engine(build_cluster(load_paths([str(tmp_path)]).objects))
+    a = engine.endpoint("x/a")
+    texts = {src: "\n".join(engine.explain(engine.endpoint(src), a, "TCP", 80).lines()) for src in ("y/b", "y/c")}
+    assert "is in namespace y, and its labels do not match either" in texts["y/b"]
+    assert "is in namespace y\n" in texts["y/c"] + "\n" and "do not match either" not in texts["y/c"]

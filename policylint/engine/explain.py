@@ -234,10 +234,13 @@ def _selector_reason(engine: Engine, policy: NetworkPolicy, peer: Peer, other: E
     if peer.namespace_selector is None:
         if matched:
             return f"{other.id} is in namespace {policy.namespace} and its labels match"
+        labels_text = f"labels of {other.id} do not match podSelector {peer.pod_selector.describe()}"
         if namespace != policy.namespace:
-            return (f"a podSelector without namespaceSelector only matches pods in the policy's namespace "
-                    f"{policy.namespace}; {other.id} is in namespace {namespace}")
-        return f"labels of {other.id} do not match podSelector {peer.pod_selector.describe()}"
+            scope = (f"a podSelector without namespaceSelector only matches pods in the policy's namespace "
+                     f"{policy.namespace}; {other.id} is in namespace {namespace}")
+            # Blame the missing namespaceSelector only when it is the whole reason.
+            return scope if pod_ok else f"{scope}, and its labels do not match either"
+        return labels_text
     ns = engine.cluster.namespaces.get(namespace)
     ns_labels = ns.labels if ns is not None else {}
     ns_ok = matches(peer.namespace_selector, ns_labels)
