@@ -59,6 +59,26 @@ def test_symlink_loops_and_dangling_links_are_findings(tmp_path: Path) -> None:
     assert text["dangling.yaml"] == f"cannot read file: {os.strerror(errno.ENOENT)}"
 
 
+def test_symlinks_out_of_the_named_folder_are_reported_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text(GOOD)
+    (outside / "more").mkdir()
+    (outside / "more" / "other.yaml").write_text(GOOD)
+    named = tmp_path / "named"
+    named.mkdir()
+    expected = {good(named)}
+    os.symlink(outside / "secret.yaml", named / "link.yaml")
+    os.symlink(outside / "more", named / "linked-folder")
+    os.symlink(outside / "secret.yaml", named / "notes.txt")  # not a manifest name: silently ignored
+    (named / "inner").mkdir()
+    os.symlink(named / "good.yaml", named / "inner" / "alias.yaml")  # inside: followed
+    expected |= {("link.yaml", 1, "PL002"), ("linked-folder", 1, "PL002"), ("alias.yaml", *GOOD_FINDING)}
+    assert findings([named]) == expected
+    assert messages([named])["link.yaml"] == f"symbolic link to a file outside {named}; skipped (name it to lint it)"
+    assert findings([named / "link.yaml"]) == {("link.yaml", *GOOD_FINDING)}  # named: read
+
+
 def test_a_named_symlink_loop_is_a_finding_not_a_usage_error(tmp_path: Path) -> None:
     os.symlink("loop.yaml", tmp_path / "loop.yaml")
     assert findings([tmp_path / "loop.yaml"]) == {("loop.yaml", 1, "PL002")}

@@ -1,7 +1,8 @@
 """Find input files and read them as text, turning every I/O or decoding failure into a problem.
 
 Directories are walked recursively in sorted order; hidden folders (`.git`, `.github`, ...) are
-skipped, and a folder reached twice through symlinks is walked once. `-` reads standard input.
+skipped, a folder reached twice through symlinks is walked once, and symlinks that lead out of
+the named folder are reported, not followed. `-` reads standard input.
 
 Reading is bounded: a regular file larger than `max_file_bytes` is refused from its size alone,
 and a pipe or standard input is read in chunks until that size. Special files met while walking
@@ -94,7 +95,12 @@ def discover(paths: Iterable[str], is_excluded: Callable[[str], bool] | None = N
 
 
 def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
-    """Depth-first, sorted, without recursion (folder trees can be deeper than Python's stack)."""
+    """Depth-first, sorted, without recursion (folder trees can be deeper than Python's stack).
+
+    A symbolic link is followed only when its target lies inside the named folder: where links
+    point is repository content, and must not make policylint read files the user did not name.
+    """
+    root = os.path.realpath(top)
     visited: set[tuple[int, int]] = set()
     pending = [top]
     while pending:
@@ -119,6 +125,11 @@ def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
                 # manifests; name them explicitly to lint them.
                 continue
             kind = _entry_kind(entry)
+            if kind in ("folder", "file") and _is_link(entry) and not _inside(os.path.realpath(path), root):
+                if kind == "folder" or entry.name.endswith(MANIFEST_SUFFIXES):
+                    problems.append(_at_start(str(path), f"symbolic link to a {kind} outside {top}; "
+                                                         "skipped (name it to lint it)"))
+                continue
             if kind == "folder":
                 subfolders.append(path)
             elif not entry.name.endswith(MANIFEST_SUFFIXES):
@@ -128,6 +139,17 @@ def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
             else:
                 problems.append(_at_start(str(path), f"not a regular file ({kind}); skipped"))
         pending.extend(reversed(subfolders))
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _entry_kind(entry: os.DirEntry) -> str:
