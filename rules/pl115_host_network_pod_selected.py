@@ -120,9 +120,9 @@ REMEDIATION = "Do not rely on NetworkPolicy for hostNetwork pods: run them witho
 
 
 def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Finding]:
-    if not any(w.host_network for w in ctx.cluster.workloads):
+    idx = index(ctx)  # built once per analysis: the test below is one integer, not a scan per policy
+    if not idx.host_network:
         return
-    idx = index(ctx)
     engine = ctx.engine
     selected = idx.workloads(engine.compiled(policy).selected & idx.host_network)
     selected = [w for w in selected if w.host_network]  # a class may mix hostNetwork and ordinary pods

@@ -95,8 +95,6 @@ def test_stdin_with_broken_input_and_a_good_file(mixed: Path) -> None:
     assert found == {"<stdin>": {(2, "PL001")}, GOOD[0].name: _expected(GOOD[0])}
 
 
-@pytest.mark.xfail(strict=True, reason="cli/common.py stdin_binary() raises when the process has no stdin; "
-                                       "fix: return None on RuntimeError (the loader then reports `-` as PL002)")
 def test_closed_stdin_does_not_crash(mixed: Path) -> None:
     run = _run("check", "--format", "json", str(mixed / GOOD[0].name), preexec_fn=lambda: os.close(0))
     assert "Traceback" not in run.stderr

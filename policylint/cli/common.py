@@ -98,4 +98,8 @@ def setup_logging(debug: bool) -> None:
 
 
 def stdin_binary() -> Any:
-    return click.get_binary_stream("stdin")
+    """Standard input as bytes, or None when the process has none (started with `0<&-`)."""
+    try:
+        return click.get_binary_stream("stdin")
+    except (RuntimeError, OSError, ValueError):
+        return None

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from policylint.config import ConfigError
+from policylint.load.yaml_reader import parse_text
 
 LOG = logging.getLogger(__name__)
 RUNNER = Path(__file__).with_name("runner.py")
@@ -126,11 +125,19 @@ def _project_settings(root: Path, directory: str) -> dict[str, Any]:
         path = root / name
         if path.is_file():
             try:
-                loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+                loaded = _read_yaml(path)
+            except (OSError, UnicodeDecodeError, ValueError) as error:
                 raise ProgramError(f"--pulumi {directory}: cannot read {name}: {error}") from None
             return loaded if isinstance(loaded, dict) else {}
     return {}
+
+
+def _read_yaml(path: Path) -> Any:
+    """A project or stack file through policylint's bounded reader (depth, aliases, size)."""
+    parsed = parse_text(path.read_text(encoding="utf-8"), str(path))
+    if parsed.problems:
+        raise ValueError(parsed.problems[0].message)
+    return parsed.documents[0].root if parsed.documents else None
 
 
 def _interpreter(root: Path, runtime: Any) -> str:
@@ -157,8 +164,8 @@ def _config(root: Path, project: str, settings: dict[str, Any]) -> dict[str, Any
     stacks = sorted(root.glob("Pulumi.*.yaml"))
     if len(stacks) == 1:
         try:
-            stack = yaml.safe_load(stacks[0].read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            stack = _read_yaml(stacks[0]) or {}
+        except (OSError, UnicodeDecodeError, ValueError):
             stack = {}
         config = stack.get("config") if isinstance(stack, dict) else None
         for key, value in (config or {}).items() if isinstance(config, dict) else ():
