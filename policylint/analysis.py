@@ -1,9 +1,11 @@
 """Wire the pipeline: load → model → rules (with the engine on demand) → suppressed findings."""
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterable, Iterator
 
@@ -102,14 +104,33 @@ class Analysis:
         return self._engine
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the pipeline.
+
+    The input, its model, the engine and the findings are one big heap of objects that lives to
+    the end of the run and holds no reference cycles to speak of; each full collection rescans all
+    of it, to free nothing (a sixth of `check`'s time on a 10,000-pod cluster). Objects are
+    still freed by reference counting; whatever cycle a step leaves behind is collected once the
+    collector runs again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None = None,
                    pulumi: PulumiInputs | None = None) -> tuple[LoadResult, Cluster]:
-    loaded = load_paths(paths, config.limits, config.is_excluded if config.exclude else None, stdin)
-    if pulumi:
-        from policylint.pulumi import load_programs  # runs user code: only when --pulumi asks for it
+    with collector_paused():
+        loaded = load_paths(paths, config.limits, config.is_excluded if config.exclude else None, stdin)
+        if pulumi:
+            from policylint.pulumi import load_programs  # runs user code: only when --pulumi asks for it
 
-        load_programs(pulumi, loaded, config.limits)
-    return loaded, build_cluster(loaded.objects, config.namespace)
+            load_programs(pulumi, loaded, config.limits)
+        return loaded, build_cluster(loaded.objects, config.namespace)
 
 
 def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (), ignore: Iterable[str] = (),
@@ -119,17 +140,18 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
     from policylint.intent.context import intent_extras  # roles and expectations for the PL5xx rules
 
     extras = {**intent_extras(config), **(extras or {})}
-    loaded, cluster = load_and_model(paths, config, stdin, pulumi)
-    analysis = Analysis(loaded, cluster, rules=rules)
-    raw: list[Finding] = []
-    for selected in rules:
-        if selected.spec.code in (UNUSED_SUPPRESSION, INVALID_SUPPRESSION, RULE_CRASHED):
-            continue  # reported by the runner itself, below
-        raw.extend(_run_rule(analysis, selected, config, debug, extras))
-    raw.extend(_internal_errors(analysis, rules))
-    if pulumi:
-        raw = without_findings_on_unknowns(raw, loaded.problems)
-    analysis.findings = _suppressed(analysis, raw, rules)
+    with collector_paused():
+        loaded, cluster = load_and_model(paths, config, stdin, pulumi)
+        analysis = Analysis(loaded, cluster, rules=rules)
+        raw: list[Finding] = []
+        for selected in rules:
+            if selected.spec.code in (UNUSED_SUPPRESSION, INVALID_SUPPRESSION, RULE_CRASHED):
+                continue  # reported by the runner itself, below
+            raw.extend(_run_rule(analysis, selected, config, debug, extras))
+        raw.extend(_internal_errors(analysis, rules))
+        if pulumi:
+            raw = without_findings_on_unknowns(raw, loaded.problems)
+        analysis.findings = _suppressed(analysis, raw, rules)
     return analysis
 
 

@@ -36,6 +36,7 @@ class Engine:
         self._compiler = compiler = Compiler(cluster, space)
         self.policies: list[CompiledPolicy] = [compiler.compile_policy(i, p) for i, p in enumerate(cluster.policies)]
         self._policy_index = {id(p): i for i, p in enumerate(cluster.policies)}
+        self._compiled_rules = {id(r.rule): r for cp in self.policies for r in cp.ingress + cp.egress}
         self._isolated = {INGRESS: 0, EGRESS: 0}
         self._tainted = {INGRESS: 0, EGRESS: 0}
         self._groups: dict[str, list[Groups]] = {d: [{} for _ in space.classes] for d in (INGRESS, EGRESS)}
@@ -118,6 +119,9 @@ class Engine:
         return self.policies[self._policy_index[id(policy)]]
 
     def compiled_rule(self, policy: NetworkPolicy, rule: Rule) -> CompiledRule:
+        found = self._compiled_rules.get(id(rule))
+        if found is not None and found.rule is rule:
+            return found
         cp = self.compiled(policy)
         return next(r for r in cp.rules(rule.direction) if r.rule is rule)
 
@@ -153,12 +157,15 @@ class Engine:
         return self._resolve_atom(spec, destination.atom)
 
     def _side(self, direction: str, pod: Endpoint, other: Endpoint, destination: Endpoint) -> PortSet:
-        if pod.is_external or not has(self._isolated[direction], pod.atom):
+        if pod.is_external or not (self._isolated[direction] >> pod.atom) & 1:
             return ALL_PORTS
         result = EMPTY_PORTS
+        atom = other.atom
+        either = self._memo.either
         for spec, bits in self._groups[direction][pod.atom].items():
-            if has(bits, other.atom):
-                result = result | self.resolve_spec(spec, destination)
+            if (bits >> atom) & 1:
+                ports = self._resolve_atom(spec, destination.atom)
+                result = ports if result is EMPTY_PORTS else either(result, ports)
         return result
 
     def egress_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:
@@ -170,7 +177,8 @@ class Engine:
         return self._side(INGRESS, dst, src, dst)
 
     def allowed_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:
-        return self.egress_ports(src, dst) & self.ingress_ports(src, dst)
+        # Both sides are canonical port sets (see _PortMemo): their intersection is memoised.
+        return self._memo.both(self._side(EGRESS, src, dst, dst), self._side(INGRESS, dst, src, dst))
 
     def rule_ports(self, policy: NetworkPolicy, rule: Rule, src: Endpoint, dst: Endpoint) -> PortSet:
         """What one rule allows for the pair: nothing unless its policy isolates the pod side of

@@ -22,7 +22,11 @@ EXTERNAL = "External"
 
 @dataclass(frozen=True, slots=True, order=True)
 class Endpoint:
-    """A workload or an external range. Ordered by `index`: workloads by id, then ranges by address."""
+    """A workload or an external range. Ordered by `index`: workloads by id, then ranges by address.
+
+    `namespace`, `name`, `labels`, `ports` and `is_external` are set when the endpoint is made
+    (from the workload; None, None, {}, None and True for a range): plain attributes, because rules
+    read them in their innermost loops."""
 
     index: int
     id: str
@@ -30,27 +34,17 @@ class Endpoint:
     atom: int = field(compare=False)  # bit position in the engine's endpoint bitsets
     workload: Workload | None = field(default=None, compare=False, repr=False)
     range: IPRange | None = field(default=None, compare=False)
+    namespace: str | None = field(default=None, compare=False, repr=False)
+    name: str | None = field(default=None, compare=False, repr=False)
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # Container ports, for named-port resolution; None for an external range.
+    ports: tuple[ContainerPort, ...] | None = field(default=None, compare=False, repr=False)
+    is_external: bool = field(default=True, compare=False, repr=False)  # an address range, not a workload
 
-    @property
-    def is_external(self) -> bool:
-        return self.workload is None
-
-    @property
-    def namespace(self) -> str | None:
-        return self.workload.namespace if self.workload is not None else None
-
-    @property
-    def name(self) -> str | None:
-        return self.workload.name if self.workload is not None else None
-
-    @property
-    def labels(self) -> Mapping[str, str]:
-        return self.workload.labels if self.workload is not None else {}
-
-    @property
-    def ports(self) -> tuple[ContainerPort, ...] | None:
-        """Container ports, for named-port resolution; None for an external range."""
-        return self.workload.ports if self.workload is not None else None
+    @classmethod
+    def of_workload(cls, index: int, id: str, atom: int, workload: Workload) -> Endpoint:
+        return cls(index, id, workload.kind, atom, workload, None, workload.namespace, workload.name,
+                   workload.labels, workload.ports, False)
 
     @property
     def cidrs(self) -> tuple[str, ...]:
@@ -130,7 +124,7 @@ def build_space(cluster: Cluster) -> EndpointSpace:
             keys[key] = len(classes)
             classes.append(PodClass(w.namespace, w.labels, tuple(p for p in w.ports if p.name), w.pod_ips))
         class_of.append(keys[key])
-    endpoints = [Endpoint(i, ids[i], w.kind, class_of[i], w) for i, w in enumerate(workloads)]
+    endpoints = [Endpoint.of_workload(i, ids[i], class_of[i], w) for i, w in enumerate(workloads)]
     ranges = external_ranges(cluster)
     base = len(endpoints)
     for j, r in enumerate(ranges):

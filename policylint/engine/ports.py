@@ -19,6 +19,12 @@ Intervals = tuple[tuple[int, int], ...]
 
 def _normalise(intervals: Iterable[tuple[int, int]]) -> Intervals:
     """Sort, clip to the port range and merge overlapping or adjacent intervals."""
+    if type(intervals) is not list and type(intervals) is not tuple:
+        intervals = list(intervals)
+    if len(intervals) == 1:  # the common case: one number or one range
+        lo, hi = intervals[0]
+        lo, hi = max(lo, MIN_PORT), min(hi, MAX_PORT)
+        return ((lo, hi),) if lo <= hi else ()
     merged: list[list[int]] = []
     for lo, hi in sorted((max(lo, MIN_PORT), min(hi, MAX_PORT)) for lo, hi in intervals):
         if lo > hi:
@@ -43,6 +49,29 @@ def _intersect(a: Intervals, b: Intervals) -> Intervals:
         else:
             j += 1
     return tuple(out)
+
+
+_WHOLE: Intervals = ((MIN_PORT, MAX_PORT),)
+
+
+def _either(a: Intervals, b: Intervals) -> Intervals:
+    """The union of two normalised interval tuples."""
+    if not b or a == b or a == _WHOLE:
+        return a
+    if not a or b == _WHOLE:
+        return b
+    return _normalise(a + b)
+
+
+def _both(a: Intervals, b: Intervals) -> Intervals:
+    """The intersection of two normalised interval tuples."""
+    if not a or not b:
+        return ()
+    if a == b or b == _WHOLE:
+        return a
+    if a == _WHOLE:
+        return b
+    return _intersect(a, b)
 
 
 def _complement(a: Intervals) -> Intervals:
@@ -102,18 +131,20 @@ class PortSet:
         return False
 
     def union(self, other: PortSet) -> PortSet:
-        if self.is_empty or other is self:
+        if other is self or self.is_empty:
             return other
         if other.is_empty:
             return self
-        return PortSet(*(_normalise(a + b) for a, b in zip(self._parts(), other._parts())))
+        # Per protocol, the parts are already normalised: only two non-empty, different,
+        # partial parts need merging.
+        return PortSet(_either(self.tcp, other.tcp), _either(self.udp, other.udp), _either(self.sctp, other.sctp))
 
     def intersection(self, other: PortSet) -> PortSet:
         if self is ALL_PORTS:
             return other
         if other is ALL_PORTS or other is self:
             return self
-        return PortSet(*(_intersect(a, b) for a, b in zip(self._parts(), other._parts())))
+        return PortSet(_both(self.tcp, other.tcp), _both(self.udp, other.udp), _both(self.sctp, other.sctp))
 
     def difference(self, other: PortSet) -> PortSet:
         return PortSet(*(_intersect(a, _complement(b)) for a, b in zip(self._parts(), other._parts())))
