@@ -5,8 +5,9 @@ matrix); this module only adds the words — which peer matched, or why the clos
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable
 
 from policylint.engine.bits import has
 from policylint.engine.endpoints import Endpoint
@@ -48,7 +49,13 @@ class PeerVerdict:
     index: int | None
     matches: bool
     text: str  # the peer as written, shortly
-    reason: str
+    # Why it matches or not: the text, or a function that writes it when first asked (rules
+    # explain thousands of pairs and read the reasons of a few).
+    _reason: str | Callable[[], str] = field(repr=False, compare=False)
+
+    @property
+    def reason(self) -> str:
+        return _text(self, "_reason")
 
     @property
     def span(self) -> Span | None:
@@ -63,7 +70,11 @@ class RuleVerdict:
     peer_matches: bool
     ports: PortSet  # what the rule allows towards the destination when a peer matches
     port_matches: bool
-    port_reason: str
+    _port_reason: str | Callable[[], str] = field(repr=False, compare=False)  # as PeerVerdict._reason
+
+    @property
+    def port_reason(self) -> str:
+        return _text(self, "_port_reason")
 
     @property
     def allows(self) -> bool:
@@ -143,6 +154,15 @@ class Explanation:
         }
 
 
+def _text(verdict: Any, name: str) -> str:
+    """A verdict's text field, written on first use."""
+    value = getattr(verdict, name)
+    if not isinstance(value, str):
+        value = value()
+        object.__setattr__(verdict, name, value)  # frozen for callers; filled in once here
+    return value
+
+
 def explain(engine: Engine, src: Endpoint, dst: Endpoint, protocol: str | None, port: int | None) -> Explanation:
     egress = _side(engine, EGRESS, src, src, dst, protocol, port)
     ingress = _side(engine, INGRESS, dst, src, dst, protocol, port)
@@ -178,10 +198,25 @@ def _rule_verdict(engine: Engine, policy: NetworkPolicy, rule: Rule, other: Endp
     ports = engine.resolve_spec(compiled.spec, dst)
     port_matches = probe_matches(ports, protocol, port)
     return RuleVerdict(policy, rule, peers, has(compiled.bits, other.atom), ports, port_matches,
-                       _port_reason(rule, ports, dst, protocol, port, port_matches))
+                       partial(_port_reason, rule, ports, dst, protocol, port, port_matches))
+
+
+_PEER_TEXTS: dict[int, tuple[Peer, str]] = {}  # id(peer) -> (peer, text); the entry keeps the peer alive
 
 
 def peer_text(peer: Peer) -> str:
+    """The peer as written, shortly (memoised: the same peers are explained over and over)."""
+    found = _PEER_TEXTS.get(id(peer))
+    if found is not None and found[0] is peer:
+        return found[1]
+    text = _peer_text(peer)
+    if len(_PEER_TEXTS) >= 100_000:
+        _PEER_TEXTS.clear()
+    _PEER_TEXTS[id(peer)] = (peer, text)
+    return text
+
+
+def _peer_text(peer: Peer) -> str:
     parts = []
     if peer.namespace_selector is not None:
         parts.append(f"namespaceSelector {peer.namespace_selector.describe()}")
@@ -202,11 +237,11 @@ def _peer_verdict(engine: Engine, policy: NetworkPolicy, peer: Peer, index: int,
     if not peer.valid:
         return PeerVerdict(peer, index, False, text, "invalid peer (the API server would reject it): matches nothing")
     if peer.ip_block is not None:
-        reason = _block_reason(peer, other, matched)
+        reason: str | Callable[[], str] = partial(_block_reason, peer, other, matched)
     elif other.is_external:
         reason = "selectors match pods only, not external addresses"
     else:
-        reason = _selector_reason(engine, policy, peer, other, matched)
+        reason = partial(_selector_reason, engine, policy, peer, other, matched)
     return PeerVerdict(peer, index, matched, text, reason)
 
 
