@@ -99,7 +99,4 @@ def setup_logging(debug: bool) -> None:
 
 def stdin_binary() -> Any:
     """Standard input as bytes, or None when the process has none (started with `0<&-`)."""
-    try:
-        return click.get_binary_stream("stdin")
-    except (RuntimeError, OSError, ValueError):
-        return None
+    return getattr(sys.stdin, "buffer", None)  # None when stdin is closed or not a byte stream
