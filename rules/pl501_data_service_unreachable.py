@@ -286,12 +286,12 @@ class _Sides:
     def both_sides_pass(self, pairs):
         """The pairs that each side lets through on a wanted port, tested group by group: the
         data-service workloads whose side (ingress when they receive, egress when they send)
-        has the same rule bits are decided by one bit test."""
+        has the same rule bits are decided by one bit test. A generator: the caller stops at
+        the first pair that connects."""
         if not pairs:
-            return []
+            return
         forward = self._is_training(pairs[0][0])
         train = pairs[0][0] if forward else pairs[0][1]
-        passing = []
         for mask, members in self._groups(forward).items():
             if mask is not None and not has(mask, train.atom):
                 continue
@@ -301,8 +301,7 @@ class _Sides:
                 pair = (train, other) if forward else (other, train)
                 own_ok = self.egress_ok(*pair) if forward else self.ingress_ok(*pair)
                 if own_ok and (not forward or self.ingress_ok(*pair)) and (forward or self.egress_ok(*pair)):
-                    passing.append(pair)
-        return passing
+                    yield pair
 
     def denied_by_data_side(self, pairs) -> list:
         """The pairs whose data-service side denies (ingress at it, or egress from it)."""
