@@ -133,12 +133,14 @@ def _run(clock: Clock, per_rule: dict[str, dict[str, Any]], manifests: Path, met
 
 
 def _import_check():
+    """What `policylint check` imports before it reads a file."""
+    import importlib
+
+    for name in ("policylint.cli.main", "policylint.cli.check", "policylint.report.build", "policylint.rules"):
+        importlib.import_module(name)
     import policylint.analysis as analysis_mod
-    import policylint.cli.check  # noqa: F401  (what `policylint check` imports before it runs)
     import policylint.config as config_mod
     import policylint.engine as engine_mod
-    import policylint.report.build  # noqa: F401
-    from policylint.rules import REGISTRY  # noqa: F401
 
     return analysis_mod, config_mod, engine_mod
 

@@ -55,8 +55,9 @@ except subprocess.TimeoutExpired:
 except FileNotFoundError as exc:
     code, err = "missing", str(exc)
 wall = time.perf_counter() - start
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"code": code, "wall": wall, "maxrss": rss, "stderr": err[-2000:]}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss": usage.ru_maxrss,
+                  "stderr": err[-2000:]}))
 """
 
 # The baseline: what reading every manifest with the C loader costs, nothing else.
@@ -80,12 +81,19 @@ class Timing:
     rss_mb: float | None = None  # peak RSS over the runs
     runs: int = 0
     note: str = ""  # why it is n/a, or that it was not repeated
+    cpu: float | None = None  # median CPU time (user + system) of the command's process
 
     def cell(self) -> str:
         if self.seconds is None:
             return "n/a"
         mark = "¹" if self.note.startswith("single") else ""
         return f"{self.seconds:.2f}{mark}"
+
+    def cpu_cell(self) -> str:
+        if self.cpu is None:
+            return "n/a"
+        mark = "¹" if self.note.startswith("single") else ""
+        return f"{self.cpu:.2f}{mark}"
 
     def rss_cell(self) -> str:
         return "n/a" if self.rss_mb is None else f"{self.rss_mb:.0f}"
@@ -100,6 +108,7 @@ class SizeResult:
     megabytes: float
     gen_seconds: float
     timings: dict[str, Timing] = field(default_factory=dict)
+    inside: dict | None = None  # bench/profile.py's measurements, when taken
 
 
 COMMANDS = ("parse", "check", "matrix", "reach", "nca")
@@ -113,16 +122,28 @@ def measure_once(argv: Sequence[str], timeout: float) -> dict:
     out = subprocess.run([sys.executable, "-c", wrapper, *argv], capture_output=True, text=True, cwd=REPO,
                          env=child_env())
     if out.returncode != 0:
-        return {"code": "wrapper", "wall": 0.0, "maxrss": 0, "stderr": out.stderr[-2000:]}
+        return {"code": "wrapper", "wall": 0.0, "cpu": 0.0, "maxrss": 0, "stderr": out.stderr[-2000:]}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def child_env() -> dict[str, str]:
-    """Run the working tree's policylint, even where an older copy is installed."""
+    """Run the working tree's policylint, even where an older copy is installed, with its bytecode
+    cached as an installed package has it (an environment that forbids writing bytecode would
+    otherwise make every run compile the package from source: about 0.1 s per start)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env.setdefault("NO_COLOR", "1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
+
+
+def compile_bytecode() -> None:
+    """What `pip install` does for a package: compile its modules once, before any timing."""
+    if not (REPO / "policylint").is_dir():
+        return
+    targets = [str(REPO / name) for name in ("policylint", "rules") if (REPO / name).is_dir()]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *targets], cwd=REPO, env=child_env(),
+                   capture_output=True, check=False)
 
 
 def rss_mb(maxrss: int) -> float:
@@ -134,6 +155,7 @@ def measure(argv: Sequence[str] | None, ok_codes: tuple[int, ...], runs: int, ti
     if argv is None:
         return Timing(note=why_absent or "not available")
     walls: list[float] = []
+    cpus: list[float] = []
     peak = 0.0
     for index in range(runs):
         result = measure_once(argv, timeout)
@@ -144,10 +166,12 @@ def measure(argv: Sequence[str] | None, ok_codes: tuple[int, ...], runs: int, ti
         if code not in ok_codes or "Traceback (most recent call last)" in result["stderr"]:
             return Timing(note=f"exit {code}: {first_line(result['stderr'])}")
         walls.append(result["wall"])
+        cpus.append(result["cpu"])
         peak = max(peak, rss_mb(result["maxrss"]))
         if index == 0 and result["wall"] > slow and runs > 1:
-            return Timing(result["wall"], peak, 1, f"single run (first took {result['wall']:.0f} s > {slow:.0f} s)")
-    return Timing(statistics.median(walls), peak, len(walls))
+            return Timing(result["wall"], peak, 1, f"single run (first took {result['wall']:.0f} s > {slow:.0f} s)",
+                          result["cpu"])
+    return Timing(statistics.median(walls), peak, len(walls), "", statistics.median(cpus))
 
 
 def first_line(text: str) -> str:
@@ -220,17 +244,35 @@ def run_size(name: str, args: argparse.Namespace) -> SizeResult:
             timing = measure(argv, ok, args.runs, timeout, args.slow, why)
             timing.note = timing.note.replace(str(manifests), "DIR").replace(tmp, "TMP")  # no local paths in reports
             result.timings[command] = timing
-            print(f"  {name:6s} {command:7s} {result.timings[command].cell():>8s} s  "
-                  f"{result.timings[command].rss_cell():>6s} MB  {result.timings[command].note}", file=sys.stderr)
+            print(f"  {name:6s} {command:7s} {timing.cell():>8s} s  {timing.cpu_cell():>8s} s CPU  "
+                  f"{timing.rss_cell():>6s} MB  {timing.note}", file=sys.stderr)
+        if not args.no_profile:
+            result.inside = profile_inside(manifests, args.timeout)
     return result
+
+
+def profile_inside(manifests: Path, timeout: float) -> dict | None:
+    """bench/profile.py on the same files: each stage's CPU time inside one process (fastest of 3
+    runs), in particular what `reach` costs once the input is loaded."""
+    try:
+        out = subprocess.run([sys.executable, str(HERE / "profile.py"), str(manifests), "--json", "--repeat", "3"],
+                             capture_output=True, text=True, cwd=REPO, env=child_env(), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    if out.returncode != 0:
+        print(f"  profile failed: {first_line(out.stderr)}", file=sys.stderr)
+        return None
+    return json.loads(out.stdout)
 
 
 def startup_timings(args: argparse.Namespace) -> dict[str, Timing]:
     pl = policylint_argv()
+    runs = max(args.runs, 5)  # cheap, and the noisiest numbers
     return {
-        "python -c 'import policylint'": measure([sys.executable, "-c", "import policylint"], (0,), args.runs,
+        "python -c pass": measure([sys.executable, "-c", "pass"], (0,), runs, args.timeout, args.slow),
+        "python -c 'import policylint'": measure([sys.executable, "-c", "import policylint"], (0,), runs,
                                                  args.timeout, args.slow),
-        "policylint --version": measure([*pl, "--version"] if pl else None, (0,), args.runs, args.timeout,
+        "policylint --version": measure([*pl, "--version"] if pl else None, (0,), runs, args.timeout,
                                         args.slow, "policylint not found"),
     }
 
@@ -258,20 +300,75 @@ def cpu_model() -> str:
     return platform.processor() or "unknown model"
 
 
+def _ratio(top: float | None, bottom: float | None, digits: int = 1) -> str:
+    return f"{top / bottom:.{digits}f}" if top is not None and bottom else "n/a"
+
+
 def ratio(result: SizeResult) -> str:
-    check, parse = result.timings["check"].seconds, result.timings["parse"].seconds
-    return f"{check / parse:.1f}" if check is not None and parse else "n/a"
+    return _ratio(result.timings["check"].seconds, result.timings["parse"].seconds)
 
 
 def table(results: list[SizeResult]) -> list[str]:
+    """Wall time and peak memory of each command, and the ratios the targets are stated in."""
     head = ["size", "pods", "policies", "files", "MB", "gen s", "parse s", "check s", "matrix s", "reach s",
-            "nca s", "parse MB", "check MB", "matrix MB", "reach MB", "nca MB", "check/parse"]
+            "nca s", "parse MB", "check MB", "matrix MB", "reach MB", "nca MB", "check/parse", "nca/matrix"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" if h != "size" else "---" for h in head) + "|"]
     for r in results:
         t = r.timings
         cells = [r.size, str(r.pods), str(r.policies), str(r.files), f"{r.megabytes:.2f}", f"{r.gen_seconds:.2f}"]
-        cells += [t[c].cell() for c in COMMANDS] + [t[c].rss_cell() for c in COMMANDS] + [ratio(r)]
+        cells += [t[c].cell() for c in COMMANDS] + [t[c].rss_cell() for c in COMMANDS]
+        cells += [ratio(r), _ratio(t["nca"].seconds, t["matrix"].seconds)]
         lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def cpu_table(results: list[SizeResult]) -> list[str]:
+    """The same runs in CPU seconds: on a shared machine, what each command itself used."""
+    head = ["size", "parse", "check", "matrix", "reach", "nca", "check/parse", "nca/matrix"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" if h != "size" else "---" for h in head) + "|"]
+    for r in results:
+        t = r.timings
+        cells = [r.size] + [t[c].cpu_cell() for c in COMMANDS]
+        cells += [_ratio(t["check"].cpu, t["parse"].cpu), _ratio(t["nca"].cpu, t["matrix"].cpu)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def inside_table(results: list[SizeResult]) -> list[str]:
+    """bench/profile.py: CPU seconds per stage inside one process, start-up excluded, and what each
+    command adds up to in-process (`check` = load + model + engine + rules; `matrix` = load + model +
+    engine + the JSON, rows computed as it is written; `reach` = load + model + engine + one query)."""
+    shown = [r for r in results if r.inside]
+    if not shown:
+        return []
+    head = ["size", "load", "model", "engine", "rules", "check", "matrix JSON", "matrix", "reach query", "reach",
+            "nca/matrix", "slowest rules"]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---" if h in ("size", "slowest rules") else "---:" for h in head) + "|"]
+    for r in shown:
+        stages = r.inside["stages"]
+
+        def cpu(*keys: str) -> float | None:
+            return sum(stages[k]["cpu"] for k in keys) if all(k in stages for k in keys) else None
+
+        base = ("load", "model", "engine")
+        values = [cpu("load"), cpu("model"), cpu("engine"), cpu("rules"), cpu(*base, "intents", "rules", "suppress"),
+                  cpu("matrix json"), cpu(*base, "matrix json"), cpu("reach query"), cpu(*base, "reach query")]
+        cells = [r.size] + [f"{v:.3f}" if v is not None else "n/a" for v in values]
+        cells.append(_ratio(r.timings["nca"].cpu, values[6], 0))
+        cells.append(", ".join(f"{rule['code']} {rule['cpu']:.2f}" for rule in r.inside["rules"][:3]))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def growth(results: list[SizeResult]) -> list[str]:
+    """How check grows between consecutive sizes (pods ×4 from small to medium to large)."""
+    lines = []
+    for a, b in zip(results, results[1:]):
+        ta, tb = a.timings["check"], b.timings["check"]
+        if ta.seconds and tb.seconds and ta.cpu and tb.cpu:
+            lines.append(f"- check, {a.size} → {b.size} ({b.pods / a.pods:.0f}× the pods): "
+                         f"{tb.seconds / ta.seconds:.1f}× the wall time, {tb.cpu / ta.cpu:.1f}× the CPU time")
     return lines
 
 
@@ -293,14 +390,29 @@ def report(results: list[SizeResult], startup: dict[str, Timing], args: argparse
              f"{datetime.date.today().isoformat()})", ""]
     lines += [f"- {fact}" for fact in machine_facts()] + [""]
     lines += table(results) + [""]
-    lines += ["| start-up | s | MB |", "|---|---:|---:|"]
-    lines += [f"| `{label}` | {t.cell()} | {t.rss_cell()} |" for label, t in startup.items()] + [""]
     lines += ["Times are wall-clock seconds (median); MB is the peak RSS of the command's process. "
               "`parse` only loads every document with the C YAML loader: the floor for any tool. "
-              "policylint runs as `python -m policylint` from this tree; `reach` asks for the pair in "
-              "`bench-meta.json`. nca runs `nca --connectivity DIR --pod_list DIR --ns_list DIR "
-              "--output_format txt`; it does not understand PyTorchJob, JobSet or RayCluster, so the ML "
-              "pods are missing from its map. ¹ = ran once: the first run exceeded the repeat limit."]
+              "policylint runs as `python -m policylint` from this tree, bytecode compiled first (as "
+              "installed); `reach` asks for the pair in `bench-meta.json`. nca runs `nca --connectivity DIR --pod_list "
+              "DIR --ns_list DIR --output_format txt`; it does not understand PyTorchJob, JobSet or RayCluster, so "
+              "the ML pods are missing from its map. nca/matrix: how many times longer nca's connectivity map "
+              "takes than `policylint matrix` on the same files in the same run. ¹ = ran once: the first run "
+              "exceeded the repeat limit.", ""]
+    lines += ["CPU seconds (user + system) of the same runs, which other work on the machine disturbs less:", ""]
+    lines += cpu_table(results) + [""]
+    found = growth(results)
+    if found:
+        lines += ["Growth:", "", *found, ""]
+    inside = inside_table(results)
+    if inside:
+        lines += ["Inside one process (`python bench/profile.py DIR`, CPU seconds, fastest of 3 runs, start-up "
+                  "excluded). `check`, `matrix` and `reach` add up their stages: load, model and engine, then the "
+                  "rules, the matrix JSON (rows computed as they are written), or one reach query (what `reach` "
+                  "costs once the input is loaded and the engine built). nca/matrix compares nca's CPU time, "
+                  "start-up included, with this in-process matrix.", ""]
+        lines += inside + [""]
+    lines += ["| start-up | s | CPU s | MB |", "|---|---:|---:|---:|"]
+    lines += [f"| `{label}` | {t.cell()} | {t.cpu_cell()} | {t.rss_cell()} |" for label, t in startup.items()]
     found = notes(results, startup)
     if found:
         lines += ["", "Notes:", *found]
@@ -336,6 +448,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a command whose first run takes longer than this is not repeated")
     parser.add_argument("--no-nca", action="store_true", help="skip nca even when it is installed")
     parser.add_argument("--nca", help="path of the nca executable (default: $NCA, then PATH)")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="skip the in-process stage timings (bench/profile.py) of each size")
     args = parser.parse_args(argv)
     args.size_list = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in args.size_list if s not in SIZES]
@@ -351,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     global NCA_OVERRIDE
     NCA_OVERRIDE = args.nca
+    compile_bytecode()
     startup = startup_timings(args)
     results = [run_size(name, args) for name in args.size_list]
     body = report(results, startup, args, argv)

@@ -388,7 +388,6 @@ def _md_cell(text: str) -> str:
 
 def write_markdown(out: Output, view: MatrixView, endpoints: list) -> None:
     tails: dict[tuple[int, bool], str] = {}
-    any_invalid = False
 
     def tail(ports, invalid: bool) -> str:
         key = (id(ports), invalid)
