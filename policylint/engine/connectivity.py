@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from policylint.engine.bits import has, iter_bits
+from policylint.engine.bits import has, iter_bits, positions
 from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
 from policylint.engine.endpoints import Endpoint, build_space
 from policylint.engine.ipset import parse_address_or_network
@@ -450,12 +450,24 @@ class Engine:
                     if r.bits:
                         groups = by_peers.setdefault(r.bits, {})
                         groups[r.spec] = groups.get(r.spec, 0) | cp.selected
-            table: list[Groups] = [{} for _ in range(self._compiler.atoms)]
-            for peers, groups in by_peers.items():
-                for atom in iter_bits(peers):
-                    target = table[atom]
-                    for spec, dsts in groups.items():
-                        target[spec] = target.get(spec, 0) | dsts
+            # Sources in the same peer sets are admitted alike: one merged table per distinct
+            # membership, shared (a 20,000-pod cluster has a few hundred, not 4,500).
+            membership: list[list[int]] = [[] for _ in range(self._compiler.atoms)]
+            peer_groups = list(by_peers.values())
+            for index, peers in enumerate(by_peers):
+                for atom in positions(peers):
+                    membership[atom].append(index)
+            merged: dict[tuple[int, ...], Groups] = {}
+            table: list[Groups] = []
+            for indexes in membership:
+                key = tuple(indexes)
+                target = merged.get(key)
+                if target is None:
+                    target = merged[key] = {}
+                    for index in indexes:
+                        for spec, dsts in peer_groups[index].items():
+                            target[spec] = target.get(spec, 0) | dsts
+                table.append(target)
             self._ingress_by_source = table
         return self._ingress_by_source[s]
 
