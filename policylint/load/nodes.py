@@ -77,7 +77,37 @@ class LineIndex:
         return Span(self.path, line, column, line, column)
 
 
-class YMap(dict):
+class _Located:
+    """What YMap and YSeq share: built by the loader with packed positions, span made on demand.
+
+    No slots of its own, so that it can sit beside `dict` and `list` in the bases; the slots
+    `_span`, `_lines`, `_at` and `_pos` are declared by each subclass.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def located(cls, lines: LineIndex, at: int) -> Any:
+        """A container read by the loader: positions are packed offsets into `lines`."""
+        node = cls()
+        node._lines = lines  # type: ignore[attr-defined]
+        node._at = at  # type: ignore[attr-defined]
+        node._pos = array("Q")  # type: ignore[attr-defined]
+        return node
+
+    @property
+    def span(self) -> Span:
+        span = self._span  # type: ignore[attr-defined]
+        if span is None:
+            span = self._span = self._lines.span(self._at)  # type: ignore[attr-defined]
+        return span
+
+    @span.setter
+    def span(self, value: Span) -> None:
+        self._span = value  # type: ignore[attr-defined]
+
+
+class YMap(_Located, dict):
     """A mapping that knows its own span and the spans of its keys and values.
 
     A mapping built by the loader keeps its positions as packed ranges in an `array`, two per
@@ -95,26 +125,6 @@ class YMap(dict):
         self._index: dict[Any, int] | None = None
         self._key_spans: dict[Any, Span] | None = None
         self._value_spans: dict[Any, Span] | None = None
-
-    @classmethod
-    def located(cls, lines: LineIndex, at: int) -> "YMap":
-        """A mapping read by the loader: positions are packed offsets into `lines`."""
-        node = cls()
-        node._lines = lines
-        node._at = at
-        node._pos = array("Q")
-        return node
-
-    @property
-    def span(self) -> Span:
-        span = self._span
-        if span is None:
-            span = self._span = self._lines.span(self._at)  # type: ignore[union-attr]
-        return span
-
-    @span.setter
-    def span(self, value: Span) -> None:
-        self._span = value
 
     @property
     def key_spans(self) -> dict[Any, Span]:
@@ -172,7 +182,7 @@ class YMap(dict):
     __str__ = __repr__
 
 
-class YSeq(list):
+class YSeq(_Located, list):
     """A sequence that knows its own span and the span of each item."""
 
     __slots__ = ("_span", "_lines", "_at", "_pos", "_item_spans")
@@ -184,25 +194,6 @@ class YSeq(list):
         self._at = 0
         self._pos: array | None = None  # packed range of each item
         self._item_spans: list[Span] | None = None
-
-    @classmethod
-    def located(cls, lines: LineIndex, at: int) -> "YSeq":
-        node = cls()
-        node._lines = lines
-        node._at = at
-        node._pos = array("Q")
-        return node
-
-    @property
-    def span(self) -> Span:
-        span = self._span
-        if span is None:
-            span = self._span = self._lines.span(self._at)  # type: ignore[union-attr]
-        return span
-
-    @span.setter
-    def span(self, value: Span) -> None:
-        self._span = value
 
     @property
     def item_spans(self) -> list[Span]:
