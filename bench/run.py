@@ -384,8 +384,27 @@ def notes(results: list[SizeResult], startup: dict[str, Timing]) -> list[str]:
     return lines
 
 
+def shown_argv(argv: list[str]) -> list[str]:
+    """The command line as the report shows it: where nca lives, or where results go, is this
+    machine's business, not the report's."""
+    shown: list[str] = []
+    hidden = {"--nca": "PATH/TO/nca", "--out": "FILE", "--readme": "FILE"}
+    skip_next = False
+    for item in argv:
+        if skip_next:
+            skip_next = False
+            continue
+        option = item.split("=", 1)[0]
+        if option in hidden:
+            shown += [option, hidden[option]]
+            skip_next = "=" not in item
+            continue
+        shown.append(item)
+    return shown
+
+
 def report(results: list[SizeResult], startup: dict[str, Timing], args: argparse.Namespace, argv: list[str]) -> str:
-    command = "python bench/run.py" + ("" if not argv else " " + shlex.join(argv))
+    command = "python bench/run.py" + ("" if not argv else " " + shlex.join(shown_argv(argv)))
     lines = [f"Command: `{command}` (seed {args.seed}, median of {args.runs} runs, "
              f"{datetime.date.today().isoformat()})", ""]
     lines += [f"- {fact}" for fact in machine_facts()] + [""]
