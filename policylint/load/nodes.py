@@ -38,10 +38,6 @@ class Span:
     end_line: int
     end_column: int
 
-    @property
-    def start(self) -> tuple[int, int]:
-        return (self.line, self.column)
-
 
 def pack(start: int, end: int) -> int:
     """One 64-bit integer for the character range [start, end)."""
@@ -265,13 +261,3 @@ def _first(items: Any, count: int) -> list[Any]:
         result.append(item)
     return result
 
-
-def span_of(container: Any, key: Any = None) -> Span | None:
-    """The span of `container[key]` (or of the container itself when key is None)."""
-    if key is None:
-        return getattr(container, "span", None)
-    if isinstance(container, YMap):
-        return container.span_of_value(key)
-    if isinstance(container, YSeq) and isinstance(key, int):
-        return container.span_of_item(key)
-    return getattr(container, "span", None)

@@ -55,7 +55,7 @@ class Fields:
             _join(path, key),
             f"`{key}` must be {wanted_name}, not {type_name(value)}",
         )
-        return _WRONG_TYPE
+        return WRONG_TYPE
 
     def mapping(self, parent: YMap, key: str, path: str) -> YMap | None | object:
         """The mapping at `key`; None when absent or null; WRONG_TYPE after recording an issue."""
@@ -99,7 +99,6 @@ class _WrongType:
 
 
 WRONG_TYPE: Any = _WrongType()
-_WRONG_TYPE = WRONG_TYPE
 
 
 def _join(path: str, key: Any) -> str:

@@ -258,6 +258,3 @@ class Cluster:
     unknown_kinds: dict[str, int] = field(default_factory=dict)
     # Annotation mappings as written (YMap, with positions), by object label, for suppression
     object_annotations: dict[str, Any] = field(default_factory=dict)
-
-    def namespace(self, name: str) -> Namespace:
-        return self.namespaces[name]
