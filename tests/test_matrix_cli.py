@@ -207,3 +207,16 @@ def test_console_entry_point(tmp_path) -> None:
     assert completed.returncode == 0, completed.stderr
     document = json.loads(completed.stdout)
     assert [(c["from"], c["to"], c["ports"]) for c in document["connections"]] == EXPECTED_CONNECTIONS
+
+
+def test_a_service_names_the_pods_it_selects_in_filters(monkeypatch) -> None:
+    # fixtures/engine/services: the Service selects the feature-store Deployment only; the fixed
+    # policy admits namespace ml on `http` (8080); nothing else isolates anything. Ports shown are
+    # pod ports, as policies see them.
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(cli, ["matrix", "fixtures/engine/services/base.yaml", "fixtures/engine/services/fixed",
+                                      "--to", "data-services/feature-store[Service]", "--format", "csv"])
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows == [["from", "to", "tcp", "udp", "sctp", "depends_on_invalid", "pairs"],
+                    ["ml/trainer[Deployment]", "data-services/feature-store[Deployment]", "8080", "", "", "false", "1"]]

@@ -176,3 +176,57 @@ def test_every_data_service_in_the_examples_is_denied_by_the_seed(monkeypatch) -
             code, out, _ = run("reach", "fixtures/examples", "--from", src.id, "--to", dst.id)
             assert code == 1, out
             assert f"from[0] podSelector role=data-service-pod ({SEED}:{seed_line('- podSelector:')})" in out
+
+
+# -- a Service as the destination ------------------------------------------------------------------
+
+SERVICES = "fixtures/engine/services"
+STORE = "data-services/feature-store[Service]"
+
+
+def test_service_port_is_translated_to_the_pod_port(monkeypatch) -> None:
+    # base.yaml: Service port 80 -> targetPort `http`, which the pods declare as 8080. The broken
+    # policy allows 80 only: policies see 8080, so the trainer is denied; the fixed one allows
+    # `http` (8080) and the same question is answered "allowed".
+    monkeypatch.chdir(REPO)
+    code, out, _ = run("reach", f"{SERVICES}/base.yaml", f"{SERVICES}/broken", "--from", "ml/trainer",
+                       "--to", STORE, "--port", "80")
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        f"via Service {STORE} port TCP/80 ({SERVICES}/base.yaml:29): targetPort http -> pod port TCP/8080",
+        "ml/trainer[Deployment] -> data-services/feature-store[Deployment] TCP/8080: denied"]
+    assert "peer matches but its ports (TCP 80) do not include TCP/8080" in out
+    code, out, _ = run("reach", f"{SERVICES}/base.yaml", f"{SERVICES}/fixed", "--from", "ml/trainer",
+                       "--to", STORE, "--port", "80")
+    assert code == 0 and "TCP/8080: allowed" in out
+
+
+def test_every_service_port_without_port_and_an_unresolved_name(monkeypatch) -> None:
+    # Port 9000 -> targetPort `grpc`, which no pod declares: no endpoint, so denied whatever the
+    # policies say.
+    monkeypatch.chdir(REPO)
+    code, out, _ = run("reach", f"{SERVICES}/base.yaml", f"{SERVICES}/fixed", "--from", "ml/trainer",
+                       "--to", STORE, "--format", "json")
+    assert code == 1
+    document = json.loads(out)
+    assert [(r["service"]["port"], r["port"], r["allowed"]) for r in document["results"]] == [
+        (80, 8080, True), (9000, None, False)]
+    assert document["results"][1]["unresolved_target_port"] is True
+    assert document["results"][0]["service"] == {"id": STORE, "protocol": "TCP", "port": 80, "target_port": "http",
+                                                 "location": f"{SERVICES}/base.yaml:29"}
+
+
+def test_a_port_the_service_does_not_have_is_a_usage_error(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    code, _, err = run("reach", f"{SERVICES}/base.yaml", "--from", "ml/trainer", "--to", STORE, "--port", "8080")
+    assert code == 2
+    assert f"--to {STORE} has no port 8080" in err and "--port is the Service's port" in err
+
+
+def test_a_service_as_source_and_an_unknown_service(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    code, out, _ = run("reach", f"{SERVICES}/base.yaml", "--from", STORE, "--to", "ml/trainer", "--port", "22")
+    assert code == 0 and out.startswith("data-services/feature-store[Deployment] -> ml/trainer[Deployment] TCP/22: allowed")
+    code, _, err = run("reach", f"{SERVICES}/base.yaml", "--from", "data-services/feature-stor[Service]",
+                       "--to", "ml/trainer")
+    assert code == 2 and f"did you mean {STORE}" in err

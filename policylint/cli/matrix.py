@@ -69,11 +69,18 @@ def select_endpoints(engine, texts: Iterable[str], option: str) -> list:
 def unknown_endpoint_message(engine, text: str, option: str) -> str:
     import difflib
 
+    service = engine.service(text)
+    if service is not None:
+        why = ("it has no selector, so its endpoints are not managed from pods" if not service.selects_pods
+               else f"no workload of namespace {service.namespace} has the labels of its selector")
+        return f"{option} {text!r}: the Service selects no pods in the input ({why})"
     names = [e.id for e in engine.endpoints]
     names += sorted({f"{e.namespace}/{e.name}" for e in engine.endpoints if not e.is_external})
+    names += sorted(s.id for s in engine.cluster.services)
     close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"{option} {text!r} matches no endpoint (a workload id, namespace/name, or an IP address or CIDR){hint}"
+    return (f"{option} {text!r} matches no endpoint (a workload id, namespace/name, namespace/name[Service], "
+            f"or an IP address or CIDR){hint}")
 
 
 @click.command()

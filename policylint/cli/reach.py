@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import click
 
 from policylint.cli.common import EXIT_USAGE, config_options, paths_argument
 from policylint.cli.matrix import load_engine, unknown_endpoint_message
+from policylint.engine.explain import where
+from policylint.model.types import Service, ServicePort
 
 SCHEMA = "policylint.reach/v1"
 EXIT_ALLOWED, EXIT_DENIED = 0, 1
@@ -22,9 +26,11 @@ PROTOCOL_CHOICES = ["TCP", "UDP", "SCTP"]
 @paths_argument
 @click.option("--from", "from_", required=True, metavar="ENDPOINT",
               help="Source: a workload id (ns/name[Kind]), ns/name (all its pod groups), or an IP address or CIDR.")
-@click.option("--to", "to", required=True, metavar="ENDPOINT", help="Destination, in the same forms as --from.")
-@click.option("--port", metavar="[PROTO/]N", help="Destination port (TCP unless --protocol or PROTO/ says otherwise). "
-                                                 "Without it: any port.")
+@click.option("--to", "to", required=True, metavar="ENDPOINT", help="Destination, in the same forms as --from, or ns/name[Service]: the pods the "
+                   "Service selects, on the pod ports its ports forward to.")
+@click.option("--port", metavar="[PROTO/]N", help="Destination port (TCP unless --protocol or PROTO/ says otherwise); the "
+                                                 "Service's port when --to is a Service. Without it: any port "
+                                                 "(every Service port).")
 @click.option("--protocol", type=click.Choice(PROTOCOL_CHOICES, case_sensitive=False),
               help="Protocol (default TCP when --port is given; any protocol otherwise).")
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -52,18 +58,90 @@ def reach(paths: tuple[str, ...], from_: str, to: str, port: str | None, protoco
     pairs = [(s, d) for s in sources for d in destinations if not (s.is_external and d.is_external)]
     if not pairs:
         _usage("both ends are external addresses: NetworkPolicy governs only traffic of pods")
-    explanations = [engine.explain(s, d, protocol, number) for s, d in pairs]
+    service = engine.service(to)
+    if service is not None:
+        results = _through_service(engine, service, pairs, protocol, number, port)
+    else:
+        results = [ServiceProbe(engine.explain(s, d, protocol, number)) for s, d in pairs]
     if output_format == "json":
-        document = {"schema": SCHEMA, "allowed": all(e.allowed for e in explanations),
-                    "results": [e.to_json() for e in explanations]}
+        document = {"schema": SCHEMA, "allowed": all(r.allowed for r in results),
+                    "results": [r.to_json() for r in results]}
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
-        blocks = ["\n".join(e.lines()) for e in explanations]
+        blocks = ["\n".join(r.lines()) for r in results]
         click.echo("\n\n".join(blocks))
-        if len(explanations) > 1:
-            allowed = sum(e.allowed for e in explanations)
-            click.echo(f"\n{allowed} of {len(explanations)} pairs allowed")
-    sys.exit(EXIT_ALLOWED if all(e.allowed for e in explanations) else EXIT_DENIED)
+        if len(results) > 1:
+            allowed = sum(r.allowed for r in results)
+            click.echo(f"\n{allowed} of {len(results)} pairs allowed")
+    sys.exit(EXIT_ALLOWED if all(r.allowed for r in results) else EXIT_DENIED)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProbe:
+    """One answer: a pair on a port, reached directly, or through a Service port that the Service
+    forwards to a pod port (policies see the pod port, so that is what is asked)."""
+
+    explanation: Any  # Explanation, or None when a named targetPort does not resolve
+    service: Service | None = None
+    service_port: ServicePort | None = None
+    pair: tuple[Any, Any] | None = None  # (src, dst) when there is no explanation
+
+    @property
+    def allowed(self) -> bool:
+        return self.explanation is not None and self.explanation.allowed
+
+    def _via(self) -> str:
+        assert self.service is not None and self.service_port is not None
+        sp = self.service_port
+        target = self.explanation.port if self.explanation is not None else None
+        landed = f"pod port {sp.protocol}/{target}" if target is not None else "no pod port"
+        return (f"via Service {self.service.id} port {sp.protocol}/{sp.port} ({where(sp.source.span)}): "
+                f"targetPort {sp.target_port} -> {landed}")
+
+    def lines(self) -> list[str]:
+        if self.service is None:
+            return self.explanation.lines()
+        if self.explanation is None:
+            src, dst = self.pair
+            sp = self.service_port
+            return [f"{src.id} -> {dst.id} via Service {self.service.id} port {sp.protocol}/{sp.port}: denied",
+                    f"  {dst.id} declares no {sp.protocol} container port named {sp.target_port!r}, so the "
+                    f"Service has no endpoint there ({where(sp.source.span)})"]
+        return [self._via()] + self.explanation.lines()
+
+    def to_json(self) -> dict[str, Any]:
+        if self.service is None:
+            return self.explanation.to_json()
+        sp = self.service_port
+        via = {"id": self.service.id, "protocol": sp.protocol, "port": sp.port, "target_port": sp.target_port,
+               "location": where(sp.source.span)}
+        if self.explanation is None:
+            src, dst = self.pair
+            return {"from": src.id, "to": dst.id, "protocol": sp.protocol, "port": None, "allowed": False,
+                    "service": via, "unresolved_target_port": True}
+        return {**self.explanation.to_json(), "service": via}
+
+
+def _through_service(engine, service: Service, pairs: list, protocol: str | None, number: int | None,
+                     port_text: str | None) -> list[ServiceProbe]:
+    """Probes for a Service destination: `--port` names a Service port (as a client dials it);
+    without it, every Service port. Each lands on the pod port its targetPort gives on that pod."""
+    ports = [p for p in service.ports
+             if (number is None or p.port == number) and (protocol is None or p.protocol == protocol)]
+    if not ports:
+        have = ", ".join(p.describe() for p in service.ports) or "none"
+        asked = f"port {port_text}" if port_text else f"a {protocol} port"
+        _usage(f"--to {service.id} has no {asked} (its ports: {have}); with a Service, --port is the "
+               f"Service's port, not the pod's")
+    results = []
+    for src, dst in pairs:
+        for sp in ports:
+            target = sp.target_on(dst.ports or ())
+            if target is None:
+                results.append(ServiceProbe(None, service, sp, (src, dst)))
+            else:
+                results.append(ServiceProbe(engine.explain(src, dst, sp.protocol, target), service, sp))
+    return results
 
 
 def _resolve(engine, text: str, option: str) -> list:

@@ -15,8 +15,9 @@ from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
 from policylint.engine.endpoints import Endpoint, build_space
 from policylint.engine.ipset import parse_address_or_network
 from policylint.engine.ports import ALL_PORTS, ALL_SPEC, EMPTY_PORTS, PortSet, PortSpec
-from policylint.model.types import EGRESS, INGRESS, Cluster, NetworkPolicy, Peer, Rule, Workload
+from policylint.model.types import EGRESS, INGRESS, Cluster, NetworkPolicy, Peer, Rule, Service, Workload
 
+SERVICE_SUFFIX = "[Service]"
 Groups = dict[PortSpec, int]  # port spec -> atoms on the other side
 
 
@@ -83,13 +84,17 @@ class Engine:
         return self._by_object[id(workload)]
 
     def resolve(self, text: str) -> list[Endpoint]:
-        """An exact endpoint id; `ns/name` (every workload of that name: a job's replica types);
+        """An exact endpoint id; `ns/name[Service]` (the pods the Service selects);
+        `ns/name` (every workload of that name: a job's replica types);
         `ns/*` (every workload of a namespace); or an address / CIDR: the pods with an IP inside
         and the external ranges it touches."""
         text = text.strip()
         exact = self._by_id.get(text)
         if exact is not None:
             return [exact]
+        service = self.service(text)
+        if service is not None:
+            return sorted(self.endpoint_of(w) for w in self.cluster.service_pods(service))
         if text.endswith("/*") and text.count("/") == 1:
             return [e for e in self.endpoints if e.workload is not None and e.namespace == text[:-2]]
         named = [e for e in self.endpoints if e.workload is not None and f"{e.namespace}/{e.name}" == text]
@@ -105,6 +110,14 @@ class Engine:
         for atom in iter_bits(self._compiler.overlapping_range_bits(query)):
             found.extend(self._atom_endpoints[atom])
         return sorted(found)
+
+    def service(self, text: str) -> Service | None:
+        """The Service named `ns/name[Service]`, or None when `text` names none."""
+        text = text.strip()
+        if not text.endswith(SERVICE_SUFFIX) or text.count("/") != 1:
+            return None
+        namespace, name = text[: -len(SERVICE_SUFFIX)].split("/")
+        return self.cluster.service(namespace, name)
 
     def _atom(self, item: Endpoint | Workload) -> int:
         if isinstance(item, Endpoint):

@@ -8,6 +8,10 @@ address range — optional ports, and `allow: true|false`:
 - `allow: false` with `ports`: no listed port is allowed for any pair; without `ports`: no pair
   can connect at all.
 
+When the destination is a Service, `ports` are the Service's ports (by number or by the Service
+port's name), and no `ports` means all of them; each is judged on the pod port its `targetPort`
+gives on each selected workload, since that is the port policies see.
+
 Pairs are endpoints (a workload's pods, or an external address range). A single pod is not
 paired with itself, and two external ranges are never paired (no NetworkPolicy governs that).
 """
@@ -21,7 +25,7 @@ from policylint.findings import Related
 from policylint.intent.blame import Anchor, allowing_related, blame
 from policylint.intent.roles import Matcher, RoleTable
 from policylint.intent.spec import Expectation, PeerSpec, where
-from policylint.model.types import NAMESPACE_NAME_LABEL, Cluster
+from policylint.model.types import NAMESPACE_NAME_LABEL, Cluster, Service, ServicePort
 
 if TYPE_CHECKING:
     from policylint.engine.connectivity import Engine
@@ -43,6 +47,7 @@ class Outcome:
     destinations: list[Endpoint]
     pairs: int = 0
     failures: list[Failure] = field(default_factory=list)
+    problem: str | None = None  # why the expectation cannot be checked, besides an unmatched side
 
     @property
     def unmatched(self) -> str | None:
@@ -55,7 +60,7 @@ class Outcome:
 
     @property
     def met(self) -> bool:
-        return self.unmatched is None and not self.failures
+        return self.unmatched is None and self.problem is None and not self.failures
 
 
 def resolve_peer(engine: Engine, cluster: Cluster, roles: RoleTable, peer: PeerSpec) -> list[Endpoint]:
@@ -63,6 +68,8 @@ def resolve_peer(engine: Engine, cluster: Cluster, roles: RoleTable, peer: PeerS
         return sorted(engine.endpoint_of(w) for w in roles.members(peer.role))
     if peer.cidr is not None:
         return engine.resolve(peer.cidr)
+    if peer.service is not None:
+        return engine.resolve(f"{peer.service}[Service]")
     assert peer.selection is not None
     matcher = Matcher("expectation", peer.selection.namespace_selector, peer.selection.pod_selector)
     found = []
@@ -80,6 +87,12 @@ def verify(engine: Engine, cluster: Cluster, roles: RoleTable, expectation: Expe
     outcome = Outcome(expectation, sources, destinations)
     if outcome.unmatched:
         return outcome
+    service = engine.service(f"{expectation.destination.service}[Service]") if expectation.destination.service else None
+    if service is not None and expectation.ports is not None and not _service_ports(expectation, service):
+        outcome.problem = (f"Service {service.namespace}/{service.name} has none of the ports {expectation.ports_text} "
+                           f"(its ports: {', '.join(p.describe() for p in service.ports) or 'none'}); "
+                           f"for a Service, `ports` are the Service's ports")
+        return outcome
     allowed = {(s.index, d.index): ports for s, d, ports in engine.matrix(sources=sources, destinations=destinations)}
     for src in sources:
         for dst in destinations:
@@ -88,7 +101,9 @@ def verify(engine: Engine, cluster: Cluster, roles: RoleTable, expectation: Expe
             if src is dst and (src.workload is None or src.workload.replicas <= 1):
                 continue
             outcome.pairs += 1
-            failure = _judge(expectation, src, dst, allowed.get((src.index, dst.index), EMPTY_PORTS))
+            ports = allowed.get((src.index, dst.index), EMPTY_PORTS)
+            failure = (_judge(expectation, src, dst, ports) if service is None
+                       else _judge_service(expectation, service, src, dst, ports))
             if failure is not None:
                 outcome.failures.append(failure)
     return outcome
@@ -105,6 +120,34 @@ def _judge(expectation: Expectation, src: Endpoint, dst: Endpoint, allowed: Port
         missing = required - allowed
         return None if missing.is_empty and not unresolved else Failure(src, dst, missing, unresolved)
     required = ALL_PORTS if spec is None else spec.resolve(dst.ports)
+    offending = allowed & required
+    return None if offending.is_empty else Failure(src, dst, offending)
+
+
+def _service_ports(expectation: Expectation, service: Service) -> list[ServicePort]:
+    """The Service ports an expectation is about: those its `ports` name (by number or by the
+    Service port's name), or all of them."""
+    spec = expectation.ports
+    if spec is None:
+        return list(service.ports)
+    return [p for p in service.ports if spec.static.contains(p.protocol, p.port) or (p.name, p.protocol) in spec.named]
+
+
+def _judge_service(expectation: Expectation, service: Service, src: Endpoint, dst: Endpoint,
+                   allowed: PortSet) -> Failure | None:
+    """Like `_judge`, with the ports translated: each Service port lands on the pod port its
+    targetPort gives on `dst`, and that is the port the policies must allow (or must not)."""
+    required = EMPTY_PORTS
+    unresolved = []
+    for sp in _service_ports(expectation, service):
+        target = sp.target_on(dst.ports or ())
+        if target is None:
+            unresolved.append(f"{sp.protocol}/{sp.target_port} (targetPort of Service port {sp.port})")
+        else:
+            required = required | PortSet.single(sp.protocol, target)
+    if expectation.allow:
+        missing = required - allowed
+        return None if missing.is_empty and not unresolved else Failure(src, dst, missing, tuple(unresolved))
     offending = allowed & required
     return None if offending.is_empty else Failure(src, dst, offending)
 
@@ -129,6 +172,8 @@ def report(engine: Engine, outcome: Outcome) -> Report:
         return Report(Anchor(span, anchor.object, f"{anchor.field_path}.{side}"),
                       f"expectation {name!r} cannot be checked: `{side}` ({peer.describe()}) matches nothing "
                       f"in the input", ())
+    if outcome.problem is not None:
+        return Report(anchor, f"expectation {name!r} cannot be checked: {outcome.problem}", ())
     first = outcome.failures[0]
     more = len(outcome.failures) - 1
     tail = f" (and {more} more of {outcome.pairs} pairs)" if more else ""

@@ -15,7 +15,8 @@ roles:
     podSelector: {matchLabels: {app: trainer}}
 expectations:
   - name: data service feeds training
-    from: data-service                # a role, {role: …}, {namespace/namespaceSelector, podSelector}, or {cidr: …}
+    from: data-service                # a role, {role: …}, {namespace/namespaceSelector, podSelector}, {cidr: …},
+                                      # or a Service: ns/name[Service] or {service: ns/name}
     to: training
     ports: [5000, 53/UDP, {port: 8000, endPort: 8100, protocol: TCP}]
     allow: true
@@ -42,6 +43,8 @@ PEER_SELECTOR_KEYS = ("namespace", "namespaceSelector", "podSelector")
 _ROLE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PORT_TEXT = re.compile(r"^(?:(?P<p1>[A-Za-z]+)/)?(?P<lo>\d+)(?:-(?P<hi>\d+))?(?:/(?P<p2>[A-Za-z]+))?$")
 _PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_SERVICE_NAME = re.compile(r"^[a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*$")
+_SERVICE_REF = re.compile(r"^(?P<ref>[a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*)\[Service\]$")
 
 
 def where(span: Span) -> str:
@@ -73,11 +76,14 @@ class PeerSpec:
     role: str | None = None
     selection: Selection | None = None
     cidr: str | None = None
+    service: str | None = None  # "namespace/name" of a Service: the pods it selects
     span: Span | None = field(default=None, compare=False)
 
     def describe(self) -> str:
         if self.role is not None:
             return f"role {self.role}"
+        if self.service is not None:
+            return f"Service {self.service}"
         if self.cidr is not None:
             return self.cidr
         assert self.selection is not None
@@ -224,21 +230,30 @@ def _peer(item: YMap, key: str, label: str, known_roles: set[str]) -> PeerSpec:
     span = item.span_of_key(key)
     here = where(item.span_of_value(key))
     if isinstance(value, str):
+        service = _SERVICE_REF.match(value.strip())
+        if service:
+            return PeerSpec(service=service["ref"], span=span)
         if _is_address(value):
             return PeerSpec(cidr=_cidr(value, here, f"{label} `{key}`"), span=span)
         return PeerSpec(role=_role_ref(value, here, label, known_roles), span=span)
     if not isinstance(value, YMap):
         raise ConfigError(f"{here}: `{key}` of {label} must be a role name, a mapping with role, cidr, or "
                           f"namespace/namespaceSelector/podSelector")
-    kinds = [k for k in ("role", "cidr") if k in value]
+    kinds = [k for k in ("role", "cidr", "service") if k in value]
     selectors = [k for k in PEER_SELECTOR_KEYS if k in value]
     for extra in value:
-        if extra not in ("role", "cidr", *PEER_SELECTOR_KEYS):
+        if extra not in ("role", "cidr", "service", *PEER_SELECTOR_KEYS):
             raise ConfigError(f"{where(value.span_of_key(extra))}: unknown key {extra!r} in `{key}` of {label} "
-                              f"(known: cidr, namespace, namespaceSelector, podSelector, role)")
+                              f"(known: cidr, namespace, namespaceSelector, podSelector, role, service)")
     if len(kinds) + (1 if selectors else 0) != 1:
-        raise ConfigError(f"{here}: `{key}` of {label} must give exactly one of role, cidr, or "
+        raise ConfigError(f"{here}: `{key}` of {label} must give exactly one of role, cidr, service, or "
                           f"namespace/namespaceSelector/podSelector")
+    if "service" in value:
+        ref = value["service"]
+        ref_here = where(value.span_of_value("service"))
+        if not isinstance(ref, str) or not _SERVICE_NAME.match(ref.strip()):
+            raise ConfigError(f"{ref_here}: `service` of {label} must be namespace/name of a Service")
+        return PeerSpec(service=ref.strip(), span=span)
     if "role" in value:
         role = value["role"]
         role_here = where(value.span_of_value("role"))

@@ -10,6 +10,7 @@ from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
 from policylint.model.fields import Fields, join_path, type_name
 from policylint.model.policy import build_policy
+from policylint.model.services import build_service
 from policylint.model.types import (
     NAMESPACE_NAME_LABEL,
     PROTOCOLS,
@@ -100,6 +101,10 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
         cluster.other_policies.append(
             OtherPolicy(kind, raw.api_version, None if cluster_scoped else namespace, name, fields.source(node, raw.field_prefix.rstrip(".")))
         )
+        return
+    if kind == "Service" and group == "":
+        _check_name(fields, meta, meta_path, name, node, False)
+        cluster.services.append(build_service(fields, node, raw.field_prefix, namespace, name))
         return
     is_policy = kind == "NetworkPolicy" and group == "networking.k8s.io"
     templates = None if is_policy else templates_of(kind, raw.api_version, node, name, namespace)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Union
+from typing import Any, Iterable, Mapping, Union
 
 from policylint.load.nodes import Span, YMap, YSeq
 
@@ -144,6 +144,88 @@ class Workload:
         return f"{self.namespace}/{self.name}[{self.kind}]"
 
 
+# -- Service ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    """One entry of a Service's `ports`, defaulted as the API server does: `targetPort` is `port`
+    when absent, `protocol` is TCP when absent."""
+
+    name: str | None
+    port: int
+    target_port: int | str  # a number, or the name of a container port of the selected pods
+    target_port_given: bool
+    protocol: str
+    source: Source  # the entry in `spec.ports`
+
+    def target_on(self, ports: Iterable[ContainerPort]) -> int | None:
+        """The pod port this Service port forwards to on a pod with these container ports: the
+        number itself, or the container port of that name *and* protocol (as the endpoint
+        controller resolves it); None when the pod declares no such name."""
+        if isinstance(self.target_port, int):
+            return self.target_port
+        for cp in ports:
+            if cp.name == self.target_port and cp.protocol == self.protocol:
+                return cp.port
+        return None
+
+    def describe(self) -> str:
+        target = self.target_port if isinstance(self.target_port, int) else repr(self.target_port)
+        return f"{self.protocol}/{self.port} -> targetPort {target}"
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A Service: which pods it sends to (`selector`) and how its ports map to theirs.
+
+    Services never change what NetworkPolicy allows: policies see the pod's address and port
+    after the Service's translation. They matter because people write policies in Service terms."""
+
+    namespace: str
+    name: str
+    type: str  # ClusterIP (the default), NodePort, LoadBalancer, ExternalName
+    # The selector as written (equality only). None when absent or empty: the endpoints are
+    # managed by hand (EndpointSlices) or by another controller, and no pod is selected.
+    selector: tuple[tuple[str, str], ...] | None
+    ports: tuple[ServicePort, ...]
+    source: Source  # the whole object
+    selector_source: Source | None  # `spec.selector`, when written
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}[Service]"
+
+    @property
+    def selects_pods(self) -> bool:
+        return self.selector is not None and self.type != "ExternalName"
+
+    def selects(self, workload: "Workload") -> bool:
+        """Whether the Service sends traffic to this workload's pods (same namespace, every
+        selector label present with its value)."""
+        if not self.selects_pods or workload.namespace != self.namespace:
+            return False
+        labels = workload.labels
+        return all(labels.get(k) == v for k, v in self.selector or ())
+
+    def port(self, number_or_name: int | str, protocol: str | None = None) -> ServicePort | None:
+        """The Service port with this number (and protocol, when given) or this name."""
+        for p in self.ports:
+            if (p.port == number_or_name or (p.name is not None and p.name == number_or_name)) and (
+                    protocol is None or p.protocol == protocol):
+                return p
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTarget:
+    """Where one Service port lands on one selected workload."""
+
+    service: Service
+    port: ServicePort
+    workload: Workload
+    pod_port: int | None  # None: a named targetPort the workload does not declare
+
+
 # -- NetworkPolicy ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +335,29 @@ class Cluster:
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     workloads: list[Workload] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)  # in input order
     other_policies: list[OtherPolicy] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     unknown_kinds: dict[str, int] = field(default_factory=dict)
     # Annotation mappings as written (YMap, with positions), by object label, for suppression
     object_annotations: dict[str, Any] = field(default_factory=dict)
+
+    # -- Services ----------------------------------------------------------------------------------
+
+    def service(self, namespace: str, name: str) -> Service | None:
+        """The Service `namespace/name` (the first one, if the input gives it twice)."""
+        return next((s for s in self.services if s.namespace == namespace and s.name == name), None)
+
+    def service_pods(self, service: Service) -> list[Workload]:
+        """The workloads whose pods the Service sends traffic to, in input order."""
+        return [w for w in self.workloads if service.selects(w)]
+
+    def services_of(self, workload: Workload) -> list[Service]:
+        """The Services that send traffic to this workload's pods."""
+        return [s for s in self.services if s.selects(workload)]
+
+    def service_targets(self, service: Service) -> list[ServiceTarget]:
+        """Every (workload, Service port) the Service forwards to, with the pod port it lands on
+        (None when a named targetPort is not declared by that workload)."""
+        pods = self.service_pods(service)
+        return [ServiceTarget(service, p, w, p.target_on(w.ports)) for w in pods for p in service.ports]
