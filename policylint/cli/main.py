@@ -16,6 +16,7 @@ from policylint import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "check"),
     "diff": ("diff", "diff"),
+    "fix": ("fix", "fix"),
     "matrix": ("matrix", "matrix"),
     "reach": ("reach", "reach"),
     "roles": ("roles", "roles"),

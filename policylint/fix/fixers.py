@@ -1,0 +1,339 @@
+"""One fixer per finding code that has a mechanical fix; the others say why they have none.
+
+A fixer reads the finding, finds the model value and the characters it came from, and returns a
+`Fix` (edits, safety, the connections it may add) or a `NoFix` with the reason. It never writes:
+`plan.py` proves each fix with the engine before anything is written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from policylint.engine.ports import PortSet
+from policylint.findings import Finding
+from policylint.fix.locate import (Sources, is_block, peer_at, policy_of, port_at, sequences_indented, step_of)
+from policylint.fix.model import SAFE, UNSAFE, Fix, Need, NoFix
+from policylint.fix.text import Lines, TextEdit, after_line, block_end_line, indent_of, render_block
+from policylint.load.nodes import YMap, YSeq
+from policylint.model.types import EGRESS, INGRESS, NAMESPACE_NAME_LABEL, NetworkPolicy
+
+Result = Fix | NoFix | None
+
+
+@dataclass(slots=True)
+class FixContext:
+    analysis: Any
+    sources: Sources
+    facts: Any  # ClusterFacts of the config
+
+    @property
+    def cluster(self) -> Any:
+        return self.analysis.cluster
+
+    @property
+    def engine(self) -> Any:
+        return self.analysis.engine
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+def _matches(selector: Any, labels: Any) -> bool:
+    from policylint.engine.selectors import matches
+
+    return matches(selector, labels)
+
+
+def _selected_ids(ctx: FixContext, policy: NetworkPolicy) -> frozenset[str]:
+    return frozenset(w.id for w in ctx.engine.selected_by(policy))
+
+
+def _insert_keys_before(lines: Lines, node: YMap, block: dict, path: str) -> TextEdit | None:
+    """Insert `block`'s keys in front of the mapping's first key, at that key's column."""
+    if not node or not is_block(node, lines):
+        return None
+    first = next(iter(node))
+    key_span = node.span_of_key(first)
+    column = key_span.column - 1
+    rendered = render_block(block, column, step_of(lines), sequences_indented(lines))
+    text = rendered[0].lstrip(" ") + "\n" + "\n".join(rendered[1:]) + ("\n" if rendered[1:] else "") + " " * column
+    offset = lines.start_of(key_span)
+    return TextEdit(path, offset, offset, text)
+
+
+def _replace_scalar(lines: Lines, finding: Finding, new: str) -> TextEdit:
+    start, end = lines.start_of(finding.span), lines.end_of(finding.span)
+    written = lines.text[start:end]
+    if written[:1] in ("'", '"') and written[-1:] == written[:1]:
+        start, end = start + 1, end - 1  # keep the quotes as written
+    return TextEdit(finding.path, start, end, new)
+
+
+def _append_items(lines: Lines, owner: YMap, key: str, items: list, path: str) -> TextEdit | None:
+    """Append items to the block sequence `owner[key]`, or add `key` with them to `owner`.
+
+    `key: []` on one line is replaced by the block; anything else (a flow sequence with items,
+    a flow mapping) is left to a person."""
+    if not owner or not is_block(owner, lines):
+        return None
+    step, indented = step_of(lines), sequences_indented(lines)
+    first_key = owner.span_of_key(next(iter(owner)))
+    column = first_key.column - 1
+    value = owner.get(key)
+    if isinstance(value, YSeq) and value and is_block(value, lines):
+        first = value.span_of_item(0)
+        dash = indent_of(lines.line_text(first.line))
+        end = block_end_line(lines, first.line, dash, sequence=True)
+        rendered = render_block(items, dash, step, indented)
+        return TextEdit(path, after_line(lines, end), after_line(lines, end), _lines(lines, end, rendered))
+    if isinstance(value, YSeq) and not value:
+        key_span, value_span = owner.span_of_key(key), owner.span_of_value(key)
+        if key_span.line != value_span.line:
+            return None
+        rendered = render_block(items, column + (step if indented else 0), step, indented)
+        return TextEdit(path, lines.end_of(key_span), lines.end_of(value_span), ":\n" + "\n".join(rendered))
+    if key in owner:
+        return None
+    end = block_end_line(lines, first_key.line, column)
+    rendered = render_block({key: items}, column, step, indented)
+    return TextEdit(path, after_line(lines, end), after_line(lines, end), _lines(lines, end, rendered))
+
+
+def _lines(lines: Lines, after: int, rendered: list[str]) -> str:
+    newline = "" if after < len(lines.starts) else "\n"  # the file's last line had no newline
+    return newline + "\n".join(rendered) + "\n"
+
+
+# -- fixes that change no connection ------------------------------------------------------------------
+
+def fix_protocol_default(ctx: FixContext, finding: Finding) -> Result:
+    policy = policy_of(ctx.cluster, finding)
+    entry = port_at(policy, finding.field_path) if policy else None
+    lines = ctx.sources.lines(finding.path)
+    if entry is None or lines is None or not isinstance(entry.source.node, YMap):
+        return None
+    edit = _insert_keys_before(lines, entry.source.node, {"protocol": "TCP"}, finding.path)
+    if edit is None:
+        return NoFix(finding, "the port entry is written in flow style; add `protocol: TCP` by hand")
+    return Fix(finding, "write the protocol the entry already means: `protocol: TCP`", SAFE, (edit,))
+
+
+def fix_duplicate_policy_type(ctx: FixContext, finding: Finding) -> Result:
+    lines = ctx.sources.lines(finding.path)
+    if lines is None:
+        return None
+    span = finding.span
+    text = lines.line_text(span.line)
+    before = text[:span.column - 1]
+    if before.strip() == "-" and text[span.end_column - 1:].strip() in ("", ) or \
+            (before.strip() == "-" and text[span.end_column - 1:].lstrip().startswith("#")):
+        start = lines.line_start(span.line)
+        return Fix(finding, "remove the repeated entry", SAFE,
+                   (TextEdit(finding.path, start, after_line(lines, span.line), ""),))
+    start, end = lines.start_of(span), lines.end_of(span)
+    head = lines.text[:start].rstrip(" ")
+    if head.endswith(","):  # flow sequence: drop ", Egress"
+        return Fix(finding, "remove the repeated entry", SAFE,
+                   (TextEdit(finding.path, len(head) - 1, end, ""),))
+    return NoFix(finding, "the list is written in an unusual layout; remove the repeated entry by hand")
+
+
+def fix_cidr_host_bits(ctx: FixContext, finding: Finding) -> Result:
+    policy = policy_of(ctx.cluster, finding)
+    lines = ctx.sources.lines(finding.path)
+    if policy is None or lines is None:
+        return None
+    for _, peer in ((r, p) for r in (*policy.ingress, *policy.egress) for p in r.peers):
+        block = peer.ip_block
+        if block is None or block.source.field_path != finding.field_path or not block.host_bits_set:
+            continue
+        node = block.source.node
+        if not isinstance(node, YMap) or block.network is None:
+            return None
+        value_span = node.span_of_value("cidr")
+        start, end = lines.start_of(value_span), lines.end_of(value_span)
+        written = lines.text[start:end]
+        if written[:1] in ("'", '"'):
+            start, end = start + 1, end - 1
+        return Fix(finding, f"write the network the API server keeps: `{block.network}`", SAFE,
+                   (TextEdit(finding.path, start, end, str(block.network)),))
+    return NoFix(finding, "only a `cidr` is rewritten automatically; write the `except` entry's network by hand")
+
+
+# -- fixes that add exactly the missing connections ----------------------------------------------------
+
+def fix_replica_type_case(ctx: FixContext, finding: Finding) -> Result:
+    lines = ctx.sources.lines(finding.path)
+    policy = policy_of(ctx.cluster, finding)
+    if lines is None or policy is None:
+        return None
+    written = lines.text[lines.start_of(finding.span):lines.end_of(finding.span)].strip("'\"")
+    lowered = written.lower()
+    edit = _replace_scalar(lines, finding, lowered)
+    if ".podSelector" in finding.field_path and ".from[" not in finding.field_path and ".to[" not in finding.field_path:
+        # The policy's own selector: lower-casing it changes which pods the policy isolates.
+        return Fix(finding, f"lower-case the value: `{lowered}`", UNSAFE, (edit,))
+    carriers = frozenset(w.id for w in ctx.cluster.workloads if lowered in w.labels.values())
+    selected = _selected_ids(ctx, policy)
+    direction = INGRESS if ".ingress[" in finding.field_path else EGRESS
+    need = Need(carriers, selected) if direction == INGRESS else Need(selected, carriers)
+    return Fix(finding, f"lower-case the value: `{lowered}`", SAFE, (edit,), (need,))
+
+
+def fix_peer_namespace(ctx: FixContext, finding: Finding) -> Result:
+    policy = policy_of(ctx.cluster, finding)
+    located = peer_at(policy, finding.field_path) if policy else None
+    lines = ctx.sources.lines(finding.path)
+    if located is None or lines is None:
+        return None
+    rule, peer = located
+    if peer.pod_selector is None or peer.namespace_selector is not None or not isinstance(peer.source.node, YMap):
+        return None
+    elsewhere = sorted({w.namespace for w in ctx.cluster.workloads
+                        if w.namespace != policy.namespace and _matches(peer.pod_selector, w.labels)})
+    if not elsewhere:
+        return NoFix(finding, "no workload of the input carries these labels in another namespace")
+    if len(elsewhere) == 1:
+        selector = {"matchLabels": {NAMESPACE_NAME_LABEL: elsewhere[0]}}
+    else:
+        selector = {"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "In", "values": elsewhere}]}
+    edit = _insert_keys_before(lines, peer.source.node, {"namespaceSelector": selector}, finding.path)
+    if edit is None:
+        return NoFix(finding, "the peer is written in flow style; add the namespaceSelector by hand")
+    others = frozenset(w.id for w in ctx.cluster.workloads
+                       if w.namespace in elsewhere and _matches(peer.pod_selector, w.labels))
+    selected = _selected_ids(ctx, policy)
+    need = Need(others, selected) if rule.direction == INGRESS else Need(selected, others)
+    where = ", ".join(f"`{n}`" for n in elsewhere)
+    return Fix(finding, f"add a namespaceSelector for {where} to the peer, in the same entry as its podSelector",
+               SAFE, (edit,), (need,))
+
+
+def fix_dns_egress(ctx: FixContext, finding: Finding) -> Result:
+    policy = policy_of(ctx.cluster, finding)
+    if policy is None:
+        return None
+    path = ctx.sources.real(policy.source.span.path)
+    lines = ctx.sources.lines(path)
+    spec = policy.source.node.get("spec") if isinstance(policy.source.node, YMap) else None
+    if lines is None or not isinstance(spec, YMap):
+        return None
+    namespace_labels, pod_labels = dict(ctx.facts.dns_namespace_labels), dict(ctx.facts.dns_pod_labels)
+    peer = {}
+    if namespace_labels:
+        peer["namespaceSelector"] = {"matchLabels": namespace_labels}
+    if pod_labels:
+        peer["podSelector"] = {"matchLabels": pod_labels}
+    rule = {"to": [peer], "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+    edit = _append_items(lines, spec, "egress", [rule], path)
+    if edit is None:
+        return NoFix(finding, "`egress` is written in flow style; add the DNS rule by hand")
+    dns = frozenset(w.id for w in ctx.cluster.workloads
+                    if all(w.labels.get(k) == v for k, v in pod_labels.items())
+                    and w.namespace in ctx.cluster.namespaces
+                    and all(ctx.cluster.namespaces[w.namespace].labels.get(k) == v for k, v in namespace_labels.items()))
+    need = Need(_selected_ids(ctx, policy), dns, PortSet.single("UDP", 53) | PortSet.single("TCP", 53))
+    return Fix(finding, "add an egress rule to the cluster DNS on 53/UDP and 53/TCP", SAFE, (edit,), (need,))
+
+
+def fix_job_peers(ctx: FixContext, finding: Finding) -> Result:
+    """A new policy that lets the job's pods reach each other, in the directions where they are
+    isolated: the isolating policy itself may select other pods, which must not gain the job."""
+    policy = policy_of(ctx.cluster, finding)
+    path = ctx.sources.real(policy.source.span.path) if policy else ""
+    lines = ctx.sources.lines(path) if policy else None
+    if policy is None or lines is None:
+        return None
+    engine = ctx.engine
+    selected = set(_selected_ids(ctx, policy))
+    jobs: dict[str, list[Any]] = {}
+    for w in ctx.cluster.workloads:
+        if w.group is not None and w.id in selected:
+            jobs.setdefault(w.object_source.object, []).append(w)
+    fixes = []
+    for owner, members in sorted(jobs.items()):
+        endpoints = [engine.endpoint_of(w) for w in members]
+        if all(not engine.allowed_ports(a, b).is_empty for a in endpoints for b in endpoints if a is not b) \
+                and all(members_reach_self(engine, e) for e in endpoints):
+            continue
+        ids = frozenset(w.id for w in members)
+        common, matched = _job_selector(ctx, policy.namespace, members, ids)
+        if not common:
+            return NoFix(finding, f"the pods of {owner} share no label to select them by")
+        directions = [d for d in (INGRESS, EGRESS) if all(engine.isolated(e, d) for e in endpoints)]
+        if not directions:
+            return NoFix(finding, f"the pods of {owner} are isolated in some directions but not others; "
+                                  "allow the job's peers in the policies that isolate them")
+        fixes.append((owner, common, matched, ids, directions))
+    if not fixes:
+        return None
+    owner, common, matched, ids, directions = fixes[0]
+    kind, name = owner.split(" ", 1)
+    job_name = name.split("/", 1)[1]
+    selector = {"matchLabels": common}
+    spec: dict[str, Any] = {"podSelector": selector, "policyTypes": directions}
+    if INGRESS in directions:
+        spec["ingress"] = [{"from": [{"podSelector": selector}]}]
+    if EGRESS in directions:
+        spec["egress"] = [{"to": [{"podSelector": selector}]}]
+    document = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": f"{job_name}-peers"[:253], "namespace": policy.namespace}, "spec": spec}
+    rendered = render_block(document, 0, step_of(lines), sequences_indented(lines))
+    text = lines.text
+    prefix = "" if text.endswith("\n") else "\n"
+    comment = f"# The pods of {kind} {job_name} reach each other on every port (NCCL, Gloo and MPI use ephemeral ports)."
+    edit = TextEdit(path, len(text), len(text), prefix + "---\n" + comment + "\n" + "\n".join(rendered) + "\n")
+    safety = SAFE if matched == ids else UNSAFE
+    return Fix(finding, f"add a policy `{job_name}-peers` that lets the pods of {owner} reach each other",
+               safety, (edit,), (Need(ids, ids),))
+
+
+# Labels that the operators put on every pod of one job, naming the job: the narrowest selector.
+JOB_NAME_LABELS = ("training.kubeflow.org/job-name", "jobset.sigs.k8s.io/jobset-name",
+                   "trainer.kubeflow.org/trainjob-name", "ray.io/cluster", "volcano.sh/job-name",
+                   "leaderworkerset.sigs.k8s.io/name")
+
+
+def _job_selector(ctx: FixContext, namespace: str, members: list[Any], ids: frozenset[str]
+                  ) -> tuple[dict[str, str], frozenset[str]]:
+    """The labels to select a job's pods by, and the workloads they select in its namespace:
+    the job-name label the operator sets when it alone selects exactly the job, else every label
+    the job's pods share."""
+    shared = sorted(set.intersection(*(set(w.labels.items()) for w in members)))
+    in_namespace = [w for w in ctx.cluster.workloads if w.namespace == namespace]
+
+    def selected(labels: dict[str, str]) -> frozenset[str]:
+        return frozenset(w.id for w in in_namespace if all(w.labels.get(k) == v for k, v in labels.items()))
+
+    for key in JOB_NAME_LABELS:
+        value = dict(shared).get(key)
+        if value is not None and selected({key: value}) == ids:
+            return {key: value}, ids
+    labels = dict(shared)
+    return labels, selected(labels) if labels else frozenset()
+
+
+def members_reach_self(engine: Any, endpoint: Any) -> bool:
+    if endpoint.workload is None or endpoint.workload.replicas <= 1:
+        return True
+    return not engine.allowed_ports(endpoint, endpoint).is_empty
+
+
+# -- findings that need a person ---------------------------------------------------------------------
+
+def no_fix_address(ctx: FixContext, finding: Finding) -> Result:
+    storage = getattr(ctx.facts, "storage_cidrs", ())
+    hint = f"; the config names the storage range{'s' if len(storage) > 1 else ''} {', '.join(storage)}" if storage else ""
+    return NoFix(finding, "which addresses the pods should reach is a decision only a person can make" + hint)
+
+
+FIXERS: dict[str, Callable[[FixContext, Finding], Result]] = {
+    "PL108": fix_duplicate_policy_type,
+    "PL110": fix_peer_namespace,
+    "PL116": fix_replica_type_case,
+    "PL201": no_fix_address,
+    "PL202": no_fix_address,
+    "PL204": fix_cidr_host_bits,
+    "PL305": fix_dns_egress,
+    "PL307": fix_protocol_default,
+    "PL502": fix_job_peers,
+}

@@ -1,0 +1,58 @@
+"""What a fix is: edits, how safe they are, and what connectivity they may change."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from policylint.engine.ports import ALL_PORTS, EMPTY_PORTS, PortSet
+from policylint.fix.text import TextEdit
+from policylint.findings import Finding
+
+SAFE = "safe"  # keeps every connection, or adds only what the finding says is missing
+UNSAFE = "unsafe"  # may allow more than the finding needs: applied only when asked
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """Connections a fix may add: from any of `sources` to any of `destinations` (workload ids)
+    on `ports` (every port when None). A fix without needs must not change any connection."""
+
+    sources: frozenset[str]
+    destinations: frozenset[str]
+    ports: PortSet | None = None
+
+    def allowed(self, source: str, destination: str) -> PortSet:
+        if source in self.sources and destination in self.destinations:
+            return ALL_PORTS if self.ports is None else self.ports
+        return EMPTY_PORTS
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    finding: Finding
+    title: str  # "add `namespaceSelector` for `data-services` to the peer"
+    safety: str
+    edits: tuple[TextEdit, ...]
+    needs: tuple[Need, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NoFix:
+    """A finding that has no mechanical fix, and why (shown to the user)."""
+
+    finding: Finding
+    reason: str
+
+
+@dataclass(slots=True)
+class FixOutcome:
+    """What `fix` did: fixes applied (proved), fixes refused and why, findings left unfixed."""
+
+    applied: list[Fix] = field(default_factory=list)
+    refused: list[tuple[Fix, str]] = field(default_factory=list)
+    skipped_unsafe: list[Fix] = field(default_factory=list)
+    unfixable: list[NoFix] = field(default_factory=list)
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after)
+
+    @property
+    def changed_paths(self) -> list[str]:
+        return sorted(p for p, (before, after) in self.texts.items() if before != after)

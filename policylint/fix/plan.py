@@ -1,0 +1,192 @@
+"""Find fixes, prove each with the engine, and produce the fixed texts.
+
+The proof, run before anything is written, for every batch of fixes:
+1. each fixed finding is gone after the edit;
+2. no finding appears that was not there before (compared by code, object and field);
+3. connectivity: a safe fix adds only the connections its finding needs (its `Need`s) and
+   removes none; a fix without needs changes no connection at all.
+A batch that fails is retried one fix at a time; a fix that fails alone is refused with the
+reason. Like ruff, fixes run in rounds until nothing more applies, since one fix can make room
+for another (two findings that want the same lines are fixed one round after the other).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from policylint.findings import Finding
+from policylint.fix.fixers import FIXERS, FixContext
+from policylint.fix.locate import read_sources
+from policylint.fix.model import SAFE, Fix, FixOutcome, NoFix
+from policylint.fix.text import apply_edits, overlapping
+
+MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class FixRequest:
+    select: tuple[str, ...] = ()  # codes/prefixes/names of the findings to fix; all when empty
+    unsafe: bool = False
+
+
+def fixable_codes() -> tuple[str, ...]:
+    return tuple(sorted(FIXERS))
+
+
+def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: Any) -> FixOutcome:
+    """`analyse_files(paths)` re-runs the same analysis (same config and rules) on other files."""
+    from policylint.analysis import token_matches
+
+    outcome = FixOutcome()
+    paths = [f.path for f in analysis.load.files]
+    sources = read_sources(paths)
+    original = dict(sources.texts)
+    current = analysis
+    seen_unfixable: set[tuple] = set()
+    for _ in range(MAX_ROUNDS):
+        ctx = FixContext(current, sources, config.facts)
+        candidates: list[Fix] = []
+        for finding in current.findings:
+            fixer = FIXERS.get(finding.code)
+            if fixer is None or (request.select and not any(token_matches(t, finding.code, finding.name)
+                                                            for t in request.select)):
+                continue
+            result = fixer(ctx, finding)
+            if isinstance(result, NoFix):
+                key = _key(finding)
+                if key not in seen_unfixable:
+                    seen_unfixable.add(key)
+                    outcome.unfixable.append(result)
+            elif isinstance(result, Fix):
+                if result.safety != SAFE and not request.unsafe:
+                    if _key(finding) not in {_key(f.finding) for f in outcome.skipped_unsafe}:
+                        outcome.skipped_unsafe.append(result)
+                    continue
+                candidates.append(result)
+        batch = _non_overlapping(candidates)
+        if not batch:
+            break
+        accepted, after = _prove_batch(current, sources.texts, batch, analyse_files, outcome)
+        if not accepted:
+            break
+        outcome.applied.extend(accepted)
+        sources.texts.update(after.texts)
+        sources.aliases.update(after.aliases)
+        current = after.analysis
+    outcome.texts = {p: (original[p], sources.texts[p]) for p in original}
+    return outcome
+
+
+@dataclass(slots=True)
+class _After:
+    texts: dict[str, str]
+    analysis: Any
+    aliases: dict[str, str]
+
+
+def _key(finding: Finding) -> tuple:
+    return (finding.code, finding.object, finding.field_path)
+
+
+def _non_overlapping(fixes: list[Fix]) -> list[Fix]:
+    chosen: list[Fix] = []
+    for fix in fixes:
+        if any(overlapping(a, b) for other in chosen for a in fix.edits for b in other.edits):
+            continue
+        chosen.append(fix)
+    return chosen
+
+
+def _prove_batch(before: Any, texts: dict[str, str], batch: list[Fix], analyse_files: Any,
+                 outcome: FixOutcome) -> tuple[list[Fix], _After | None]:
+    after = _apply(before, texts, batch, analyse_files)
+    if _proof_failure(before, after.analysis, batch) is None:
+        return batch, after
+    accepted: list[Fix] = []
+    for fix in batch:  # one at a time, each on top of those accepted so far
+        trial = _apply(before, texts, [*accepted, fix], analyse_files)
+        reason = _proof_failure(before, trial.analysis, [*accepted, fix])
+        if reason is None:
+            accepted.append(fix)
+            after = trial
+        else:
+            outcome.refused.append((fix, reason))
+    return (accepted, after) if accepted else ([], None)
+
+
+def _apply(before: Any, texts: dict[str, str], fixes: list[Fix], analyse_files: Any) -> _After:
+    edits: dict[str, list] = {}
+    for fix in fixes:
+        for edit in fix.edits:
+            edits.setdefault(edit.path, []).append(edit)
+    new_texts = {path: apply_edits(texts[path], path_edits) for path, path_edits in edits.items()}
+    paths = [f.path for f in before.load.files]
+    with tempfile.TemporaryDirectory(prefix="policylint-fix-") as folder:
+        staged: dict[str, str] = {}
+        for index, path in enumerate(paths):
+            if path in new_texts:
+                # Same file name in a folder of its own: messages that quote the name stay alike.
+                target = os.path.join(folder, str(index), os.path.basename(path))
+                os.makedirs(os.path.dirname(target))
+                with open(target, "w", encoding="utf-8", newline="") as handle:
+                    handle.write(new_texts[path])
+                staged[target] = path
+        analysis = analyse_files([next((t for t, p in staged.items() if p == path), path) for path in paths])
+        _restore_paths(analysis, staged)
+    return _After({**texts, **new_texts}, analysis, staged)
+
+
+def _restore_paths(analysis: Any, staged: dict[str, str]) -> None:
+    import dataclasses
+
+    from policylint.findings import Related
+
+    def span(s: Any) -> Any:
+        return dataclasses.replace(s, path=staged[s.path]) if s.path in staged else s
+
+    analysis.findings = [dataclasses.replace(f, span=span(f.span),
+                                             related=tuple(Related(span(r.span), r.message) for r in f.related))
+                         for f in analysis.findings]
+    for loaded in analysis.load.files:
+        if loaded.path in staged:
+            loaded.path = staged[loaded.path]
+
+
+def _proof_failure(before: Any, after: Any, fixes: list[Fix]) -> str | None:
+    remaining = Counter(_key(f) for f in after.findings)
+    for fix in fixes:
+        if remaining[_key(fix.finding)]:
+            return f"the finding is still reported after the edit ({fix.finding.code} at {fix.finding.field_path or fix.finding.path})"
+    known = Counter(_key(f) for f in before.findings)
+    for key, count in remaining.items():
+        if count > known[key]:
+            code, obj, path = key
+            return f"the edit would add a finding: {code} on {obj or 'the input'} {path}".rstrip()
+    return _connectivity_failure(before, after, fixes)
+
+
+def _connectivity_failure(before: Any, after: Any, fixes: Iterable[Fix]) -> str | None:
+    from policylint.diff.compute import compute_diff
+    from policylint.diff.sides import Side
+    from policylint.engine.ports import EMPTY_PORTS
+
+    needs = [need for fix in fixes for need in fix.needs]
+    changes = compute_diff(Side("before", before), Side("after", after)).connections
+    for change in changes:
+        lost, gained = change.lost, change.gained
+        if not lost.is_empty:
+            return f"the edit would remove {lost.describe()} from {change.src.id} to {change.dst.id}"
+        allowed = EMPTY_PORTS
+        for need in needs:
+            allowed = allowed | need.allowed(change.src.id, change.dst.id)
+        extra = gained - allowed
+        if not extra.is_empty:
+            return f"the edit would allow {extra.describe()} from {change.src.id} to {change.dst.id}, more than the finding needs"
+    return None
+
+
+def changed_files(outcome: FixOutcome) -> list[tuple[str, str, str]]:
+    return [(p, *outcome.texts[p]) for p in outcome.changed_paths]
