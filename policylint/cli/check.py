@@ -27,10 +27,16 @@ FORMAT_CHOICES = ["auto", *FORMATS]
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes, prefixes or names).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal, unless NO_COLOR is set).")
 @click.option("--verbose", "-v", is_flag=True, help="Show objects, related locations and fixes; count ignored kinds.")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Apply the fixes the engine proves (see `policylint fix`), then report what is left.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the proved fixes as a unified diff; change nothing.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply or show fixes that may allow more than a finding needs.")
+@click.option("--show-fixes", is_flag=True, help="Put each finding's proved fix in the report (json, sarif, markdown, -v text).")
 @pulumi_options
 @config_options
 def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], color: bool | None, verbose: bool,
+          apply_fixes: bool, show_diff: bool, unsafe_fixes: bool, show_fixes: bool,
           config_path: str | None, default_namespace: str | None, debug: bool, pulumi: PulumiInputs) -> None:
     """Lint NetworkPolicy manifests: PATH… are files, folders (read recursively) or - for stdin."""
     from policylint.analysis import analyse
@@ -42,6 +48,18 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
     setup_logging(debug)
     require_paths(paths, pulumi)
     config = resolve_config(config_path, default_namespace)
+    if apply_fixes or show_diff:
+        from policylint.cli.fix import diff_text, run, summary, write
+
+        if pulumi:
+            fail("--fix and --diff edit manifest files; Pulumi programs are shown as findings only")
+        outcome = run(paths, config, split_tokens(select), split_tokens(ignore), unsafe_fixes, debug)
+        if show_diff:
+            click.echo(diff_text(outcome), nl=False)
+            click.echo(summary(outcome), err=True)
+            sys.exit(EXIT_FINDINGS if outcome.changed_paths else EXIT_OK)
+        write(outcome)
+        click.echo(summary(outcome), err=True)
     try:
         analysis = analyse(paths, config, select=split_tokens(select), ignore=split_tokens(ignore),
                            stdin=stdin_binary(), debug=debug, pulumi=pulumi)
@@ -54,6 +72,10 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
     threshold = Severity.parse(fail_on) if fail_on else config.fail_on
     use_color = _use_color(color) and output is None and output_format == "text"
     report = build_report(analysis, threshold, color=use_color, verbose=verbose)
+    if show_fixes and not pulumi:
+        from policylint.cli.fix import proved_fixes
+
+        report.extra["fixes"] = proved_fixes(analysis, config, split_tokens(ignore), unsafe_fixes, debug)
     rendered = renderer(output_format)(report)
     if output:
         try:

@@ -29,6 +29,7 @@ def fix(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]
     outcome = run(paths, config, split_tokens(select), split_tokens(ignore), unsafe_fixes, debug)
     if show_diff:
         click.echo(diff_text(outcome), nl=False)
+        click.echo(details(outcome), nl=False, err=True)
         click.echo(summary(outcome), err=True)
         sys.exit(EXIT_FINDINGS if outcome.changed_paths else EXIT_OK)
     write(outcome)
@@ -55,6 +56,18 @@ def run(paths: tuple[str, ...], config: Any, select: tuple[str, ...], ignore: tu
     return run_fixes(analysis, config, FixRequest(select, unsafe), analyse_files)
 
 
+def proved_fixes(analysis: Any, config: Any, ignore: tuple[str, ...], unsafe: bool, debug: bool) -> dict:
+    """Finding sort key -> FixView for the report, without writing anything."""
+    from policylint.analysis import analyse
+    from policylint.fix.plan import FixRequest, run_fixes
+    from policylint.fix.views import fix_views
+
+    def analyse_files(files: list[str]) -> Any:
+        return analyse(files, config, ignore=ignore, debug=debug)
+
+    return fix_views(run_fixes(analysis, config, FixRequest((), unsafe), analyse_files))
+
+
 def write(outcome: Any) -> None:
     for path in outcome.changed_paths:
         try:
@@ -75,11 +88,15 @@ def _where(finding: Any) -> str:
 
 
 def details(outcome: Any) -> str:
-    lines = [f"{_where(f.finding)} fixed: {f.title}" for f in outcome.applied]
-    lines += [f"{_where(f.finding)} not fixed: {f.title}: {reason}" for f, reason in outcome.refused]
-    lines += [f"{_where(f.finding)} unsafe fix (--unsafe-fixes): {f.title}" for f in outcome.skipped_unsafe]
-    lines += [f"{_where(n.finding)} no automatic fix: {n.reason}" for n in outcome.unfixable]
-    return "".join(line + "\n" for line in lines)
+    where = lambda finding: _where(outcome.as_read(finding))  # noqa: E731
+    lines = [(outcome.as_read(f.finding), f"{where(f.finding)} fixed: {f.title}") for f in outcome.applied]
+    lines += [(outcome.as_read(f.finding), f"{where(f.finding)} not fixed: {f.title}: {reason}")
+              for f, reason in outcome.refused]
+    lines += [(outcome.as_read(f.finding), f"{where(f.finding)} unsafe fix (--unsafe-fixes): {f.title}")
+              for f in outcome.skipped_unsafe]
+    lines += [(outcome.as_read(n.finding), f"{where(n.finding)} no automatic fix: {n.reason}") for n in outcome.unfixable]
+    lines.sort(key=lambda item: (item[0].sort_key(), item[1]))
+    return "".join(text + "\n" for _, text in lines)
 
 
 def summary(outcome: Any) -> str:

@@ -6,13 +6,14 @@ A fixer reads the finding, finds the model value and the characters it came from
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from policylint.engine.ports import PortSet
 from policylint.findings import Finding
 from policylint.fix.locate import (Sources, is_block, peer_at, policy_of, port_at, sequences_indented, step_of)
-from policylint.fix.model import SAFE, UNSAFE, Fix, Need, NoFix
+from policylint.fix.model import EXTERNAL, SAFE, UNSAFE, Fix, Need, NoFix
 from policylint.fix.text import Lines, TextEdit, after_line, block_end_line, indent_of, render_block
 from policylint.load.nodes import YMap, YSeq
 from policylint.model.types import EGRESS, INGRESS, NAMESPACE_NAME_LABEL, NetworkPolicy
@@ -24,7 +25,11 @@ Result = Fix | NoFix | None
 class FixContext:
     analysis: Any
     sources: Sources
-    facts: Any  # ClusterFacts of the config
+    config: Any
+
+    @property
+    def facts(self) -> Any:
+        return self.config.facts
 
     @property
     def cluster(self) -> Any:
@@ -106,15 +111,49 @@ def _lines(lines: Lines, after: int, rendered: list[str]) -> str:
 # -- fixes that change no connection ------------------------------------------------------------------
 
 def fix_protocol_default(ctx: FixContext, finding: Finding) -> Result:
+    """`{}` keeps its meaning, written out (`protocol: TCP`); a DNS entry gets what DNS needs:
+    UDP on this entry and a TCP twin, which adds exactly DNS over UDP to the rule's peers."""
     policy = policy_of(ctx.cluster, finding)
     entry = port_at(policy, finding.field_path) if policy else None
     lines = ctx.sources.lines(finding.path)
     if entry is None or lines is None or not isinstance(entry.source.node, YMap):
         return None
-    edit = _insert_keys_before(lines, entry.source.node, {"protocol": "TCP"}, finding.path)
-    if edit is None:
-        return NoFix(finding, "the port entry is written in flow style; add `protocol: TCP` by hand")
-    return Fix(finding, "write the protocol the entry already means: `protocol: TCP`", SAFE, (edit,))
+    node = entry.source.node
+    if not node:
+        start, end = lines.start_of(node.span), lines.end_of(node.span)
+        if lines.text[start:end].strip() != "{}":
+            return None
+        return Fix(finding, "write out what the entry means today: `{protocol: TCP}` (add UDP and SCTP entries "
+                            "yourself if every protocol was meant)", SAFE,
+                   (TextEdit(finding.path, start, end, "{protocol: TCP}"),))
+    located = next(((r, i) for r in (*policy.ingress, *policy.egress) for i, p in enumerate(r.ports) if p is entry), None)
+    if located is None or not is_block(node, lines):
+        return NoFix(finding, "the port entry is written in flow style; set its protocol by hand")
+    rule, _ = located
+    first = _insert_keys_before(lines, node, {"protocol": "UDP"}, finding.path)
+    rule_node = rule.source.node
+    twin = _append_items(lines, rule_node, "ports", [{"protocol": "TCP", "port": entry.port}], finding.path) \
+        if isinstance(rule_node, YMap) else None
+    if first is None or twin is None:
+        return NoFix(finding, "the rule is written in flow style; add UDP and TCP entries for DNS by hand")
+    peers = _rule_peer_ids(ctx, policy, rule)
+    selected = _selected_ids(ctx, policy)
+    udp = PortSet.single("UDP", entry.port) if isinstance(entry.port, int) else None
+    need = Need(selected, peers, udp) if rule.direction == EGRESS else Need(peers, selected, udp)
+    return Fix(finding, "allow DNS on both protocols: `protocol: UDP` on this entry and a TCP entry beside it",
+               SAFE, (first, twin), (need,))
+
+
+def _rule_peer_ids(ctx: FixContext, policy: NetworkPolicy, rule: Any) -> frozenset[str]:
+    """The workloads a rule's peers match, and EXTERNAL when an ipBlock (or no peer) lets addresses in."""
+    if not rule.peers:
+        return frozenset({*(w.id for w in ctx.cluster.workloads), EXTERNAL})
+    ids: set[str] = set()
+    for peer in rule.peers:
+        if peer.ip_block is not None:
+            ids.add(EXTERNAL)
+        ids.update(w.id for w in ctx.engine.peer_workloads(policy, peer))
+    return frozenset(ids)
 
 
 def fix_duplicate_policy_type(ctx: FixContext, finding: Finding) -> Result:
@@ -138,25 +177,16 @@ def fix_duplicate_policy_type(ctx: FixContext, finding: Finding) -> Result:
 
 
 def fix_cidr_host_bits(ctx: FixContext, finding: Finding) -> Result:
-    policy = policy_of(ctx.cluster, finding)
     lines = ctx.sources.lines(finding.path)
-    if policy is None or lines is None:
+    if lines is None:
         return None
-    for _, peer in ((r, p) for r in (*policy.ingress, *policy.egress) for p in r.peers):
-        block = peer.ip_block
-        if block is None or block.source.field_path != finding.field_path or not block.host_bits_set:
-            continue
-        node = block.source.node
-        if not isinstance(node, YMap) or block.network is None:
-            return None
-        value_span = node.span_of_value("cidr")
-        start, end = lines.start_of(value_span), lines.end_of(value_span)
-        written = lines.text[start:end]
-        if written[:1] in ("'", '"'):
-            start, end = start + 1, end - 1
-        return Fix(finding, f"write the network the API server keeps: `{block.network}`", SAFE,
-                   (TextEdit(finding.path, start, end, str(block.network)),))
-    return NoFix(finding, "only a `cidr` is rewritten automatically; write the `except` entry's network by hand")
+    written = lines.text[lines.start_of(finding.span):lines.end_of(finding.span)].strip("'\"")
+    try:
+        network = ipaddress.ip_network(written, strict=False)
+    except ValueError:
+        return None
+    return Fix(finding, f"write the network the API server keeps: `{network}`", SAFE,
+               (_replace_scalar(lines, finding, str(network)),))
 
 
 # -- fixes that add exactly the missing connections ----------------------------------------------------
@@ -318,6 +348,72 @@ def members_reach_self(engine: Any, endpoint: Any) -> bool:
     return not engine.allowed_ports(endpoint, endpoint).is_empty
 
 
+def fix_data_service_egress(ctx: FixContext, finding: Finding) -> Result:
+    """Training pods whose own egress isolation keeps them from the data service: an egress rule
+    to the data service's pods on the ports they declare. The other side (the data service's
+    ingress, or traffic the other way) is another policy's business: no fix here."""
+    from policylint.intent.context import intent_config, resolve
+
+    policy = policy_of(ctx.cluster, finding)
+    if policy is None or not policy.isolates(EGRESS):
+        return None
+    path = ctx.sources.real(policy.source.span.path)
+    lines = ctx.sources.lines(path)
+    spec = policy.source.node.get("spec") if isinstance(policy.source.node, YMap) else None
+    if lines is None or not isinstance(spec, YMap):
+        return None
+    intent = resolve(ctx.cluster, ctx.facts, intent_config(ctx.config))
+    from policylint.intent.roles import DATA_SERVICE
+
+    engine = ctx.engine
+    selected = [engine.endpoint_of(w) for w in engine.selected_by(policy) if intent.roles.has(w, "training")]
+    data = [w for w in intent.roles.members(DATA_SERVICE)]
+    blocked = [w for w in data if any(engine.egress_ports(s, engine.endpoint_of(w)).is_empty for s in selected)]
+    if not selected or not blocked:
+        return None
+    rules, needs = [], []
+    for namespace in sorted({w.namespace for w in blocked}):
+        members = [w for w in blocked if w.namespace == namespace]
+        ids = frozenset(w.id for w in members)
+        labels, matched = _common_selector(ctx, namespace, members, ids)
+        ports = sorted({(p.protocol, p.port) for w in members for p in w.ports if p.port})
+        if not labels or matched != ids:
+            return NoFix(finding, f"no label set selects exactly the data service's pods in `{namespace}`; "
+                                  "write the egress rule by hand")
+        if not ports:
+            return NoFix(finding, "the data service's pods declare no container port; name the port in an egress rule by hand")
+        peer: dict[str, Any] = {"podSelector": {"matchLabels": labels}}
+        if namespace != policy.namespace:
+            peer = {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}, **peer}
+        rules.append({"to": [peer], "ports": [{"protocol": proto, "port": number} for proto, number in ports]})
+        allowed = PortSet()
+        for proto, number in ports:
+            allowed = allowed | PortSet.single(proto, number)
+        needs.append(Need(frozenset(e.workload.id for e in selected), ids, allowed))
+    edit = _append_items(lines, spec, "egress", rules, path)
+    if edit is None:
+        return NoFix(finding, "`egress` is written in flow style; add the rule to the data service by hand")
+    where = ", ".join(sorted({w.namespace for w in blocked}))
+    return Fix(finding, f"add an egress rule to the data service in `{where}` on the ports its pods declare",
+               SAFE, (edit,), tuple(needs))
+
+
+def _common_selector(ctx: FixContext, namespace: str, members: list[Any], ids: frozenset[str]
+                     ) -> tuple[dict[str, str], frozenset[str]]:
+    """The fewest shared labels (trying each alone first, in name order) that select exactly `members`."""
+    shared = sorted(set.intersection(*(set(w.labels.items()) for w in members)))
+    in_namespace = [w for w in ctx.cluster.workloads if w.namespace == namespace]
+
+    def selected(labels: dict[str, str]) -> frozenset[str]:
+        return frozenset(w.id for w in in_namespace if all(w.labels.get(k) == v for k, v in labels.items()))
+
+    for key, value in shared:
+        if selected({key: value}) == ids:
+            return {key: value}, ids
+    labels = dict(shared)
+    return labels, selected(labels) if labels else frozenset()
+
+
 # -- findings that need a person ---------------------------------------------------------------------
 
 def no_fix_address(ctx: FixContext, finding: Finding) -> Result:
@@ -335,5 +431,6 @@ FIXERS: dict[str, Callable[[FixContext, Finding], Result]] = {
     "PL204": fix_cidr_host_bits,
     "PL305": fix_dns_egress,
     "PL307": fix_protocol_default,
+    "PL501": fix_data_service_egress,
     "PL502": fix_job_peers,
 }

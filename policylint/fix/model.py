@@ -7,6 +7,7 @@ from policylint.engine.ports import ALL_PORTS, EMPTY_PORTS, PortSet
 from policylint.fix.text import TextEdit
 from policylint.findings import Finding
 
+EXTERNAL = "<external>"  # in a Need: any address outside the cluster's pods
 SAFE = "safe"  # keeps every connection, or adds only what the finding says is missing
 UNSAFE = "unsafe"  # may allow more than the finding needs: applied only when asked
 
@@ -20,8 +21,10 @@ class Need:
     destinations: frozenset[str]
     ports: PortSet | None = None
 
-    def allowed(self, source: str, destination: str) -> PortSet:
-        if source in self.sources and destination in self.destinations:
+    def allowed(self, source: str, destination: str, source_external: bool = False,
+                destination_external: bool = False) -> PortSet:
+        if (EXTERNAL if source_external else source) in self.sources and \
+                (EXTERNAL if destination_external else destination) in self.destinations:
             return ALL_PORTS if self.ports is None else self.ports
         return EMPTY_PORTS
 
@@ -48,10 +51,17 @@ class FixOutcome:
     """What `fix` did: fixes applied (proved), fixes refused and why, findings left unfixed."""
 
     applied: list[Fix] = field(default_factory=list)
+    # id(fix) -> its edits in the coordinates of the files as read (None: inside an earlier insertion)
+    original_edits: dict[int, tuple[TextEdit, ...] | None] = field(default_factory=dict)
     refused: list[tuple[Fix, str]] = field(default_factory=list)
     skipped_unsafe: list[Fix] = field(default_factory=list)
     unfixable: list[NoFix] = field(default_factory=list)
     texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after)
+    # finding key -> the finding as first reported (later rounds see shifted lines)
+    first_seen: dict[tuple, Finding] = field(default_factory=dict)
+
+    def as_read(self, finding: Finding) -> Finding:
+        return self.first_seen.get((finding.code, finding.object, finding.field_path), finding)
 
     @property
     def changed_paths(self) -> list[str]:

@@ -4,15 +4,19 @@ The proof, run before anything is written, for every batch of fixes:
 1. each fixed finding is gone after the edit;
 2. no finding appears that was not there before (compared by code, object and field);
 3. connectivity: a safe fix adds only the connections its finding needs (its `Need`s) and
-   removes none; a fix without needs changes no connection at all.
+   removes none; a fix without needs changes no connection at all. An unsafe fix (applied only
+   with --unsafe-fixes) changes connectivity by design: it is proved alone, on 1 and 2, and the
+   user reviews its diff.
 A batch that fails is retried one fix at a time; a fix that fails alone is refused with the
 reason. Like ruff, fixes run in rounds until nothing more applies, since one fix can make room
 for another (two findings that want the same lines are fixed one round after the other).
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import traceback
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -21,8 +25,9 @@ from policylint.findings import Finding
 from policylint.fix.fixers import FIXERS, FixContext
 from policylint.fix.locate import read_sources
 from policylint.fix.model import SAFE, Fix, FixOutcome, NoFix
-from policylint.fix.text import apply_edits, overlapping
+from policylint.fix.text import TextEdit, apply_edits, overlapping
 
+LOG = logging.getLogger(__name__)
 MAX_ROUNDS = 8
 
 
@@ -41,20 +46,27 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
     from policylint.analysis import token_matches
 
     outcome = FixOutcome()
+    outcome.first_seen = {finding_key(f): f for f in reversed(analysis.findings)}
     paths = [f.path for f in analysis.load.files]
     sources = read_sources(paths)
     original = dict(sources.texts)
     current = analysis
     seen_unfixable: set[tuple] = set()
-    for _ in range(MAX_ROUNDS):
-        ctx = FixContext(current, sources, config.facts)
+    history: list[list[TextEdit]] = []  # the edits of each round, in that round's coordinates
+    for rounds in range(MAX_ROUNDS):
+        ctx = FixContext(current, sources, config)
         candidates: list[Fix] = []
         for finding in current.findings:
             fixer = FIXERS.get(finding.code)
             if fixer is None or (request.select and not any(token_matches(t, finding.code, finding.name)
                                                             for t in request.select)):
                 continue
-            result = fixer(ctx, finding)
+            try:
+                result = fixer(ctx, finding)
+            except Exception as error:  # a bug in one fixer must not cost the other fixes
+                LOG.debug("fixer for %s crashed\n%s", finding.code, traceback.format_exc())
+                result = NoFix(finding, f"internal error while preparing the fix ({type(error).__name__}); "
+                                        "please report it (--debug shows the traceback)")
             if isinstance(result, NoFix):
                 key = _key(finding)
                 if key not in seen_unfixable:
@@ -64,19 +76,26 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
                 if result.safety != SAFE and not request.unsafe:
                     if _key(finding) not in {_key(f.finding) for f in outcome.skipped_unsafe}:
                         outcome.skipped_unsafe.append(result)
+                        outcome.original_edits[id(result)] = _to_original(result.edits, history)
                     continue
                 candidates.append(result)
-        batch = _non_overlapping(candidates)
+        batch, twins = _non_overlapping(candidates)
         if not batch:
             break
         accepted, after = _prove_batch(current, sources.texts, batch, analyse_files, outcome)
         if not accepted:
             break
+        # A fix whose edits are those of an accepted fix (two findings of one cause) is applied too.
+        accepted += [twin for twin, of in twins if any(of is a for a in accepted)]
         outcome.applied.extend(accepted)
+        for fix in accepted:
+            outcome.original_edits[id(fix)] = _to_original(fix.edits, history)
+        history.append([e for fix in batch if fix in accepted for e in fix.edits])
         sources.texts.update(after.texts)
         sources.aliases.update(after.aliases)
         current = after.analysis
     outcome.texts = {p: (original[p], sources.texts[p]) for p in original}
+    outcome.unfixable = [n for n in outcome.unfixable if _key(n.finding) not in {_key(f.finding) for f in outcome.applied}]
     return outcome
 
 
@@ -87,32 +106,81 @@ class _After:
     aliases: dict[str, str]
 
 
+def _to_original(edits: tuple[TextEdit, ...], history: list[list[TextEdit]]) -> tuple[TextEdit, ...] | None:
+    """A later round's edits in the coordinates of the text as read, or None when an edit lands
+    inside text that an earlier round inserted (then only the final diff can show it)."""
+    mapped = []
+    for edit in edits:
+        start, end = edit.start, edit.end
+        for round_edits in reversed(history):
+            same_file = sorted((e for e in round_edits if e.path == edit.path), key=lambda e: (e.start, e.end))
+            start, end = _back(start, same_file), _back(end, same_file)
+            if start is None or end is None:
+                return None
+        mapped.append(TextEdit(edit.path, start, end, edit.replacement))
+    return tuple(mapped)
+
+
+def _back(offset: int | None, edits: list[TextEdit]) -> int | None:
+    """An offset in the text after `edits` -> the offset in the text before them."""
+    if offset is None:
+        return None
+    shift = 0
+    for e in edits:
+        new_start = e.start + shift
+        new_end = new_start + len(e.replacement)
+        if offset < new_start:
+            return offset - shift
+        if offset == new_start and e.start == e.end:
+            return e.start
+        if offset == new_end:
+            return e.end
+        if offset < new_end:
+            return None
+        shift += len(e.replacement) - (e.end - e.start)
+    return offset - shift
+
+
+def finding_key(finding: Finding) -> tuple:
+    """What identifies a finding across rounds, whose lines and messages may shift."""
+    return (finding.code, finding.object, finding.field_path)
+
+
 def _key(finding: Finding) -> tuple:
     return (finding.code, finding.object, finding.field_path)
 
 
-def _non_overlapping(fixes: list[Fix]) -> list[Fix]:
+def _non_overlapping(fixes: list[Fix]) -> tuple[list[Fix], list[tuple[Fix, Fix]]]:
+    """The fixes to try together (no two touch the same characters), and the twins: fixes whose
+    edits equal a chosen one's, with the fix they repeat."""
     chosen: list[Fix] = []
+    twins: list[tuple[Fix, Fix]] = []
     for fix in fixes:
+        same = next((other for other in chosen if other.edits == fix.edits), None)
+        if same is not None:
+            twins.append((fix, same))
+            continue
         if any(overlapping(a, b) for other in chosen for a in fix.edits for b in other.edits):
             continue
         chosen.append(fix)
-    return chosen
+    return chosen, twins
 
 
 def _prove_batch(before: Any, texts: dict[str, str], batch: list[Fix], analyse_files: Any,
                  outcome: FixOutcome) -> tuple[list[Fix], _After | None]:
-    after = _apply(before, texts, batch, analyse_files)
-    if _proof_failure(before, after.analysis, batch) is None:
-        return batch, after
+    if all(fix.safety == SAFE for fix in batch):
+        after = _apply(before, texts, batch, analyse_files)
+        if _proof_failure(before, after.analysis, batch) is None:
+            return batch, after
     accepted: list[Fix] = []
+    after = None
     for fix in batch:  # one at a time, each on top of those accepted so far
         trial = _apply(before, texts, [*accepted, fix], analyse_files)
         reason = _proof_failure(before, trial.analysis, [*accepted, fix])
         if reason is None:
             accepted.append(fix)
             after = trial
-        else:
+        elif _key(fix.finding) not in {_key(f.finding) for f, _ in outcome.refused}:
             outcome.refused.append((fix, reason))
     return (accepted, after) if accepted else ([], None)
 
@@ -165,6 +233,8 @@ def _proof_failure(before: Any, after: Any, fixes: list[Fix]) -> str | None:
         if count > known[key]:
             code, obj, path = key
             return f"the edit would add a finding: {code} on {obj or 'the input'} {path}".rstrip()
+    if any(fix.safety != SAFE for fix in fixes):
+        return None  # an unsafe fix changes connectivity by design; the user reviews its diff
     return _connectivity_failure(before, after, fixes)
 
 
@@ -181,7 +251,7 @@ def _connectivity_failure(before: Any, after: Any, fixes: Iterable[Fix]) -> str 
             return f"the edit would remove {lost.describe()} from {change.src.id} to {change.dst.id}"
         allowed = EMPTY_PORTS
         for need in needs:
-            allowed = allowed | need.allowed(change.src.id, change.dst.id)
+            allowed = allowed | need.allowed(change.src.id, change.dst.id, change.src.is_external, change.dst.is_external)
         extra = gained - allowed
         if not extra.is_empty:
             return f"the edit would allow {extra.describe()} from {change.src.id} to {change.dst.id}, more than the finding needs"

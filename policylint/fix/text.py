@@ -40,6 +40,13 @@ class Lines:
     def offset(self, line: int, column: int) -> int:
         return self.starts[line - 1] + column - 1
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        from bisect import bisect_right
+
+        index = bisect_right(self.starts, offset) - 1
+        return index + 1, offset - self.starts[index] + 1
+
     def line_start(self, line: int) -> int:
         return self.starts[line - 1]
 
@@ -163,4 +170,4 @@ def overlapping(a: TextEdit, b: TextEdit) -> bool:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        fromfile=f"a/{path}", tofile=f"b/{path}"))
+                                        fromfile=f"a/{path.lstrip('/')}", tofile=f"b/{path.lstrip('/')}"))

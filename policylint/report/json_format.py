@@ -47,6 +47,19 @@ def render(report: Report) -> str:
             "failed": report.failed,
             "not_analysed": list(s.not_analysed),
         },
-        "findings": [finding_to_dict(f) for f in report.findings],
+        "findings": [_with_fix(finding_to_dict(f), report.extra.get("fixes", {}).get((f.code, f.object, f.field_path)))
+                     for f in report.findings],
     }
     return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def _with_fix(entry: dict[str, Any], fix: Any) -> dict[str, Any]:
+    if fix is not None:
+        entry["fix"] = {
+            "title": fix.title,
+            "safety": fix.safety,
+            "edits": [{"file": e.path, "start_line": e.start_line, "start_column": e.start_column,
+                       "end_line": e.end_line, "end_column": e.end_column, "text": e.text} for e in fix.edits],
+            "diff": fix.diff,
+        }
+    return entry

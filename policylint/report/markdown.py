@@ -30,7 +30,25 @@ def render(report: Report) -> str:
                       *_HEADER, *(_row(path, f) for f in findings), "", "</details>", ""]
     elif groups:
         lines += [*_HEADER, *(_row(path, f) for path, findings in groups for f in findings), ""]
+    lines += _fixes(report)
     return "\n".join(lines)
+
+
+def _fixes(report: Report) -> list[str]:
+    """The proved fixes as one patch per fix, folded: a reviewer opens what they want to apply."""
+    fixes = report.extra.get("fixes", {})
+    shown = [(f, fixes[k]) for f in report.findings if (k := (f.code, f.object, f.field_path)) in fixes and fixes[k].diff]
+    if not shown:
+        return []
+    lines = [f"#### Fixes ({len(shown)})", ""]
+    for finding, fix in shown:
+        runs = [len(line) - len(line.lstrip("~")) for line in fix.diff.splitlines()]
+        fence = "~" * max([3, *(run + 1 for run in runs if run >= 3)])
+        title = html.escape(f"{finding.code} {relative_path(finding.path)}:{finding.line}: {fix.title}"
+                            + (" (unsafe)" if fix.safety != "safe" else ""))
+        lines += [f"<details><summary>{title}</summary>", "", f"{fence}diff", fix.diff.rstrip("\n"), fence, "",
+                  "</details>", ""]
+    return lines
 
 
 def _headline(report: Report) -> str:

@@ -37,7 +37,9 @@ def document(report: Report) -> dict[str, Any]:
     names = {f.code: f.name for f in report.findings}
     rules = [rule_descriptor(specs[code]) if code in specs else {"id": code, "name": names[code]} for code in codes]
     ids = fingerprints(report.findings, relative_path)
-    results = [_result(f, index[f.code], digest, n) for f, (digest, n) in zip(report.findings, ids)]
+    fixes = report.extra.get("fixes", {})
+    results = [_with_fix(_result(f, index[f.code], digest, n), fixes.get((f.code, f.object, f.field_path)))
+               for f, (digest, n) in zip(report.findings, ids)]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -110,3 +112,20 @@ def physical_location(span: Span) -> dict[str, Any]:
     if (span.end_line, span.end_column) >= (span.line, span.column):
         region |= {"endLine": span.end_line, "endColumn": max(span.end_column, 1)}
     return {"artifactLocation": artifact, "region": region}
+
+
+def _with_fix(result: dict[str, Any], fix: Any) -> dict[str, Any]:
+    """SARIF `fixes`: one artifactChange per file, its replacements in the file as it was read."""
+    if fix is None or not fix.edits:
+        return result
+    changes: dict[str, list[dict[str, Any]]] = {}
+    for edit in fix.edits:
+        region = {"startLine": edit.start_line, "startColumn": edit.start_column,
+                  "endLine": edit.end_line, "endColumn": edit.end_column}
+        changes.setdefault(edit.path, []).append({"deletedRegion": region, "insertedContent": {"text": edit.text}})
+    artifact_changes = []
+    for path, replacements in sorted(changes.items()):
+        location = physical_location(Span(path, 1, 1, 1, 1))["artifactLocation"]
+        artifact_changes.append({"artifactLocation": location, "replacements": replacements})
+    result["fixes"] = [{"description": {"text": fix.title}, "artifactChanges": artifact_changes}]
+    return result

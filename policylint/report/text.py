@@ -27,6 +27,10 @@ def render(report: Report) -> str:
                     lines.append(f"{'':10} {'':7} {related.span.path}:{related.span.line}: {related.message}")
                 if f.remediation:
                     lines.append(f"{'':10} {'':7} fix: {f.remediation}")
+                proved = report.extra.get("fixes", {}).get((f.code, f.object, f.field_path))
+                if proved is not None:
+                    unsafe = " (unsafe: --unsafe-fixes)" if proved.safety != "safe" else ""
+                    lines.append(f"{'':10} {'':7} proved fix{unsafe}: {proved.title} (policylint fix)")
         lines.append("")
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
