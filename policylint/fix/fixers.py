@@ -266,86 +266,155 @@ def fix_dns_egress(ctx: FixContext, finding: Finding) -> Result:
 
 
 def fix_job_peers(ctx: FixContext, finding: Finding) -> Result:
-    """A new policy that lets the job's pods reach each other, in the directions where they are
-    isolated: the isolating policy itself may select other pods, which must not gain the job."""
-    policy = policy_of(ctx.cluster, finding)
-    path = ctx.sources.real(policy.source.span.path) if policy else ""
-    lines = ctx.sources.lines(path) if policy else None
-    if policy is None or lines is None:
-        return None
-    engine = ctx.engine
-    selected = set(_selected_ids(ctx, policy))
-    jobs: dict[str, list[Any]] = {}
-    for w in ctx.cluster.workloads:
-        if w.group is not None and w.id in selected:
-            jobs.setdefault(w.object_source.object, []).append(w)
-    fixes = []
-    for owner, members in sorted(jobs.items()):
-        endpoints = [engine.endpoint_of(w) for w in members]
-        if all(not engine.allowed_ports(a, b).is_empty for a in endpoints for b in endpoints if a is not b) \
-                and all(members_reach_self(engine, e) for e in endpoints):
+    """A new policy that lets the job's pods reach each other on every port, in the directions
+    where they are isolated: the isolating policy itself may select other pods, which must not
+    gain the job. Also the fix for PL503 (the job's pods reach each other only on some ports)."""
+    for job, members in _blocked_jobs(ctx, finding, lambda a, b: not _all_ports(ctx, a, b)):
+        return _connect(ctx, finding, job.namespace, members, members, None, f"{job.name}-peers",
+                        f"The pods of {job.kind} {job.name} reach each other on every port "
+                        "(NCCL, Gloo and MPI use ephemeral ports).",
+                        f"add a policy `{job.name}-peers` that lets the pods of {job.label} reach each other")
+    return None
+
+
+def fix_rendezvous(ctx: FixContext, finding: Finding) -> Result:
+    for job in _jobs_near(ctx, finding):
+        rendezvous = job.rendezvous
+        if rendezvous is None:
             continue
-        ids = frozenset(w.id for w in members)
-        common, matched = _job_selector(ctx, policy.namespace, members, ids)
-        if not common:
-            return NoFix(finding, f"the pods of {owner} share no label to select them by")
-        directions = [d for d in (INGRESS, EGRESS) if all(engine.isolated(e, d) for e in endpoints)]
-        if not directions:
-            return NoFix(finding, f"the pods of {owner} are isolated in some directions but not others; "
-                                  "allow the job's peers in the policies that isolate them")
-        fixes.append((owner, common, matched, ids, directions))
-    if not fixes:
+        targets = list(rendezvous.targets)
+        members = [r.workload for r in job.replicas]
+        if all(ctx.engine.allowed_ports(ctx.engine.endpoint_of(s), ctx.engine.endpoint_of(t))
+               .contains(rendezvous.protocol, rendezvous.port) for s in members for t in targets if s is not t):
+            continue
+        ports = PortSet.single(rendezvous.protocol, rendezvous.port)
+        return _connect(ctx, finding, job.namespace, members, targets, ports, f"{job.name}-rendezvous",
+                        f"The pods of {job.kind} {job.name} reach its rendezvous on "
+                        f"{rendezvous.protocol}/{rendezvous.port} ({rendezvous.origin}).",
+                        f"add a policy `{job.name}-rendezvous` that opens {rendezvous.protocol}/{rendezvous.port} "
+                        f"on the rendezvous pods to the job's pods")
+    return None
+
+
+def fix_launcher_ssh(ctx: FixContext, finding: Finding) -> Result:
+    for job in _jobs_near(ctx, finding):
+        ssh = job.ssh
+        if ssh is None or not ssh.ports:
+            continue
+        engine = ctx.engine
+        if all(any(engine.allowed_ports(engine.endpoint_of(a), engine.endpoint_of(b)).contains("TCP", p) for p in ssh.ports)
+               for a in ssh.launchers for b in ssh.workers):
+            continue
+        ports = PortSet()
+        for port in ssh.ports:
+            ports = ports | PortSet.single("TCP", port)
+        shown = " and ".join(f"TCP/{p}" for p in ssh.ports)
+        fix = _connect(ctx, finding, job.namespace, list(ssh.launchers), list(ssh.workers), ports, f"{job.name}-ssh",
+                       f"The launcher of {job.kind} {job.name} starts the workers over ssh on {shown} ({ssh.origin}).",
+                       f"add a policy `{job.name}-ssh` that opens {shown} on the workers to the launcher")
+        if isinstance(fix, Fix) and len(ssh.ports) > 1:
+            # Which port sshd listens on is not known: opening every candidate allows more than needed.
+            fix = Fix(fix.finding, fix.title + " (the sshd port is not declared: opening every candidate; "
+                                               "declare it to get a safe fix)", UNSAFE, fix.edits, fix.needs)
+        return fix
+    return None
+
+
+def _all_ports(ctx: FixContext, a: Any, b: Any) -> bool:
+    return ctx.engine.allowed_ports(ctx.engine.endpoint_of(a), ctx.engine.endpoint_of(b)).is_all
+
+
+def _jobs_near(ctx: FixContext, finding: Finding) -> list[Any]:
+    """The training jobs whose pods the finding's policy selects (or that the finding names)."""
+    from policylint.intent.context import intent_config, resolve
+
+    intent = resolve(ctx.cluster, ctx.facts, intent_config(ctx.config))
+    policy = policy_of(ctx.cluster, finding)
+    selected = _selected_ids(ctx, policy) if policy is not None else frozenset()
+    near = [job for job in intent.jobs
+            if any(r.workload.id in selected for r in job.replicas) or job.label in finding.message]
+    return sorted(near, key=lambda job: job.label)
+
+
+def _blocked_jobs(ctx: FixContext, finding: Finding, blocked: Callable[[Any, Any], bool]):
+    for job in _jobs_near(ctx, finding):
+        members = [r.workload for r in job.replicas]
+        if any(blocked(a, b) for a in members for b in members if a is not b or a.replicas > 1):
+            yield job, members
+
+
+def _ports_yaml(ports: PortSet | None) -> list[dict[str, Any]] | None:
+    if ports is None:
         return None
-    owner, common, matched, ids, directions = fixes[0]
-    kind, name = owner.split(" ", 1)
-    job_name = name.split("/", 1)[1]
-    selector = {"matchLabels": common}
-    spec: dict[str, Any] = {"podSelector": selector, "policyTypes": directions}
-    if INGRESS in directions:
-        spec["ingress"] = [{"from": [{"podSelector": selector}]}]
-    if EGRESS in directions:
-        spec["egress"] = [{"to": [{"podSelector": selector}]}]
-    document = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": f"{job_name}-peers"[:253], "namespace": policy.namespace}, "spec": spec}
-    rendered = render_block(document, 0, step_of(lines), sequences_indented(lines))
-    text = lines.text
-    prefix = "" if text.endswith("\n") else "\n"
-    comment = f"# The pods of {kind} {job_name} reach each other on every port (NCCL, Gloo and MPI use ephemeral ports)."
-    edit = TextEdit(path, len(text), len(text), prefix + "---\n" + comment + "\n" + "\n".join(rendered) + "\n")
-    safety = SAFE if matched == ids else UNSAFE
-    return Fix(finding, f"add a policy `{job_name}-peers` that lets the pods of {owner} reach each other",
-               safety, (edit,), (Need(ids, ids),))
+    entries: list[dict[str, Any]] = []
+    for protocol in ("TCP", "UDP", "SCTP"):
+        for lo, hi in ports.intervals(protocol):
+            entry: dict[str, Any] = {"protocol": protocol, "port": lo}
+            if hi != lo:
+                entry["endPort"] = hi
+            entries.append(entry)
+    return entries
+
+
+def _connect(ctx: FixContext, finding: Finding, namespace: str, sources: list[Any], destinations: list[Any],
+             ports: PortSet | None, name: str, comment: str, title: str) -> Result:
+    """New NetworkPolicies, appended to the finding's file, that allow `sources` to reach
+    `destinations` (all in `namespace`) on `ports` (every port when None): an ingress policy on
+    the destinations if they are isolated for ingress, an egress policy on the sources if they
+    are isolated for egress. Nothing else is selected or opened; a side isolated for some of its
+    pods and not others is left to a person, since a new policy would isolate the others."""
+    engine = ctx.engine
+    path = ctx.sources.real(finding.path)
+    lines = ctx.sources.lines(path)
+    if lines is None:
+        return None
+    src_ids, dst_ids = frozenset(w.id for w in sources), frozenset(w.id for w in destinations)
+    src_labels, src_matched = _common_selector(ctx, namespace, sources, src_ids)
+    dst_labels, dst_matched = _common_selector(ctx, namespace, destinations, dst_ids)
+    if not src_labels or not dst_labels:
+        return NoFix(finding, "the pods share no label to select them by; write the policy by hand")
+    ingress = [engine.isolated(engine.endpoint_of(w), INGRESS) for w in destinations]
+    egress = [engine.isolated(engine.endpoint_of(w), EGRESS) for w in sources]
+    if (any(ingress) and not all(ingress)) or (any(egress) and not all(egress)):
+        return NoFix(finding, "some of these pods are isolated and others not; allow the connection in the "
+                              "policies that isolate them")
+    documents = []
+    entries = _ports_yaml(ports)
+    same = src_labels == dst_labels
+    if same and (all(ingress) or all(egress)):
+        spec: dict[str, Any] = {"podSelector": {"matchLabels": dst_labels},
+                                "policyTypes": [d for d, on in ((INGRESS, all(ingress)), (EGRESS, all(egress))) if on]}
+        if all(ingress):
+            spec["ingress"] = [{"from": [{"podSelector": {"matchLabels": src_labels}}], **({"ports": entries} if entries else {})}]
+        if all(egress):
+            spec["egress"] = [{"to": [{"podSelector": {"matchLabels": dst_labels}}], **({"ports": entries} if entries else {})}]
+        documents.append((name, spec))
+    else:
+        if all(ingress):
+            documents.append((name if not all(egress) else f"{name}-ingress", {
+                "podSelector": {"matchLabels": dst_labels}, "policyTypes": [INGRESS],
+                "ingress": [{"from": [{"podSelector": {"matchLabels": src_labels}}], **({"ports": entries} if entries else {})}]}))
+        if all(egress):
+            documents.append((name if not all(ingress) else f"{name}-egress", {
+                "podSelector": {"matchLabels": src_labels}, "policyTypes": [EGRESS],
+                "egress": [{"to": [{"podSelector": {"matchLabels": dst_labels}}], **({"ports": entries} if entries else {})}]}))
+    if not documents:
+        return None
+    step, indented = step_of(lines), sequences_indented(lines)
+    text = "" if lines.text.endswith("\n") or not lines.text else "\n"
+    for doc_name, spec in documents:
+        document = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                    "metadata": {"name": doc_name[:253], "namespace": namespace}, "spec": spec}
+        text += "---\n# " + comment + "\n" + "\n".join(render_block(document, 0, step, indented)) + "\n"
+    edit = TextEdit(path, len(lines.text), len(lines.text), text)
+    safety = SAFE if src_matched == src_ids and dst_matched == dst_ids else UNSAFE
+    return Fix(finding, title, safety, (edit,), (Need(src_ids, dst_ids, ports),))
 
 
 # Labels that the operators put on every pod of one job, naming the job: the narrowest selector.
 JOB_NAME_LABELS = ("training.kubeflow.org/job-name", "jobset.sigs.k8s.io/jobset-name",
                    "trainer.kubeflow.org/trainjob-name", "ray.io/cluster", "volcano.sh/job-name",
                    "leaderworkerset.sigs.k8s.io/name")
-
-
-def _job_selector(ctx: FixContext, namespace: str, members: list[Any], ids: frozenset[str]
-                  ) -> tuple[dict[str, str], frozenset[str]]:
-    """The labels to select a job's pods by, and the workloads they select in its namespace:
-    the job-name label the operator sets when it alone selects exactly the job, else every label
-    the job's pods share."""
-    shared = sorted(set.intersection(*(set(w.labels.items()) for w in members)))
-    in_namespace = [w for w in ctx.cluster.workloads if w.namespace == namespace]
-
-    def selected(labels: dict[str, str]) -> frozenset[str]:
-        return frozenset(w.id for w in in_namespace if all(w.labels.get(k) == v for k, v in labels.items()))
-
-    for key in JOB_NAME_LABELS:
-        value = dict(shared).get(key)
-        if value is not None and selected({key: value}) == ids:
-            return {key: value}, ids
-    labels = dict(shared)
-    return labels, selected(labels) if labels else frozenset()
-
-
-def members_reach_self(engine: Any, endpoint: Any) -> bool:
-    if endpoint.workload is None or endpoint.workload.replicas <= 1:
-        return True
-    return not engine.allowed_ports(endpoint, endpoint).is_empty
 
 
 def fix_data_service_egress(ctx: FixContext, finding: Finding) -> Result:
@@ -400,14 +469,17 @@ def fix_data_service_egress(ctx: FixContext, finding: Finding) -> Result:
 
 def _common_selector(ctx: FixContext, namespace: str, members: list[Any], ids: frozenset[str]
                      ) -> tuple[dict[str, str], frozenset[str]]:
-    """The fewest shared labels (trying each alone first, in name order) that select exactly `members`."""
+    """The fewest shared labels (each alone first) that select exactly `members`, and what they select."""
     shared = sorted(set.intersection(*(set(w.labels.items()) for w in members)))
     in_namespace = [w for w in ctx.cluster.workloads if w.namespace == namespace]
 
     def selected(labels: dict[str, str]) -> frozenset[str]:
         return frozenset(w.id for w in in_namespace if all(w.labels.get(k) == v for k, v in labels.items()))
 
-    for key, value in shared:
+    # The job-name label an operator sets reads best; then any one label, in name order.
+    preferred = sorted(shared, key=lambda item: (item[0] not in JOB_NAME_LABELS,
+                                                 JOB_NAME_LABELS.index(item[0]) if item[0] in JOB_NAME_LABELS else 0, item))
+    for key, value in preferred:
         if selected({key: value}) == ids:
             return {key: value}, ids
     labels = dict(shared)
@@ -433,4 +505,7 @@ FIXERS: dict[str, Callable[[FixContext, Finding], Result]] = {
     "PL307": fix_protocol_default,
     "PL501": fix_data_service_egress,
     "PL502": fix_job_peers,
+    "PL503": fix_job_peers,
+    "PL504": fix_rendezvous,
+    "PL505": fix_launcher_ssh,
 }
