@@ -51,9 +51,7 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
     if apply_fixes or show_diff:
         from policylint.cli.fix import diff_text, run, summary, write
 
-        if pulumi:
-            fail("--fix and --diff edit manifest files; Pulumi programs are shown as findings only")
-        outcome = run(paths, config, split_tokens(select), split_tokens(ignore), unsafe_fixes, debug)
+        outcome = run(paths, config, split_tokens(select), split_tokens(ignore), unsafe_fixes, debug, pulumi)
         if show_diff:
             click.echo(diff_text(outcome), nl=False)
             click.echo(summary(outcome), err=True)
@@ -72,10 +70,10 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
     threshold = Severity.parse(fail_on) if fail_on else config.fail_on
     use_color = _use_color(color) and output is None and output_format == "text"
     report = build_report(analysis, threshold, color=use_color, verbose=verbose)
-    if show_fixes and not pulumi:
+    if show_fixes:
         from policylint.cli.fix import proved_fixes
 
-        report.extra["fixes"] = proved_fixes(analysis, config, split_tokens(ignore), unsafe_fixes, debug)
+        report.extra["fixes"] = proved_fixes(analysis, config, split_tokens(ignore), unsafe_fixes, debug, pulumi)
     rendered = renderer(output_format)(report)
     if output:
         try:

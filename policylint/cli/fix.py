@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from policylint.cli.common import (EXIT_FINDINGS, EXIT_OK, check_missing, config_options, fail, paths_argument,
-                                   require_paths, resolve_config, setup_logging, split_tokens)
+                                   pulumi_options, require_paths, resolve_config, setup_logging, split_tokens)
 
 
 @click.command()
@@ -17,16 +17,18 @@ from policylint.cli.common import (EXIT_FINDINGS, EXIT_OK, check_missing, config
 @click.option("--diff", "show_diff", is_flag=True, help="Print the unified diff of the fixes and change nothing.")
 @click.option("--unsafe-fixes", is_flag=True,
               help="Also apply fixes that may allow more than the finding needs (shown, never applied by default).")
+@pulumi_options
 @config_options
 def fix(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], show_diff: bool,
-        unsafe_fixes: bool, config_path: str | None, default_namespace: str | None, debug: bool) -> None:
+        unsafe_fixes: bool, config_path: str | None, default_namespace: str | None, debug: bool,
+        pulumi: Any) -> None:
     """Fix what can be fixed mechanically in PATH… (files or folders), each fix proved first:
     the finding goes away, no other finding appears, and no connection changes beyond what the
     finding asked for. Exit 0 when nothing is left to fix, 1 when --diff shows changes."""
     setup_logging(debug)
-    require_paths(paths)
+    require_paths(paths, pulumi)
     config = resolve_config(config_path, default_namespace)
-    outcome = run(paths, config, split_tokens(select), split_tokens(ignore), unsafe_fixes, debug)
+    outcome = run(paths, config, split_tokens(select), split_tokens(ignore), unsafe_fixes, debug, pulumi)
     if show_diff:
         click.echo(diff_text(outcome), nl=False)
         click.echo(details(outcome), nl=False, err=True)
@@ -39,16 +41,17 @@ def fix(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]
 
 
 def run(paths: tuple[str, ...], config: Any, select: tuple[str, ...], ignore: tuple[str, ...], unsafe: bool,
-        debug: bool) -> Any:
+        debug: bool, pulumi: Any = None) -> Any:
+    """Pulumi programs (`--pulumi`) are analysed too; their findings get the change as text."""
     from policylint.analysis import analyse
     from policylint.config import ConfigError
     from policylint.fix.plan import FixRequest, run_fixes
 
     def analyse_files(files: list[str]) -> Any:
-        return analyse(files, config, ignore=ignore, debug=debug)
+        return analyse(files, config, ignore=ignore, debug=debug, pulumi=pulumi)
 
     try:
-        analysis = analyse(paths, config, ignore=ignore, debug=debug)
+        analysis = analyse(paths, config, ignore=ignore, debug=debug, pulumi=pulumi)
     except ConfigError as error:
         fail(str(error))
         raise
@@ -56,14 +59,15 @@ def run(paths: tuple[str, ...], config: Any, select: tuple[str, ...], ignore: tu
     return run_fixes(analysis, config, FixRequest(select, unsafe), analyse_files)
 
 
-def proved_fixes(analysis: Any, config: Any, ignore: tuple[str, ...], unsafe: bool, debug: bool) -> dict:
+def proved_fixes(analysis: Any, config: Any, ignore: tuple[str, ...], unsafe: bool, debug: bool,
+                 pulumi: Any = None) -> dict:
     """Finding sort key -> FixView for the report, without writing anything."""
     from policylint.analysis import analyse
     from policylint.fix.plan import FixRequest, run_fixes
     from policylint.fix.views import fix_views
 
     def analyse_files(files: list[str]) -> Any:
-        return analyse(files, config, ignore=ignore, debug=debug)
+        return analyse(files, config, ignore=ignore, debug=debug, pulumi=pulumi)
 
     return fix_views(run_fixes(analysis, config, FixRequest((), unsafe), analyse_files))
 

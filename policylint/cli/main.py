@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "check"),
     "diff": ("diff", "diff"),
     "fix": ("fix", "fix"),
+    "generate": ("generate", "generate"),
     "matrix": ("matrix", "matrix"),
     "reach": ("reach", "reach"),
     "roles": ("roles", "roles"),

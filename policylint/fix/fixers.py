@@ -26,6 +26,17 @@ class FixContext:
     analysis: Any
     sources: Sources
     config: Any
+    # `generate`: new policies go to this file, and rules are added to this policy (by id)
+    # rather than to whichever policy the finding names.
+    target: str | None = None
+    home: str | None = None
+
+    def policy_for(self, finding: Finding) -> NetworkPolicy | None:
+        if self.home is not None:
+            home = next((p for p in self.cluster.policies if p.id == self.home), None)
+            if home is not None:
+                return home
+        return policy_of(self.cluster, finding)
 
     @property
     def facts(self) -> Any:
@@ -239,7 +250,7 @@ def fix_peer_namespace(ctx: FixContext, finding: Finding) -> Result:
 
 
 def fix_dns_egress(ctx: FixContext, finding: Finding) -> Result:
-    policy = policy_of(ctx.cluster, finding)
+    policy = ctx.policy_for(finding)
     if policy is None:
         return None
     path = ctx.sources.real(policy.source.span.path)
@@ -364,7 +375,7 @@ def _connect(ctx: FixContext, finding: Finding, namespace: str, sources: list[An
     are isolated for egress. Nothing else is selected or opened; a side isolated for some of its
     pods and not others is left to a person, since a new policy would isolate the others."""
     engine = ctx.engine
-    path = ctx.sources.real(finding.path)
+    path = ctx.target or ctx.sources.real(finding.path)
     lines = ctx.sources.lines(path)
     if lines is None:
         return None
@@ -423,7 +434,7 @@ def fix_data_service_egress(ctx: FixContext, finding: Finding) -> Result:
     ingress, or traffic the other way) is another policy's business: no fix here."""
     from policylint.intent.context import intent_config, resolve
 
-    policy = policy_of(ctx.cluster, finding)
+    policy = ctx.policy_for(finding)
     if policy is None or not policy.isolates(EGRESS):
         return None
     path = ctx.sources.real(policy.source.span.path)
@@ -488,10 +499,50 @@ def _common_selector(ctx: FixContext, namespace: str, members: list[Any], ids: f
 
 # -- findings that need a person ---------------------------------------------------------------------
 
+def _rule_options(ctx: FixContext, code: str) -> dict[str, Any]:
+    for selected in getattr(ctx.analysis, "rules", ()):
+        if selected.spec.code == code:
+            return dict(selected.options)
+    from policylint.analysis import registry
+
+    spec = registry().get(code)
+    return dict(spec.defaults) if spec else {}
+
+
 def no_fix_address(ctx: FixContext, finding: Finding) -> Result:
-    storage = getattr(ctx.facts, "storage_cidrs", ())
-    hint = f"; the config names the storage range{'s' if len(storage) > 1 else ''} {', '.join(storage)}" if storage else ""
+    storage = list(_rule_options(ctx, "PL506").get("storage-cidrs", ()))
+    hint = (f"; the config names the object storage range{'s' if len(storage) > 1 else ''} "
+            f"{', '.join(storage)} (PL506 storage-cidrs), if that is what these pods reach") if storage else ""
     return NoFix(finding, "which addresses the pods should reach is a decision only a person can make" + hint)
+
+
+def fix_storage_egress(ctx: FixContext, finding: Finding) -> Result:
+    """Egress to the object store the config names (PL506's `storage-cidrs`, on its `ports`);
+    without one, which store the job uses is a person's decision."""
+    options = _rule_options(ctx, "PL506")
+    cidrs, ports = list(options.get("storage-cidrs", ())), list(options.get("ports", (443,)))
+    policy = ctx.policy_for(finding)
+    if policy is None or not policy.isolates(EGRESS):
+        return None
+    if not cidrs:
+        return NoFix(finding, "which object store the job uses is not in the input: name its range under "
+                              "`rules: {PL506: {storage-cidrs: [...]}}` in the config (or give its pods the "
+                              "`object-storage` role) and run the fix again")
+    path = ctx.sources.real(policy.source.span.path)
+    lines = ctx.sources.lines(path)
+    spec = policy.source.node.get("spec") if isinstance(policy.source.node, YMap) else None
+    if lines is None or not isinstance(spec, YMap):
+        return None
+    rule = {"to": [{"ipBlock": {"cidr": c}} for c in cidrs], "ports": [{"protocol": "TCP", "port": p} for p in ports]}
+    edit = _append_items(lines, spec, "egress", [rule], path)
+    if edit is None:
+        return NoFix(finding, "`egress` is written in flow style; add the rule to the object store by hand")
+    allowed = PortSet()
+    for port in ports:
+        allowed = allowed | PortSet.single("TCP", port)
+    need = Need(_selected_ids(ctx, policy), frozenset({EXTERNAL}), allowed)
+    return Fix(finding, f"add an egress rule to the object store {', '.join(cidrs)} on TCP {', '.join(map(str, ports))}",
+               SAFE, (edit,), (need,))
 
 
 FIXERS: dict[str, Callable[[FixContext, Finding], Result]] = {
@@ -508,4 +559,5 @@ FIXERS: dict[str, Callable[[FixContext, Finding], Result]] = {
     "PL503": fix_job_peers,
     "PL504": fix_rendezvous,
     "PL505": fix_launcher_ssh,
+    "PL506": fix_storage_egress,
 }

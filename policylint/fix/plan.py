@@ -29,12 +29,18 @@ from policylint.fix.text import TextEdit, apply_edits, overlapping
 
 LOG = logging.getLogger(__name__)
 MAX_ROUNDS = 8
+# When two fixes want the same place, these go first: DNS before anything that isolates more
+# pods for egress (a new policy that isolates is itself reported by PL305 until DNS is allowed).
+FIRST = ("PL305", "PL307")
 
 
 @dataclass(frozen=True, slots=True)
 class FixRequest:
     select: tuple[str, ...] = ()  # codes/prefixes/names of the findings to fix; all when empty
     unsafe: bool = False
+    only_paths: tuple[str, ...] = ()  # when set, fixes that edit other files are left out
+    target: str | None = None  # see FixContext
+    home: str | None = None
 
 
 def fixable_codes() -> tuple[str, ...]:
@@ -54,7 +60,7 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
     seen_unfixable: set[tuple] = set()
     history: list[list[TextEdit]] = []  # the edits of each round, in that round's coordinates
     for rounds in range(MAX_ROUNDS):
-        ctx = FixContext(current, sources, config)
+        ctx = FixContext(current, sources, config, request.target, request.home)
         candidates: list[Fix] = []
         for finding in current.findings:
             fixer = FIXERS.get(finding.code)
@@ -72,13 +78,23 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
                 if key not in seen_unfixable:
                     seen_unfixable.add(key)
                     outcome.unfixable.append(result)
+            elif isinstance(result, Fix) and not all(e.path.endswith(EDITABLE) for e in result.edits):
+                # A Pulumi program or a JSON file: show the change, edit nothing.
+                result = NoFix(finding, f"{result.title}; not edited automatically in {_kind_of(result)}: "
+                                        f"add {_suggestion(result)}")
+                if _key(finding) not in seen_unfixable:
+                    seen_unfixable.add(_key(finding))
+                    outcome.unfixable.append(result)
             elif isinstance(result, Fix):
+                if request.only_paths and any(e.path not in request.only_paths for e in result.edits):
+                    continue
                 if result.safety != SAFE and not request.unsafe:
                     if _key(finding) not in {_key(f.finding) for f in outcome.skipped_unsafe}:
                         outcome.skipped_unsafe.append(result)
                         outcome.original_edits[id(result)] = _to_original(result.edits, history)
                     continue
                 candidates.append(result)
+        candidates.sort(key=lambda fix: FIRST.index(fix.finding.code) if fix.finding.code in FIRST else len(FIRST))
         batch, twins = _non_overlapping(candidates)
         if not batch:
             break
@@ -144,6 +160,35 @@ def _back(offset: int | None, edits: list[TextEdit]) -> int | None:
 def finding_key(finding: Finding) -> tuple:
     """What identifies a finding across rounds, whose lines and messages may shift."""
     return (finding.code, finding.object, finding.field_path)
+
+
+EDITABLE = (".yaml", ".yml")
+
+
+def _kind_of(fix: Fix) -> str:
+    return "a Pulumi program" if any(e.path.endswith(".py") for e in fix.edits) else "a JSON file"
+
+
+def _suggestion(fix: Fix) -> str:
+    """What a fix inserts, as a Python/JSON literal a person can carry over into a program."""
+    import json
+    import textwrap
+
+    import yaml
+
+    parts = []
+    for edit in fix.edits:
+        text = textwrap.dedent(edit.replacement.rstrip() + "\n")
+        try:
+            values = [v for v in yaml.safe_load_all(text) if v is not None]
+        except yaml.YAMLError:
+            values = []
+        parts.extend(json.dumps(v, sort_keys=False) for v in values)
+    return "; ".join(f"`{p}`" for p in parts) if parts else "the edit shown by --diff on the YAML form"
+
+
+def _owner(finding: Finding) -> tuple:
+    return (finding.code, finding.object)
 
 
 def _key(finding: Finding) -> tuple:
@@ -224,15 +269,19 @@ def _restore_paths(analysis: Any, staged: dict[str, str]) -> None:
 
 
 def _proof_failure(before: Any, after: Any, fixes: list[Fix]) -> str | None:
-    remaining = Counter(_key(f) for f in after.findings)
+    # Findings are counted per (code, object): an edit may move where a finding points inside
+    # its object (adding `egress:` moves "egress is isolated here" from policyTypes to egress).
+    known = Counter(_owner(f) for f in before.findings)
+    remaining = Counter(_owner(f) for f in after.findings)
+    fixing = Counter(_owner(fix.finding) for fix in fixes)
     for fix in fixes:
-        if remaining[_key(fix.finding)]:
-            return f"the finding is still reported after the edit ({fix.finding.code} at {fix.finding.field_path or fix.finding.path})"
-    known = Counter(_key(f) for f in before.findings)
-    for key, count in remaining.items():
-        if count > known[key]:
-            code, obj, path = key
-            return f"the edit would add a finding: {code} on {obj or 'the input'} {path}".rstrip()
+        owner = _owner(fix.finding)
+        if remaining[owner] > known[owner] - fixing[owner]:
+            return f"the finding is still reported after the edit ({fix.finding.code} on {fix.finding.object or fix.finding.path})"
+    for owner, count in remaining.items():
+        if count > known[owner]:
+            code, obj = owner
+            return f"the edit would add a finding: {code} on {obj or 'the input'}"
     if any(fix.safety != SAFE for fix in fixes):
         return None  # an unsafe fix changes connectivity by design; the user reviews its diff
     return _connectivity_failure(before, after, fixes)
