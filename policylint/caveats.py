@@ -22,6 +22,8 @@ from collections import Counter
 from typing import Any, Callable
 
 from policylint.model.types import Cluster, OtherPolicy
+from policylint.report.escape import md_code, md_text
+from policylint.report.escape import text as esc
 from policylint.report.paths import relative_path
 
 
@@ -47,7 +49,7 @@ def caveat_lines(cluster: Cluster, side: str | None = None, display: Callable[[s
     lines = [f"policylint: {label}: {_headline(ignored)}:"]
     for p in ignored:
         lines.append(f"  {display(p.source.span.path)}:{p.source.span.line}: {_object(p)} ({p.api_version})")
-    return lines
+    return [esc(line) for line in lines]  # one line each: escaping the line escapes every value in it
 
 
 def caveat_text(cluster: Cluster, side: str | None = None, display: Callable[[str], str] = _same) -> str:
@@ -99,10 +101,4 @@ def _object(p: OtherPolicy) -> str:
     return f"{p.kind} {_name(p)}"
 
 
-def _code(text: str) -> str:
-    text = " ".join(text.splitlines())
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
-
-
-def _escape(text: str) -> str:
-    return "".join("\\" + ch if ch in "\\`*_[]<>|#~" else ch for ch in text)
+_code, _escape = md_code, md_text

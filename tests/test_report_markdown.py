@@ -46,7 +46,7 @@ def test_warnings_alone_pass() -> None:
 def test_markdown_in_messages_is_inert() -> None:
     finding = dataclasses.replace(ERROR, message="see [here](x) *now* _a_ `b`\nnext line")
     row = markdown.render(sample_report([finding])).splitlines()[7]
-    assert row.endswith(r"| error | see \[here\](x) \*now\* \_a\_ \`b\` next line |")
+    assert row.endswith(r"| error | see \[here\](x) \*now\* \_a\_ \`b\`\\nnext line |")  # renders as `b`\nnext
 
 
 def test_more_than_twenty_findings_fold_per_file() -> None:

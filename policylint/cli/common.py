@@ -52,7 +52,9 @@ def pulumi_options(function: Callable) -> Callable:
 
 def fail(message: str) -> None:
     """A usage or configuration error: one line on stderr, exit 2."""
-    click.echo(f"policylint: error: {message}", err=True)
+    from policylint.report.escape import text
+
+    click.echo(f"policylint: error: {text(message)}", err=True)  # messages quote file names and config keys
     sys.exit(EXIT_USAGE)
 
 
@@ -93,8 +95,21 @@ def check_missing(missing: list[str], found_files: int, excluded: int = 0) -> No
         fail("no input found: no .yaml, .yml or .json files in the given paths")
 
 
+class _SafeLines(logging.Formatter):
+    """Every line of a log record escaped and prefixed, so that an input-derived value in a
+    message (a file name, an option's value) can neither drive the terminal nor start a line that
+    a CI system reads as a command; a traceback (--debug) keeps its lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from policylint.report.escape import text
+
+        return "\n".join(f"policylint: {text(line)}" for line in super().format(record).split("\n"))
+
+
 def setup_logging(debug: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="policylint: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_SafeLines("%(message)s"))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler])
 
 
 def stdin_binary() -> Any:

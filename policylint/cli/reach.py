@@ -5,13 +5,14 @@ endpoint that matches nothing (with the closest names).
 """
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 import click
 
+from policylint.report.escape import json_dumps
+from policylint.report.escape import text as esc
 from policylint.cli.common import EXIT_USAGE, config_options, paths_argument
 from policylint.cli.matrix import load_engine, unknown_endpoint_message
 from policylint.engine.explain import where
@@ -66,9 +67,9 @@ def reach(paths: tuple[str, ...], from_: str, to: str, port: str | None, protoco
     if output_format == "json":
         document = {"schema": SCHEMA, "allowed": all(r.allowed for r in results),
                     "results": [r.to_json() for r in results]}
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        click.echo(json_dumps(document, indent=2))
     else:
-        blocks = ["\n".join(r.lines()) for r in results]
+        blocks = ["\n".join(esc(line) for line in r.lines()) for r in results]  # one line each
         click.echo("\n\n".join(blocks))
         if len(results) > 1:
             allowed = sum(r.allowed for r in results)
@@ -152,5 +153,5 @@ def _resolve(engine, text: str, option: str) -> list:
 
 
 def _usage(message: str) -> None:
-    click.echo(f"policylint: error: {message}", err=True)
+    click.echo(f"policylint: error: {esc(message)}", err=True)
     sys.exit(EXIT_USAGE)

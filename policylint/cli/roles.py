@@ -1,11 +1,12 @@
 """`policylint roles`: which workloads got which role, and why; the training jobs found."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
+from policylint.report.escape import json_dumps
+from policylint.report.escape import text as esc
 from policylint.cli.common import (check_missing, config_options, fail, paths_argument, require_paths, resolve_config,
                                    setup_logging, stdin_binary)
 
@@ -38,7 +39,7 @@ def roles(paths: tuple[str, ...], output_format: str, show_all: bool, config_pat
     intent = resolve(cluster, config.facts, parsed)
     data = _data(cluster, intent, show_all)
     if output_format == "json":
-        click.echo(json.dumps(data, indent=2, sort_keys=False))
+        click.echo(json_dumps(data, indent=2, sort_keys=False))
     else:
         click.echo(_text(data), nl=False)
 
@@ -112,4 +113,4 @@ def _text(data: dict[str, Any]) -> str:
         lines.append("")
         lines.append("without a role")
         lines.extend(f"  {w}" for w in data["without_role"] or ["(none)"])
-    return "\n".join(lines) + "\n"
+    return "\n".join(esc(line) for line in lines) + "\n"  # one line each: escaping it escapes its values

@@ -5,13 +5,13 @@ nothing depends on time or on the machine, so the same input gives the same byte
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from policylint import __version__
 from policylint.diff.model import (CHANGE_KINDS, Because, ConnectionChange, DiffResult, EndpointRef, Location,
                                    ObjectChanges, ObjectRef, SideSummary)
 from policylint.findings import Severity
+from policylint.report.escape import json_dumps
 from policylint.report.json_format import finding_to_dict
 
 SCHEMA = "policylint.diff/v1"
@@ -19,7 +19,7 @@ _SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
 
 def render(result: DiffResult) -> str:
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(to_dict(result), indent=2) + "\n"
 
 
 def to_dict(result: DiffResult) -> dict[str, Any]:

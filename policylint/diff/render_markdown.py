@@ -5,14 +5,13 @@ to update its previous comment.
 """
 from __future__ import annotations
 
-import html
 from itertools import groupby
 
 from policylint.diff import words
 from policylint.diff.grouping import Line, group
 from policylint.diff.model import CHANGE_KINDS, DiffResult, EndpointRef, ObjectChanges
 from policylint.findings import Finding
-from policylint.report.markdown import _code, _text  # the report's cell escaping, shared on purpose
+from policylint.report.escape import md_code as _code, md_html, md_text as _text  # one escaping layer
 from policylint.report.text import plural
 
 MARKER = "<!-- policylint diff -->"
@@ -80,7 +79,7 @@ def _namespace(namespace: str, lines: list[Line], fold: bool) -> list[str]:
         return [f"#### Namespace {title}", "", *body, ""]
     counts = ", ".join(f"{sum(l.pairs for l in lines if l.change == kind)} {kind}"
                        for kind in CHANGE_KINDS if any(l.change == kind for l in lines))
-    summary = f"<b>{html.escape(namespace or 'external')}</b>: {html.escape(counts)} ({plural(sum(l.pairs for l in lines), 'pair')})"
+    summary = f"<b>{md_html(namespace or 'external')}</b>: {md_html(counts)} ({plural(sum(l.pairs for l in lines), 'pair')})"
     return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
 
 

@@ -7,6 +7,7 @@ from policylint.diff import words
 from policylint.diff.grouping import Line, group
 from policylint.diff.model import CHANGE_KINDS, DiffResult, ObjectChanges
 from policylint.findings import Finding
+from policylint.report.escape import text as esc
 from policylint.report.text import plural
 
 WIDTH = 100
@@ -38,7 +39,8 @@ def render(result: DiffResult) -> str:
             out.extend(_finding(f) for f in findings)
             out.append("")
     out.append(_verdict(result))
-    return "\n".join(out) + "\n"
+    # Every item is one line by construction, so escaping each whole line escapes every value in it.
+    return "\n".join(esc(line) for line in out) + "\n"
 
 
 def _line(line: Line) -> list[str]:

@@ -7,6 +7,7 @@ GitHub only honours `col`/`endColumn` when the annotation starts and ends on one
 from __future__ import annotations
 
 from policylint.findings import Finding, Severity
+from policylint.report.escape import text as esc
 from policylint.report.model import Report
 from policylint.report.paths import is_pseudo, relative_path
 from policylint.report.text import summary_line
@@ -23,7 +24,7 @@ def render(report: Report) -> str:
 def annotation(f: Finding, verbose: bool = False) -> str:
     properties = [(key, str(value)) for key, value in _location(f)]
     properties.append(("title", f"{f.code} {f.name}"))
-    message = f.message
+    message = esc(f.message)
     if verbose and f.remediation:
         message += f"\n{f.remediation}"
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
@@ -34,7 +35,7 @@ def _location(f: Finding) -> list[tuple[str, int | str]]:
     if is_pseudo(f.path):  # stdin has no file to annotate; the title and message still show
         return []
     span = f.span
-    location: list[tuple[str, int | str]] = [("file", relative_path(f.path)), ("line", span.line)]
+    location: list[tuple[str, int | str]] = [("file", esc(relative_path(f.path))), ("line", span.line)]
     if span.end_line == span.line and span.end_column >= span.column:
         location += [("col", span.column), ("endLine", span.end_line), ("endColumn", span.end_column)]
     elif span.end_line > span.line:

@@ -8,11 +8,11 @@ the analysis, so `critical`; a warning is a likely mistake, `major`; info stays 
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from policylint.findings import Finding, Severity
 from policylint.report.fingerprint import fingerprints
+from policylint.report.escape import json_dumps
 from policylint.report.model import Report
 from policylint.report.paths import relative_path
 
@@ -23,7 +23,7 @@ def render(report: Report) -> str:
     ids = fingerprints(report.findings, relative_path)
     issues = [issue(f, hashlib.sha256(f"{digest}:{n}".encode()).hexdigest()[:32])
               for f, (digest, n) in zip(report.findings, ids)]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(issues, indent=2) + "\n"
 
 
 def issue(f: Finding, fingerprint: str) -> dict[str, Any]:

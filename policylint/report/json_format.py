@@ -1,10 +1,10 @@
 """JSON for code review and other tools: `policylint.report/v1` (schema in policylint/schemas)."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from policylint.findings import Finding, Severity
+from policylint.report.escape import json_dumps
 from policylint.report.model import Report
 
 SCHEMA = "policylint.report/v1"
@@ -50,7 +50,7 @@ def render(report: Report) -> str:
         "findings": [_with_fix(finding_to_dict(f), report.extra.get("fixes", {}).get((f.code, f.object, f.field_path)))
                      for f in report.findings],
     }
-    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return json_dumps(document, indent=2, sort_keys=False) + "\n"
 
 
 def _with_fix(entry: dict[str, Any], fix: Any) -> dict[str, Any]:

@@ -12,11 +12,10 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from policylint.findings import Finding
+from policylint.report.escape import text as _clean  # XML 1.0 cannot carry control characters even escaped
 from policylint.report.model import Report
 from policylint.report.text import plural
 
-# Characters XML 1.0 cannot carry even escaped; a message quoting a YAML "\x01" must not break the file.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render(report: Report) -> str:
@@ -41,8 +40,8 @@ def _testcase(suite: ET.Element, path: str, code: str, name: str, findings: list
     if findings:
         failure = ET.SubElement(case, "failure", type=code,
                                 message=_clean(f"{plural(len(findings), 'finding')}: {findings[0].message}"))
-        failure.text = _clean("\n".join(
-            f"{f.path}:{f.line}:{f.column}: {f.severity.label}: {f.message}" for f in findings))
+        failure.text = "\n".join(
+            f"{_clean(f.path)}:{f.line}:{f.column}: {f.severity.label}: {_clean(f.message)}" for f in findings)
 
 
 def _count(element: ET.Element, *suites: ET.Element) -> None:
@@ -55,7 +54,3 @@ def _count(element: ET.Element, *suites: ET.Element) -> None:
 def _classname(path: str) -> str:
     # Viewers split classname at dots into package and class; without the suffix a file reads as one class.
     return re.sub(r"\.(ya?ml|json)$", "", path)
-
-
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", text)

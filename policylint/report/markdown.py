@@ -6,10 +6,10 @@ for to update their previous comment instead of adding a new one.
 """
 from __future__ import annotations
 
-import html
 from itertools import groupby
 
 from policylint.findings import Finding, Severity
+from policylint.report.escape import md_code, md_html, md_text
 from policylint.report.model import Report
 from policylint.report.paths import relative_path
 from policylint.report.text import plural
@@ -26,7 +26,7 @@ def render(report: Report) -> str:
     if len(report.findings) > COLLAPSE_AFTER:
         for path, findings in groups:
             counts = ", ".join(_counts(findings))
-            lines += [f"<details><summary><code>{html.escape(path)}</code>: {counts}</summary>", "",
+            lines += [f"<details><summary><code>{md_html(path)}</code>: {counts}</summary>", "",
                       *_HEADER, *(_row(path, f) for f in findings), "", "</details>", ""]
     elif groups:
         lines += [*_HEADER, *(_row(path, f) for path, findings in groups for f in findings), ""]
@@ -73,17 +73,6 @@ def _row(path: str, f: Finding) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _code(text: str) -> str:
-    """A code span in a table cell, where `|` needs its backslash even inside code (GFM tables)."""
-    text = text.replace("|", "\\|")
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
-
-
-_MARKDOWN_PUNCTUATION = "\\`*_[]|#~"
-
-
-def _text(text: str) -> str:
-    """Plain text in a table cell: no emphasis, links, HTML or line breaks from the message."""
-    text = html.escape(text, quote=False)
-    text = "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else ch for ch in text)
-    return " ".join(text.splitlines())
+# The shared Markdown escaping (diff renderers import these names too).
+_code = md_code
+_text = md_text

@@ -7,13 +7,13 @@ alert when lines are inserted above it.
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from policylint.findings import Finding, Severity
 from policylint.load.nodes import Span
 from policylint.report.fingerprint import fingerprints
+from policylint.report.escape import json_dumps
 from policylint.report.model import Report
 from policylint.report.paths import artifact_uri, relative_path
 from policylint.rule_api import RuleSpec
@@ -27,7 +27,7 @@ CATEGORIES = {"0": "input", "1": "selectors", "2": "ipblock", "3": "ports", "4":
 
 
 def render(report: Report) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(document(report), indent=2) + "\n"
 
 
 def document(report: Report) -> dict[str, Any]:

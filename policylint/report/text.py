@@ -4,6 +4,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from policylint.findings import Severity
+from policylint.report.escape import text as esc
 from policylint.report.model import Report
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -14,17 +15,17 @@ def render(report: Report) -> str:
     paint = _painter(report.color)
     lines: list[str] = []
     for path, group in groupby(report.findings, key=lambda f: f.path):
-        lines.append(paint(_BOLD, path))
+        lines.append(paint(_BOLD, esc(path)))
         for f in group:
             where = f"  {f.line}:{f.column}"
             # Pad outside the colour codes, which would otherwise count towards the width.
             severity = paint(_COLORS[f.severity], f.severity.label) + " " * (7 - len(f.severity.label))
-            lines.append(f"{where:<10} {severity} {f.code} {f.message}  {paint(_DIM, f.name)}")
+            lines.append(f"{where:<10} {severity} {f.code} {esc(f.message)}  {paint(_DIM, f.name)}")
             if report.verbose:
                 if f.object:
-                    lines.append(f"{'':10} {'':7} object: {f.object}" + (f" at {f.field_path}" if f.field_path else ""))
+                    lines.append(f"{'':10} {'':7} object: {esc(f.object)}" + (f" at {esc(f.field_path)}" if f.field_path else ""))
                 for related in f.related:
-                    lines.append(f"{'':10} {'':7} {related.span.path}:{related.span.line}: {related.message}")
+                    lines.append(f"{'':10} {'':7} {esc(related.span.path)}:{related.span.line}: {esc(related.message)}")
                 if f.remediation:
                     lines.append(f"{'':10} {'':7} fix: {f.remediation}")
                 proved = report.extra.get("fixes", {}).get((f.code, f.object, f.field_path))
@@ -53,10 +54,10 @@ def _summary(report: Report) -> str:
     s = report.summary
     text = summary_line(report)
     if report.verbose and s.unknown_kinds:
-        ignored = ", ".join(f"{count} {kind}" for kind, count in s.unknown_kinds)
+        ignored = ", ".join(f"{count} {esc(kind)}" for kind, count in s.unknown_kinds)
         text += f"\nnot used for the analysis (kinds without pods or policies): {ignored}"
     if s.not_analysed:
-        text += f"\nnot evaluated (policy kinds policylint does not model yet): {', '.join(s.not_analysed)}"
+        text += f"\nnot evaluated (policy kinds policylint does not model yet): {esc(', '.join(s.not_analysed))}"
     return text
 
 

@@ -1,0 +1,118 @@
+"""One escaping layer per output format, for every value that comes from the input.
+
+Names, namespaces, labels, file names and the messages that quote them are written by whoever
+wrote the manifests, often a pull request the repository does not trust. Its output lands in
+terminals, CI logs, pull-request comments and code-scanning alerts, each of which gives some
+bytes a meaning. Every renderer passes input-derived values through the function for its
+format, here, and nowhere else:
+
+- `text`: terminals, stdout/stderr, CI logs. Control characters (C0, DEL, C1: ESC starts CSI
+  and OSC sequences that move the cursor, set the title or write the clipboard), line and
+  paragraph separators, invisible format characters (bidi overrides, zero-width marks, tags)
+  and lone surrogates are shown as Python-style escapes (`\\x1b`, `\\u202e`), so a value is
+  always one visible line. Two CI markers are neutralised: a value that would start a GitHub
+  workflow command (`::error::`, `::add-mask::`; the runner trims leading blanks) gets its
+  first colon escaped, and `##`, which starts Azure Pipelines (`##vso[`), TeamCity and the
+  runner's older `##[command]` syntax anywhere in a line, becomes `#\\x23`. GitLab's log markers
+  (`section_start`, ANSI) need ESC or CR, which never pass. `text` is idempotent.
+- `md_text`, `md_code`, `md_html`: Markdown on top of `text`: no raw HTML (so no `<!--`), no
+  emphasis or link syntax, `|` escaped for tables, code spans fenced longer than any backtick
+  run inside, and `@name` broken with a zero-width space so it notifies nobody.
+- `json_dumps`: JSON keeps the exact value (a tool wants the real name) but escapes, as
+  `\\uXXXX`, every character `text` would escape, and `#` after `#`, so the document is plain
+  printable text in a log and any parser reads back the original value.
+- XML (JUnit) carries `text` values: XML 1.0 cannot carry most control characters even escaped.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+# Unicode categories Cc, Cf, Zl, Zp and Cs (unicodedata of Python 3.11; a test keeps this exact),
+# plus the non-characters U+FFFE/U+FFFF that XML refuses.
+_UNSAFE_CLASS = (
+    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff"
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+# A GitHub workflow command at the start of a value: `::name::` or `::name key=value::`. Names
+# are letters and dashes (matched without case, as the runner does); an IPv6 text such as
+# `::ffff:10.0.0.1` or `::a-::b` never has this shape.
+_WORKFLOW_COMMAND = re.compile(r"^(\s*):(?=:[A-Za-z](?:[A-Za-z-]*[A-Za-z])?(?:\s|::))")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]|#~<>!")
+
+
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    ch = match.group()
+    if ch in _SHORT:
+        return _SHORT[ch]
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def text(value: object) -> str:
+    """`value` as one visible line, safe on a terminal and in any CI log (see the module doc)."""
+    s = value if isinstance(value, str) else str(value)
+    s = UNSAFE.sub(_escape_char, s)
+    s = s.replace("##", "#\\x23")
+    return _WORKFLOW_COMMAND.sub(r"\1\\x3a", s)
+
+
+def lines(value: object) -> str:
+    """`text` for a value that may span lines on purpose (a traceback): each line escaped."""
+    return "\n".join(text(line) for line in str(value).split("\n"))
+
+
+def md_text(value: object) -> str:
+    """Plain text inside Markdown (a table cell, a list item): shown exactly, interpreted never."""
+    s = html.escape(text(value), quote=False)  # & < > first: the escapes below add none of them
+    s = "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else ch for ch in s)
+    return _MENTION.sub("@&#8203;", s)
+
+
+def md_code(value: object) -> str:
+    """A code span, also valid in a GFM table cell, where `|` needs its backslash even in code."""
+    s = text(value).replace("|", "\\|")
+    runs = [len(run) for run in re.findall(r"`+", s)]
+    if not runs:
+        return f"`{s}`"
+    fence = "`" * (max(runs) + 1)
+    return f"{fence} {s} {fence}"
+
+
+def md_html(value: object) -> str:
+    """Text inside an HTML element of a Markdown document (`<summary>`, `<code>`)."""
+    return _MENTION.sub("@&#8203;", html.escape(text(value)))
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return "".join(f"\\u{unit:04x}" for unit in _utf16_units(match.group()))
+
+
+def _utf16_units(ch: str) -> list[int]:
+    code = ord(ch)
+    if code < 0x10000:
+        return [code]
+    code -= 0x10000
+    return [0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)]
+
+
+# json.dumps already escapes C0 inside strings; outside them C0 is the indentation's whitespace.
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE_CLASS.replace(chr(0) + '-' + chr(0x1f), '')}]|(?<=#)#")
+
+
+def json_dumps(document: Any, **options: Any) -> str:
+    """`json.dumps` whose output is printable text: exact values, escaped bytes (module doc)."""
+    return _JSON_UNSAFE.sub(_json_escape, json.dumps(document, ensure_ascii=False, **options))
