@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
+import sys
+from typing import Any
 
 import click
 
@@ -48,10 +51,64 @@ def cli() -> None:
     """
 
 
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, a closed pipe).
+
+    Deliberately not an OSError: click turns a broken pipe into exit 1, which CI reads as
+    "findings"; a report that was not delivered is an error, exit 2.
+    """
+
+
+class GuardedStdout:
+    """`sys.stdout` whose write errors become `OutputError`; everything else is the stream's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise OutputError(error.strerror or str(error)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise OutputError(error.strerror or str(error)) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _discard_stdout(stream: Any) -> None:
+    # What could not be written is dropped, so the interpreter's last flush at exit cannot fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    sys.stdout = stream
+
+
 def main() -> None:
     # One run builds one big heap (the input, its model, the engine, the findings) that lives to
     # the end and holds no reference cycles to speak of. Python's cyclic collector would rescan it
     # again and again, and once more at exit, to free nothing: a fifth of `check` on a 10,000-pod
     # cluster, a quarter of `diff`, the same peak memory without it (bench/README.md).
     gc.disable()
-    cli(prog_name="policylint")
+    stdout = sys.stdout
+    if stdout is None:  # started with standard output closed: no report can be delivered
+        sys.stderr.write("policylint: error: standard output is closed\n")
+        sys.exit(2)
+    sys.stdout = GuardedStdout(stdout)
+    try:
+        try:
+            cli(prog_name="policylint")
+        finally:
+            sys.stdout.flush()  # a full disk shows here, not at the interpreter's exit
+    except OutputError as error:
+        _discard_stdout(stdout)
+        sys.stderr.write(f"policylint: error: cannot write the output to standard output: {error}\n")
+        sys.exit(2)

@@ -1,0 +1,326 @@
+"""Output injection: values from the input cannot drive a terminal, forge CI commands or break a
+report's format. Exact escapes for hand-written cases, then a property test that feeds random
+text into names, namespaces, labels, ports and file names and checks every output format.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policylint.analysis import analyse
+from policylint.config import Config
+from policylint.findings import Severity
+from policylint.report import FORMATS, renderer
+from policylint.report.build import build_report
+from policylint.report.escape import UNSAFE, json_dumps, md_code, md_html, md_text, text
+
+# -- the escaping functions, case by case (expected values written by hand) --------------------
+
+
+def test_terminal_sequences_are_shown_escaped() -> None:
+    osc_clipboard = "x\x1b]52;c;ZXZpbA==\x07"
+    assert text(osc_clipboard) == "x\\x1b]52;c;ZXZpbA==\\x07"
+    assert text("a\x1b[2J\x1b[1;1H") == "a\\x1b[2J\\x1b[1;1H"
+    assert text("8-bit CSI \x9b2J, DEL \x7f") == "8-bit CSI \\x9b2J, DEL \\x7f"
+    assert text("tab\there\r\nnext") == "tab\\there\\r\\nnext"
+    assert text("admin\u202egnp.yaml") == "admin\\u202egnp.yaml"  # right-to-left override
+    assert text("zero\u200bwidth\ufeff") == "zero\\u200bwidth\\ufeff"
+    assert text("line\u2028sep") == "line\\u2028sep"
+    assert text("tag\U000e0041") == "tag\\U000e0041"
+    assert text("bad-utf8-\udcff.yaml") == "bad-utf8-\\udcff.yaml"  # a file name that is not UTF-8
+
+
+def test_ci_commands_cannot_start_a_line() -> None:
+    assert text("::error::forged") == "\\x3a:error::forged"
+    assert text("  ::add-mask::secret") == "  \\x3a:add-mask::secret"
+    assert text("::warning file=a.yaml,line=1::x") == "\\x3a:warning file=a.yaml,line=1::x"
+    assert text("::STOP-COMMANDS::token") == "\\x3a:STOP-COMMANDS::token"
+    assert text("ns\n::error::forged") == "ns\\n::error::forged"  # the newline is what is escaped
+    assert text("##vso[task.setvariable variable=x]1") == "#\\x23vso[task.setvariable variable=x]1"
+    assert text("a ##[error]b ###") == "a #\\x23[error]b #\\x23#"
+    assert text("##teamcity[buildStatus text='x']") == "#\\x23teamcity[buildStatus text='x']"
+
+
+def test_addresses_and_ordinary_text_are_unchanged() -> None:
+    for value in ("::/0", "::ffff:10.0.0.1", "::a-::b", "fd00::/8", "ml-workloads/trainer[PyTorchJob/Worker]",
+                  "port 'http' must be a name", "a: b", "10.0.0.0/8 except 10.1.0.0/16", "café", "训练"):
+        assert text(value) == value
+
+
+def test_escaping_is_idempotent() -> None:
+    for value in ("::error::x", "a\x1b[2J", "###", "\u202e", "a\\x1b"):
+        assert text(text(value)) == text(value)
+
+
+def test_unsafe_characters_are_exactly_the_invisible_categories() -> None:
+    expected = {cp for cp in range(0x110000) if unicodedata.category(chr(cp)) in {"Cc", "Cf", "Zl", "Zp", "Cs"}}
+    expected |= {0xFFFE, 0xFFFF}
+    found = {cp for cp in range(0x110000) if UNSAFE.match(chr(cp))}
+    assert found == expected
+
+
+def test_markdown_text_is_inert() -> None:
+    assert md_text("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert md_text("<!-- hidden -->") == "&lt;\\!-- hidden --&gt;"
+    assert md_text("@octocat and @github/security") == "@&#8203;octocat and @&#8203;github/security"
+    assert md_text("a | b\n| --- |") == "a \\| b\\\\n\\| --- \\|"
+    assert md_text("[click](https://x) *b* `c`") == "\\[click\\](https://x) \\*b\\* \\`c\\`"
+    assert md_text("&#64;x") == "&amp;\\#64;x"  # an entity in the input stays text
+
+
+def test_markdown_code_spans_cannot_be_closed_from_inside() -> None:
+    assert md_code("a`b") == "`` a`b ``"
+    assert md_code("``x```") == "```` ``x``` ````"
+    assert md_code("a|b") == "`a\\|b`"
+    assert md_code("a\nb") == "`a\\nb`"
+    assert md_html("<b>@x</b>") == "&lt;b&gt;@&#8203;x&lt;/b&gt;"
+
+
+def test_json_keeps_exact_values_in_printable_text() -> None:
+    value = {"n\x1b]0;t\x07": "a\x9b\u2028\u202e##\udcff\U000e0041"}
+    out = json_dumps(value, indent=2)
+    assert out == '{\n  "n\\u001b]0;t\\u0007": "a\\u009b\\u2028\\u202e#\\u0023\\udcff\\udb40\\udc41"\n}'
+    assert json.loads(out) == value
+
+
+# -- end to end: the command line on a hostile manifest ------------------------------------------
+
+HOSTILE = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: "x\\e]52;c;ZXZpbA==\\a"
+  namespace: "a\\n::error::forged\\n<img src=x>\\n| x | y |"
+spec:
+  podSelector: {}
+  ingress:
+  - ports:
+    - port: 99999
+"""
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "policylint", *args], cwd=cwd, capture_output=True, timeout=120)
+
+
+def test_check_text_and_verbose_show_escapes(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(HOSTILE)
+    done = _run("check", "-v", "--no-color", "p.yaml", cwd=tmp_path)
+    assert done.returncode == 1
+    out = done.stdout.decode()
+    assert "\x1b" not in out and "\x07" not in out
+    assert ("                   object: NetworkPolicy a\\n::error::forged\\n<img src=x>\\n| x | y |/"
+            "x\\x1b]52;c;ZXZpbA==\\x07 at metadata.name\n") in out
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("::")]
+
+
+def test_check_markdown_keeps_the_table(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(HOSTILE)
+    out = _run("check", "-f", "markdown", "p.yaml", cwd=tmp_path).stdout.decode()
+    rows = [line for line in out.splitlines() if line.startswith("| `p.yaml")]
+    assert len(rows) == 3
+    assert rows[1] == ("| `p.yaml:5` | `PL102` invalid-object-name | error | namespace 'a\\\\n::error::forged\\\\n"
+                       "&lt;img src=x&gt;\\\\n\\| x \\| y \\|' must be a lowercase RFC 1123 label "
+                       "(\\[a-z0-9\\] and '-', starting and ending alphanumeric) |")
+
+
+# -- property: random text in every input-derived place, every format -----------------------------
+
+_ALPHABET = st.characters(codec=None, exclude_categories=())
+_INTERESTING = st.sampled_from(["\x1b]52;c;eA==\x07", "\x1b[2J", "\n::error::x\n", "::add-mask::s", "##vso[x]",
+                                "##[error]", "<!--", "<img src=x>", "@octocat", "|", "`", "```", "\u202e", "\x9b",
+                                "\r", "\u2028", "%0A", "]]>", "&amp;", "\\", "\"", "'", "*", "_"])
+_PIECE = st.text(alphabet=_ALPHABET, max_size=6) | _INTERESTING
+HOSTILE_TEXT = st.lists(_PIECE, min_size=1, max_size=4).map("".join).filter(lambda s: "\x00" not in s)
+
+
+def _is_yaml_safe(s: str) -> bool:
+    # What a YAML stream can carry at all (escaped): surrogates and U+FFFE/FFFF cannot.
+    return not re.search("[\ud800-\udfff\ufffe\uffff]", s)
+
+
+def _manifests(name: str, namespace: str, key: str, value: str) -> str:
+    objects = [
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace, "labels": {key: value}},
+         "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"name": value, "containerPort": 80}]}]}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+         "metadata": {"name": name, "namespace": namespace, "labels": {key: value}},
+         "spec": {"podSelector": {"matchLabels": {key: value}},
+                  "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {key: value}}},
+                                        {"ipBlock": {"cidr": value}}],
+                               "ports": [{"port": value}, {"port": name, "protocol": value}]}]}},
+        {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": name, "namespace": namespace}},
+        {"apiVersion": "example.com/v1", "kind": key, "metadata": {"name": name}},
+    ]
+    return "\n---\n".join(json.dumps(o) for o in objects)
+
+
+_COMMAND = re.compile(r"^\s*::[A-Za-z](?:[A-Za-z-]*[A-Za-z])?(?:\s|::)", re.IGNORECASE)
+
+
+def _assert_printable(out: str, fmt: str) -> None:
+    bad = {ch for ch in UNSAFE.findall(out) if ch != "\n"}
+    assert not bad, (fmt, bad)
+
+
+def _assert_no_ci_command(out: str, fmt: str) -> None:
+    for line in out.split("\n"):
+        if fmt == "github" and re.match(r"::(error|warning|notice) ", line):
+            continue  # the format's own annotations; their data is percent-encoded
+        assert not _COMMAND.match(line), (fmt, line)
+        stripped = re.sub(r"^#{2,6} ", "", line) if fmt == "markdown" else line  # our own headings
+        assert "##" not in stripped, (fmt, line)
+
+
+def _outside_code_spans(line: str) -> str:
+    """The line without its code spans (backslash-escaped backticks open none)."""
+    out, i = [], 0
+    while i < len(line):
+        if line[i] == "\\":
+            out.append(line[i:i + 2])
+            i += 2
+            continue
+        if line[i] == "`":
+            run = re.match(r"`+", line[i:]).group()
+            close = re.search(rf"(?<!`){run}(?!`)", line[i + len(run):])
+            if close:
+                i += len(run) + close.end()
+                continue
+            out.append(run)
+            i += len(run)
+            continue
+        out.append(line[i])
+        i += 1
+    return "".join(out)
+
+
+_OWN_TAGS = re.compile(r"</?(details|summary|code|b)>|<!-- policylint (report|diff) -->")
+
+
+def _cells(line: str) -> int:
+    return len(re.split(r"(?<!\\)\|", re.sub(r"\\\\", "", line)))
+
+
+def _assert_markdown_inert(out: str) -> None:
+    header = 0
+    for line in out.split("\n"):
+        rest = _OWN_TAGS.sub("", _outside_code_spans(line))
+        assert "<" not in rest, line
+        assert not re.search(r"@[A-Za-z0-9]", rest), line
+        if not line.startswith("|"):
+            header = 0
+        elif not header:
+            header = _cells(line)
+        else:
+            assert _cells(line) == header, line  # no cell added or lost: the table holds
+
+
+def _check_report_outputs(analysis) -> None:
+    for fmt in FORMATS:
+        out = renderer(fmt)(build_report(analysis, Severity.ERROR, verbose=True))
+        out.encode("utf-8")  # no lone surrogate
+        _assert_printable(out, fmt)
+        _assert_no_ci_command(out, fmt)
+        if fmt in ("json", "sarif", "gitlab"):
+            json.loads(out)
+        elif fmt == "junit":
+            ET.fromstring(out.encode("utf-8"))
+        elif fmt == "markdown":
+            _assert_markdown_inert(out)
+
+
+def _check_diff_outputs(old_dir: str, new_dir: str) -> None:
+    from policylint.caveats import caveat_markdown, caveat_text
+    from policylint.diff import FORMATS as DIFF_FORMATS
+    from policylint.diff import renderer as diff_renderer
+    from policylint.diff.compute import compute_diff
+    from policylint.diff.sides import analyse_side
+
+    old = analyse_side(old_dir, [old_dir], Config())
+    new = analyse_side(new_dir, [new_dir], Config())
+    result = compute_diff(old, new)
+    outputs = {fmt: diff_renderer(fmt)(result) for fmt in DIFF_FORMATS}
+    outputs["text-caveat"] = caveat_text(new.cluster, "new")
+    outputs["markdown-caveat"] = caveat_markdown(new.cluster, "new")
+    for fmt, out in outputs.items():
+        out.encode("utf-8")
+        _assert_printable(out, fmt)
+        _assert_no_ci_command(out, "markdown" if fmt.startswith("markdown") else fmt)
+        if fmt == "json":
+            json.loads(out)
+        if fmt.startswith("markdown"):
+            _assert_markdown_inert(out)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=HOSTILE_TEXT, namespace=HOSTILE_TEXT, key=HOSTILE_TEXT, value=HOSTILE_TEXT, filename=HOSTILE_TEXT)
+def test_every_format_stays_safe_with_any_text(name: str, namespace: str, key: str, value: str, filename: str) -> None:
+    if not all(_is_yaml_safe(s) for s in (name, namespace, key, value)):
+        name, namespace, key, value = (re.sub("[\ud800-\udfff\ufffe\uffff]", "?", s) for s in (name, namespace, key, value))
+    safe_name = filename.replace("/", "_").replace("\x00", "_")[:80] or "_"
+    with tempfile.TemporaryDirectory() as tmp:
+        old_dir, new_dir = Path(tmp, "old"), Path(tmp, "new")
+        old_dir.mkdir()
+        new_dir.mkdir()
+        (old_dir / "empty.yaml").write_text("")
+        try:
+            target = new_dir / f"{safe_name}.yaml"
+            target.write_text(_manifests(name, namespace, key, value), encoding="utf-8")
+        except (OSError, UnicodeEncodeError):  # a name the file system refuses
+            target = new_dir / "p.yaml"
+            target.write_text(_manifests(name, namespace, key, value), encoding="utf-8")
+        analysis = analyse([str(new_dir)], Config())
+        assert analysis.findings  # the hostile values are reported, in every format
+        _check_report_outputs(analysis)
+        _check_diff_outputs(str(old_dir), str(new_dir))
+
+
+# -- exit codes: an undelivered report is exit 2 with one line, never a traceback or exit 1 -------
+
+GOOD_MANIFEST = Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "PL201" / "seed-empty-cidr.yaml"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_full_disk_on_stdout_is_exit_2(fmt: str) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "policylint", "check", "-f", fmt, str(GOOD_MANIFEST)],
+                              stdout=full, stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.decode() == "policylint: error: cannot write the output to standard output: No space left on device\n"
+
+
+def test_closed_pipe_is_exit_2() -> None:
+    child = subprocess.Popen([sys.executable, "-m", "policylint", "check", "-f", "json", str(GOOD_MANIFEST)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # the reader is gone before anything is written
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 2
+    assert err.decode() == "policylint: error: cannot write the output to standard output: Broken pipe\n"
+
+
+def test_closed_stdout_is_exit_2() -> None:
+    done = subprocess.run([sys.executable, "-c", "import os, sys; os.close(1); sys.stdout = None; "
+                           "sys.argv = ['policylint', 'check', sys.argv[1]]; "
+                           "from policylint.cli.main import main; main()", str(GOOD_MANIFEST)],
+                          stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.decode() == "policylint: error: standard output is closed\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_full_disk_on_output_file_is_exit_2() -> None:
+    done = subprocess.run([sys.executable, "-m", "policylint", "check", "-o", "/dev/full", str(GOOD_MANIFEST)],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.decode() == "policylint: error: cannot write /dev/full: No space left on device\n"
