@@ -9,6 +9,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from policylint.findings import Finding, Severity
+from policylint.report.escape import lines as escape_lines
 from policylint.report.escape import md_code, md_html, md_text
 from policylint.report.model import Report
 from policylint.report.paths import relative_path
@@ -42,11 +43,13 @@ def _fixes(report: Report) -> list[str]:
         return []
     lines = [f"#### Fixes ({len(shown)})", ""]
     for finding, fix in shown:
-        runs = [len(line) - len(line.lstrip("~")) for line in fix.diff.splitlines()]
+        patch = escape_lines(fix.diff.rstrip("\n"))  # the manifests' own lines: no control characters
+        # A context line " ~~~" would close a ~~~ fence (closing fences may be indented): count after blanks.
+        runs = [len(text) - len(text.lstrip("~")) for text in (line.lstrip(" ") for line in patch.splitlines())]
         fence = "~" * max([3, *(run + 1 for run in runs if run >= 3)])
-        title = html.escape(f"{finding.code} {relative_path(finding.path)}:{finding.line}: {fix.title}"
-                            + (" (unsafe)" if fix.safety != "safe" else ""))
-        lines += [f"<details><summary>{title}</summary>", "", f"{fence}diff", fix.diff.rstrip("\n"), fence, "",
+        title = md_html(f"{finding.code} {relative_path(finding.path)}:{finding.line}: {fix.title}"
+                        + (" (unsafe)" if fix.safety != "safe" else ""))
+        lines += [f"<details><summary>{title}</summary>", "", f"{fence}diff", patch, fence, "",
                   "</details>", ""]
     return lines
 
