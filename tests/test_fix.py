@@ -285,3 +285,14 @@ def test_pulumi_findings_get_the_change_as_text_and_no_edit() -> None:
             "as its podSelector; not edited automatically in a Pulumi program: add "
             '`{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "data-services"}}}`') in output
     assert (program / "__main__.py").read_text(encoding="utf-8") == before
+
+
+def test_generate_meets_the_configs_expectations() -> None:
+    examples = ROOT / "fixtures" / "examples"
+    code, output = _run("generate", str(examples), "--for-namespace", "ml-workloads",
+                        "--config", str(examples / ".policylint.yaml"))
+    assert code == 0, output
+    expected = (FIXTURES / "generate" / "ml-workloads-expectations.yaml").read_text(encoding="utf-8")
+    assert output.startswith(expected), output
+    assert "allows: add policies that open what the expectation `data service feeds training` needs (for PL500)" in output
+    assert "not met" not in output and "beyond the needs" not in output

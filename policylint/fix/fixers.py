@@ -369,57 +369,171 @@ def _ports_yaml(ports: PortSet | None) -> list[dict[str, Any]] | None:
 
 def _connect(ctx: FixContext, finding: Finding, namespace: str, sources: list[Any], destinations: list[Any],
              ports: PortSet | None, name: str, comment: str, title: str) -> Result:
-    """New NetworkPolicies, appended to the finding's file, that allow `sources` to reach
-    `destinations` (all in `namespace`) on `ports` (every port when None): an ingress policy on
-    the destinations if they are isolated for ingress, an egress policy on the sources if they
-    are isolated for egress. Nothing else is selected or opened; a side isolated for some of its
-    pods and not others is left to a person, since a new policy would isolate the others."""
-    engine = ctx.engine
+    """New NetworkPolicies, appended to the finding's file, that let `sources` reach
+    `destinations` on `ports` (every port when None); see `_connection_documents`."""
     path = ctx.target or ctx.sources.real(finding.path)
     lines = ctx.sources.lines(path)
     if lines is None:
         return None
+    built = _connection_documents(ctx, sources, destinations, ports, name, comment, lines)
+    if isinstance(built, str):
+        return NoFix(finding, built)
+    if built is None:
+        return None
+    text, exact = built
+    prefix = "" if lines.text.endswith("\n") or not lines.text else "\n"
+    edit = TextEdit(path, len(lines.text), len(lines.text), prefix + text)
     src_ids, dst_ids = frozenset(w.id for w in sources), frozenset(w.id for w in destinations)
-    src_labels, src_matched = _common_selector(ctx, namespace, sources, src_ids)
-    dst_labels, dst_matched = _common_selector(ctx, namespace, destinations, dst_ids)
+    return Fix(finding, title, SAFE if exact else UNSAFE, (edit,), (Need(src_ids, dst_ids, ports),))
+
+
+def _connection_documents(ctx: FixContext, sources: list[Any], destinations: list[Any], ports: PortSet | None,
+                          name: str, comment: str, lines: Lines) -> tuple[str, bool] | str | None:
+    """The YAML of the policies that let `sources` (pods of one namespace) reach `destinations`
+    (pods of one namespace) on `ports`: an ingress policy on the destinations if they are
+    isolated for ingress, an egress policy on the sources if they are isolated for egress, each in
+    its pods' namespace, its peer scoped to the other namespace when they differ. Nothing else is
+    selected or opened. Returns (text, whether the selectors pick exactly these pods), a reason
+    when there is no safe way, or None when neither side is isolated."""
+    engine = ctx.engine
+    src_ns, dst_ns = {w.namespace for w in sources}, {w.namespace for w in destinations}
+    if len(src_ns) != 1 or len(dst_ns) != 1:
+        return "the pods span several namespaces; write one policy per namespace by hand"
+    (src_namespace,), (dst_namespace,) = src_ns, dst_ns
+    src_ids, dst_ids = frozenset(w.id for w in sources), frozenset(w.id for w in destinations)
+    src_labels, src_matched = _common_selector(ctx, src_namespace, sources, src_ids)
+    dst_labels, dst_matched = _common_selector(ctx, dst_namespace, destinations, dst_ids)
     if not src_labels or not dst_labels:
-        return NoFix(finding, "the pods share no label to select them by; write the policy by hand")
+        return "the pods share no label to select them by; write the policy by hand"
     ingress = [engine.isolated(engine.endpoint_of(w), INGRESS) for w in destinations]
     egress = [engine.isolated(engine.endpoint_of(w), EGRESS) for w in sources]
     if (any(ingress) and not all(ingress)) or (any(egress) and not all(egress)):
-        return NoFix(finding, "some of these pods are isolated and others not; allow the connection in the "
-                              "policies that isolate them")
-    documents = []
+        return "some of these pods are isolated and others not; allow the connection in the policies that isolate them"
+
+    def peer(labels: dict[str, str], namespace: str, home: str) -> dict[str, Any]:
+        selected: dict[str, Any] = {"podSelector": {"matchLabels": labels}}
+        if namespace != home:
+            return {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}, **selected}
+        return selected
+
     entries = _ports_yaml(ports)
-    same = src_labels == dst_labels
-    if same and (all(ingress) or all(egress)):
+    with_ports = {"ports": entries} if entries else {}
+    documents: list[tuple[str, str, dict[str, Any]]] = []
+    if src_labels == dst_labels and src_namespace == dst_namespace and (all(ingress) or all(egress)):
         spec: dict[str, Any] = {"podSelector": {"matchLabels": dst_labels},
                                 "policyTypes": [d for d, on in ((INGRESS, all(ingress)), (EGRESS, all(egress))) if on]}
         if all(ingress):
-            spec["ingress"] = [{"from": [{"podSelector": {"matchLabels": src_labels}}], **({"ports": entries} if entries else {})}]
+            spec["ingress"] = [{"from": [peer(src_labels, src_namespace, dst_namespace)], **with_ports}]
         if all(egress):
-            spec["egress"] = [{"to": [{"podSelector": {"matchLabels": dst_labels}}], **({"ports": entries} if entries else {})}]
-        documents.append((name, spec))
+            spec["egress"] = [{"to": [peer(dst_labels, dst_namespace, src_namespace)], **with_ports}]
+        documents.append((name, dst_namespace, spec))
     else:
         if all(ingress):
-            documents.append((name if not all(egress) else f"{name}-ingress", {
+            documents.append((name if not all(egress) else f"{name}-ingress", dst_namespace, {
                 "podSelector": {"matchLabels": dst_labels}, "policyTypes": [INGRESS],
-                "ingress": [{"from": [{"podSelector": {"matchLabels": src_labels}}], **({"ports": entries} if entries else {})}]}))
+                "ingress": [{"from": [peer(src_labels, src_namespace, dst_namespace)], **with_ports}]}))
         if all(egress):
-            documents.append((name if not all(ingress) else f"{name}-egress", {
+            documents.append((name if not all(ingress) else f"{name}-egress", src_namespace, {
                 "podSelector": {"matchLabels": src_labels}, "policyTypes": [EGRESS],
-                "egress": [{"to": [{"podSelector": {"matchLabels": dst_labels}}], **({"ports": entries} if entries else {})}]}))
+                "egress": [{"to": [peer(dst_labels, dst_namespace, src_namespace)], **with_ports}]}))
     if not documents:
         return None
     step, indented = step_of(lines), sequences_indented(lines)
-    text = "" if lines.text.endswith("\n") or not lines.text else "\n"
-    for doc_name, spec in documents:
+    text = ""
+    for doc_name, namespace, spec in documents:
         document = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                     "metadata": {"name": doc_name[:253], "namespace": namespace}, "spec": spec}
         text += "---\n# " + comment + "\n" + "\n".join(render_block(document, 0, step, indented)) + "\n"
+    return text, src_matched == src_ids and dst_matched == dst_ids
+
+
+def fix_expectation(ctx: FixContext, finding: Finding) -> Result:
+    """An `allow: true` expectation of the config that the policies do not meet: policies that
+    open exactly the missing ports between the failing pairs of workloads."""
+    from policylint.intent.context import intent_config, resolve
+    from policylint.intent.expectations import verify
+
+    intent = resolve(ctx.cluster, ctx.facts, intent_config(ctx.config))
+    engine = ctx.engine
+    for expectation in intent.config.expectations:
+        if not expectation.allow or (expectation.name and expectation.name not in finding.message):
+            continue
+        outcome = verify(engine, ctx.cluster, intent.roles, expectation)
+        if outcome.met or not outcome.failures:
+            continue
+        path = ctx.target or ctx.sources.real(finding.path)
+        lines = ctx.sources.lines(path) if path.endswith((".yaml", ".yml")) else None
+        if lines is None:
+            return NoFix(finding, "the finding points into the config; generate the policies with "
+                                  "`policylint generate` or write them by hand")
+        if expectation.destination.cidr is not None and all(f.src.workload is not None for f in outcome.failures):
+            return _expectation_to_range(ctx, finding, expectation, outcome, path, lines)
+        if any(f.src.workload is None or f.dst.workload is None for f in outcome.failures):
+            return NoFix(finding, "the expectation's source is an address range; admitting it is a person's decision")
+        groups: dict[tuple[str, Any], list[Any]] = {}
+        for failure in outcome.failures:
+            ports = None if expectation.ports is None else failure.ports
+            groups.setdefault((failure.dst.workload.namespace, ports), []).append(failure)
+        # Without `ports` the expectation asks for "some port": opening every port is more than that.
+        text, needs, exact = "", [], expectation.ports is not None
+        label = expectation.name or f"expectation-{expectation.index + 1}"
+        for (namespace, ports), failures in sorted(groups.items(), key=lambda item: (item[0][0], str(item[0][1]))):
+            sources = sorted({f.src.workload.id: f.src.workload for f in failures}.values(), key=lambda w: w.id)
+            targets = sorted({f.dst.workload.id: f.dst.workload for f in failures}.values(), key=lambda w: w.id)
+            suffix = f"-{_slug(namespace)}" if len(groups) > 1 else ""
+            built = _connection_documents(ctx, sources, targets, ports, f"allow-{_slug(label)}{suffix}",
+                                          f"The config expects {expectation.source.describe()} to reach "
+                                          f"{expectation.destination.describe()} ({label}).", lines)
+            if isinstance(built, str):
+                return NoFix(finding, built)
+            if built is None:
+                continue
+            text += built[0]
+            exact = exact and built[1]
+            needs.append(Need(frozenset(w.id for w in sources), frozenset(w.id for w in targets), ports))
+        if not text:
+            return None
+        prefix = "" if lines.text.endswith("\n") or not lines.text else "\n"
+        edit = TextEdit(path, len(lines.text), len(lines.text), prefix + text)
+        return Fix(finding, f"add policies that open what the expectation `{label}` needs", SAFE if exact else UNSAFE,
+                   (edit,), tuple(needs))
+    return None
+
+
+def _expectation_to_range(ctx: FixContext, finding: Finding, expectation: Any, outcome: Any, path: str,
+                          lines: Lines) -> Result:
+    """Egress from the failing sources to the expectation's address range, on its ports."""
+    if expectation.ports is None:
+        return NoFix(finding, "the expectation names no port; add `ports` so that only those are opened")
+    engine = ctx.engine
+    sources = sorted({f.src.workload.id: f.src.workload for f in outcome.failures}.values(), key=lambda w: w.id)
+    if not all(engine.isolated(engine.endpoint_of(w), EGRESS) for w in sources) or len({w.namespace for w in sources}) != 1:
+        return None
+    namespace = sources[0].namespace
+    ids = frozenset(w.id for w in sources)
+    labels, matched = _common_selector(ctx, namespace, sources, ids)
+    if not labels:
+        return NoFix(finding, "the pods share no label to select them by; write the policy by hand")
+    ports = PortSet()
+    for failure in outcome.failures:
+        ports = ports | failure.ports
+    label = expectation.name or f"expectation-{expectation.index + 1}"
+    document = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": f"allow-{_slug(label)}"[:253], "namespace": namespace},
+                "spec": {"podSelector": {"matchLabels": labels}, "policyTypes": [EGRESS],
+                         "egress": [{"to": [{"ipBlock": {"cidr": expectation.destination.cidr}}],
+                                     "ports": _ports_yaml(ports)}]}}
+    prefix = "" if lines.text.endswith("\n") or not lines.text else "\n"
+    text = (prefix + f"---\n# The config expects {expectation.source.describe()} to reach {expectation.destination.cidr} "
+            f"({label}).\n" + "\n".join(render_block(document, 0, step_of(lines), sequences_indented(lines))) + "\n")
     edit = TextEdit(path, len(lines.text), len(lines.text), text)
-    safety = SAFE if src_matched == src_ids and dst_matched == dst_ids else UNSAFE
-    return Fix(finding, title, safety, (edit,), (Need(src_ids, dst_ids, ports),))
+    return Fix(finding, f"add a policy that opens what the expectation `{label}` needs", SAFE if matched == ids else UNSAFE,
+               (edit,), (Need(ids, frozenset({EXTERNAL}), ports),))
+
+
+def _slug(text: str) -> str:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
+    return "-".join(part for part in slug.split("-") if part)[:60] or "x"
 
 
 # Labels that the operators put on every pod of one job, naming the job: the narrowest selector.
@@ -546,6 +660,7 @@ def fix_storage_egress(ctx: FixContext, finding: Finding) -> Result:
 
 
 FIXERS: dict[str, Callable[[FixContext, Finding], Result]] = {
+    "PL500": fix_expectation,
     "PL108": fix_duplicate_policy_type,
     "PL110": fix_peer_namespace,
     "PL116": fix_replica_type_case,

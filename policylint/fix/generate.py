@@ -20,7 +20,7 @@ from policylint.fix.model import FixOutcome
 from policylint.fix.plan import FixRequest, run_fixes
 from policylint.fix.text import Lines, render_block
 
-GENERATING_CODES = ("PL305", "PL501", "PL502", "PL503", "PL504", "PL505", "PL506")
+GENERATING_CODES = ("PL305", "PL500", "PL501", "PL502", "PL503", "PL504", "PL505", "PL506")
 GENERATED_NAME = "generated-policies.yaml"
 
 
@@ -62,7 +62,9 @@ def generate(analysis: Any, config: Any, analyse_files: Callable[[list[str]], An
         with open(generated, "w", encoding="utf-8", newline="") as handle:
             handle.write(final_text)
         final = analyse_files([*paths, generated])
-        left = [f for f in final.findings if f.code in (*GENERATING_CODES, "PL500") and _touches(f, scope_ids, final)]
+        shown = {generated: GENERATED_NAME, **{copy: original for copy, original in staged_names(paths, analysis)}}
+        left = [_displayed(f, shown) for f in final.findings
+                if f.code in (*GENERATING_CODES, "PL500") and _touches(f, scope_ids, final)]
         unjustified = _unjustified(final, scope_ids, outcome)
     return Generated(final_text, outcome, left, unjustified, sorted(p.id for p in replaced))
 
@@ -123,6 +125,20 @@ def _staged_inputs(analysis: Any, replaced: list[Any], folder: str) -> list[str]
             handle.write(text)
         paths.append(target)
     return paths
+
+
+def staged_names(paths: list[str], analysis: Any) -> list[tuple[str, str]]:
+    """(staged copy, original) for the inputs that were copied to leave policies out."""
+    return [(copy, loaded.path) for copy, loaded in zip(paths, analysis.load.files) if copy != loaded.path]
+
+
+def _displayed(finding: Finding, names: dict[str, str]) -> Finding:
+    import dataclasses
+
+    message = finding.message
+    for path, name in names.items():
+        message = message.replace(path, name)
+    return dataclasses.replace(finding, message=message)
 
 
 def _touches(finding: Finding, scope: frozenset[str], analysis: Any) -> bool:
