@@ -296,3 +296,18 @@ def test_generate_meets_the_configs_expectations() -> None:
     assert output.startswith(expected), output
     assert "allows: add policies that open what the expectation `data service feeds training` needs (for PL500)" in output
     assert "not met" not in output and "beyond the needs" not in output
+
+
+def test_sarif_with_fixes_is_valid_sarif(tmp_path: Path) -> None:
+    from tests.test_report_sarif import SARIF_SCHEMA
+
+    if not SARIF_SCHEMA.is_file():
+        pytest.skip("the official SARIF 2.1.0 schema is not next to the repository (shared/schemas/)")
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    tree = tmp_path / "examples"
+    shutil.copytree(ROOT / "fixtures" / "examples", tree, ignore=shutil.ignore_patterns("pulumi-seed"))
+    code, output = _run("check", "--show-fixes", "-f", "sarif", str(tree))
+    document = json.loads(output)
+    jsonschema.Draft4Validator(schema).validate(document)
+    fixed = [r for r in document["runs"][0]["results"] if "fixes" in r]
+    assert {r["ruleId"] for r in fixed} == {"PL110", "PL305", "PL501", "PL502"}
