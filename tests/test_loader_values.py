@@ -11,7 +11,7 @@ from policylint.analysis import analyse
 from policylint.config import load_config
 from policylint.load import Limits
 from policylint.load.nodes import Span, YMap, YSeq, short_repr
-from policylint.load.yaml_reader import parse_text
+from policylint.load.yaml_reader import default_max_file_bytes, parse_text
 
 
 def root(text: str, limits: Limits = Limits()) -> object:
@@ -264,4 +264,20 @@ def test_limits_come_from_the_config_file(tmp_path: Path) -> None:
 
 
 def test_default_limits() -> None:
-    assert Limits() == Limits(max_file_bytes=64 * 1024 * 1024, max_depth=100, max_alias_nodes=100_000)
+    assert Limits() == Limits(max_file_bytes=default_max_file_bytes(), max_depth=100, max_alias_nodes=100_000)
+
+
+@pytest.mark.parametrize("available, expected_mib", [
+    (None, None),  # whatever this machine has: between the bounds, a power of two
+    (2 << 30, 64),  # 2 GiB free: 20 MiB by the budget, raised to the floor
+    (8 << 30, 64),  # 81 MiB by the budget -> 64 MiB
+    (20 << 30, 128),  # 204 MiB -> 128 MiB: a 70 MB cluster export is admitted
+    (64 << 30, 512),
+    (512 << 30, 1024),  # capped at 1 GiB
+])
+def test_default_file_limit_follows_available_memory(available, expected_mib) -> None:
+    found = default_max_file_bytes(available)
+    if expected_mib is None:
+        assert 64 << 20 <= found <= 1 << 30 and found & (found - 1) == 0
+    else:
+        assert found == expected_mib << 20

@@ -15,8 +15,10 @@ the tag says (no tag ever constructs a Python object); other tags (`!!timestamp`
 """
 from __future__ import annotations
 
+import functools
 import gc
 import math
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -52,12 +54,47 @@ _MASK = (1 << 32) - 1  # positions are packed as start << 32 | end (see nodes.pa
 MAX_DEPTH_CAP = 500
 
 
+# The default file-size limit follows the memory the machine has: checking a cluster export takes
+# about 100 bytes of memory per byte of YAML (positions, the model and the engine's tables, at
+# 150,000 pods), so a file is admitted when that much memory is available — as a power of two
+# MiB, between 64 MiB and 1 GiB, so that machines of similar size agree.
+MEMORY_PER_INPUT_BYTE = 100
+MIN_DEFAULT_FILE_BYTES = 64 << 20
+MAX_DEFAULT_FILE_BYTES = 1 << 30
+
+
+@functools.lru_cache(maxsize=1)
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def default_max_file_bytes(available: int | None = None) -> int:
+    """The default `max-file-bytes` for a machine with `available` bytes of free memory."""
+    if available is None:
+        available = _available_memory()
+    if available is None:
+        return MIN_DEFAULT_FILE_BYTES
+    budget_mib = (available // MEMORY_PER_INPUT_BYTE) >> 20
+    power = 1 << (budget_mib.bit_length() - 1) if budget_mib > 0 else 0
+    return max(MIN_DEFAULT_FILE_BYTES, min(MAX_DEFAULT_FILE_BYTES, power << 20))
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Resource bounds for one input. Defaults are generous for real manifests."""
 
     # A file (or standard input) larger than this is refused before it is parsed.
-    max_file_bytes: int = 64 * 1024 * 1024
+    max_file_bytes: int = field(default_factory=default_max_file_bytes)
     # Nesting of mappings and sequences in one document (at most MAX_DEPTH_CAP).
     max_depth: int = 100
     # Values reached through aliases, counted per document with repetition: a few aliases are
