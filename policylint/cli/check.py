@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from policylint.cli.common import (EXIT_FINDINGS, EXIT_OK, check_missing, config_options, fail, paths_argument,
+from policylint.cli.common import (write_output, EXIT_FINDINGS, EXIT_OK, check_missing, config_options, fail, paths_argument,
                                    pulumi_options, require_paths, resolve_config, setup_logging, split_tokens,
                                    stdin_binary)
 from policylint.pulumi import PulumiInputs
@@ -76,11 +76,7 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
         report.extra["fixes"] = proved_fixes(analysis, config, split_tokens(ignore), unsafe_fixes, debug, pulumi)
     rendered = renderer(output_format)(report)
     if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(rendered)
-        except OSError as error:
-            fail(f"cannot write {output}: {error.strerror or error}")
+        write_output(output, rendered)
         from policylint.report.text import plural, summary_line
 
         click.echo(f"{plural(len(report.findings), 'finding')} written to {output}; {summary_line(report)}")

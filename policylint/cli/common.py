@@ -58,6 +58,26 @@ def fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
+def write_output(path: str, text: str) -> None:
+    """Write a report to `path` (`-o`), or fail with exit 2 and one line.
+
+    A symbolic link at `path` is not written through: a repository (or a pull request) can commit
+    `report.json -> ~/.bashrc`, and CI writes its report where the workflow says. Name the
+    link's target to write there.
+    """
+    import os
+
+    if os.path.islink(path):
+        fail(f"cannot write {path}: it is a symbolic link (to {os.readlink(path)}); "
+             "name the file it points to if that is where the output should go")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}")
+
+
 def resolve_config(config_path: str | None, default_namespace: str | None) -> Config:
     try:
         path = Path(config_path) if config_path else discover_config()

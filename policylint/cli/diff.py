@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from policylint.cli.common import (EXIT_FINDINGS, EXIT_OK, config_options, fail, resolve_config, setup_logging,
+from policylint.cli.common import (write_output, EXIT_FINDINGS, EXIT_OK, config_options, fail, resolve_config, setup_logging,
                                    split_tokens, stdin_binary)
 from policylint.diff import FORMATS
 
@@ -99,7 +99,12 @@ def _base_sides(base: str, paths: tuple[str, ...], config: Any, options: dict[st
         fail("--base needs the paths to compare: policylint diff --base REV PATH…")
     if STDIN in paths:
         fail("--base compares files in the working tree; standard input (-) has no git revision")
-    export = export_revision(base, list(paths), keep=lambda path: not config.is_excluded(path))
+    export = export_revision(base, list(paths), keep=lambda path: not config.is_excluded(path),
+                             max_bytes=config.limits.max_file_bytes)
+    from policylint.report.escape import text
+
+    for name, why in export.refused:  # what the revision holds but may not be read: said, never silent
+        click.echo(f"policylint: warning: {text(name)}: {why}", err=True)
     try:
         present = [p for p in paths if os.path.lexists(p)]
         gone = [p for p in paths if not os.path.lexists(p)]
@@ -123,10 +128,6 @@ def _emit(result: Any, output_format: str, output: str | None) -> None:
     if output is None:
         click.echo(rendered, nl=False)
         return
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(rendered)
-    except OSError as error:
-        fail(f"cannot write {output}: {error.strerror or error}")
+    write_output(output, rendered)
     verdict = "; failed: " + "; ".join(result.failures) if result.failed else ""
     click.echo(f"diff written to {output}: {headline(result)}{verdict}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from policylint.cli.common import (EXIT_FINDINGS, EXIT_OK, check_missing, config_options, fail, paths_argument,
+from policylint.cli.common import (write_output, EXIT_FINDINGS, EXIT_OK, check_missing, config_options, fail, paths_argument,
                                    require_paths, resolve_config, setup_logging)
 
 
@@ -44,11 +44,7 @@ def generate(paths: tuple[str, ...], target_namespace: str | None, job: str | No
         fail(str(error))
         return
     if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(result.text)
-        except OSError as error:
-            fail(f"cannot write {output}: {error.strerror or error}")
+        write_output(output, result.text)
     else:
         click.echo(result.text, nl=False)
     for policy in result.replaced:
