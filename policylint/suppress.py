@@ -35,8 +35,8 @@ class Suppression:
     def covers(self, finding: Finding, matches: Callable[[str, Finding], bool]) -> bool:
         if not matches(self.token, finding):
             return False
-        if self.scope == "object":
-            return finding.object == self.target
+        if self.scope == "object":  # the object in this file, not a same-named one elsewhere
+            return finding.object == self.target and finding.path == self.span.path
         if finding.path != self.target:
             return False
         return self.scope == "file" or finding.line in (self.line, self.line + 1)
@@ -48,7 +48,7 @@ class BadSuppression:
     message: str
 
 
-def collect(files: Iterable[LoadedFile], annotations: dict[str, YMap]) -> tuple[list[Suppression], list[BadSuppression]]:
+def collect(files: Iterable[LoadedFile], annotations: dict[tuple[str, str], YMap]) -> tuple[list[Suppression], list[BadSuppression]]:
     found: list[Suppression] = []
     bad: list[BadSuppression] = []
     for loaded in files:
@@ -59,7 +59,7 @@ def collect(files: Iterable[LoadedFile], annotations: dict[str, YMap]) -> tuple[
                 scope = "file" if match.group(1) == "disable-file" else "line"
                 for token in _tokens(match.group(2)):
                     found.append(Suppression(token, span, scope, loaded.path, line))
-    for label, node in sorted(annotations.items()):
+    for (_, label), node in sorted(annotations.items()):
         if ANNOTATION not in node:
             continue
         value = node[ANNOTATION]

@@ -195,12 +195,7 @@ def _read_into(loaded: LoadedFile, path: str, name: str, limits: Limits, stdin: 
     result = parse_text(text, name, limits)
     loaded.documents = result.documents
     loaded.problems.extend(result.problems)
-    if "policylint:" in text:
-        # Lines split at "\n" only, like the loader's positions (str.splitlines also splits at
-        # form feeds and U+2028, which would shift every later line number).
-        loaded.directive_lines = {
-            number: line for number, line in enumerate(text.split("\n"), start=1) if "policylint:" in line
-        }
+    loaded.directive_lines = result.directive_lines  # real comments only, never text inside a string
 
 
 def _reason(error: BaseException) -> str:

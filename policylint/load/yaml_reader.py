@@ -123,6 +123,11 @@ class Document:
 class ParseResult:
     documents: list[Document] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
+    # line number -> text of the lines that mention "policylint:" outside any scalar: what a
+    # suppression comment may be written in (text inside strings and block scalars is blanked)
+    directive_lines: dict[int, str] = field(default_factory=dict)
+    # (start, end) offsets of the scalars whose source mentions "policylint:", in order
+    directive_scalars: list[tuple[int, int]] = field(default_factory=list)
 
 
 class _LimitExceeded(Exception):
@@ -311,6 +316,9 @@ class _Parser:
         cache = self.cache
         intern = sys.intern
         templated = "{{" in self.text
+        directives = "policylint:" in self.text
+        find = self.text.find
+        directive_scalars = self.result.directive_scalars
         ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
         MappingEndEvent, SequenceEndEvent, AliasEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
         DocumentStartEvent, DocumentEndEvent = yaml.DocumentStartEvent, yaml.DocumentEndEvent
@@ -343,6 +351,9 @@ class _Parser:
             if kind is ScalarEvent:
                 start = event.start_mark.index
                 at = start << 32 | event.end_mark.index
+                if directives and find("policylint:", start, event.end_mark.index) >= 0:
+                    # text that looks like a suppression comment inside a string is not one
+                    directive_scalars.append((start, event.end_mark.index))
                 text = event.value
                 tag = event.tag
                 if tag is None and not event.style:
@@ -548,6 +559,35 @@ def _json_surrogates(text: str) -> str:
     return _LONE_LOW_SURROGATE.sub(lambda m: m.group(1) + "\\ufffd", text)
 
 
+def _directive_lines(text: str, scalars: list[tuple[int, int]]) -> dict[int, str]:
+    """The lines that mention "policylint:" with every scalar's text on them blanked out.
+
+    Lines are split at "\n" only, like the loader's positions. Scalars do not overlap and come in
+    order, so the ones on a line are found by bisection. After a syntax error the parser saw no
+    scalars, and the rest of the file is taken as written.
+    """
+    from bisect import bisect_left
+
+    starts = [s for s, _ in scalars]
+    lines: dict[int, str] = {}
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        end = offset + len(line)
+        if "policylint:" in line:
+            chars = list(line)
+            i = max(bisect_left(starts, offset) - 1, 0)
+            while i < len(scalars) and scalars[i][0] < end:
+                s, e = scalars[i]
+                for k in range(max(s, offset), min(e, end)):
+                    chars[k - offset] = " "
+                i += 1
+            kept = "".join(chars)
+            if "policylint:" in kept:
+                lines[number] = kept
+        offset = end + 1
+    return lines
+
+
 def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
     """Parse every document of `text`. Never raises for bad input: problems are returned."""
     result = ParseResult()
@@ -563,6 +603,8 @@ def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
     gc.disable()
     try:
         _Parser(text, path, limits, result).run()
+        if "policylint:" in text:
+            result.directive_lines = _directive_lines(text, result.directive_scalars)
     finally:
         if collecting:
             gc.enable()

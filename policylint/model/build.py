@@ -93,7 +93,8 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
     fields.object = f"{kind} {name or '<unnamed>'}" if cluster_scoped else f"{kind} {namespace}/{name or '<unnamed>'}"
     annotations = fields.string_map(meta, "annotations", meta_path)
     if isinstance(meta.get("annotations"), YMap):
-        cluster.object_annotations[fields.object] = meta["annotations"]
+        # keyed by file too: an annotation silences its own object, not a namesake in another file
+        cluster.object_annotations[(meta["annotations"].span.path, fields.object)] = meta["annotations"]
     if kind == "Namespace" and group == "":
         _add_namespace(cluster, fields, node, meta, meta_path, name, raw)
         return

@@ -340,7 +340,7 @@ class Cluster:
     issues: list[Issue] = field(default_factory=list)
     unknown_kinds: dict[str, int] = field(default_factory=dict)
     # Annotation mappings as written (YMap, with positions), by object label, for suppression
-    object_annotations: dict[str, Any] = field(default_factory=dict)
+    object_annotations: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, object label)
 
     # -- Services ----------------------------------------------------------------------------------
 
