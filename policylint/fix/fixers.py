@@ -167,6 +167,47 @@ def _rule_peer_ids(ctx: FixContext, policy: NetworkPolicy, rule: Any) -> frozens
     return frozenset(ids)
 
 
+def fix_service_port(ctx: FixContext, finding: Finding) -> Result:
+    """A policy port that is a Service's port: write the pod port the Service forwards it to,
+    when every Service behind the entry forwards it to the same pod port."""
+    policy = policy_of(ctx.cluster, finding)
+    entry_path = finding.field_path.rsplit(".", 1)[0] if finding.field_path.endswith(".port") else finding.field_path
+    entry = port_at(policy, entry_path) if policy else None
+    lines = ctx.sources.lines(finding.path)
+    if entry is None or lines is None or not isinstance(entry.port, int):
+        return None
+    if entry.end_port is not None:
+        return NoFix(finding, "the entry is a port range; change it by hand")
+    located = next((r for r in (*policy.ingress, *policy.egress) if any(p is entry for p in r.ports)), None)
+    if located is None:
+        return None
+    targets: set[int] = set()
+    receivers: set[str] = set()
+    for workload in ctx.cluster.workloads:
+        for service in ctx.cluster.services_of(workload):
+            for sp in service.ports:
+                if sp.port == entry.port and sp.protocol == entry.protocol:
+                    target = sp.target_on(workload.ports)
+                    if target is not None and target != sp.port:
+                        targets.add(target)
+                        receivers.add(workload.id)
+    if len(targets) != 1:
+        return NoFix(finding, "the Services behind this port forward it to different pod ports; list them by hand")
+    (target,) = targets
+    peers = _rule_peer_ids(ctx, policy, located)
+    selected = _selected_ids(ctx, policy)
+    ports = PortSet.single(entry.protocol, target)
+    if located.direction == INGRESS:
+        need = Need(peers, selected & frozenset(receivers), ports)
+    else:
+        need = Need(selected, peers & frozenset(receivers), ports)
+    start, end = lines.start_of(finding.span), lines.end_of(finding.span)
+    if lines.text[start:end].strip("'\"") != str(entry.port):
+        return None
+    return Fix(finding, f"allow the pod port the Service forwards to: {target} instead of {entry.port}", SAFE,
+               (_replace_scalar(lines, finding, str(target)),), (need,))
+
+
 def fix_duplicate_policy_type(ctx: FixContext, finding: Finding) -> Result:
     lines = ctx.sources.lines(finding.path)
     if lines is None:
@@ -669,6 +710,7 @@ FIXERS: dict[str, Callable[[FixContext, Finding], Result]] = {
     "PL204": fix_cidr_host_bits,
     "PL305": fix_dns_egress,
     "PL307": fix_protocol_default,
+    "PL308": fix_service_port,
     "PL501": fix_data_service_egress,
     "PL502": fix_job_peers,
     "PL503": fix_job_peers,
