@@ -197,15 +197,20 @@ def fix_service_port(ctx: FixContext, finding: Finding) -> Result:
     peers = _rule_peer_ids(ctx, policy, located)
     selected = _selected_ids(ctx, policy)
     ports = PortSet.single(entry.protocol, target)
+    listening = {w.id for w in ctx.cluster.workloads if any(p.port == entry.port and p.protocol == entry.protocol
+                                                             for p in w.ports)}
+    dropped = PortSet.single(entry.protocol, entry.port)
     if located.direction == INGRESS:
         need = Need(peers, selected & frozenset(receivers), ports)
+        drop = Need(peers, selected - frozenset(listening), dropped)
     else:
         need = Need(selected, peers & frozenset(receivers), ports)
+        drop = Need(selected, peers - frozenset(listening), dropped)
     start, end = lines.start_of(finding.span), lines.end_of(finding.span)
     if lines.text[start:end].strip("'\"") != str(entry.port):
         return None
     return Fix(finding, f"allow the pod port the Service forwards to: {target} instead of {entry.port}", SAFE,
-               (_replace_scalar(lines, finding, str(target)),), (need,))
+               (_replace_scalar(lines, finding, str(target)),), (need,), (drop,))
 
 
 def fix_duplicate_policy_type(ctx: FixContext, finding: Finding) -> Result:

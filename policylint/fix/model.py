@@ -36,6 +36,9 @@ class Fix:
     safety: str
     edits: tuple[TextEdit, ...]
     needs: tuple[Need, ...] = ()
+    # Connections the fix may take away: only ports on which no receiving pod listens (a
+    # Service's port written where the pod port belongs).
+    drops: tuple[Need, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

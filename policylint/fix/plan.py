@@ -293,9 +293,12 @@ def _connectivity_failure(before: Any, after: Any, fixes: Iterable[Fix]) -> str 
     from policylint.engine.ports import EMPTY_PORTS
 
     needs = [need for fix in fixes for need in fix.needs]
+    drops = [drop for fix in fixes for drop in fix.drops]
     changes = compute_diff(Side("before", before), Side("after", after)).connections
     for change in changes:
         lost, gained = change.lost, change.gained
+        for drop in drops:
+            lost = lost - drop.allowed(change.src.id, change.dst.id, change.src.is_external, change.dst.is_external)
         if not lost.is_empty:
             return f"the edit would remove {lost.describe()} from {change.src.id} to {change.dst.id}"
         allowed = EMPTY_PORTS
