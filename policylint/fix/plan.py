@@ -30,8 +30,18 @@ from policylint.fix.text import TextEdit, apply_edits, overlapping
 LOG = logging.getLogger(__name__)
 MAX_ROUNDS = 8
 # When two fixes want the same place, these go first: DNS before anything that isolates more
-# pods for egress (a new policy that isolates is itself reported by PL305 until DNS is allowed).
+# pods for egress (a new policy that isolates is itself reported by PL305 until DNS is allowed);
+# the config's expectations last, so that they add only what the rules did not already open.
 FIRST = ("PL305", "PL307")
+LAST = ("PL500",)
+
+
+def _order(fix: Fix) -> tuple:
+    """The order fixes are tried in: by code, then by what they are about — never by file path,
+    which differs from one checkout to the next (and would change what `generate` writes)."""
+    code = fix.finding.code
+    rank = FIRST.index(code) if code in FIRST else len(FIRST) + 1 + LAST.index(code) if code in LAST else len(FIRST)
+    return (rank, code, fix.finding.object, fix.finding.field_path, fix.finding.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +104,7 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
                         outcome.original_edits[id(result)] = _to_original(result.edits, history)
                     continue
                 candidates.append(result)
-        candidates.sort(key=lambda fix: FIRST.index(fix.finding.code) if fix.finding.code in FIRST else len(FIRST))
+        candidates.sort(key=_order)
         batch, twins = _non_overlapping(candidates)
         if not batch:
             break
