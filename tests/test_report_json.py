@@ -53,6 +53,7 @@ def test_mixed_findings_are_exact(validator: jsonschema.Draft202012Validator) ->
     assert document["summary"] == {
         "files": 3, "objects": 2, "namespaces": 1, "workloads": 0, "policies": 2,
         "findings": {"error": 2, "warning": 1, "info": 1}, "fail_on": "error", "failed": True, "not_analysed": [],
+            "unused": [], "skipped": [],
     }
 
 

@@ -1,4 +1,10 @@
-"""Split loaded documents into Kubernetes objects (`kind: List` is what `kubectl get -o yaml` prints)."""
+"""Split loaded documents into Kubernetes objects (`kind: List` is what `kubectl get -o yaml` prints).
+
+Typed lists (`PodList`, `DeploymentList`, ...) are what the API server returns for a collection
+(`kubectl get --raw /api/v1/namespaces/x/pods`) and what typed clients serialise: their items
+carry no `kind` or `apiVersion`. An item's kind is then the list's kind less `List`, and its
+apiVersion the list's. Items of a generic `List` must name their kind themselves.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,18 +44,23 @@ def split_objects(documents: Iterable[Document]) -> tuple[list[RawObject], list[
 
 def _objects_in(root: object, span: Span, problems: list[LoadProblem]) -> Iterator[RawObject]:
     """The objects of one document, `kind: List` items in order (Lists may nest: no recursion)."""
-    pending: list[tuple[object, Span, str]] = [(root, span, "")]
+    pending: list[tuple[object, Span, str, tuple[str, str] | None]] = [(root, span, "", None)]
     while pending:
-        node, where, prefix = pending.pop()
-        found = _object_or_items(node, where, prefix, problems)
+        node, where, prefix, implied = pending.pop()
+        found = _object_or_items(node, where, prefix, problems, implied)
         if isinstance(found, RawObject):
             yield found
         elif found:
             pending.extend(reversed(found))
 
 
-def _object_or_items(root: object, span: Span, prefix: str, problems: list[LoadProblem]
-                     ) -> RawObject | list[tuple[object, Span, str]] | None:
+def _object_or_items(root: object, span: Span, prefix: str, problems: list[LoadProblem],
+                     implied: tuple[str, str] | None = None
+                     ) -> RawObject | list[tuple[object, Span, str, tuple[str, str] | None]] | None:
+    """An object, the items of a list (with the kind and apiVersion a typed list implies), or None.
+
+    `implied` is (kind, apiVersion) for the items of a typed list such as `PodList`.
+    """
     if root is None:  # an empty document (`---` followed by nothing, or only comments)
         return None
     if not isinstance(root, YMap):
@@ -62,12 +73,21 @@ def _object_or_items(root: object, span: Span, prefix: str, problems: list[LoadP
         return None
     kind = root.get("kind")
     api_version = root.get("apiVersion", "")
+    if implied is not None:
+        if "kind" not in root:
+            kind = implied[0]
+        if "apiVersion" not in root:
+            api_version = implied[1]
     if not isinstance(kind, str) or not kind:
         if "kind" in root:
             problems.append(LoadProblem("shape", root.span_of_value("kind"),
                                         f"`kind` must be a non-empty string, not {short_repr(kind)}"))
         elif "apiVersion" in root and ("metadata" in root or "spec" in root):
             problems.append(LoadProblem("shape", root.span, "object has an `apiVersion` but no `kind`"))
+        elif prefix:
+            # An item of a generic `List` must say what it is; it is not dropped without a word.
+            problems.append(LoadProblem("shape", span, f"List item `{prefix.rstrip('.')}` has no `kind` "
+                                                      "(only a typed list such as PodList implies its items' kind)"))
         # Other tools' YAML is not ours: compose files, CI config, and files with an apiVersion
         # but no Kubernetes object shape (Helm's Chart.yaml, kustomization.yaml, Pulumi.yaml).
         return None
@@ -82,5 +102,8 @@ def _object_or_items(root: object, span: Span, prefix: str, problems: list[LoadP
         if not isinstance(items, YSeq):
             problems.append(LoadProblem("shape", root.span_of_value("items"), "`items` of a List must be a list"))
             return None
-        return [(item, items.span_of_item(index), f"{prefix}items[{index}].") for index, item in enumerate(items)]
+        item_kind = kind[: -len(_LIST_KINDS_SUFFIX)]
+        implied_items = (item_kind, api_version) if item_kind else None
+        return [(item, items.span_of_item(index), f"{prefix}items[{index}].", implied_items)
+                for index, item in enumerate(items)]
     return RawObject(kind, api_version, root, prefix)

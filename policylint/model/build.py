@@ -20,6 +20,7 @@ from policylint.model.types import (
     Issue,
     Namespace,
     OtherPolicy,
+    UnusedObject,
     Workload,
 )
 from policylint.model.validation import dns_label_error, dns_subdomain_error
@@ -111,6 +112,7 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
     templates = None if is_policy else templates_of(kind, raw.api_version, node, name, namespace)
     if not is_policy and templates is None:
         cluster.unknown_kinds[kind] = cluster.unknown_kinds.get(kind, 0) + 1
+        cluster.unused.append(UnusedObject(fields.object, node.span, "kind without pods or policies"))
         return
     _check_name(fields, meta, meta_path, name, node, is_policy)
     if namespace_written:

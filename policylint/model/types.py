@@ -330,6 +330,15 @@ class OtherPolicy:
     source: Source
 
 
+@dataclass(frozen=True, slots=True)
+class UnusedObject:
+    """An object that was read but plays no part in the analysis, and why (listed under `-v`)."""
+
+    object: str  # "ConfigMap shop/settings"
+    span: Span
+    reason: str  # "kind without pods or policies"
+
+
 @dataclass(slots=True)
 class Cluster:
     namespaces: dict[str, Namespace] = field(default_factory=dict)
@@ -339,6 +348,7 @@ class Cluster:
     other_policies: list[OtherPolicy] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     unknown_kinds: dict[str, int] = field(default_factory=dict)
+    unused: list[UnusedObject] = field(default_factory=list)  # read, not used: said, never dropped silently
     # Annotation mappings as written (YMap, with positions), by object label, for suppression
     object_annotations: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, object label)
 

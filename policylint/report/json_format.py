@@ -46,6 +46,9 @@ def render(report: Report) -> str:
             "fail_on": report.fail_on.label,
             "failed": report.failed,
             "not_analysed": list(s.not_analysed),
+            "unused": [{"object": label, "file": path, "line": line, "reason": reason}
+                       for label, path, line, reason in s.unused],
+            "skipped": [{"file": path, "reason": reason} for path, reason in s.skipped],
         },
         "findings": [_with_fix(finding_to_dict(f), report.extra.get("fixes", {}).get((f.code, f.object, f.field_path)))
                      for f in report.findings],

@@ -17,6 +17,10 @@ class Summary:
     policies: int
     unknown_kinds: tuple[tuple[str, int], ...] = ()
     not_analysed: tuple[str, ...] = ()  # policy objects of kinds that are not evaluated
+    # Objects read but not used, as (object, path, line, reason), and files read that hold no
+    # Kubernetes object, as (path, reason): counted in the summary line, listed under -v.
+    unused: tuple[tuple[str, str, int, str], ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,9 +41,14 @@ def summary_line(report: Report) -> str:
     """One line: what was read and how many findings of each severity."""
     s = report.summary
     counts = ", ".join(plural(report.count(sev), sev.label) for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO))
-    loaded = ", ".join((plural(s.files, "file"), plural(s.namespaces, "namespace"), plural(s.workloads, "workload"),
-                        plural(s.policies, "NetworkPolicy", "NetworkPolicies")))
-    return f"{loaded}: {counts}"
+    parts = [plural(s.files, "file"), plural(s.namespaces, "namespace"), plural(s.workloads, "workload"),
+             plural(s.policies, "NetworkPolicy", "NetworkPolicies")]
+    # What was read and not used is counted, never dropped silently (-v lists it).
+    if s.skipped:
+        parts.append(f"{plural(len(s.skipped), 'file')} without Kubernetes objects")
+    if s.unused:
+        parts.append(f"{plural(len(s.unused), 'object')} not used")
+    return f"{', '.join(parts)}: {counts}"
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
@@ -53,9 +58,12 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 def _summary(report: Report) -> str:
     s = report.summary
     text = summary_line(report)
-    if report.verbose and s.unknown_kinds:
-        ignored = ", ".join(f"{count} {esc(kind)}" for kind, count in s.unknown_kinds)
-        text += f"\nnot used for the analysis (kinds without pods or policies): {ignored}"
+    if report.verbose and s.skipped:
+        text += "\nfiles read that hold no Kubernetes object (skipped):"
+        text += "".join(f"\n  {esc(path)}: {esc(reason)}" for path, reason in s.skipped)
+    if report.verbose and s.unused:
+        text += "\nobjects read but not used for the analysis:"
+        text += "".join(f"\n  {esc(path)}:{line}: {esc(label)} ({esc(reason)})" for label, path, line, reason in s.unused)
     if s.not_analysed:
         text += f"\nnot evaluated (policy kinds policylint does not model yet): {esc(', '.join(s.not_analysed))}"
     return text
