@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 from policylint import suppress
 from policylint.config import Config, ConfigError
 from policylint.findings import Finding, Severity, sorted_findings
-from policylint.load import LoadResult, load_paths
+from policylint.load import LoadResult, load_paths, report_nothing_found
 from policylint.load.nodes import Span
 from policylint.model import Cluster, build_cluster
 from policylint.pulumi import PulumiInputs, without_findings_on_unknowns
@@ -130,6 +130,7 @@ def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None 
             from policylint.pulumi import load_programs  # runs user code: only when --pulumi asks for it
 
             load_programs(pulumi, loaded, config.limits)
+        report_nothing_found(loaded)
         return loaded, build_cluster(loaded.objects, config.namespace)
 
 

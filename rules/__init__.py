@@ -23,6 +23,8 @@ RULE_MODULES = (
     "pl011_pulumi_program_failed",
     "pl012_pulumi_component_not_analysed",
     "pl013_pulumi_value_unknown",
+    "pl014_unparsed_non_manifest",
+    "pl016_no_kubernetes_objects",
     "pl101_invalid_label_selector",
     "pl102_invalid_object_name",
     "pl103_invalid_policy_types",

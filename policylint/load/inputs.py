@@ -41,6 +41,9 @@ class LoadedFile:
     problems: list[LoadProblem] = field(default_factory=list)
     # line number -> comment text, only for lines mentioning "policylint:" (suppressions)
     directive_lines: dict[int, str] = field(default_factory=dict)
+    # For a file that does not parse: whether its text has top-level apiVersion and kind keys
+    # (then its syntax errors are errors; see classify.py).
+    meant_as_manifest: bool = False
 
 
 @dataclass(slots=True)
@@ -196,6 +199,10 @@ def _read_into(loaded: LoadedFile, path: str, name: str, limits: Limits, stdin: 
     loaded.documents = result.documents
     loaded.problems.extend(result.problems)
     loaded.directive_lines = result.directive_lines  # real comments only, never text inside a string
+    if any(p.kind == "syntax" for p in result.problems):
+        from policylint.load.classify import meant_as_manifest
+
+        loaded.meant_as_manifest = meant_as_manifest(text)
 
 
 def _reason(error: BaseException) -> str:
