@@ -167,8 +167,10 @@ def test_several_paths_args_and_no_sarif_or_summary(tmp_path: Path, installed: t
     assert result.returncode == 0
     assert run.outputs == {"exit-code": "0", "sarif-file": ""}
     assert not (workdir / "policylint.sarif").exists() and not runner.summary.exists()
-    # 7 files under k8s/shop plus one; PL008 is not selected, so the Cilium object gives no finding.
-    assert "8 files, 2 namespaces, 3 workloads, 8 NetworkPolicies: 0 errors, 0 warnings, 0 infos" in result.stdout
+    # 8 files under k8s/shop (one of them a JSON patch, no manifest) plus one; PL008 is not
+    # selected, so the Cilium object gives no finding.
+    assert "9 files, 2 namespaces, 3 workloads, 8 NetworkPolicies, 1 file without Kubernetes objects: " \
+           "0 errors, 0 warnings, 0 infos" in result.stdout
 
 
 def test_the_config_file_of_the_repository_is_honoured(tmp_path: Path, installed: tuple) -> None:

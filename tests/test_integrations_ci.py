@@ -70,7 +70,7 @@ def test_gitlab_job_passes_on_a_clean_repository(tmp_path: Path) -> None:
         ("PL008", "info", "k8s/shop/backend-l7.yaml", 2)]
     root = parse((repo / _job()["artifacts"]["reports"]["junit"]).read_text(encoding="utf-8"))
     suites = root.findall("testsuite")
-    assert len(suites) == 23  # one per manifest; the chart is excluded by the repository's config
+    assert len(suites) == 25  # one per YAML/JSON file read (2 are no manifests); the chart is excluded by the config
     [failed] = [case for case in root.iter("testcase") if case.find("failure") is not None]
     assert failed.get("name") == "PL008 unsupported-policy-kind"
     assert failed.get("classname") == "k8s/shop/backend-l7"

@@ -210,7 +210,7 @@ def test_all_hook_lints_the_whole_repository_with_every_rule(tmp_path: Path) -> 
     assert result.returncode == 0, result.stdout + result.stderr
     assert text_findings(result.stdout) == {(2, "PL008")}
     assert re.search(r"^k8s/shop/backend-l7\.yaml$", result.stdout, re.M)
-    assert "23 files," in result.stdout  # every manifest; the chart excluded by the config
+    assert "25 files," in result.stdout  # every YAML/JSON file; the chart excluded by the config
 
 
 def test_all_hook_sees_what_only_the_whole_repository_shows(tmp_path: Path) -> None:
