@@ -113,7 +113,9 @@ def _reason(loaded: LoadedFile) -> str:
 
 def nothing_found(files: list[LoadedFile], skipped: list[SkippedFile], objects: int) -> LoadProblem | None:
     """One problem for an input that holds files but no Kubernetes object: never a silent pass."""
-    if objects or not files:
+    skipped_paths = {item.path for item in skipped}
+    # A file that is a manifest, or could not be read, has findings of its own that say why.
+    if objects or not files or any(f.path not in skipped_paths for f in files):
         return None
     reasons: dict[str, int] = {}
     for item in skipped:
