@@ -105,6 +105,6 @@ def test_every_format_is_deterministic_on_real_input(name: str, args: list[str])
 
 def test_every_registered_format_is_offered_and_renders() -> None:
     [option] = [p for p in check.params if p.name == "output_format"]
-    assert list(option.type.choices) == ["auto", "text", "json", "sarif", "github", "markdown", "gitlab", "junit"]
+    assert list(option.type.choices) == ["auto", "text", "json", "sarif", "github", "markdown", "gitlab", "junit", "html"]
     for name in FORMATS:
         assert renderer(name)(sample_report()).endswith("\n")

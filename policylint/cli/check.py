@@ -74,6 +74,9 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_o
         from policylint.cli.fix import proved_fixes
 
         report.extra["fixes"] = proved_fixes(analysis, config, split_tokens(ignore), unsafe_fixes, debug, pulumi)
+    if output_format == "html":  # the page also shows connectivity and jobs, from the analysis itself
+        report.extra["analysis"] = analysis
+        report.extra["config"] = config
     rendered = renderer(output_format)(report)
     if output:
         write_output(output, rendered)

@@ -20,7 +20,7 @@ from policylint.cli.common import EXIT_OK, check_missing, config_options, fail, 
 from policylint.engine.bits import positions
 
 SCHEMA = "policylint.matrix/v1"
-FORMATS = ("text", "json", "csv", "dot", "markdown")
+FORMATS = ("text", "json", "csv", "dot", "markdown", "html")
 EXTERNAL_GROUP = "(external)"
 
 
@@ -113,7 +113,16 @@ def matrix(paths: tuple[str, ...], output_format: str, from_: tuple[str, ...], t
     except ValueError as error:
         fail(str(error))
         return
+    if output_format == "html" and (from_ or to or port or aggregate != "workload" or default_namespace):
+        fail("--format html shows the whole matrix (it aggregates and filters in the page); "
+             "drop --from, --to, --port, --aggregate and --namespace")
     engine = load_engine(paths, config_path, default_namespace, debug)
+    if output_format == "html":
+        from policylint import __version__
+        from policylint.report.html import render_matrix
+
+        click.echo(render_matrix(engine, __version__), nl=False)
+        sys.exit(EXIT_OK)
     sources = select_endpoints(engine, from_, "--from") if from_ else None
     destinations = select_endpoints(engine, to, "--to") if to else None
     endpoints = _shown_endpoints(engine, sources, destinations, default_namespace)

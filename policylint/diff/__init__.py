@@ -16,7 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-FORMATS: dict[str, str] = {"text": "render_text", "json": "render_json", "markdown": "render_markdown"}
+FORMATS: dict[str, str] = {"text": "render_text", "json": "render_json", "markdown": "render_markdown",
+                          "html": "render_html"}
 
 
 def renderer(name: str) -> Callable:

@@ -15,6 +15,7 @@ FORMATS: dict[str, str] = {
     "markdown": "markdown",
     "gitlab": "gitlab",
     "junit": "junit",
+    "html": "html",
 }
 
 

@@ -1,0 +1,34 @@
+"""The HTML report: one self-contained page with the findings, the connectivity and the training
+jobs, for a reviewer to open in a browser (see page.py for what makes it safe and offline).
+
+`check --format html` renders a `Report` (with the analysis in `report.extra`, for the
+connectivity and jobs views); `matrix` and `diff` call `render_matrix` and `render_diff`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from policylint.report.model import Report
+
+
+def render(report: Report) -> str:
+    from policylint.report.html.data import report_data
+    from policylint.report.html.page import render_page
+
+    data = report_data(report, report.extra.get("analysis"), report.extra.get("config"))
+    return render_page(data, "policylint report")
+
+
+def render_matrix(engine: Any, tool_version: str) -> str:
+    from policylint.report.html.connectivity import connectivity_data
+    from policylint.report.html.page import render_page
+
+    data = {"mode": "matrix", "tool": tool_version, "connectivity": connectivity_data(engine)}
+    return render_page(data, "policylint connectivity")
+
+
+def render_diff(result: Any) -> str:
+    from policylint.report.html.diff_data import diff_data
+    from policylint.report.html.page import render_page
+
+    return render_page(diff_data(result), "policylint diff")

@@ -1,0 +1,126 @@
+"""The connectivity part of the HTML page's data: endpoints, a namespace-level summary and every
+workload pair in a compact form the page expands on demand.
+
+A pair list is quadratic, so the page never receives one: each source's row is the engine's
+*cells* (a port set and the destinations allowed exactly those ports), and each cell's
+destinations are written as ranges of endpoint indexes. Endpoints are sorted by id, so the
+workloads of a namespace are contiguous and a rule that admits "every pod of namespace X" is one
+range. Port sets are numbered once in a table (a big cluster repeats a handful of them).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+EXTERNAL_GROUP = "(external)"
+# Pairs up to which every reach explanation is embedded (beyond it, the page shows the policies
+# isolating each side and the `policylint reach` command to ask for the rest).
+EXPLAIN_PAIRS = 2500
+
+
+def endpoint_data(e: Any) -> list[Any]:
+    """[id, group, kind, name, detail]; detail is the CIDRs of an external range."""
+    if e.is_external:
+        return [e.id, EXTERNAL_GROUP, "External", e.id, " ".join(e.cidrs)]
+    kind = e.kind if e.workload is None or e.workload.group is None else f"{e.kind}/{e.workload.group}"
+    return [e.id, e.namespace, kind, e.name, ""]
+
+
+def _ranges(indexes: list[int]) -> list[int]:
+    """Sorted indexes as flat [start, end, start, end, …] (inclusive)."""
+    out: list[int] = []
+    for i in indexes:
+        if out and out[-1] == i - 1:
+            out[-1] = i
+        else:
+            out += [i, i]
+    return out
+
+
+class _PortTable:
+    def __init__(self) -> None:
+        self.index: dict[tuple[Any, bool], int] = {}
+        self.rows: list[list[Any]] = []
+
+    def id(self, ports: Any, invalid: bool) -> int:
+        key = (ports, invalid)
+        found = self.index.get(key)
+        if found is None:
+            found = self.index[key] = len(self.rows)
+            self.rows.append([ports.describe(), ports.to_json(), invalid])
+        return found
+
+
+def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[str, Any]:
+    endpoints = list(engine.endpoints)
+    group_of = [EXTERNAL_GROUP if e.is_external else e.namespace for e in endpoints]
+    groups = sorted(set(group_of), key=lambda g: (g == EXTERNAL_GROUP, g))
+    group_index = {g: i for i, g in enumerate(groups)}
+    sizes = [0] * len(groups)
+    for g in group_of:
+        sizes[group_index[g]] += 1
+    table = _PortTable()
+    invalid_atoms = engine.invalid_destination_atoms()
+    rows: list[list[Any]] = []
+    summary: dict[tuple[int, int], list[Any]] = {}  # (src group, dst group) -> [ports union, pairs, invalid]
+    for src, cells in engine.matrix_cells():
+        if not cells:
+            continue
+        source_invalid = engine.invalid_as_source(src)
+        row: list[Any] = [src.index]
+        sg = group_index[group_of[src.index]]
+        for ports, bits in cells:
+            parts = [(source_invalid, bits)] if source_invalid or not bits & invalid_atoms else \
+                [(True, bits & invalid_atoms), (False, bits & ~invalid_atoms)]
+            for invalid, part in parts:
+                if not part:
+                    continue
+                indexes = sorted(e.index for e in engine.cell_endpoints(part))
+                if not indexes:
+                    continue
+                row += [table.id(ports, invalid), _ranges(indexes)]
+                for i in indexes:
+                    key = (sg, group_index[group_of[i]])
+                    entry = summary.get(key)
+                    if entry is None:
+                        summary[key] = [ports, 1, invalid]
+                    else:
+                        if entry[0] is not ports:
+                            entry[0] = entry[0] | ports
+                        entry[1] += 1
+                        entry[2] = entry[2] or invalid
+        if len(row) > 1:
+            rows.append(row)
+    namespace_rows = [[s, d, table.id(v[0], False), v[1], v[2]] for (s, d), v in sorted(summary.items())]
+    data = {
+        "endpoints": [endpoint_data(e) for e in endpoints],
+        "groups": [[g, sizes[i]] for i, g in enumerate(groups)],
+        "ports": table.rows,
+        "rows": rows,
+        "summary": namespace_rows,
+        "isolation": [_isolation(engine, e) for e in endpoints],
+    }
+    data["explanations"] = _explanations(engine, endpoints, explain_pairs)
+    return data
+
+
+def _isolation(engine: Any, e: Any) -> list[list[str]]:
+    """Per endpoint: [[egress policies "id (file:line)"], [ingress policies]]; empty for a range."""
+    if e.is_external:
+        return [[], []]
+    from policylint.engine.explain import where
+
+    return [[f"{p.id} ({where(p.source.span)})" for p in engine.policies_selecting(e, d)] for d in ("Egress", "Ingress")]
+
+
+def _explanations(engine: Any, endpoints: list[Any], budget: int) -> dict[str, Any] | None:
+    """The `reach` explanation of every pair with a workload end, as lines of a shared string
+    table (the lines repeat a lot), when there are at most `budget` such pairs; else None."""
+    pairs = [(s, d) for s in endpoints for d in endpoints if not (s.is_external and d.is_external)]
+    if len(pairs) > budget:
+        return None
+    strings: dict[str, int] = {}
+    table: dict[str, list[int]] = {}
+    for s, d in pairs:
+        lines = engine.explain(s, d, None, None).lines()
+        table[f"{s.index},{d.index}"] = [strings.setdefault(line, len(strings)) for line in lines]
+    return {"strings": list(strings), "pairs": table}

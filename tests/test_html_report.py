@@ -1,0 +1,272 @@
+"""The HTML report, opened in a real headless Chromium: what the page shows after its script ran
+must equal the JSON reports for the same input (findings, counts, matrix cells, diff changes),
+the page must make no network request, and hostile names must stay text.
+
+One browser serves the whole module (launching it is the slow part). The screenshots of the seed
+example are kept in tests/output/ (or $POLICYLINT_TEST_OUTPUT) for a person to look at.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from policylint.engine.ports import PortSet
+from policylint.report.html.page import script_json
+from tests.browser import Browser, Page, find_chromium
+from tests.test_report_samples import EXAMPLES, ROOT, run
+
+OUTPUT = Path(os.environ.get("POLICYLINT_TEST_OUTPUT") or ROOT / "tests" / "output")
+DIFF_OLD, DIFF_NEW = "fixtures/diff/seed-fix/old", "fixtures/diff/seed-fix/new"
+HOSTILE = "</script><script>window.pwned=1</script><!--"
+
+
+def cli(args: list[str]) -> str:
+    result = run(args)
+    assert result.exit_code in (0, 1), result.output
+    return result.stdout
+
+
+def write(tmp: Path, name: str, args: list[str]) -> Path:
+    path = tmp / name
+    path.write_text(cli(args), encoding="utf-8")
+    return path
+
+
+# -- without a browser ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [HOSTILE, "<!--<script>", "a&b>c", "\u2028\u2029", "</SCRIPT >", {"k<": ["</"]}])
+def test_embedded_json_cannot_close_its_script_element(value: Any) -> None:
+    text = script_json({"v": value})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == {"v": value}
+
+
+def test_the_page_has_no_external_reference_and_a_strict_content_security_policy() -> None:
+    page = cli(["check", EXAMPLES, "-f", "html"])
+    head = page.split("<style>", 1)[0]
+    assert "default-src 'none'" in head and "script-src 'sha256-" in head and "style-src 'sha256-" in head
+    for needle in ("http://", "https://", "src=", "href=\"http", "@import"):
+        assert needle not in page.replace("http://www.w3.org/2000/svg", ""), needle
+    assert re.findall(r"url\((?!#)", page) == []  # only references inside the page (url(#arrow))
+
+
+def test_matrix_html_refuses_filters() -> None:
+    result = run(["matrix", EXAMPLES, "-f", "html", "--from", "data-services/*"])
+    assert result.exit_code == 2
+    assert "--format html shows the whole matrix" in result.stderr
+
+
+def test_diff_html_is_deterministic() -> None:
+    assert cli(["diff", DIFF_OLD, DIFF_NEW, "-f", "html"]) == cli(["diff", DIFF_OLD, DIFF_NEW, "-f", "html"])
+
+
+# -- in Chromium ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs the Debian chromium package)")
+    b = Browser(executable)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("html")
+    write(tmp, "check.html", ["check", EXAMPLES, "-f", "html"])
+    write(tmp, "matrix.html", ["matrix", EXAMPLES, "-f", "html"])
+    write(tmp, "diff.html", ["diff", DIFF_OLD, DIFF_NEW, "-f", "html"])
+    return tmp
+
+
+def opened(browser: Browser, path: Path) -> Page:
+    page = browser.open(path)
+    assert page.eval("document.documentElement.getAttribute('data-ready')") == "true", page.problems()
+    return page
+
+
+def assert_offline_and_clean(page: Page, path: Path) -> None:
+    assert page.requests() == [path.resolve().as_uri()]  # the page itself, nothing else
+    assert page.problems() == []  # no exception, no CSP violation
+
+
+def describe(ports: dict[str, list[list[int]]]) -> str:
+    return PortSet.of({p: [tuple(i) for i in v] for p, v in ports.items()}).describe()
+
+
+ALL_PAIRS_JS = """(() => {
+  const out = [];
+  for (const td of document.querySelectorAll('#heatmap td[data-pairs]')) {
+    if (td.getAttribute('data-pairs') === '0') continue;
+    td.click();
+    while (document.querySelector('#pair-detail button.more')) document.querySelector('#pair-detail button.more').click();
+    for (const tr of document.querySelectorAll('#pair-list tr[data-from]'))
+      out.push([tr.getAttribute('data-from'), tr.getAttribute('data-to'), tr.getAttribute('data-ports')]);
+  }
+  return out;
+})()"""
+
+HEAT_JS = """[...document.querySelectorAll('#heatmap td[data-pairs]')].filter(td => td.getAttribute('data-pairs') !== '0')
+  .map(td => [td.getAttribute('data-from'), td.getAttribute('data-to'), +td.getAttribute('data-pairs')])"""
+
+
+def matrix_expectations() -> tuple[list[list[str]], list[list[Any]]]:
+    full = json.loads(cli(["matrix", EXAMPLES, "-f", "json"]))
+    pairs = sorted([c["from"], c["to"], describe(c["ports"])] for c in full["connections"])
+    summary = json.loads(cli(["matrix", EXAMPLES, "-f", "json", "--aggregate", "namespace"]))
+    heat = sorted([c["from"], c["to"], c["pairs"]] for c in summary["connections"])
+    return pairs, heat
+
+
+def test_check_page_equals_the_json_report(browser: Browser, pages: Path) -> None:
+    path = pages / "check.html"
+    page = opened(browser, path)
+    report = json.loads(cli(["check", EXAMPLES, "-f", "json"]))
+    cards = page.eval("Object.fromEntries([...document.querySelectorAll('#summary-cards [data-count]')]"
+                      ".map(c => [c.getAttribute('data-count'), +c.querySelector('.n').textContent.replace(/,/g, '')]))")
+    summary = report["summary"]
+    assert cards == {**summary["findings"], **{k: summary[k] for k in ("files", "objects", "namespaces", "workloads", "policies")}}
+    shown = page.eval("""[...document.querySelectorAll('#findings-list .finding')].map(a => [
+        a.closest('.file').getAttribute('data-file'), +a.getAttribute('data-line'), a.getAttribute('data-code'),
+        a.getAttribute('data-severity'), a.querySelector('.msg').textContent,
+        (a.querySelector('.fix') || {textContent: 'Fix: '}).textContent.slice(5)])""")
+    assert shown == [[f["file"], f["line"], f["code"], f["severity"], f["message"], f["remediation"]]
+                     for f in report["findings"]]
+    # the source lines shown are the file's own, the finding's line marked
+    first = report["findings"][0]
+    lines = Path(first["file"]).read_text(encoding="utf-8").splitlines()
+    hit = page.eval("[...document.querySelector('#findings-list .finding .src .hit').childNodes].map(n => n.textContent)")
+    assert hit == [str(first["line"]), lines[first["line"] - 1]]
+    pairs, heat = matrix_expectations()
+    assert sorted(page.eval(HEAT_JS)) == heat
+    assert sorted(page.eval(ALL_PAIRS_JS)) == pairs
+    assert_offline_and_clean(page, path)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(OUTPUT / "html-report-seed.png")
+    page.close()
+
+
+def test_filters_keyboard_and_explanation(browser: Browser, pages: Path) -> None:
+    page = opened(browser, pages / "check.html")
+    report = json.loads(cli(["check", EXAMPLES, "-f", "json"]))
+    # severity filter: without errors, exactly the warnings and infos remain
+    page.eval("document.getElementById('filter-error').click()")
+    codes = page.eval("[...document.querySelectorAll('#findings-list .finding')].map(a => a.getAttribute('data-code'))")
+    assert codes == [f["code"] for f in report["findings"] if f["severity"] != "error"]
+    # rule filter
+    page.eval("const s = document.getElementById('filter-rule'); s.value = 'PL404'; s.dispatchEvent(new Event('change'))")
+    assert page.eval("document.querySelectorAll('#findings-list .finding').length") == \
+        sum(1 for f in report["findings"] if f["code"] == "PL404")
+    # keyboard: the grid's first cell takes focus, arrows move, Enter selects
+    page.eval("""(() => { const td = document.querySelector('#heatmap td[tabindex="0"]'); td.focus();
+        const key = k => document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true}));
+        key('ArrowRight'); key('Enter'); })()""")
+    selected = page.eval("[...document.querySelectorAll('#heatmap td[aria-selected=true]')]"
+                         ".map(td => [td.getAttribute('data-from'), td.getAttribute('data-to')])")
+    assert selected == [["data-services", "kube-system"]]
+    # a pair's explanation is the one `policylint reach` gives
+    page.eval("document.querySelector('#pair-list tr[data-from]').click()")
+    shown = page.eval("document.getElementById('explanation-text').textContent")
+    src, dst = "data-services/feature-store[Deployment]", "kube-system/coredns[Deployment]"
+    assert shown == run(["reach", EXAMPLES, "--from", src, "--to", dst]).stdout.rstrip("\n")
+    page.close()
+
+
+def test_training_jobs_view(browser: Browser, pages: Path) -> None:
+    page = opened(browser, pages / "check.html")
+    report = json.loads(cli(["check", EXAMPLES, "-f", "json"]))
+    chips = page.eval("Object.fromEntries([...document.querySelectorAll('[data-job] .chip')]"
+                      ".map(c => [c.getAttribute('data-code'), c.getAttribute('data-status')]))")
+    failing = {f["code"] for f in report["findings"] if f["code"].startswith("PL5")}
+    assert failing and {c for c, s in chips.items() if s == "fail"} == failing
+    assert {c for c, s in chips.items() if s == "pass"} == set(chips) - failing
+    assert page.eval("document.querySelector('[data-job]').getAttribute('data-job')") == "PyTorchJob ml-workloads/bert-pretrain"
+    # the seed's policy isolates both directions of the job with no valid rule for its peers
+    peers = page.eval("[...document.querySelectorAll('[data-part=\"Between its pods\"] tbody tr')].map(r => r.cells[2].textContent)")
+    assert len(peers) == 4 and all("nothing" in cell for cell in peers)
+    page.close()
+
+
+def test_matrix_page_equals_the_matrix_json(browser: Browser, pages: Path) -> None:
+    path = pages / "matrix.html"
+    page = opened(browser, path)
+    pairs, heat = matrix_expectations()
+    assert sorted(page.eval(HEAT_JS)) == heat
+    assert sorted(page.eval(ALL_PAIRS_JS)) == pairs
+    assert page.eval("document.getElementById('findings')") is None
+    # the graph: a namespace opens into its workloads and back
+    page.eval("document.querySelector('#graph .node[data-group=\"data-services\"]').dispatchEvent(new MouseEvent('click'))")
+    assert page.eval("document.getElementById('ego-title').textContent") == "Connections of namespace data-services"
+    page.eval("document.getElementById('graph-back').click()")
+    assert page.eval("document.querySelectorAll('#graph .node').length") == len({h[0] for h in heat} | {h[1] for h in heat} | {"ml-workloads"})
+    assert_offline_and_clean(page, path)
+    page.close()
+
+
+def test_diff_page_equals_the_diff_json(browser: Browser, pages: Path) -> None:
+    path = pages / "diff.html"
+    page = opened(browser, path)
+    diff = json.loads(cli(["diff", DIFF_OLD, DIFF_NEW, "-f", "json"]))
+    cards = page.eval("Object.fromEntries([...document.querySelectorAll('#summary-cards [data-count]')]"
+                      ".map(c => [c.getAttribute('data-count'), +c.querySelector('.n').textContent]))")
+    assert cards == diff["summary"]["connections"]
+    rows = page.eval("[...document.querySelectorAll('#all-changes tr[data-change]')].map(r => "
+                     "[r.getAttribute('data-change'), r.getAttribute('data-from'), r.getAttribute('data-to')])")
+    assert rows == [[c["change"], c["from"], c["to"]] for c in diff["connections"]]
+    fixed = page.eval("[...document.querySelectorAll('#findings-list .finding .tag.fixed')].length")
+    assert fixed == sum(diff["summary"]["findings"]["fixed"].values())
+    assert_offline_and_clean(page, path)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(OUTPUT / "html-diff-seed-fix.png")
+    page.close()
+
+
+def test_hostile_names_stay_text(browser: Browser, tmp_path: Path) -> None:
+    """Names, labels and file names that are markup reach the page as text and run nothing."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    manifest = folder / "<img src=x onerror=window.pwned=2>.yaml"
+    manifest.write_text(f"""apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: "{HOSTILE}"
+  namespace: "<b>ns</b>"
+spec:
+  podSelector:
+    matchLabels: {{app: "{HOSTILE}"}}
+  ingress:
+  - from:
+    - ipBlock: {{cidr: "</script>"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: "<svg onload=window.pwned=3>", namespace: "<b>ns</b>", labels: {{app: "{HOSTILE}"}}}}
+spec: {{containers: [{{name: c, image: x}}]}}
+""", encoding="utf-8")
+    path = tmp_path / "hostile.html"
+    result = run(["check", str(folder), "-f", "html", "-o", str(path)])
+    assert result.exit_code == 1
+    report = json.loads(cli(["check", str(folder), "-f", "json"]))
+    page = opened(browser, path)
+    assert page.eval("typeof window.pwned") == "undefined"
+    assert page.eval("document.querySelectorAll('#main script, #main img').length") == 0
+    assert page.eval("[...document.querySelectorAll('#main *')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))"
+                     " || (e.tagName === 'B' && e.textContent === 'ns')).length") == 0
+    messages = page.eval("[...document.querySelectorAll('#findings-list .msg')].map(m => m.textContent)")
+    assert messages == [f["message"] for f in report["findings"]]
+    assert any(HOSTILE in m for m in messages)
+    assert page.eval("[...document.querySelectorAll('#findings-list .file')].map(s => s.getAttribute('data-file'))") == \
+        sorted({f["file"] for f in report["findings"]}, key=[f["file"] for f in report["findings"]].index)
+    assert page.eval("document.querySelector('#heatmap th.row').textContent") == "<b>ns</b>"
+    assert_offline_and_clean(page, path)
+    page.close()
