@@ -116,7 +116,7 @@ def test_install_step_installs_this_source_into_its_own_environment(installed: t
 def test_defaults_write_sarif_summary_and_annotations_and_pass(tmp_path: Path, installed: tuple) -> None:
     run, result, runner, workdir = check_step(tmp_path, installed, {"paths": "k8s/"})
     assert result.returncode == 0, result.stderr
-    assert run.outputs == {"exit-code": "0", "sarif-file": "policylint.sarif"}
+    assert run.outputs == {"exit-code": "0", "sarif-file": "policylint.sarif", "html-file": ""}
     sarif = json.loads((workdir / "policylint.sarif").read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0"
     [found] = sarif["runs"][0]["results"]
@@ -165,12 +165,22 @@ def test_several_paths_args_and_no_sarif_or_summary(tmp_path: Path, installed: t
              "sarif-file": "", "summary": False, "format": "text"}
     run, result, runner, workdir = check_step(tmp_path, installed, given)
     assert result.returncode == 0
-    assert run.outputs == {"exit-code": "0", "sarif-file": ""}
+    assert run.outputs == {"exit-code": "0", "sarif-file": "", "html-file": ""}
     assert not (workdir / "policylint.sarif").exists() and not runner.summary.exists()
     # 8 files under k8s/shop (one of them a JSON patch, no manifest) plus one; PL008 is not
     # selected, so the Cilium object gives no finding.
     assert "9 files, 2 namespaces, 3 workloads, 8 NetworkPolicies, 1 file without Kubernetes objects: " \
            "0 errors, 0 warnings, 0 infos" in result.stdout
+
+
+def test_html_file_writes_the_html_report_whatever_the_verdict(tmp_path: Path, installed: tuple) -> None:
+    workdir = copy_repo(tmp_path)
+    shutil.copy(SEED_POLICY, workdir / "k8s" / "seed.yaml")
+    run, result, _, _ = check_step(tmp_path, installed, {"paths": "k8s/", "html-file": "report.html"}, workdir)
+    assert result.returncode == 1  # the seed's errors fail the step, after the report is written
+    assert run.outputs["html-file"] == "report.html"
+    page = (workdir / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "k8s/seed.yaml" in page
 
 
 def test_the_config_file_of_the_repository_is_honoured(tmp_path: Path, installed: tuple) -> None:

@@ -57,6 +57,8 @@ def test_gitlab_job_declares_the_reports_it_writes_and_keeps_them_on_failure() -
     assert f"--format gitlab --output {reports['codequality']}" in script
     assert f"--format junit --output {reports['junit']}" in script
     assert job["artifacts"]["when"] == "always"  # a failing lint is when the reports matter most
+    [html] = job["artifacts"]["paths"]
+    assert f"--format html --output {html}" in script
     assert any("pip install" in line for line in job["before_script"])
 
 
@@ -87,6 +89,7 @@ def test_gitlab_job_fails_on_an_error_and_still_writes_both_reports(tmp_path: Pa
     assert_code_quality(issues)
     assert {("k8s/seed.yaml", "PL201", "critical"), ("k8s/seed.yaml", "PL202", "critical")} <= \
         {(i["location"]["path"], i["check_name"], i["severity"]) for i in issues}
+    assert "k8s/seed.yaml" in (repo / _job()["artifacts"]["paths"][0]).read_text(encoding="utf-8")
     root = parse((repo / reports["junit"]).read_text(encoding="utf-8"))
     seed = next(s for s in root.findall("testsuite") if s.get("name") == "k8s/seed.yaml")
     tests, failures, errors = counts(seed)

@@ -51,6 +51,10 @@ class _PortTable:
 
 
 def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[str, Any]:
+    from bisect import bisect_right
+
+    from policylint.engine.bits import positions
+
     endpoints = list(engine.endpoints)
     group_of = [EXTERNAL_GROUP if e.is_external else e.namespace for e in endpoints]
     groups = sorted(set(group_of), key=lambda g: (g == EXTERNAL_GROUP, g))
@@ -58,10 +62,33 @@ def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[s
     sizes = [0] * len(groups)
     for g in group_of:
         sizes[group_index[g]] += 1
+    # Endpoints are sorted by id ("ns/name[Kind]", then the ranges), so each group is one run of
+    # indexes: a range of destination indexes is counted per group by cutting it at run starts.
+    starts = [i for i in range(len(endpoints)) if i == 0 or group_of[i] != group_of[i - 1]]
+    run_group = [group_index[group_of[i]] for i in starts]
+    single = engine.single_endpoint_atoms()
     table = _PortTable()
     invalid_atoms = engine.invalid_destination_atoms()
     rows: list[list[Any]] = []
     summary: dict[tuple[int, int], list[Any]] = {}  # (src group, dst group) -> [ports union, pairs, invalid]
+
+    def count(sg: int, ranges: list[int], ports: Any, invalid: bool) -> None:
+        for k in range(0, len(ranges), 2):
+            lo, hi = ranges[k], ranges[k + 1]
+            while lo <= hi:
+                run = bisect_right(starts, lo) - 1
+                end = min(hi, starts[run + 1] - 1 if run + 1 < len(starts) else hi)
+                key = (sg, run_group[run])
+                entry = summary.get(key)
+                if entry is None:
+                    summary[key] = [ports, end - lo + 1, invalid]
+                else:
+                    if entry[0] is not ports:
+                        entry[0] = entry[0] | ports
+                    entry[1] += end - lo + 1
+                    entry[2] = entry[2] or invalid
+                lo = end + 1
+
     for src, cells in engine.matrix_cells():
         if not cells:
             continue
@@ -74,42 +101,41 @@ def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[s
             for invalid, part in parts:
                 if not part:
                     continue
-                indexes = sorted(e.index for e in engine.cell_endpoints(part))
+                if single is not None:
+                    indexes = [single[a] for a in positions(part)]
+                else:
+                    indexes = sorted(e.index for e in engine.cell_endpoints(part))
                 if not indexes:
                     continue
-                row += [table.id(ports, invalid), _ranges(indexes)]
-                for i in indexes:
-                    key = (sg, group_index[group_of[i]])
-                    entry = summary.get(key)
-                    if entry is None:
-                        summary[key] = [ports, 1, invalid]
-                    else:
-                        if entry[0] is not ports:
-                            entry[0] = entry[0] | ports
-                        entry[1] += 1
-                        entry[2] = entry[2] or invalid
+                ranges = _ranges(indexes)
+                row += [table.id(ports, invalid), ranges]
+                count(sg, ranges, ports, invalid)
         if len(row) > 1:
             rows.append(row)
     namespace_rows = [[s, d, table.id(v[0], False), v[1], v[2]] for (s, d), v in sorted(summary.items())]
+    policies: dict[str, int] = {}
     data = {
         "endpoints": [endpoint_data(e) for e in endpoints],
         "groups": [[g, sizes[i]] for i, g in enumerate(groups)],
         "ports": table.rows,
         "rows": rows,
         "summary": namespace_rows,
-        "isolation": [_isolation(engine, e) for e in endpoints],
+        "isolation": [_isolation(engine, e, policies) for e in endpoints],
     }
+    data["policies"] = list(policies)
     data["explanations"] = _explanations(engine, endpoints, explain_pairs)
     return data
 
 
-def _isolation(engine: Any, e: Any) -> list[list[str]]:
-    """Per endpoint: [[egress policies "id (file:line)"], [ingress policies]]; empty for a range."""
+def _isolation(engine: Any, e: Any, policies: dict[str, int]) -> list[list[int]]:
+    """Per endpoint: [[egress policies], [ingress policies]] as indexes into `policies`
+    ("id (file:line)", numbered as first seen); empty for a range."""
     if e.is_external:
         return [[], []]
     from policylint.engine.explain import where
 
-    return [[f"{p.id} ({where(p.source.span)})" for p in engine.policies_selecting(e, d)] for d in ("Egress", "Ingress")]
+    return [[policies.setdefault(f"{p.id} ({where(p.source.span)})", len(policies)) for p in engine.policies_selecting(e, d)]
+            for d in ("Egress", "Ingress")]
 
 
 def _explanations(engine: Any, endpoints: list[Any], budget: int) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from policylint.report.model import Report
 
 STORAGE_ROLES = ("object-storage", "egress-gateway")  # roles PL506 accepts as a route to storage
 STORAGE_PORT = 443
+LIST_MEMBERS = 6  # members of a role listed one by one; more are summed up per replica
 _MORE = re.compile(r" and \d+ more\b")
 
 
@@ -50,18 +51,33 @@ def _ports(engine: Any, src: Any, dst: Any) -> str:
     return "" if ports.is_empty else ports.describe()
 
 
-def _links(engine: Any, job_endpoints: list[Any], others: list[Any], both_ways: bool) -> list[list[str]]:
-    """[[replica, other, ports out, ports in]] for every replica and member of a role."""
+def _links(engine: Any, job_endpoints: list[Any], others: list[Any], both_ways: bool, what: str) -> list[list[str]]:
+    """[[replica, other, ports out, ports in]] for every replica and member of a role; with many
+    members, one line per replica saying how many it reaches and the union of the ports."""
     out = []
     for e in job_endpoints:
-        for o in others:
-            back = _ports(engine, o, e) if both_ways else ""
-            out.append([e.id, o.id, _ports(engine, e, o), back])
+        if len(others) <= LIST_MEMBERS:
+            for o in others:
+                back = _ports(engine, o, e) if both_ways else ""
+                out.append([e.id, o.id, _ports(engine, e, o), back])
+            continue
+        row = [e.id, f"{len(others)} {what} workloads"]
+        for pairs in ([(e, o) for o in others], [(o, e) for o in others] if both_ways else None):
+            if pairs is None:
+                row.append("")
+                continue
+            sets = [engine.allowed_ports(a, b) for a, b in pairs]
+            reached = [p for p in sets if not p.is_empty]
+            union = reached[0] if reached else None
+            for p in reached[1:]:
+                union = union | p
+            row.append(f"{len(reached)} of {len(sets)}" + (f": {union.describe()}" if union is not None else ""))
+        out.append(row)
     return out
 
 
 def _storage(engine: Any, job_endpoints: list[Any], storage: list[Any]) -> list[list[str]]:
-    out = _links(engine, job_endpoints, storage, False)
+    out = _links(engine, job_endpoints, storage, False, "storage")
     public = [x for x in engine.endpoints if x.is_external]
     for e in job_endpoints:
         reached = [x.id for x in public if engine.allowed_ports(e, x).contains("TCP", STORAGE_PORT)]
@@ -89,9 +105,9 @@ def jobs_data(analysis: Any, engine: Any, report: Report, config: Any = None) ->
             "ssh": None if job.ssh is None else
             f"{' or '.join(f'TCP/{p}' for p in job.ssh.ports)} from {', '.join(w.id for w in job.ssh.launchers)}",
             "checks": _check_status(report, job),
-            "peers": _links(engine, endpoints, endpoints, False),
-            "data": _links(engine, endpoints, data_service, True),
-            "dns": _links(engine, endpoints, dns, False),
+            "peers": _links(engine, endpoints, endpoints, False, "job"),
+            "data": _links(engine, endpoints, data_service, True, "data-service"),
+            "dns": _links(engine, endpoints, dns, False, "DNS"),
             "storage": _storage(engine, endpoints, storage),
         }
         jobs.append(entry)

@@ -302,7 +302,7 @@
       [["egress at " + E[s][0], iso[s][0], E[s][2] === "External"], ["ingress at " + E[d][0], iso[d][1], E[d][2] === "External"]].forEach(function (side) {
         if (side[2]) out.push("  " + side[0] + ": an external range, not governed by NetworkPolicy");
         else if (!side[1].length) out.push("  " + side[0] + ": not isolated");
-        else out.push("  " + side[0] + ": isolated by " + side[1].join(", "));
+        else out.push("  " + side[0] + ": isolated by " + side[1].map(function (i) { return C.policies[i]; }).join(", "));
       });
       out.push("", "The rule-by-rule explanation of this pair (not embedded for a matrix this size):",
         "  policylint reach PATH\u2026 --from " + shellQuote(E[s][0]) + " --to " + shellQuote(E[d][0]));
@@ -499,8 +499,19 @@
   function jobsView(jobs, findingsApi) {
     var sec = section("jobs", "Training jobs", "Each distributed training job, its replicas, the intent checks (PL5xx) for it, and what its pods may reach.");
     if (!jobs.length) { sec.appendChild(el("p", { "class": "empty", text: "No training job found (role training: Kubeflow, JobSet, KubeRay, Volcano, LeaderWorkerSet, or the seed label role=ml-training-pod)." })); return; }
+    function blocked(text) { return !text || text.indexOf("0 of ") === 0; }
     var list = el("div", { "class": "jobs" });
-    jobs.forEach(function (j) {
+    var shown = 0, JOBPAGE = 40;
+    // jobs with failing checks first, then in the report's order
+    var order = jobs.map(function (j, i) { return [j.checks.filter(function (c) { return c[2] === "fail"; }).length, i]; })
+      .sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; }).map(function (x) { return jobs[x[1]]; });
+    var more = el("button", { "class": "more", on: { click: function () { page(); } } });
+    function page() {
+      order.slice(shown, shown + JOBPAGE).forEach(drawJob);
+      shown = Math.min(order.length, shown + JOBPAGE);
+      if (shown < order.length) more.textContent = "Show more jobs (" + (order.length - shown) + " left)"; else more.remove();
+    }
+    function drawJob(j) {
       var box = el("article", { "class": "box job", "data-job": j.job, "aria-label": "training job " + j.job });
       box.appendChild(el("h3", { "class": "mono", text: j.job }));
       box.appendChild(el("ul", { "class": "checks", "aria-label": "intent checks" }, j.checks.map(function (c) {
@@ -523,15 +534,17 @@
           el("thead", {}, el("tr", {}, ["From", "To", part[2] ? "Allowed \u2192" : "Allowed"].concat(part[2] ? ["Allowed \u2190"] : []).map(function (c) { return el("th", { scope: "col", text: c }); }))),
           el("tbody", {}, rows.map(function (r) {
             return el("tr", {}, el("td", { "class": "mono", text: r[0] }), el("td", { "class": "mono", text: r[1] }),
-              el("td", { "class": r[2] && r[2].indexOf("0 of ") !== 0 ? null : "none", text: r[2] || "\u2716 nothing" }),
-              part[2] ? el("td", { "class": r[3] ? null : "none", text: r[3] || "\u2716 nothing" }) : null);
+              el("td", { "class": blocked(r[2]) ? "none" : null, text: r[2] || "\u2716 nothing" }),
+              part[2] ? el("td", { "class": blocked(r[3]) ? "none" : null, text: r[3] || "\u2716 nothing" }) : null);
           })));
         panes.appendChild(el("div", {}, el("h3", { text: part[0] }), rows.length ? t : el("p", { "class": "empty", text: part[0] === "Data service" ? "No data-service workload (role data-service)." : part[0] === "Object storage" ? "No storage role." : "None found." })));
       });
       box.appendChild(panes);
       list.appendChild(box);
-    });
+    }
     sec.appendChild(list);
+    sec.appendChild(more);
+    page();
   }
 
   // ---- diff -----------------------------------------------------------------------------------
