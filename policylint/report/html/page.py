@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 from importlib import resources
 from typing import Any
+
+from policylint.report.escape import json_dumps
 
 _ASSETS = resources.files("policylint.report.html")
 
@@ -24,8 +25,9 @@ def _asset(name: str) -> str:
 
 
 def script_json(data: Any) -> str:
-    """JSON that is safe inside a <script> element whatever strings it holds."""
-    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    """JSON that is safe inside a <script> element whatever strings it holds: through the
+    project's JSON escaping (printable in a log, no `##` marker), and no `<`, `>` or `&`."""
+    text = json_dumps(data, separators=(",", ":"), allow_nan=False)
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
