@@ -2,7 +2,7 @@
 
 `matrix`, `reach` and `diff` compute connectivity from the `networking.k8s.io/v1`
 NetworkPolicies alone. When the input also holds policy kinds that change connectivity but that
-policylint does not evaluate (AdminNetworkPolicy, CiliumNetworkPolicy, Calico policies, …, see
+policylint does not evaluate (CiliumNetworkPolicy, Calico policies, MultiNetworkPolicy, see
 `OTHER_POLICY_KINDS`), the answer may be wrong in either direction, so the command must say so
 every time, never silently. `check` reports the same objects as PL008 findings.
 

@@ -71,6 +71,7 @@ RULE_MODULES = (
     "pl507_training_exposed_outside_cluster",
     "pl508_training_metadata_reachable",
     "pl509_training_bypasses_network_policy",
+    "pl600_invalid_cluster_network_policy",
 )
 
 

@@ -2,20 +2,21 @@
 
 ## What it does
 Reports, once per object, a policy whose kind changes connectivity in a cluster but that
-policylint does not evaluate: `AdminNetworkPolicy`, `BaselineAdminNetworkPolicy` and
-`ClusterNetworkPolicy` (`policy.networking.k8s.io`), `CiliumNetworkPolicy` and
+policylint does not evaluate: `CiliumNetworkPolicy` and
 `CiliumClusterwideNetworkPolicy` (`cilium.io`), Calico `NetworkPolicy` and `GlobalNetworkPolicy`
 (`crd.projectcalico.org` and `projectcalico.org`), and `MultiNetworkPolicy`
 (`k8s.cni.cncf.io`). The finding points at the object.
 
 The object is read, kept in the model and listed in the report's summary, but its rules are not
 applied: the connectivity that `matrix`, `reach` and `diff` compute, and the findings of the rules
-that ask the engine, are those of the Kubernetes `networking.k8s.io/v1` NetworkPolicies alone.
+that ask the engine, are those of the Kubernetes `networking.k8s.io/v1` NetworkPolicies and the
+cluster-wide policies of `policy.networking.k8s.io` (AdminNetworkPolicy,
+BaselineAdminNetworkPolicy, ClusterNetworkPolicy), which are evaluated in their tiers.
 `matrix`, `reach` and `diff` print the same caveat with their answers.
 
 ## Why is this bad?
 It is not a mistake in the manifest; it is a limit of the analysis, and it should never be
-silent. An AdminNetworkPolicy can deny what every NetworkPolicy allows, a CiliumNetworkPolicy
+silent. A CiliumClusterwideNetworkPolicy can deny what every NetworkPolicy allows, a CiliumNetworkPolicy
 can allow what none of them allows: an answer that ignores them may be wrong in either
 direction. The finding tells the reader which answers to take with care.
 
@@ -86,7 +87,7 @@ CODE = "PL008"
 NAME = "unsupported-policy-kind"
 SEVERITY = Severity.INFO
 SCOPE = "input"
-REMEDIATION = ("Read the connectivity answers as those of the networking.k8s.io/v1 NetworkPolicies only, "
+REMEDIATION = ("Read the connectivity answers as those of the NetworkPolicies and cluster-wide policies only, "
                "or express the policy as a NetworkPolicy where its features allow it.")
 
 

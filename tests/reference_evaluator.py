@@ -27,7 +27,10 @@ EndpointLike = Union[Workload, Address]
 
 def allowed(cluster: Cluster, src: EndpointLike, dst: EndpointLike, protocol: str, port: int) -> bool:
     """S -> D is allowed iff S's egress allows it (or S is not isolated for egress) and D's ingress
-    allows it (or D is not isolated for ingress). An external address has no side of its own."""
+    allows it (or D is not isolated for ingress). An external address has no side of its own.
+    With cluster-wide policies, see `decision` (an unknown answer is not "allowed")."""
+    if cluster.tier_policies:
+        return decision(cluster, src, dst, protocol, port) == ALLOWED
     egress_ok = True
     if isinstance(src, Workload):
         egress_ok = side_allows(cluster, pod=src, direction="Egress", other=dst, dst=dst,
@@ -140,3 +143,122 @@ def port_matches(entry: PolicyPort, dst: EndpointLike, protocol: str, port: int)
         return any(cp.name == entry.port and cp.protocol == protocol and cp.port == port for cp in dst.ports)
     last = entry.end_port if entry.end_port is not None else entry.port
     return entry.port <= port <= last
+
+
+# -- cluster-wide policies (network-policy-api: AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+# ClusterNetworkPolicy) ------------------------------------------------------------------------
+#
+# Each side is decided on its own: the admin tier (policies by ascending priority, rules in the
+# order written, first match decides; Pass skips to the next tier), then the NetworkPolicies if
+# one isolates the pod, then the baseline tier, then allowed. A rule whose peer cannot be judged
+# offline and that might be the first to match makes the side unknown.
+
+ALLOWED, DENIED, UNKNOWN = "allowed", "denied", "unknown"
+PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")]
+KIND_ORDER = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"]
+
+
+def decision(cluster: Cluster, src: EndpointLike, dst: EndpointLike, protocol: str, port: int) -> str:
+    """allowed, denied or unknown: allowed when both sides allow, denied when either denies."""
+    sides = []
+    if isinstance(src, Workload):
+        sides.append(tiered_side(cluster, src, "Egress", dst, dst, protocol, port))
+    if isinstance(dst, Workload):
+        sides.append(tiered_side(cluster, dst, "Ingress", src, dst, protocol, port))
+    if DENIED in sides:
+        return DENIED
+    if UNKNOWN in sides:
+        return UNKNOWN
+    return ALLOWED
+
+
+def tiered_side(cluster: Cluster, pod: Workload, direction: str, other: EndpointLike, dst: EndpointLike,
+                protocol: str, port: int) -> str:
+    answer = tier_answer(cluster, "Admin", pod, direction, other, dst, protocol, port)
+    if answer is not None:
+        return answer
+    isolating = [p for p in cluster.policies if policy_selects(cluster, p, pod) and direction in p.policy_types]
+    if isolating:
+        return ALLOWED if side_allows(cluster, pod, direction, other, dst, protocol, port) else DENIED
+    answer = tier_answer(cluster, "Baseline", pod, direction, other, dst, protocol, port)
+    return answer if answer is not None else ALLOWED
+
+
+def tier_answer(cluster, tier: str, pod: Workload, direction: str, other, dst, protocol: str, port: int) -> str | None:
+    """The first matching rule of the tier decides; None when none matches or one passes."""
+    def order(policy):
+        priority = policy.priority if policy.priority is not None else 2 ** 31
+        return (priority, KIND_ORDER.index(policy.kind), policy.name)
+
+    policies = [p for p in cluster.tier_policies if p.tier == tier and p.valid and subject_holds(cluster, p, pod)]
+    for policy in sorted(policies, key=order):
+        rules = policy.ingress if direction == "Ingress" else policy.egress
+        for rule in rules:
+            if rule.verdict == "":
+                continue  # an invalid action: the rule matches nothing
+            if not tier_port_matches(rule, dst, protocol, port):
+                continue
+            matches = [tier_peer_matches(cluster, peer, other) for peer in rule.peers]
+            if True in matches:
+                if rule.verdict == "pass":
+                    return None
+                return ALLOWED if rule.verdict == "allow" else DENIED
+            if "maybe" in matches:
+                return UNKNOWN
+    return None
+
+
+def subject_holds(cluster: Cluster, policy, pod: Workload) -> bool:
+    if pod.host_network:
+        return False  # host-network pods are never subjects
+    subject = policy.subject
+    if subject.namespace_selector is not None and not selector_matches(
+            subject.namespace_selector, cluster.namespaces[pod.namespace].labels):
+        return False
+    return subject.pod_selector is None or selector_matches(subject.pod_selector, pod.labels)
+
+
+def tier_peer_matches(cluster: Cluster, peer, other: EndpointLike):
+    """True, False, or "maybe" when nobody can tell offline."""
+    if not peer.valid:
+        return False
+    if peer.kind in ("namespaces", "pods"):
+        if not isinstance(other, Workload) or other.host_network:
+            return False
+        if peer.namespace_selector is not None and not selector_matches(
+                peer.namespace_selector, cluster.namespaces[other.namespace].labels):
+            return False
+        return peer.kind == "namespaces" or peer.pod_selector is None or selector_matches(peer.pod_selector, other.labels)
+    if peer.kind == "nodes":
+        # A node's addresses: outside the pods, unless the pod shares its node's network.
+        if isinstance(other, Workload):
+            return "maybe" if other.host_network else False
+        return "maybe"
+    if peer.kind == "domainNames":
+        return "maybe" if not isinstance(other, Workload) else False
+    if peer.kind == "networks":
+        if isinstance(other, Workload):
+            if other.pod_ips:
+                return any(ip in network for ip in other.pod_ips for network in peer.networks
+                           if ip.version == network.version)
+            # IP unknown: it is somewhere in the private ranges.
+            if any(network.version == p.version and network.overlaps(p) for network in peer.networks for p in PRIVATE):
+                return "maybe"
+            return False
+        return any(other.version == network.version and other in network for network in peer.networks)
+    return False
+
+
+def tier_port_matches(rule, dst: EndpointLike, protocol: str, port: int) -> bool:
+    if len(rule.ports) == 0:
+        return True
+    for entry in rule.ports:
+        if not entry.valid:
+            continue
+        if entry.name is not None:
+            if isinstance(dst, Workload) and any(
+                    cp.name == entry.name and cp.protocol == protocol and cp.port == port for cp in dst.ports):
+                return True
+        elif entry.protocol == protocol and entry.first <= port <= entry.last:
+            return True
+    return False

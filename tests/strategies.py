@@ -68,9 +68,10 @@ class GenCluster:
     namespaces: list[Doc]
     workloads: list[Doc]
     policies: list[GenPolicy] = field(default_factory=list)
+    tier_policies: list[Doc] = field(default_factory=list)  # cluster-wide policies, as written
 
     def documents(self, sanitise: bool = False) -> list[Doc]:
-        docs = list(self.namespaces) + list(self.workloads)
+        docs = list(self.namespaces) + list(self.workloads) + list(self.tier_policies)
         for policy in self.policies:
             doc = _policy_doc(policy, sanitise)
             if doc is not None:
@@ -92,6 +93,10 @@ class GenCluster:
                         for key in ("port", "endPort"):
                             if isinstance(item.doc.get(key), int):
                                 found.add(item.doc[key])
+        if self.tier_policies:
+            from tests.strategies_tiers import tier_ports_mentioned
+
+            found |= tier_ports_mentioned(self.tier_policies)
         for workload in self.workloads:
             for container in _pod_spec(workload).get("containers", []):
                 for port in container.get("ports", []):
@@ -111,6 +116,10 @@ class GenCluster:
                             found.append(ipaddress.ip_network(text, strict=False))
                         except (TypeError, ValueError):
                             pass
+        if self.tier_policies:
+            from tests.strategies_tiers import tier_networks_mentioned
+
+            found.extend(ipaddress.ip_network(n, strict=False) for n in tier_networks_mentioned(self.tier_policies))
         return found
 
 
@@ -352,7 +361,8 @@ def workload(draw, index: int, namespaces: list[str], used_ips: set[str]) -> Doc
 
 
 @st.composite
-def clusters(draw, max_pods: int = 5, max_policies: int = 4) -> GenCluster:
+def clusters(draw, max_pods: int = 5, max_policies: int = 4, max_tier_policies: int = 0) -> GenCluster:
+    """Random clusters; with `max_tier_policies`, also cluster-wide policies (strategies_tiers)."""
     namespaces = sorted(draw(st.lists(st.sampled_from(NAMESPACES), min_size=1, max_size=3, unique=True)))
     declared = []
     for name in namespaces:
@@ -362,4 +372,10 @@ def clusters(draw, max_pods: int = 5, max_policies: int = 4) -> GenCluster:
     workloads = [draw(workload(i, namespaces, used_ips)) for i in range(draw(st.integers(1, max_pods)))]
     count = draw(st.sampled_from(list(range(max_policies, -1, -1))))  # rich first
     policies = [draw(policy(i, namespaces)) for i in range(count)]
-    return GenCluster(declared, workloads, policies)
+    tier_docs = []
+    if max_tier_policies:
+        from tests.strategies_tiers import tier_policy
+
+        tier_count = draw(st.sampled_from(list(range(max_tier_policies, 0, -1))))
+        tier_docs = [draw(tier_policy(i)) for i in range(tier_count)]
+    return GenCluster(declared, workloads, policies, tier_docs)

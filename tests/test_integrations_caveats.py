@@ -40,14 +40,13 @@ def test_the_fixture_has_one_object_of_every_kind_not_evaluated() -> None:
 def test_caveat_lines_name_every_object_where_it_is() -> None:
     lines = caveat_lines(_cluster(OTHER_KINDS))
     assert lines[0] == (
-        "policylint: caveat: answers ignore 10 objects of kinds policylint does not evaluate (1 AdminNetworkPolicy, "
-        "1 BaselineAdminNetworkPolicy, 1 CiliumClusterwideNetworkPolicy, 1 CiliumNetworkPolicy, 1 ClusterNetworkPolicy, "
+        "policylint: caveat: answers ignore 7 objects of kinds policylint does not evaluate ("
+        "1 CiliumClusterwideNetworkPolicy, 1 CiliumNetworkPolicy, "
         "2 GlobalNetworkPolicy, 1 MultiNetworkPolicy, 1 NetworkPolicy (crd.projectcalico.org), "
         "1 NetworkPolicy (projectcalico.org)):")
     assert [int(line.split(":")[1]) for line in lines[1:]] == _marked_lines(OTHER_KINDS)
-    assert lines[1] == f"  {OTHER_KINDS}:3: AdminNetworkPolicy deny-egress-to-metadata (policy.networking.k8s.io/v1alpha1)"
-    assert lines[4] == f"  {OTHER_KINDS}:44: CiliumNetworkPolicy shop/backend-from-frontend (cilium.io/v2)"
-    assert lines[6] == f"  {OTHER_KINDS}:66: NetworkPolicy production/allow-tcp-6379 (crd.projectcalico.org/v1)"
+    assert lines[1] == f"  {OTHER_KINDS}:3: CiliumNetworkPolicy shop/backend-from-frontend (cilium.io/v2)"
+    assert lines[3] == f"  {OTHER_KINDS}:25: NetworkPolicy production/allow-tcp-6379 (crd.projectcalico.org/v1)"
 
 
 def test_caveat_names_the_side_of_a_diff_and_reads_list_items() -> None:
@@ -63,15 +62,15 @@ def test_markdown_and_json_forms(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(PL008)
     cluster = _cluster(Path("other-kinds.yaml"))
     markdown = caveat_markdown(cluster, "head").splitlines()
-    assert markdown[0].startswith("> **Caveat (head):** answers ignore 10 objects of kinds policylint does not evaluate (")
-    assert markdown[1] == "> - `other-kinds.yaml:3` AdminNetworkPolicy `deny-egress-to-metadata` " \
-                          "(`policy.networking.k8s.io/v1alpha1`)"
-    assert len(markdown) == 11 and all(line.startswith("> - ") for line in markdown[1:])
+    assert markdown[0].startswith("> **Caveat (head):** answers ignore 7 objects of kinds policylint does not evaluate (")
+    assert markdown[1] == "> - `other-kinds.yaml:3` CiliumNetworkPolicy `shop/backend-from-frontend` " \
+                          "(`cilium.io/v2`)"
+    assert len(markdown) == 8 and all(line.startswith("> - ") for line in markdown[1:])
     items = not_evaluated_json(cluster)
     assert [item["line"] for item in items] == _marked_lines(Path("other-kinds.yaml"))
-    assert items[3] == {"kind": "CiliumNetworkPolicy", "apiVersion": "cilium.io/v2", "namespace": "shop",
-                        "name": "backend-from-frontend", "path": "other-kinds.yaml", "line": 44}
-    assert items[0]["namespace"] is None  # cluster-scoped
+    assert items[0] == {"kind": "CiliumNetworkPolicy", "apiVersion": "cilium.io/v2", "namespace": "shop",
+                        "name": "backend-from-frontend", "path": "other-kinds.yaml", "line": 3}
+    assert items[1]["namespace"] is None  # cluster-scoped
     json.dumps(items)
 
 

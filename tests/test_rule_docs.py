@@ -154,7 +154,9 @@ def test_examples_are_complete_manifests(code: str) -> None:
     for language, text in _example_blocks(code):
         if language != "yaml":
             continue
-        for key in ("apiVersion", "kind", "name", "namespace"):
+        # Cluster-wide policies are cluster-scoped: they have no namespace.
+        cluster_scoped = re.search(r"^kind: (AdminNetworkPolicy|BaselineAdminNetworkPolicy|ClusterNetworkPolicy)$", text, re.M)
+        for key in ("apiVersion", "kind", "name") + (() if cluster_scoped else ("namespace",)):
             assert re.search(rf"(^|[\s{{,]){key}:", text, re.M), f"{code}: example without `{key}`:\n{text}"
 
 

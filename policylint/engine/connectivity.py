@@ -44,8 +44,17 @@ class Engine:
         self._selecting: dict[str, list[list[int]]] = {d: [[] for _ in space.classes] for d in (INGRESS, EGRESS)}
         for cp in self.policies:
             self._add_policy(cp)
-        self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
         self._memo = _PortMemo()
+        # Cluster-wide policies (engine/tiers.py): only when the input has some, so that the
+        # answers for NetworkPolicies alone are computed exactly as they always were.
+        self._tiers = None
+        if cluster.tier_policies:
+            from policylint.engine.tiers import TierEngine
+
+            self._tiers = TierEngine(self)
+            for d in (INGRESS, EGRESS):
+                self._tainted[d] |= self._tiers.tainted[d]
+        self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
         self._ingress_by_source: list[Groups] | None = None
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
         self._signatures: dict[tuple, int] | None = None
@@ -170,6 +179,9 @@ class Engine:
         return self._resolve_atom(spec, destination.atom)
 
     def _side(self, direction: str, pod: Endpoint, other: Endpoint, destination: Endpoint) -> PortSet:
+        if self._tiers is not None:
+            src, dst = (pod, other) if direction == EGRESS else (other, pod)
+            return self._tiers.side(direction, src.atom, dst.atom)[0]
         if pod.is_external or not (self._isolated[direction] >> pod.atom) & 1:
             return ALL_PORTS
         result = EMPTY_PORTS
@@ -189,7 +201,46 @@ class Engine:
         """What dst's ingress side allows from src (everything when dst is external or not isolated)."""
         return self._side(INGRESS, dst, src, dst)
 
+    @property
+    def has_tiers(self) -> bool:
+        """Whether the input has cluster-wide policies (AdminNetworkPolicy and its kin)."""
+        return self._tiers is not None
+
+    @property
+    def tiers(self):
+        """The tier evaluation (engine/tiers.py), or None without cluster-wide policies."""
+        return self._tiers
+
+    def unknown_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        """Ports whose answer for the pair cannot be known offline (a `nodes` or `domainNames`
+        peer, a `networks` peer against a pod of unknown IP, might decide them): neither in
+        `allowed_ports` nor denied. Always empty without cluster-wide policies."""
+        if self._tiers is None or (src.is_external and dst.is_external):
+            return EMPTY_PORTS
+        return self._tiers.unknown(src.atom, dst.atom)
+
+    def side_unknown_ports(self, direction: str, src: Endpoint, dst: Endpoint) -> PortSet:
+        """The unknown ports of one side (egress at src, ingress at dst)."""
+        if self._tiers is None:
+            return EMPTY_PORTS
+        return self._tiers.side(direction, src.atom, dst.atom)[1]
+
+    def unknown_cells(self, src: Endpoint, destinations: Iterable[Endpoint] | None = None) -> list[tuple[PortSet, int]]:
+        """A source's unknown ports as cells (ports -> destination atoms), like `matrix_cells`."""
+        if self._tiers is None:
+            return []
+        mask = self._compiler.all
+        if destinations is not None:
+            mask = 0
+            for e in destinations:
+                mask |= 1 << e.atom
+        return self._tiers.unknown_cells(src.atom, mask)
+
     def allowed_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        if self._tiers is not None:
+            if src.is_external and dst.is_external:
+                return EMPTY_PORTS
+            return self._tiers.allowed(src.atom, dst.atom)
         # Both sides are canonical port sets (see _PortMemo): their intersection is memoised.
         return self._memo.both(self._side(EGRESS, src, dst, dst), self._side(INGRESS, dst, src, dst))
 
@@ -338,6 +389,8 @@ class Engine:
         ports, of which a cluster has few: `_parts` splits the destinations by those once.
         Contributions are gathered per port set, then refined into disjoint cells. Port sets are
         canonical, so they are keyed by identity (hashing a PortSet runs Python code)."""
+        if self._tiers is not None:
+            return self._tiers.cells(s, mask)
         c = self._compiler
         if s >= c.classes:
             egress: list[tuple[PortSpec, int]] = [(ALL_SPEC, c.pods)]
@@ -501,6 +554,7 @@ class _PortMemo:
         self.by_id: dict[int, PortSet] = {id(ALL_PORTS): ALL_PORTS, id(EMPTY_PORTS): EMPTY_PORTS}
         self._and: dict[tuple[int, int], PortSet] = {}
         self._or: dict[tuple[int, int], PortSet] = {}
+        self._minus: dict[tuple[int, int], PortSet] = {}
 
     def canon(self, ports: PortSet) -> PortSet:
         found = self._canon.setdefault(ports, ports)
@@ -517,6 +571,17 @@ class _PortMemo:
         found = self._and.get(key)
         if found is None:
             found = self._and[key] = self.canon(a & b)
+        return found
+
+    def minus(self, a: PortSet, b: PortSet) -> PortSet:
+        if b is EMPTY_PORTS or a is EMPTY_PORTS:
+            return a
+        if a is b or b is ALL_PORTS:
+            return EMPTY_PORTS
+        key = (id(a), id(b))
+        found = self._minus.get(key)
+        if found is None:
+            found = self._minus[key] = self.canon(a - b)
         return found
 
     def either(self, a: PortSet, b: PortSet) -> PortSet:

@@ -62,12 +62,17 @@ class PodClass:
     labels: Mapping[str, str] = field(hash=False)
     named_ports: tuple[ContainerPort, ...]  # only named ports matter to policies
     pod_ips: tuple[IPAddress, ...]
+    host_network: bool = False
 
 
-def class_key(workload: Workload) -> tuple:
+def class_key(workload: Workload, host_network: bool = False) -> tuple:
+    """What policies can tell workloads apart by. Cluster-wide policies also see hostNetwork
+    (such pods are never their subjects nor matched by their pod peers), so with them the flag
+    is part of the key."""
     named = tuple(sorted((p.name, p.protocol, p.port) for p in workload.ports if p.name))
     ips = tuple(sorted((ip.version, int(ip)) for ip in workload.pod_ips))
-    return (workload.namespace, tuple(sorted(workload.labels.items())), named, ips)
+    key = (workload.namespace, tuple(sorted(workload.labels.items())), named, ips)
+    return key + (workload.host_network,) if host_network else key
 
 
 @dataclass(slots=True)
@@ -97,6 +102,9 @@ def external_ranges(cluster: Cluster) -> list[IPRange]:
                 continue
             r = IPRange.of_network(network)
             cuts[r.version].update((r.first, r.last + 1))
+    for network in tier_networks(cluster):
+        r = IPRange.of_network(network)
+        cuts[r.version].update((r.first, r.last + 1))
     for workload in cluster.workloads:
         for ip in workload.pod_ips:
             holes[ip.version].add(int(ip))
@@ -112,17 +120,27 @@ def valid_ip_blocks(cluster: Cluster) -> Iterator:
                     yield block
 
 
+def tier_networks(cluster: Cluster) -> Iterator:
+    """The CIDRs of the `networks` peers of cluster-wide policies (they cut the address space too)."""
+    for policy in cluster.tier_policies:
+        for rule in policy.egress:
+            for peer in rule.peers:
+                yield from peer.networks
+
+
 def build_space(cluster: Cluster) -> EndpointSpace:
     workloads = sorted(cluster.workloads, key=lambda w: w.id)
     ids = unique_ids(workloads)
     keys: dict[tuple, int] = {}
     classes: list[PodClass] = []
     class_of: list[int] = []
+    tiers = bool(cluster.tier_policies)
     for w in workloads:
-        key = class_key(w)
+        key = class_key(w, tiers)
         if key not in keys:
             keys[key] = len(classes)
-            classes.append(PodClass(w.namespace, w.labels, tuple(p for p in w.ports if p.name), w.pod_ips))
+            classes.append(PodClass(w.namespace, w.labels, tuple(p for p in w.ports if p.name), w.pod_ips,
+                                    w.host_network))
         class_of.append(keys[key])
     endpoints = [Endpoint.of_workload(i, ids[i], class_of[i], w) for i, w in enumerate(workloads)]
     ranges = external_ranges(cluster)

@@ -11,6 +11,8 @@ from policylint.load.objects import RawObject
 from policylint.model.fields import Fields, join_path, type_name
 from policylint.model.policy import build_policy
 from policylint.model.services import build_service
+from policylint.model.tier_policy import build_tier_policy
+from policylint.model.tier_types import TIER_KINDS
 from policylint.model.types import (
     NAMESPACE_NAME_LABEL,
     PROTOCOLS,
@@ -29,11 +31,11 @@ from policylint.model.workload_kinds import WORKLOAD_KIND_LABEL, TemplateRef, te
 LOG = logging.getLogger(__name__)
 DEFAULT_NAMESPACE = "default"
 
+# Cluster-wide policy kinds that are evaluated in tiers around the NetworkPolicies.
+TIER_POLICY_GROUP = "policy.networking.k8s.io"
+
 # Policy kinds that change connectivity but are not evaluated (yet): (API group, kind).
 OTHER_POLICY_KINDS = {
-    ("policy.networking.k8s.io", "AdminNetworkPolicy"),
-    ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"),
-    ("policy.networking.k8s.io", "ClusterNetworkPolicy"),
     ("cilium.io", "CiliumNetworkPolicy"),
     ("cilium.io", "CiliumClusterwideNetworkPolicy"),
     ("crd.projectcalico.org", "NetworkPolicy"),
@@ -98,6 +100,10 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
         cluster.object_annotations[(meta["annotations"].span.path, fields.object)] = meta["annotations"]
     if kind == "Namespace" and group == "":
         _add_namespace(cluster, fields, node, meta, meta_path, name, raw)
+        return
+    if group == TIER_POLICY_GROUP and kind in TIER_KINDS:
+        _check_name(fields, meta, meta_path, name, node, True)
+        cluster.tier_policies.append(build_tier_policy(fields, node, raw.field_prefix, kind, raw.api_version, name))
         return
     if (group, kind) in OTHER_POLICY_KINDS:
         cluster.other_policies.append(

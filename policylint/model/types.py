@@ -346,6 +346,8 @@ class Cluster:
     policies: list[NetworkPolicy] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)  # in input order
     other_policies: list[OtherPolicy] = field(default_factory=list)
+    # AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy (model/tier_types.py)
+    tier_policies: list[Any] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     unknown_kinds: dict[str, int] = field(default_factory=dict)
     unused: list[UnusedObject] = field(default_factory=list)  # read, not used: said, never dropped silently
