@@ -155,6 +155,7 @@ def port_matches(entry: PolicyPort, dst: EndpointLike, protocol: str, port: int)
 
 ALLOWED, DENIED, UNKNOWN = "allowed", "denied", "unknown"
 PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")]
+NOT_PODS = [ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128")]
 KIND_ORDER = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"]
 
 
@@ -241,9 +242,12 @@ def tier_peer_matches(cluster: Cluster, peer, other: EndpointLike):
             if other.pod_ips:
                 return any(ip in network for ip in other.pod_ips for network in peer.networks
                            if ip.version == network.version)
-            # IP unknown: it is somewhere in the private ranges.
-            if any(network.version == p.version and network.overlaps(p) for network in peer.networks for p in PRIVATE):
-                return "maybe"
+            # IP unknown: it is somewhere in the private ranges, never link-local or the metadata address.
+            for network in peer.networks:
+                if any(network.version == n.version and network.subnet_of(n) for n in NOT_PODS):
+                    continue
+                if any(network.version == p.version and network.overlaps(p) for p in PRIVATE):
+                    return "maybe"
             return False
         return any(other.version == network.version and other in network for network in peer.networks)
     return False

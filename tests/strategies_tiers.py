@@ -17,7 +17,7 @@ from tests.strategies import LABEL_KEYS, LABEL_VALUES, NAMESPACES, PORT_NAMES, P
 Doc = dict[str, Any]
 NAME_LABEL = "kubernetes.io/metadata.name"
 # Addresses with no pod in them, next to the pod ranges: the metadata endpoint, a public resolver.
-EXTRA_CIDRS = ["169.254.169.254/32", "8.8.8.8/32"]
+EXTRA_CIDRS = ["169.254.169.254/32", "8.8.8.8/32", "fd00:ec2::254/128"]
 
 
 @st.composite

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from policylint.engine.bits import has
 from policylint.engine.endpoints import Endpoint
-from policylint.engine.ports import PortSet
+from policylint.engine.ports import EMPTY_PORTS, PortSet
 from policylint.engine.selectors import matches
 from policylint.load.nodes import Span
 from policylint.model.types import EGRESS, INGRESS, NetworkPolicy, Peer, Rule
@@ -99,6 +99,10 @@ class SideExplanation:
     allowed: bool
     ports: PortSet  # everything this side allows for the pair
     invalid: tuple[tuple[NetworkPolicy, tuple[str, ...]], ...]  # policies with invalid parts here
+    # With cluster-wide policies: the walk through the tiers (engine/explain_tiers.py), and the
+    # ports this side cannot decide offline.
+    trace: Any = None
+    unknown: PortSet = EMPTY_PORTS
 
     @property
     def applies(self) -> bool:
@@ -123,21 +127,32 @@ class Explanation:
     egress: SideExplanation
     ingress: SideExplanation
     ports: PortSet  # every port allowed for the pair
+    unknown_ports: PortSet = EMPTY_PORTS  # ports whose answer cannot be known offline (tiers only)
 
     @property
     def allowed(self) -> bool:
         return self.egress.allowed and self.ingress.allowed
 
     @property
+    def unknown(self) -> bool:
+        """Not allowed for sure, but not denied either: a peer that cannot be judged offline may decide."""
+        return not self.allowed and probe_matches(self.unknown_ports, self.protocol, self.port)
+
+    @property
+    def verdict(self) -> str:
+        return "allowed" if self.allowed else "unknown" if self.unknown else "denied"
+
+    @property
     def depends_on_invalid(self) -> bool:
         return bool(self.egress.invalid or self.ingress.invalid)
 
     def lines(self) -> list[str]:
-        verdict = "allowed" if self.allowed else "denied"
-        out = [f"{self.src.id} -> {self.dst.id} {probe_text(self.protocol, self.port)}: {verdict}"]
+        out = [f"{self.src.id} -> {self.dst.id} {probe_text(self.protocol, self.port)}: {self.verdict}"]
         for side in (self.egress, self.ingress):
             out.extend(_side_lines(side, self))
         out.append(f"allowed for this pair: {self.ports.describe()}")
+        if not self.unknown_ports.is_empty:
+            out.append(f"unknown for this pair (cannot be judged offline): {self.unknown_ports.describe()}")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -151,7 +166,10 @@ class Explanation:
             "depends_on_invalid": self.depends_on_invalid,
             "egress": _side_json(self.egress),
             "ingress": _side_json(self.ingress),
-        }
+        } | ({} if self.egress.trace is None and self.ingress.trace is None else {
+            "verdict": self.verdict,
+            "unknown_ports": self.unknown_ports.to_json(),
+        })
 
 
 def _text(verdict: Any, name: str) -> str:
@@ -166,7 +184,8 @@ def _text(verdict: Any, name: str) -> str:
 def explain(engine: Engine, src: Endpoint, dst: Endpoint, protocol: str | None, port: int | None) -> Explanation:
     egress = _side(engine, EGRESS, src, src, dst, protocol, port)
     ingress = _side(engine, INGRESS, dst, src, dst, protocol, port)
-    return Explanation(src, dst, protocol, port, egress, ingress, engine.allowed_ports(src, dst))
+    return Explanation(src, dst, protocol, port, egress, ingress, engine.allowed_ports(src, dst),
+                       engine.unknown_ports(src, dst))
 
 
 def _side(engine: Engine, direction: str, pod: Endpoint, src: Endpoint, dst: Endpoint,
@@ -182,6 +201,17 @@ def _side(engine: Engine, direction: str, pod: Endpoint, src: Endpoint, dst: End
     )
     invalid = tuple((p, engine.compiled(p).invalid_for(direction)) for p in engine.invalid_policies_on(direction, pod))
     isolated = engine.isolated(pod, direction)
+    if engine.has_tiers:
+        from policylint.engine.explain_tiers import trace
+
+        networkpolicy_ports = EMPTY_PORTS
+        for r in verdicts:
+            if r.peer_matches:
+                networkpolicy_ports = networkpolicy_ports | r.ports
+        walk = trace(engine, direction, src, dst, networkpolicy_ports)
+        unknown = engine.side_unknown_ports(direction, src, dst)
+        return SideExplanation(direction, pod, isolated, policies, verdicts, probe_matches(ports, protocol, port),
+                               ports, invalid, walk, unknown)
     return SideExplanation(direction, pod, isolated, policies, verdicts, probe_matches(ports, protocol, port), ports, invalid)
 
 
@@ -312,6 +342,8 @@ def _side_lines(side: SideExplanation, ex: Explanation) -> list[str]:
     head = f"  {where_} {side.endpoint.id}:"
     if not side.applies:
         return [f"{head} an external address: no policy applies"]
+    if side.trace is not None:
+        return _tier_lines(side, ex, head)
     if not side.isolated:
         return [f"{head} not isolated (no policy selecting it has {side.direction} in policyTypes): allowed"]
     verdict = "allowed" if side.allowed else "denied"
@@ -327,6 +359,40 @@ def _side_lines(side: SideExplanation, ex: Explanation) -> list[str]:
     for policy, parts in side.invalid:
         out.append(f"    note: policy {policy.id} has parts the API server would reject ({', '.join(parts)}); "
                    f"they match nothing here" + (" and may be why this is denied" if side.invalid_may_cause else ""))
+    return out
+
+
+def _tier_lines(side: SideExplanation, ex: Explanation, head: str) -> list[str]:
+    """A side through the tiers: the rules that decided the probe, in evaluation order."""
+    t = side.trace
+
+    def wanted(ports: PortSet) -> bool:
+        return probe_matches(ports, ex.protocol, ex.port)
+
+    verdict = "allowed" if side.allowed else "unknown" if wanted(side.unknown) else "denied"
+    out = [f"{head} {verdict}"]
+    admin = [s for s in t.admin if wanted(s.ports)]
+    out.extend(f"    {s.line()}" for s in admin)
+    if not admin:
+        out.append(f"    admin tier: no rule matches this pair on {probe_text(ex.protocol, ex.port)}")
+    handed = t.handed_down
+    if wanted(handed):
+        passed = "" if t.passed.is_empty else f" (passed by a Pass: {t.passed.describe()})"
+        out.append(f"    handed down by the admin tier: {handed.describe()}{passed}")
+        if t.networkpolicy_decides:
+            np_side = SideExplanation(side.direction, side.endpoint, True, side.policies, side.rules,
+                                      wanted(handed & side.ports), side.ports, side.invalid)
+            lines = _side_lines(np_side, ex)
+            count = len(side.policies)
+            decided = "allowed" if np_side.allowed else "denied"
+            out.append(f"    networkpolicy tier: isolated by {count} polic{'y' if count == 1 else 'ies'}, which "
+                       f"decide{'s' if count == 1 else ''} what was handed down: {decided}")
+            out.extend("  " + line for line in lines[1:])
+        else:
+            out.append("    networkpolicy tier: no NetworkPolicy isolates this side: handed on to the baseline tier")
+            out.extend(f"    {s.line()}" for s in t.baseline if wanted(s.ports))
+            if wanted(t.default):
+                out.append(f"    default: allowed ({t.default.describe()}): no rule of any tier decided it")
     return out
 
 

@@ -53,12 +53,17 @@ if TYPE_CHECKING:
 
 # Where pod IPs live when the input does not say: the private ranges every common CNI assigns
 # from (RFC 1918, RFC 6598 shared space, IPv6 unique local). A `networks` CIDR that overlaps them
-# may hold a pod whose IP is unknown; one that does not (169.254.169.254/32, 8.8.8.8/32) cannot.
+# may hold a pod whose IP is unknown; one that does not (169.254.169.254/32, 8.8.8.8/32) cannot,
+# nor one inside the addresses no pod is given: link-local, and the cloud metadata endpoint's
+# IPv6 address (fd00:ec2::254, inside the unique local range).
 POD_ADDRESS_RANGES = tuple(ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+NEVER_POD_ADDRESSES = tuple(ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"))
 
 
 def may_hold_pods(network) -> bool:
+    if any(network.version == r.version and network.subnet_of(r) for r in NEVER_POD_ADDRESSES):
+        return False
     return any(network.version == r.version and network.overlaps(r) for r in POD_ADDRESS_RANGES)
 
 
