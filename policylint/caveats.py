@@ -41,19 +41,54 @@ def caveat_lines(cluster: Cluster, side: str | None = None, display: Callable[[s
 
     `side` names the input the answer came from when there are several (`diff`: "old", "new");
     `display` turns a path of the model into the name to show (`diff --base`: `REV:path`).
+    Then, when cluster-wide policies have peers that cannot be judged offline, one line per rule.
     """
     ignored = not_evaluated(cluster)
-    if not ignored:
-        return []
     label = f"caveat ({side})" if side else "caveat"
-    lines = [f"policylint: {label}: {_headline(ignored)}:"]
+    lines = []
+    if ignored:
+        lines.append(f"policylint: {label}: {_headline(ignored)}:")
     for p in ignored:
         lines.append(f"  {display(p.source.span.path)}:{p.source.span.line}: {_object(p)} ({p.api_version})")
+    offline = offline_rules(cluster)
+    if offline:
+        lines.append(f"policylint: {label}: some answers are unknown offline: {len(offline)} rule"
+                     f"{'' if len(offline) == 1 else 's'} of cluster-wide policies match peers that manifests "
+                     "cannot tell (nodes, domainNames, networks against pods of unknown IP); they are never "
+                     "counted as allowed:")
+        for policy, rule, why in offline:
+            span = rule.source.span
+            lines.append(f"  {display(span.path)}:{span.line}: {policy.id} {rule.label}: {why}")
     return [esc(line) for line in lines]  # one line each: escaping the line escapes every value in it
 
 
+def offline_rules(cluster: Cluster) -> list[tuple[Any, Any, str]]:
+    """(policy, rule, why) of the cluster-wide policy rules whose peers cannot be judged offline."""
+    from policylint.engine.tiers import may_hold_pods  # the engine's own criterion
+
+    unknown_ips = any(not w.pod_ips for w in cluster.workloads)
+    found = []
+    for policy in cluster.tier_policies:
+        if not policy.valid:
+            continue
+        for rule in policy.ingress + policy.egress:
+            if not rule.verdict:
+                continue
+            kinds = []
+            for peer in rule.peers:
+                if not peer.valid:
+                    continue
+                if peer.kind in ("nodes", "domainNames"):
+                    kinds.append(peer.kind)
+                elif peer.kind == "networks" and unknown_ips and any(may_hold_pods(n) for n in peer.networks):
+                    kinds.append("networks")
+            if kinds:
+                found.append((policy, rule, ", ".join(dict.fromkeys(kinds)) + " peer"))
+    return found
+
+
 def caveat_text(cluster: Cluster, side: str | None = None, display: Callable[[str], str] = _same) -> str:
-    """`caveat_lines` as one text ending in a newline, or "" when nothing is ignored."""
+    """`caveat_lines` as one text ending in a newline, or "" when there is nothing to say."""
     lines = caveat_lines(cluster, side, display)
     return "\n".join(lines) + "\n" if lines else ""
 

@@ -72,6 +72,11 @@ RULE_MODULES = (
     "pl508_training_metadata_reachable",
     "pl509_training_bypasses_network_policy",
     "pl600_invalid_cluster_network_policy",
+    "pl601_same_priority_tier_policies",
+    "pl602_shadowed_tier_rule",
+    "pl603_pass_with_nothing_below",
+    "pl604_networkpolicy_rule_overridden",
+    "pl605_baseline_deny_cuts_dns",
 )
 
 

@@ -305,6 +305,23 @@ class TierEngine:
         cells = self.row(s)[0 if direction == EGRESS else 1]
         return self._lookup(cells, d) or (EMPTY_PORTS, EMPTY_PORTS)
 
+    # -- one pod's rules, for the rules that judge the rules -------------------------------------
+
+    def walk(self, direction: str, pod: int, rules, upto: int | None = None) -> list[tuple[State, int]]:
+        """The cells over the other side's atoms after the first `upto` of `rules` (all by default)
+        for pod class `pod` in `direction`: (undecided, passed, allowed, unknown) per atoms. A
+        rule's ports resolve on the destination: the other atoms for egress, the pod for ingress."""
+        c = self.e._compiler
+        cells = _start(c.all)
+        for r in rules[:upto]:
+            cells = self._apply(cells, r, r.sure, r.maybe, self.parts_for(direction, pod, r))
+        return list(cells.values())
+
+    def parts_for(self, direction: str, pod: int, r: CompiledTierRule):
+        if direction == EGRESS:
+            return self.e._parts(r.spec)
+        return [(self.e._compiler.all, self.e._resolve_atom(r.spec, pod))]
+
     # -- sides -------------------------------------------------------------------------------------
 
     def _egress(self, s: int, mask: int) -> list:
@@ -351,12 +368,13 @@ class TierEngine:
             out.extend(_finish(cells, memo))
         return out
 
-    def _apply(self, cells: Cells, r: CompiledTierRule, sure: int, maybe: int) -> Cells:
+    def _apply(self, cells: Cells, r: CompiledTierRule, sure: int, maybe: int, parts=None) -> Cells:
         hit_all = sure | maybe
         if not hit_all:
             return cells
         memo = self.e._memo
-        parts = self.e._parts(r.spec)
+        if parts is None:
+            parts = self.e._parts(r.spec)
         out: Cells = {}
         for key, (state, bits) in cells.items():
             undecided, passed, allowed, unknown = state

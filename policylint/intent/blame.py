@@ -80,6 +80,10 @@ def blame_side(side: SideExplanation, other: Endpoint, other_text: str | None = 
     other end in the reason (default: its endpoint id)."""
     where = side_label(side.direction, side.endpoint)
     other_name = other_text or other.id
+    if side.trace is not None:  # cluster-wide policies: a tier may have decided before the NetworkPolicies
+        tiered = _tier_blame(side, where, other_name)
+        if tiered is not None:
+            return tiered
     policies = side.policies
     related = _related(side)
     for verdict in side.rules:
@@ -120,6 +124,28 @@ def blame_side(side: SideExplanation, other: Endpoint, other_text: str | None = 
     else:
         detail = f"and no rule admits {other_name}"
     return SideBlame(side.direction, where, anchor, f"{direction} is isolated by {noun} {names} {detail}", related, policies)
+
+
+def _tier_blame(side: SideExplanation, where: str, other_name: str) -> SideBlame | None:
+    """The admin rule that denies (or may deny), else, when no NetworkPolicy isolates the side,
+    the baseline rule that does; None when the NetworkPolicies decide."""
+    trace = side.trace
+    steps = [s for s in trace.admin if s.verdict in ("deny", "unknown")]
+    if not steps and not trace.networkpolicy_decides:
+        steps = [s for s in trace.baseline if s.verdict in ("deny", "unknown")]
+    if not steps:
+        return None
+    step = steps[0]
+    source = step.rule.source
+    key = "action" if isinstance(source.node, YMap) and "action" in source.node else None
+    anchor = Anchor(source.span_of(key) if key else source.span, source.object,
+                    source.child_path(key) if key else source.field_path)
+    verb = "denies" if step.verdict == "deny" else "may deny (a peer that cannot be judged offline)"
+    reason = (f"{step.tier.lower()} tier: {step.policy.id} ({step.policy.where}) {step.rule.label} {verb} "
+              f"{other_name} on {step.ports.describe()}")
+    related = tuple(Related(s.rule.source.span, f"{s.tier.lower()} tier: {s.policy.id} {s.rule.label}")
+                    for s in steps[1:MAX_RELATED])
+    return SideBlame(side.direction, where, anchor, reason, related, ())
 
 
 def _near_miss(peer: PeerVerdict, other: Endpoint) -> str | None:
