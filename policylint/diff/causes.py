@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from policylint.diff.model import NEW, OLD, Because, IsolationChange, Location, PolicyRef, RuleRef
+from policylint.diff.model import NEW, OLD, Because, IsolationChange, Location, PolicyRef, RuleRef, TierRuleRef
 from policylint.diff.sides import Side
 from policylint.engine.endpoints import Endpoint
 from policylint.engine.ports import PortSet
@@ -32,15 +32,40 @@ class Blame:
         rules: set[RuleRef] = set()
         isolation: set[IsolationChange] = set()
         invalid: set[str] = set()
+        tiers: set[RuleRef] = set()
         for old_pair, new_pair in pairs:
             if not gained.is_empty and new_pair is not None:
                 self._blame(NEW, new_pair, OLD, old_pair, gained, rules, isolation)
+                self._tiers(NEW, new_pair, OLD, old_pair, gained, tiers)
             if not lost.is_empty and old_pair is not None:
                 self._blame(OLD, old_pair, NEW, new_pair, lost, rules, isolation)
+                self._tiers(OLD, old_pair, NEW, new_pair, lost, tiers)
             for version, pair in ((OLD, old_pair), (NEW, new_pair)):
                 if pair is not None and self.sides[version].engine.depends_on_invalid(*pair):
                     invalid.add(version)
-        return Because(tuple(sorted(rules)), tuple(sorted(isolation)), tuple(v for v in (OLD, NEW) if v in invalid))
+        return Because(tuple(sorted(rules)), tuple(sorted(isolation)), tuple(v for v in (OLD, NEW) if v in invalid),
+                       tuple(sorted(tiers)))
+
+    def _tiers(self, version: str, pair: Pair, other_version: str, other_pair: Pair | None, ports: PortSet,
+               found: set) -> None:
+        """The tier rules that allow `ports` in `version`, and that deny them in the other."""
+        from policylint.engine.explain_tiers import UNKNOWN, trace
+        from policylint.model.tier_types import ALLOW, DENY
+
+        for v, p, verdicts in ((version, pair, (ALLOW,)), (other_version, other_pair, (DENY, UNKNOWN))):
+            engine = self.sides[v].engine
+            if p is None or engine.tiers is None:
+                continue
+            for direction in (EGRESS, INGRESS):
+                walk = trace(engine, direction, p[0], p[1], _side_ports(engine, direction, p))
+                if walk is None:
+                    continue
+                for step in walk.admin + walk.baseline:
+                    if step.verdict in verdicts and not (step.ports & ports).is_empty:
+                        rule = step.rule
+                        found.add(TierRuleRef(self._location(v, rule.source.span), step.policy.id,
+                                              f"{rule.direction.lower()}[{rule.index}]", rule.name,
+                                              step.tier.lower(), step.verdict, step.policy.id in self.edited))
 
     def _blame(self, version: str, pair: Pair, other_version: str, other_pair: Pair | None, ports: PortSet,
                rules: set[RuleRef], isolation: set[IsolationChange]) -> None:

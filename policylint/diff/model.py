@@ -59,6 +59,19 @@ class RuleRef:
 
 
 @dataclass(frozen=True, slots=True, order=True)
+class TierRuleRef:
+    """A cluster-wide policy rule that decided some of the ports that changed."""
+
+    location: Location
+    policy: str  # "AdminNetworkPolicy name"
+    rule: str  # ingress[0], egress[2]
+    name: str  # the rule's name, "" when it has none
+    tier: str  # admin, baseline
+    verdict: str  # allow, deny, unknown
+    edited: bool
+
+
+@dataclass(frozen=True, slots=True, order=True)
 class PolicyRef:
     location: Location
     policy: str
@@ -81,6 +94,9 @@ class Because:
     rules: tuple[RuleRef, ...] = ()
     isolation: tuple[IsolationChange, ...] = ()
     depends_on_invalid: tuple[str, ...] = ()  # versions whose answer rests on an invalid policy
+    # Cluster-wide policy rules that decided the changed ports: in the version where they are
+    # allowed, the rules that allow them; in the other, the rules that deny them (or may).
+    tier_rules: tuple[TierRuleRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 from policylint.diff.model import NEW, OLD, Location, ObjectChanges, ObjectEdit, ObjectRef
 from policylint.diff.sides import Side
-from policylint.diff.scope import policies_by_id
+from policylint.diff.scope import policies_by_id, tier_policies_by_id
 from policylint.findings import Finding
 from policylint.model.types import NAMESPACE_NAME_LABEL, NetworkPolicy
 
@@ -89,16 +89,20 @@ def workload_changes(old: Side, new: Side) -> ObjectChanges:
 # -- policies -------------------------------------------------------------------------------------
 
 def _policies(side: Side, version: str) -> dict[str, tuple[ObjectRef, Any]]:
-    return {i: (ObjectRef(i, "NetworkPolicy", _location(side, version, p.source)), p)
-            for i, p in policies_by_id(side).items()}
+    found = {i: (ObjectRef(i, "NetworkPolicy", _location(side, version, p.source)), p)
+             for i, p in policies_by_id(side).items()}
+    # Cluster-wide policies, by "Kind name" (a namespace/name never has a space).
+    found.update((i, (ObjectRef(i, p.kind, _location(side, version, p.source)), p))
+                 for i, p in tier_policies_by_id(side).items())
+    return found
 
 
-def _spec(policy: NetworkPolicy) -> Any:
+def _spec(policy: Any) -> Any:
     node = policy.source.node
     return node.get("spec") if isinstance(node, dict) else None
 
 
-def _policy_edits(old: NetworkPolicy, new: NetworkPolicy) -> Iterable[tuple[str, str, str]]:
+def _policy_edits(old: Any, new: Any) -> Iterable[tuple[str, str, str]]:
     # Positions are not part of a YMap's value: equal specs compare equal wherever they sit.
     if _spec(old) != _spec(new):
         yield ("spec", "", "")

@@ -120,7 +120,8 @@ def _because(b: Because) -> dict[str, Any]:
             for i in b.isolation
         ],
         "depends_on_invalid": list(b.depends_on_invalid),
-    }
+    } | ({"tier_rules": [{"policy": r.policy, "rule": r.rule, "name": r.name, "tier": r.tier, "verdict": r.verdict,
+                          "edited": r.edited, **_location(r.location)} for r in b.tier_rules]} if b.tier_rules else {})
 
 
 def _object(ref: ObjectRef) -> dict[str, Any]:

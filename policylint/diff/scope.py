@@ -25,6 +25,16 @@ def touched(old: Side, new: Side, changed_policies: Iterable[str]) -> set[str]:
         for uid, policy in policies_by_id(side).items():
             if uid in changed:
                 found.update(engine.endpoint_of(w).id for w in engine.selected_by(policy))
+    # A cluster-wide policy added, removed or edited touches the pods it applies to, in either version.
+    old_tiers, new_tiers = tier_policies_by_id(old), tier_policies_by_id(new)
+    for key in old_tiers.keys() | new_tiers.keys():
+        a, b = old_tiers.get(key), new_tiers.get(key)
+        if a is not None and b is not None and _spec(a) == _spec(b):
+            continue
+        for side, policy in ((old, a), (new, b)):
+            tiers = side.engine.tiers
+            if policy is not None and tiers is not None:
+                found.update(e.id for e in side.engine.cell_endpoints(tiers.subjects[id(policy)]))
     before, after = _workloads(old), _workloads(new)
     for wid in before.keys() | after.keys():
         if wid not in before or wid not in after or class_key(before[wid]) != class_key(after[wid]):
@@ -40,6 +50,17 @@ def policies_by_id(side: Side) -> dict:
     """Policies by namespace/name; a policy given twice is `ns/name#2`, as workloads are."""
     policies = sorted(side.cluster.policies, key=lambda p: p.id)
     return dict(zip(unique_ids(policies), policies))
+
+
+def tier_policies_by_id(side: Side) -> dict:
+    """Cluster-wide policies by "Kind name"; one given twice is "Kind name#2"."""
+    policies = sorted(side.cluster.tier_policies, key=lambda p: p.id)
+    return dict(zip(unique_ids(policies), policies))
+
+
+def _spec(policy) -> object:
+    node = policy.source.node
+    return node.get("spec") if isinstance(node, dict) else None
 
 
 def _workloads(side: Side) -> dict:

@@ -59,6 +59,13 @@ def rule(ref: RuleRef, code: Code = _plain) -> str:
     return f"{code(ref.policy)} {code(ref.rule)} ({code(where(ref.location))}{edited})"
 
 
+def tier_rule(ref, code: Code = _plain) -> str:
+    edited = ", edited" if ref.edited else ""
+    name = f" {code(repr(ref.name))}" if ref.name else ""
+    return (f"{code(ref.policy)} {code(ref.rule)}{name}: {ref.tier} tier, {ref.verdict} "
+            f"({code(where(ref.location))}{edited})")
+
+
 def _policies(refs: tuple[PolicyRef, ...], code: Code) -> str:
     return ", ".join(f"{code(p.policy)} ({code(where(p.location))})" for p in refs)
 
@@ -78,6 +85,10 @@ def reasons(line: Line, code: Code = _plain) -> list[tuple[str, list[str]]]:
         rules = [rule(r, code) for r in line.because.rules if r.location.version == version]
         if rules:
             out.append((label, rules))
+    for version, label in ((NEW, "decided in a tier by"), (OLD, "was decided in a tier by")):
+        tiers = [tier_rule(r, code) for r in line.because.tier_rules if r.location.version == version]
+        if tiers:
+            out.append((label, tiers))
     out.extend(("", [isolation(i, code)]) for i in line.because.isolation)
     if not out:
         out.append(("", ["no policy isolates either end" if line.change != REMOVED else "no policy isolated either end"]))

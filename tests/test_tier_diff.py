@@ -1,0 +1,94 @@
+"""`policylint diff` when a cluster-wide policy changes: the pairs it touches are compared, and
+the reasons name the tier rules that decided. Expected changes written by hand from the policies.
+"""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+from click.testing import CliRunner
+
+from policylint.cli.main import cli
+
+BASE = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: team-a, labels: {tenant: "true"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: prom, namespace: monitoring, labels: {app: prom}}
+spec: {containers: [{name: c, image: prom}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: trainer, namespace: team-a, labels: {app: trainer}}
+spec: {containers: [{name: c, image: trainer, ports: [{name: metrics, containerPort: 9090}]}]}
+"""
+GUARD = """\
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: deny-monitoring}
+spec:
+  priority: %d
+  subject: {namespaces: {matchLabels: {tenant: "true"}}}
+  ingress:
+  - {name: deny, action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: allow-metrics}
+spec:
+  tier: Admin
+  priority: 20
+  subject: {namespaces: {matchLabels: {tenant: "true"}}}
+  ingress:
+  - {name: scrape, action: Accept, from: [{namespaces: {}}], protocols: [{destinationNamedPort: metrics}]}
+"""
+
+
+def diff_json(tmp_path: Path, old: str, new: str) -> dict:
+    for name, text in (("old", old), ("new", new)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "cluster.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "-f", "json"],
+                                catch_exceptions=False)
+    data = json.loads(result.output)
+    schema = json.loads((resources.files("policylint") / "schemas" / "diff-v1.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    return data
+
+
+def test_an_admin_policy_added(tmp_path: Path) -> None:
+    data = diff_json(tmp_path, BASE, BASE + GUARD % 10)
+    changes = {(c["from"], c["to"]): c for c in data["connections"]}
+    # prom -> trainer: everything before; the Deny at priority 10 comes before the Accept at 20
+    change = changes[("monitoring/prom", "team-a/trainer")]
+    assert change["change"] == "removed"
+    assert change["because"]["tier_rules"] == [{
+        "policy": "AdminNetworkPolicy deny-monitoring", "rule": "ingress[0]", "name": "deny", "tier": "admin",
+        "verdict": "deny", "edited": True, "version": "new", "file": str(tmp_path / "new" / "cluster.yaml"), "line": 26}]
+    # trainer -> trainer: the Accept of the metrics port decides 9090, the rest goes on (allowed)
+    assert ("team-a/trainer", "team-a/trainer") not in changes
+    assert {p["id"] for p in data["policies"]["added"]} == {
+        "AdminNetworkPolicy deny-monitoring", "ClusterNetworkPolicy allow-metrics"}
+
+
+def test_only_a_priority_changes(tmp_path: Path) -> None:
+    # Priority 30 puts the Deny after the Accept: prom gains the metrics port.
+    data = diff_json(tmp_path, BASE + GUARD % 10, BASE + GUARD % 30)
+    [change] = data["connections"]
+    assert (change["from"], change["to"], change["change"]) == ("monitoring/prom", "team-a/trainer", "added")
+    assert change["new_ports"] == {"TCP": [[9090, 9090]], "UDP": [], "SCTP": []}
+    rules = {(r["policy"], r["rule"], r["verdict"], r["version"]) for r in change["because"]["tier_rules"]}
+    assert rules == {("ClusterNetworkPolicy allow-metrics", "ingress[0]", "allow", "new"),
+                     ("AdminNetworkPolicy deny-monitoring", "ingress[0]", "deny", "old")}
+    [edit] = data["policies"]["changed"]
+    assert edit["id"] == "AdminNetworkPolicy deny-monitoring"
