@@ -102,6 +102,9 @@ def verify(engine: Engine, cluster: Cluster, roles: RoleTable, expectation: Expe
                 continue
             outcome.pairs += 1
             ports = allowed.get((src.index, dst.index), EMPTY_PORTS)
+            if not expectation.allow and engine.has_tiers:
+                # Ports nobody can judge offline may be allowed: `allow: false` cannot be shown to hold.
+                ports = ports | engine.unknown_ports(src, dst)
             failure = (_judge(expectation, src, dst, ports) if service is None
                        else _judge_service(expectation, service, src, dst, ports))
             if failure is not None:
@@ -192,6 +195,16 @@ def report(engine: Engine, outcome: Outcome) -> Report:
                               f"{reasons}{tail}", related)
     protocol, port = _first(first.ports)
     explanation = engine.explain(first.src, first.dst, protocol, port)
+    if explanation.unknown:
+        steps = [s for side in (explanation.egress, explanation.ingress) if side.trace is not None
+                 for s in side.trace.admin + side.trace.baseline if s.verdict == "unknown"
+                 and s.ports.contains(protocol, port)]
+        related = tuple(Related(s.rule.source.span, f"{s.tier.lower()} tier: {s.policy.id} {s.rule.label} "
+                                f"matches {s.peer.describe() if s.peer else 'a peer'}, which cannot be judged offline")
+                        for s in steps)
+        how = "; ".join(f"{r.message} ({where(r.span)})" for r in related)
+        return Report(anchor, f"expectation {name!r} not met: {first.src.id} -> {first.dst.id} may be allowed on "
+                              f"{protocol}/{port} (unknown offline): {how}{tail}", related)
     related = allowing_related(explanation)
     how = "; ".join(f"{r.message} ({where(r.span)})" for r in related) or "no policy applies"
     return Report(anchor, f"expectation {name!r} not met: {first.src.id} -> {first.dst.id} is allowed on "
