@@ -1,12 +1,21 @@
 """Training pods and the data service cannot reach each other.
 
 ## What it does
-Checks, with the connectivity engine, that the pods of every training job (role `training`) can
-open a connection to at least one pod of the data service (role `data-service`), and — when the
-policies show that the data service is meant to connect to the training pods (a policy that
-isolates them names data-service pods as an ingress peer) — that the data service can reach them
-too. A connection counts when it is allowed on one of the destination's container ports (any
-port when it declares none; the framework's own rendezvous ports do not count).
+Checks, with the connectivity engine, that the pods of every training job (role `training`) that
+**needs** the data service (role `data-service`) can open a connection to at least one of the
+data-service pods it needs, and — when the policies show that the data service is meant to
+connect to the training pods (a policy that isolates them names data-service pods as an ingress
+peer) — that the data service can reach them too. A connection counts when it is allowed on one of
+the destination's container ports (any port when it declares none; the framework's own rendezvous
+ports do not count).
+
+A job needs the data service only when something says so, and the message says what: the
+annotation or label `policylint.io/needs: data-service` on the job or its pod template; the config
+(`needed-by: [training]` on the role, or an `allow: true` expectation between the job and the
+role); or the job naming the data service's DNS name in an env value, a command or argument, or a
+ConfigMap it mounts or reads env from (`feature-store.data-services.svc`,
+`feature-store.data-services`, or from the same namespace `http://feature-store:8080`). A name
+says which pods: the job then needs those, not any data-service pod. Without evidence, no check.
 
 The finding says which side blocks — **egress at the training pods**, **ingress at the data
 service**, or the reverse for the other direction — and points at the most telling place: a peer
@@ -14,6 +23,11 @@ that names the data service but, lacking a `namespaceSelector`, only matches pod
 policy's own namespace; a rule that matches but leaves the port out; or the `ingress`/`egress`
 list of the isolating policy. The other isolating policies and their rules are related
 locations. One finding is reported per blocking place, listing the jobs it breaks.
+
+Cost: the training pods are taken by class (engine atom, wanted ports, pods needed); each class
+is one row of the engine's cells towards the data-service atoms, a handful of bitset operations.
+The reverse direction is one row per data-service class. Only one representative pair per blocked
+class is explained. O((training classes + data-service classes) × cells) bitset operations.
 
 ## Why is this bad?
 Training pods are clients of the data service: they need **egress** to it, and it needs to
@@ -67,6 +81,9 @@ spec:
           containers:
             - name: pytorch
               image: ghcr.io/example-org/bert-pretrain:1.4.0
+              env:
+                - name: FEATURE_STORE_URL
+                  value: http://feature-store.data-services.svc:8080
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -134,6 +151,9 @@ spec:
           containers:
             - name: pytorch
               image: ghcr.io/example-org/bert-pretrain:1.4.0
+              env:
+                - name: FEATURE_STORE_URL
+                  value: http://feature-store.data-services.svc:8080
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -163,6 +183,8 @@ spec:
 - `data-service-to-training` (default `"auto"`): whether the data service must also reach the
   training pods. `auto`: when a policy isolating the training pods names data-service pods as an
   ingress peer; `always`; `never`.
+- `needed-by` (default `"evidence"`): which jobs need the data service. `evidence`: the jobs that
+  say so (above); `every-job`: every training job, whatever it says.
 
 ## References
 - https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation
@@ -171,16 +193,18 @@ spec:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
 from policylint.engine.bits import has
 from policylint.engine.ports import PortSet
 from policylint.engine.selectors import matches
 from policylint.findings import Finding, Severity
-from policylint.intent.blame import blame_side
-from policylint.intent.context import intent_of
-from policylint.intent.frameworks import framework_ports
-from policylint.intent.reach import Groups, endpoint_names, first_port, job_names, reaches, wanted_ports
+from policylint.intent.context import Intent, intent_of
+from policylint.intent.dependencies import Need
+from policylint.intent.frameworks import TrainingJob, framework_ports
+from policylint.intent.pairs import Blamer, Representative, WantedAtoms, add, emit
+from policylint.intent.reach import Groups, endpoint_names, first_port, job_names, wanted_ports
 from policylint.intent.roles import DATA_SERVICE
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
@@ -192,229 +216,273 @@ SCOPE = "cluster"
 REMEDIATION = ("Allow the pair on both sides: egress from the training pods to the data service and ingress at the "
                "data service from them (and the reverse where the data service connects to the training pods); "
                "for a data service in another namespace put namespaceSelector and podSelector in one peer.")
-OPTIONS = {"data-service-to-training": "whether the data service must reach the training pods: auto, always or never"}
-DEFAULTS = {"data-service-to-training": "auto"}
+OPTIONS = {"data-service-to-training": "whether the data service must reach the training pods: auto, always or never",
+           "needed-by": "which training jobs need the data service: evidence (the jobs that say so) or every-job"}
+DEFAULTS = {"data-service-to-training": "auto", "needed-by": "evidence"}
 CHOICES = ("auto", "always", "never")
-MAX_EXPLAINED = 3  # data-service workloads explained per blocked training pod group
+NEEDED_BY = ("evidence", "every-job")
+MAX_EXPLAINED = 3  # data-service workloads explained per blocked training class
+
+
+@dataclass(frozen=True, slots=True)
+class _Demand:
+    """One job's need: the data-service endpoints it needs, and in which directions."""
+
+    job: TrainingJob
+    need: Need
+    targets: tuple  # endpoints, in index order
+    forward: bool  # the training pods must reach the data service
+    backward: bool  # the data service must reach the training pods
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
-    mode = options["data-service-to-training"]
+    mode, needed_by = options["data-service-to-training"], options["needed-by"]
     if mode not in CHOICES:
         raise ValueError(f"option 'data-service-to-training' must be one of {', '.join(CHOICES)}, not {mode!r}")
+    if needed_by not in NEEDED_BY:
+        raise ValueError(f"option 'needed-by' must be one of {', '.join(NEEDED_BY)}, not {needed_by!r}")
     intent = intent_of(ctx)
     data = intent.roles.members(DATA_SERVICE)
     if not data or not intent.jobs:
         return
     engine = ctx.engine
-    data_eps = [engine.endpoint_of(w) for w in data]
-    members = {job.key: [engine.endpoint_of(r.workload) for r in job.replicas
-                         if not intent.roles.has(r.workload, DATA_SERVICE)] for job in intent.jobs}
-    backwards = {job.key for job in intent.jobs
-                 if mode == "always" or (mode == "auto" and _names_data_service(engine, members[job.key], data))}
-    training_eps = [e for eps in members.values() for e in eps]
-    wanted = {e.index: _wanted(e.workload) for e in data_eps + training_eps}
-    sides = _Sides(engine, wanted, {e.index for e in training_eps}, data_eps)
+    all_targets = tuple(sorted(engine.endpoint_of(w) for w in data))
+    wanted = _Wanted(engine)
+    demands = _demands(intent, engine, all_targets, mode, needed_by)
+    blamer = Blamer(engine)
     groups = Groups()
-    cache: dict[tuple, list] = {}  # training pods of one class are blocked alike
-    for job in intent.jobs:
-        for train in members[job.key]:
-            for towards in (True, False):
-                if not towards and job.key not in backwards:
-                    continue
-                key = (train.atom, towards, wanted[train.index])  # same class: same verdicts
-                if key not in cache:
-                    pairs = [(train, d) if towards else (d, train) for d in data_eps if d is not train]
-                    blocked = pairs and not _reaches_any(engine, sides, pairs, wanted)
-                    cache[key] = _blame(engine, sides, pairs, wanted, towards) if blocked else []
-                for anchor, reason, side_name, endpoint, related in cache[key]:
-                    groups.get(anchor, reason, towards, side_name).add(job=job, endpoint=endpoint, related=related)
-    for (_, _, _, _, towards_data, side_name), group in groups.items():
-        jobs = job_names(group.jobs.values())
-        others = endpoint_names(group.endpoints.values())
-        if len(group.endpoints) < len(data_eps):  # blamed on a few of many data-service workloads
-            others = f"any of the {len(data_eps)} data-service workloads, for example {others}"
-        if towards_data:
-            text = f"training pods of {jobs} cannot reach the data service ({others})"
-        else:
-            text = f"the data service ({others}) cannot reach the training pods of {jobs}"
-        yield ctx.finding(group.anchor.span, f"{text}: blocked by {side_name}: {group.reason}",
-                          related=group.related, object=group.anchor.object, field_path=group.anchor.field_path)
+    reasons: dict[tuple, str] = {}
+    forward_views: dict[tuple, WantedAtoms] = {}
+    backward = _Backward(engine, wanted, [d for d in demands if d.backward], intent)
+    totals: dict[int, int] = {}  # group -> how many data-service workloads its jobs need
+    for demand in demands:
+        reasons.setdefault(demand.job.key, demand.need.reason)
+        view = forward_views.get(demand.targets)
+        if view is None:
+            view = forward_views[demand.targets] = WantedAtoms(demand.targets, wanted)
+        for train in backward.members(demand.job):
+            if demand.forward:
+                for blamed in _forward(engine, blamer, view, demand.targets, train, wanted):
+                    _file(groups, totals, blamed, True, demand.job)
+            if demand.backward:
+                for blamed in backward.blocked(demand.targets, train, blamer):
+                    _file(groups, totals, blamed, False, demand.job)
+    yield from emit(ctx, groups, lambda key, group: _message(key, group, reasons, totals[id(group)]))
 
 
-def _reaches_any(engine, sides: _Sides, pairs, wanted) -> bool:
-    """Whether some pair connects on a port the destination serves: bit tests per side first
-    (whole groups of data-service workloads at a time), the engine's exact answer for the few
-    pairs that pass both."""
-    for src, dst in sides.both_sides_pass(pairs):
-        if reaches(engine.allowed_ports(src, dst), wanted[dst.index]):
-            return True
-    return False
+def _file(groups: Groups, totals: dict[int, int], blamed: tuple, towards_data: bool, job: TrainingJob) -> None:
+    side_blame, side_name, endpoint, also, total = blamed
+    group = add(groups, side_blame, towards_data, side_name, also=also, job=job, endpoint=endpoint)
+    totals[id(group)] = max(total, totals.get(id(group), 0))
+
+
+def _message(key: tuple, group, reasons: dict[tuple, str], total: int) -> str:
+    towards_data, side_name = key[-2], key[-1]
+    jobs = job_names(group.jobs.values())
+    others = endpoint_names(group.endpoints.values())
+    if len(group.endpoints) < total:  # blamed on a few of many data-service workloads
+        others = f"any of the {total} data-service workloads, for example {others}"
+    first = sorted(group.jobs.values(), key=lambda j: j.label)[0]
+    why = f"(needed because {reasons[first.key]})"
+    if towards_data:
+        text = f"training pods of {jobs} cannot reach the data service ({others}) {why}"
+    else:
+        text = f"the data service ({others}) cannot reach the training pods of {jobs} {why}"
+    return f"{text}: blocked by {side_name}: {group.reason}"
+
+
+class _Wanted:
+    """The ports a client uses on a pod: its container ports less the framework's own (None: it
+    declares none, any port counts). Memoised per workload."""
+
+    def __init__(self, engine) -> None:
+        self._cache: dict[int, PortSet | None] = {}
+
+    def __call__(self, endpoint) -> PortSet | None:
+        found = self._cache.get(endpoint.index, False)
+        if found is False:
+            found = self._cache[endpoint.index] = _wanted(endpoint.workload)
+        return found
 
 
 def _wanted(workload: Workload) -> PortSet | None:
-    """The ports a client uses on this workload: its container ports, less the framework's own."""
     return wanted_ports(workload, framework_ports(workload))
 
 
-class _Sides:
-    """Each side of a connection on its own, on the wanted ports, as bit tests: what a source's
-    egress lets out towards a destination, and what a destination's ingress admits."""
+def _demands(intent: Intent, engine, all_targets: tuple, mode: str, needed_by: str) -> list[_Demand]:
+    found = []
+    named = _IngressNaming(engine, intent)
+    by_workload = {e.workload.id: e for e in all_targets}
+    for job in intent.jobs:
+        need = intent.need(job, DATA_SERVICE)
+        if need is None and needed_by == "every-job":
+            need = Need(DATA_SERVICE, "option needed-by is every-job")
+        names_it = mode == "always" or (mode == "auto" and named.names_data_service(job))
+        if need is None and names_it and mode == "auto":
+            need = Need(DATA_SERVICE, "a policy isolating its pods names data-service pods as an ingress peer")
+            found.append(_Demand(job, need, all_targets, False, True))
+            continue
+        if need is None:
+            continue
+        targets = all_targets
+        if need.targets is not None:
+            targets = tuple(sorted(by_workload[w.id] for w in need.targets if w.id in by_workload))
+        found.append(_Demand(job, need, targets, True, names_it and mode != "never"))
+    return found
 
-    def __init__(self, engine, wanted, training: set[int], data: list) -> None:
+
+def _forward(engine, blamer: Blamer, view: WantedAtoms, targets: tuple, train, wanted) -> list[tuple]:
+    """Whether one training class reaches the data-service pods it needs; if not, who to blame."""
+    if view.reached(engine.cells_towards(train, view.mask)):
+        return []
+    egress_ok = view.reached(engine.egress_cells(train, view.mask))
+    ingress_ok = view.reached(engine.ingress_cells(train, view.mask))
+    total = len(targets)
+
+    def pair(d, direction):
+        protocol, port = first_port(wanted(d))
+        return Representative(train, d, protocol, port, direction)
+
+    if not egress_ok:
+        also = " (and the data service's side does not admit them either)" if not ingress_ok else ""
+        d = targets[0]
+        return [(blamer.blame(pair(d, EGRESS)), "egress at the training pods", d, also, total)]
+    if (ingress_ok & view.mask) == view.mask:  # each side admits something, but never the same pair and port
+        d = next(e for e in targets if has(egress_ok, e.atom))
+        return [(blamer.blame(pair(d, EGRESS)), "egress at the training pods", d, "", total),
+                (blamer.blame(pair(d, INGRESS)), "ingress at the data service", d, "", total)]
+    denied = [e for e in targets if not has(ingress_ok, e.atom)]
+    near = [e for e in denied if e.namespace == train.namespace][:MAX_EXPLAINED] or denied[:1]
+    return [(blamer.blame(pair(d, INGRESS)), "ingress at the data service", d, "", total) for d in near]
+
+
+class _Backward:
+    """The data service towards the training pods: one row of cells per data-service class,
+    folded into bitsets of training atoms per set of needed pods."""
+
+    def __init__(self, engine, wanted, demands: list[_Demand], intent: Intent) -> None:
         self.engine = engine
         self.wanted = wanted
-        self.training = training  # endpoint indexes of the training side
-        self.data = data  # the data-service endpoints
-        self._group_cache: dict[bool, dict] = {}
-        self._admitted: dict[int, int | None] = {}
-        self._egress: dict[int, tuple[list | None, int]] = {}
+        self._members: dict[tuple, list] = {}
+        self.intent = intent
+        training = [t for d in demands for t in self.members(d.job)]
+        self.view = WantedAtoms(training, wanted) if training else None
+        self._folded: dict[tuple, tuple[dict, dict, dict]] = {}
 
-    def ingress_ok(self, src, dst) -> bool:
-        bits = self._admitted_bits(dst)
-        return bits is None or has(bits, src.atom)
-
-    def egress_ok(self, src, dst) -> bool:
-        rules, mask = self._egress_of(src)
-        if rules is None:
-            return True
-        if not has(mask, dst.atom):
-            return False
-        wanted = self.wanted[dst.index]
-        return any(has(bits, dst.atom) and reaches(self.engine.resolve_spec(spec, dst), wanted) for bits, spec in rules)
-
-    def both_sides_pass(self, pairs):
-        """The pairs that each side lets through on a wanted port, tested group by group: the
-        data-service workloads whose side (ingress when they receive, egress when they send)
-        has the same rule bits are decided by one bit test. A generator: the caller stops at
-        the first pair that connects."""
-        if not pairs:
-            return
-        forward = self._is_training(pairs[0][0])
-        train = pairs[0][0] if forward else pairs[0][1]
-        for mask, members in self._groups(forward).items():
-            if mask is not None and not has(mask, train.atom):
-                continue
-            for other in members:
-                if other is train:
-                    continue
-                pair = (train, other) if forward else (other, train)
-                own_ok = self.egress_ok(*pair) if forward else self.ingress_ok(*pair)
-                if own_ok and (not forward or self.ingress_ok(*pair)) and (forward or self.egress_ok(*pair)):
-                    yield pair
-
-    def denied_by_data_side(self, pairs) -> list:
-        """The pairs whose data-service side denies (ingress at it, or egress from it)."""
-        forward = self._is_training(pairs[0][0])
-        train = pairs[0][0] if forward else pairs[0][1]
-        denied = []
-        for mask, members in self._groups(forward).items():
-            others = [o for o in members if o is not train]
-            if mask is not None and not has(mask, train.atom):
-                denied.extend((train, o) if forward else (o, train) for o in others)
-            elif not forward:  # egress masks are only a first cut: decide each one
-                denied.extend((o, train) for o in others if not self.egress_ok(o, train))
-        return denied
-
-    def _is_training(self, endpoint) -> bool:
-        return endpoint.index in self.training
-
-    def _groups(self, forward: bool) -> dict:
-        """The data-service workloads grouped by the bits of their side's rules."""
-        cached = self._group_cache.get(forward)
-        if cached is None:
-            cached = {}
-            for other in self.data:
-                if forward:
-                    mask = self._admitted_bits(other)
-                else:
-                    rules, mask = self._egress_of(other)
-                    mask = None if rules is None else mask
-                cached.setdefault(mask, []).append(other)
-            self._group_cache[forward] = cached
-        return cached
-
-    def _admitted_bits(self, dst) -> int | None:
-        if dst.index not in self._admitted:
-            self._admitted[dst.index] = self._rules_reaching(dst, INGRESS)
-        return self._admitted[dst.index]
-
-    def _egress_of(self, src):
-        if src.atom not in self._egress:
-            rules = self._rules(src, EGRESS)
-            mask = 0
-            for bits, _ in rules or ():
-                mask |= bits
-            self._egress[src.atom] = (rules, mask)
-        return self._egress[src.atom]
-
-    def _rules(self, endpoint, direction):
-        """(peer bits, port spec) of the rules on the endpoint's side; None when not isolated."""
-        engine = self.engine
-        if not engine.isolated(endpoint, direction):
-            return None
-        rules = []
-        for policy in engine.policies_selecting(endpoint, direction):
-            for rule in policy.rules(direction):
-                compiled = engine.compiled_rule(policy, rule)
-                rules.append((compiled.bits, compiled.spec))
-        return rules
-
-    def _rules_reaching(self, dst, direction) -> int | None:
-        rules = self._rules(dst, direction)
-        if rules is None:
-            return None
-        bits = 0
-        for peer_bits, spec in rules:
-            if reaches(self.engine.resolve_spec(spec, dst), self.wanted[dst.index]):
-                bits |= peer_bits
-        return bits
-
-
-def _blame(engine, sides: _Sides, pairs, wanted, to_data: bool) -> list[tuple]:
-    """Say which side denies. When the training pods' own side lets nothing through, that is the
-    place to fix first and the only one reported (the data service's side is mentioned); else
-    each data-service workload whose policies deny is its own place (the closest few)."""
-    training_side = "egress" if to_data else "ingress"
-    check = sides.egress_ok if to_data else sides.ingress_ok
-    own_ok = any(check(s, d) for s, d in pairs)
-    other_denied = sides.denied_by_data_side(pairs)
-    found = []
-    if not own_ok:
-        s, d = pairs[0]
-        also = " (and the data service's side does not admit them either)" if len(other_denied) == len(pairs) else ""
-        found.append(_explain(engine, s, d, training_side, wanted, to_data, True, also))
+    def members(self, job: TrainingJob) -> list:
+        found = self._members.get(job.key)
+        if found is None:
+            found = self._members[job.key] = [self.engine.endpoint_of(r.workload) for r in job.replicas
+                                              if not self.intent.roles.has(r.workload, DATA_SERVICE)]
         return found
-    if not other_denied:  # each side admits something, but never the same pair and port
-        s, d = pairs[0]
-        return [_explain(engine, s, d, training_side, wanted, to_data, True, ""),
-                _explain(engine, s, d, "ingress" if to_data else "egress", wanted, to_data, False, "")]
-    train = pairs[0][0] if to_data else pairs[0][1]
-    other_end = (lambda p: p[1]) if to_data else (lambda p: p[0])
-    near = [p for p in other_denied if other_end(p).namespace == train.namespace][:MAX_EXPLAINED]
-    side = "ingress" if to_data else "egress"
-    return [_explain(engine, s, d, side, wanted, to_data, False, "") for s, d in near or other_denied[:1]]
+
+    def _fold(self, targets: tuple) -> tuple[dict, dict, dict]:
+        """(connected, data egress lets out, training ingress admits), each want -> atoms; the
+        second also as its intersection over the data-service classes ('every one lets out')."""
+        found = self._folded.get(targets)
+        if found is None:
+            view, engine = self.view, self.engine
+            connected: dict = {}
+            egress_any: dict = {}
+            admitted: dict = {}
+            seen: set[int] = set()
+            for d in targets:
+                if d.atom in seen:
+                    continue
+                seen.add(d.atom)
+                for store, cells in ((connected, engine.cells_towards(d, view.mask)),
+                                     (egress_any, engine.egress_cells(d, view.mask)),
+                                     (admitted, engine.ingress_cells(d, view.mask))):
+                    for want, bits in _by_want(view, cells).items():
+                        store[want] = store.get(want, 0) | bits
+            found = self._folded[targets] = (connected, egress_any, admitted)
+        return found
+
+    def blocked(self, targets: tuple, train, blamer: Blamer) -> list[tuple]:
+        if self.view is None or not targets:
+            return []
+        want = self.wanted(train)
+        connected, egress_any, admitted = self._fold(targets)
+        if has(connected.get(want, 0), train.atom):
+            return []
+        total = len(targets)
+        protocol, port = first_port(want)
+        own_ok = has(admitted.get(want, 0), train.atom)
+        if not own_ok:
+            also = " (and the data service's side does not admit them either)" if not has(
+                egress_any.get(want, 0), train.atom) else ""
+            d = targets[0]
+            return [(blamer.blame(Representative(d, train, protocol, port, INGRESS)), "ingress at the training pods",
+                     d, also, total)]
+        denied = self._denying(targets, train, want)
+        if not denied:  # each side admits something, but never the same pair and port
+            d = targets[0]
+            return [(blamer.blame(Representative(d, train, protocol, port, INGRESS)), "ingress at the training pods",
+                     d, "", total),
+                    (blamer.blame(Representative(d, train, protocol, port, EGRESS)), "egress at the data service",
+                     d, "", total)]
+        return [(blamer.blame(Representative(d, train, protocol, port, EGRESS)), "egress at the data service",
+                 d, "", total) for d in denied]
+
+    def _denying(self, targets: tuple, train, want) -> list:
+        """Up to MAX_EXPLAINED data-service endpoints whose egress does not let `train` out,
+        those in its namespace first; stops as soon as it has them."""
+        found, seen = [], {}
+        mask = 1 << train.atom
+        ordered = [d for d in targets if d.namespace == train.namespace] + \
+                  [d for d in targets if d.namespace != train.namespace]
+        for d in ordered:
+            verdict = seen.get(d.atom)
+            if verdict is None:
+                cells = self.engine.egress_cells(d, mask)
+                verdict = seen[d.atom] = not any(bits for ports, bits in cells
+                                                 if want is None or not (ports & want).is_empty)
+            if verdict:
+                found.append(d)
+                if len(found) >= MAX_EXPLAINED or (found and found[0].namespace != train.namespace):
+                    break
+        return found
 
 
-def _explain(engine, s, d, side, wanted, to_data, training_side, also) -> tuple:
-    protocol, port = first_port(wanted[d.index])
-    explanation = engine.explain(s, d, protocol, port)
-    detail = explanation.egress if side == "egress" else explanation.ingress
-    blamed = blame_side(detail, d if side == "egress" else s)
-    side_name = f"{side} at {'the training pods' if training_side else 'the data service'}"
-    return (blamed.anchor, blamed.reason + also, side_name, d if to_data else s, blamed.related)
+def _by_want(view: WantedAtoms, cells) -> dict:
+    found: dict = {}
+    for ports, bits in cells:
+        for index, (want, mask) in enumerate(view.groups):
+            hit = bits & mask
+            if hit and view._overlaps(ports, index, want):
+                found[want] = found.get(want, 0) | hit
+    return found
 
 
-def _names_data_service(engine, train_eps, data: list[Workload]) -> bool:
-    """Whether a policy isolating the training pods' ingress names data-service pods as a peer
-    (by their labels, whatever namespace the peer can actually reach)."""
-    for endpoint in train_eps:
-        for policy in engine.policies_selecting(endpoint, INGRESS):
-            for rule in policy.ingress:
-                for peer in rule.peers:
-                    selector = peer.pod_selector
-                    if selector is None or not selector.valid or selector.is_empty:
-                        continue
-                    if any(matches(selector, w.labels) for w in data):
-                        return True
-    return False
+class _IngressNaming:
+    """Whether a policy isolating a job's pods for ingress names data-service pods in a peer (by
+    their labels, whatever namespace the peer can actually reach). Each peer is tested once
+    against the distinct label sets of the data service."""
+
+    def __init__(self, engine, intent: Intent) -> None:
+        self.engine = engine
+        self.intent = intent
+        self._labels = list({tuple(sorted(w.labels.items())): w.labels
+                             for w in intent.roles.members(DATA_SERVICE)}.values())
+        self._peer: dict[int, bool] = {}
+        self._policy: dict[int, bool] = {}
+
+    def names_data_service(self, job: TrainingJob) -> bool:
+        for replica in job.replicas:
+            for policy in self.engine.policies_selecting(replica.workload, INGRESS):
+                verdict = self._policy.get(id(policy))
+                if verdict is None:
+                    verdict = self._policy[id(policy)] = any(self._names(peer) for rule in policy.ingress
+                                                             for peer in rule.peers)
+                if verdict:
+                    return True
+        return False
+
+    def _names(self, peer) -> bool:
+        found = self._peer.get(id(peer))
+        if found is None:
+            selector = peer.pod_selector
+            found = (selector is not None and selector.valid and not selector.is_empty
+                     and any(matches(selector, labels) for labels in self._labels))
+            self._peer[id(peer)] = found
+        return found

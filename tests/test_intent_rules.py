@@ -103,7 +103,8 @@ def test_pl501_says_which_side_blocks() -> None:
     [finding] = analyse([str(case)], Config(), select=["PL501"]).findings
     assert finding.message == (
         "the data service (data-services/feature-store[Deployment]) cannot reach the training pods of PyTorchJob "
-        "ml-workloads/bert-pretrain: blocked by ingress at the training pods: peer podSelector role=data-service-pod "
+        "ml-workloads/bert-pretrain (needed because a policy isolating its pods names data-service pods as an ingress "
+        "peer): blocked by ingress at the training pods: peer podSelector role=data-service-pod "
         "of ml-workloads/ml-training-communication ingress[0] has no namespaceSelector, so it only matches pods in "
         "namespace ml-workloads, not data-services")
     assert finding.field_path == "spec.ingress[0].from[0]"
@@ -112,7 +113,8 @@ def test_pl501_says_which_side_blocks() -> None:
     [finding] = analyse([str(case)], Config(), select=["PL501"]).findings
     assert finding.message.startswith(
         "training pods of JobSet ml-workloads/llama-sft cannot reach the data service "
-        "(data-services/dataset-cache[StatefulSet]): blocked by ingress at the data service: peer namespaceSelector "
+        "(data-services/dataset-cache[StatefulSet]) (needed because its command names "
+        "dataset-cache.data-services.svc): blocked by ingress at the data service: peer namespaceSelector "
         "kubernetes.io/metadata.name=analytics of data-services/dataset-cache-clients ingress[0]: namespace "
         "ml-workloads does not match namespaceSelector")
 

@@ -244,6 +244,43 @@ class Engine:
         # Both sides are canonical port sets (see _PortMemo): their intersection is memoised.
         return self._memo.both(self._side(EGRESS, src, dst, dst), self._side(INGRESS, dst, src, dst))
 
+    # -- one source towards many destinations, side by side -----------------------------------
+
+    def cells_towards(self, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
+        """Both sides together: the destination atoms in `mask` that src reaches, as disjoint
+        (ports, atoms) cells (see matrix_cells)."""
+        return self._cells(src.atom, mask)
+
+    def egress_cells(self, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
+        """src's egress side alone: the destination atoms in `mask` it lets out to, as (ports,
+        atoms) pieces that may overlap; ports are resolved on each destination."""
+        c = self._compiler
+        if src.atom >= c.classes:
+            return [(ALL_PORTS, mask & c.pods)] if mask & c.pods else []
+        if not has(self._isolated[EGRESS], src.atom):
+            return [(ALL_PORTS, mask & c.all)] if mask & c.all else []
+        return self._pieces(self._groups[EGRESS][src.atom].items(), mask)
+
+    def ingress_cells(self, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
+        """The destinations' ingress sides alone: the atoms in `mask` whose ingress admits src, as
+        (ports, atoms) pieces that may overlap."""
+        c = self._compiler
+        unisolated = mask & ((c.pods & ~self._isolated[INGRESS]) | c.external)
+        pieces = [(ALL_PORTS, unisolated)] if unisolated else []
+        return pieces + self._pieces(self._ingress_from(src.atom).items(), mask)
+
+    def _pieces(self, groups: Iterable[tuple[PortSpec, int]], mask: int) -> list[tuple[PortSet, int]]:
+        out = []
+        for spec, bits in groups:
+            bits &= mask
+            if not bits:
+                continue
+            for part, ports in self._parts(spec):
+                x = bits & part
+                if x and ports is not EMPTY_PORTS:
+                    out.append((ports, x))
+        return out
+
     def rule_ports(self, policy: NetworkPolicy, rule: Rule, src: Endpoint, dst: Endpoint) -> PortSet:
         """What one rule allows for the pair: nothing unless its policy isolates the pod side of
         the rule's direction and selects that pod, and a peer matches the other side."""

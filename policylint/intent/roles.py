@@ -6,6 +6,8 @@ Built-in roles recognise the common conventions without any configuration:
   Kubeflow training jobs, JobSet, KubeRay clusters, Volcano jobs and LeaderWorkerSets, recognised
   by the labels their controllers put on every pod;
 - `data-service` — pods labelled `role: data-service-pod`;
+- `object-storage` — in-cluster S3-compatible storage: MinIO pods (`app: minio`,
+  `app.kubernetes.io/name: minio`, or the MinIO operator's `v1.min.io/tenant`);
 - `dns` — the cluster DNS: pods labelled `k8s-app: kube-dns` in the namespace `kube-system`
   (both configurable under `cluster.dns`).
 
@@ -24,7 +26,7 @@ from policylint.load.nodes import Span
 from policylint.model.types import NAMESPACE_NAME_LABEL, Cluster, LabelSelector, Requirement, Source, Workload
 from policylint.rule_api import ClusterFacts
 
-TRAINING, DATA_SERVICE, DNS = BUILTIN_ROLES
+TRAINING, DATA_SERVICE, DNS, OBJECT_STORAGE = BUILTIN_ROLES
 _BUILT_IN_SPAN = Span("<built-in>", 1, 1, 1, 1)
 
 
@@ -83,18 +85,24 @@ def builtin_roles(facts: ClusterFacts) -> dict[str, Role]:
         Matcher("LeaderWorkerSet", None, _selector(exists=("leaderworkerset.sigs.k8s.io/name",))),
     )
     data = (Matcher("seed convention", None, _selector((("role", "data-service-pod"),))),)
+    storage = (Matcher("MinIO", None, _selector((("app", "minio"),))),
+               Matcher("MinIO", None, _selector((("app.kubernetes.io/name", "minio"),))),
+               Matcher("MinIO operator tenant", None, _selector(exists=("v1.min.io/tenant",))))
     dns = (Matcher("cluster DNS, config cluster.dns", _selector(facts.dns_namespace_labels),
                    _selector(facts.dns_pod_labels)),)
     return {
         TRAINING: Role(TRAINING, "distributed training pods, grouped by job", training, "built-in"),
         DATA_SERVICE: Role(DATA_SERVICE, "the data service that training pods read from", data, "built-in"),
         DNS: Role(DNS, "the cluster DNS", dns, "built-in"),
+        OBJECT_STORAGE: Role(OBJECT_STORAGE, "in-cluster S3-compatible object storage", storage, "built-in"),
     }
 
 
 def defined_roles(facts: ClusterFacts, config: IntentConfig) -> dict[str, Role]:
     roles = builtin_roles(facts)
     for name, definition in config.roles.items():
+        if definition.selection is None:  # `extend` with only `needed-by`: the built-in matchers stay
+            continue
         matcher = _config_matcher(definition)
         origin = f"config {where(definition.span)}" if definition.span else "config"
         if definition.extend and name in roles:

@@ -36,8 +36,8 @@ from policylint.model.fields import Fields
 from policylint.model.selectors import parse_selector
 from policylint.model.types import NAMESPACE_NAME_LABEL, PROTOCOLS, LabelSelector, Source
 
-BUILTIN_ROLES = ("training", "data-service", "dns")
-ROLE_KEYS = ("description", "extend", "namespace", "namespaceSelector", "podSelector")
+BUILTIN_ROLES = ("training", "data-service", "dns", "object-storage")
+ROLE_KEYS = ("description", "extend", "namespace", "namespaceSelector", "podSelector", "needed-by")
 EXPECTATION_KEYS = ("name", "description", "from", "to", "ports", "allow")
 PEER_SELECTOR_KEYS = ("namespace", "namespaceSelector", "podSelector")
 _ROLE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -67,6 +67,7 @@ class RoleDef:
     extend: bool  # a built-in name: keep the built-in matchers and add `selection`
     description: str
     span: Span | None  # where the config defines it; None for a built-in
+    needed_by: tuple[str, ...] = ()  # roles whose every pod needs this role's pods (PL501, PL506)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,14 +143,28 @@ def _roles(node: Any, key_span: Span | None) -> dict[str, RoleDef]:
         if extend and name not in BUILTIN_ROLES:
             raise ConfigError(f"{where(body.span_of_key('extend'))}: `extend` needs a built-in role "
                               f"({', '.join(BUILTIN_ROLES)}); {name!r} is not one")
-        if not any(k in body for k in PEER_SELECTOR_KEYS):
+        needed_by = _needed_by(body, name)
+        selects = any(k in body for k in PEER_SELECTOR_KEYS)
+        if not selects and not (extend and needed_by):
             raise ConfigError(f"{here}: role {name!r} needs a podSelector, namespace or namespaceSelector")
         description = body.get("description", "")
         if not isinstance(description, str):
             raise ConfigError(f"{where(body.span_of_value('description'))}: `description` must be a string")
-        selection = _selection(body, f"roles.{name}")
-        roles[name] = RoleDef(name, selection, extend, description, node.span_of_key(name))
+        selection = _selection(body, f"roles.{name}") if selects else None
+        roles[name] = RoleDef(name, selection, extend, description, node.span_of_key(name), needed_by)
     return roles
+
+
+def _needed_by(body: YMap, name: str) -> tuple[str, ...]:
+    """`needed-by: [training]`: every pod of those roles needs this role's pods."""
+    if "needed-by" not in body:
+        return ()
+    value = body["needed-by"]
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, YSeq) else None
+    if not items or not all(isinstance(i, str) and _ROLE_NAME.match(i) for i in items):
+        raise ConfigError(f"{where(body.span_of_value('needed-by'))}: `needed-by` of role {name!r} must be a role "
+                          f"name or a list of role names, such as [training]")
+    return tuple(items)
 
 
 def _selection(body: YMap, path: str) -> Selection:

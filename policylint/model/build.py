@@ -119,6 +119,8 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
     if not is_policy and templates is None:
         cluster.unknown_kinds[kind] = cluster.unknown_kinds.get(kind, 0) + 1
         cluster.unused.append(UnusedObject(fields.object, node.span, "kind without pods or policies"))
+        if kind == "ConfigMap" and group == "" and name:
+            _add_config_map(cluster, node, namespace, name)
         return
     _check_name(fields, meta, meta_path, name, node, is_policy)
     if namespace_written:
@@ -134,6 +136,13 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
         workload = _workload(fields, raw, template, namespace, name)
         if workload is not None:
             cluster.workloads.append(workload)
+
+
+def _add_config_map(cluster: Cluster, node: YMap, namespace: str, name: str) -> None:
+    data = node.get("data")
+    if isinstance(data, YMap):
+        values = {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+        cluster.config_maps.setdefault((namespace, name), values)
 
 
 def _check_name(fields: Fields, meta: YMap, meta_path: str, name: str, node: YMap, strict: bool) -> None:

@@ -351,6 +351,9 @@ class Cluster:
     issues: list[Issue] = field(default_factory=list)
     unknown_kinds: dict[str, int] = field(default_factory=dict)
     unused: list[UnusedObject] = field(default_factory=list)  # read, not used: said, never dropped silently
+    # ConfigMap data by (namespace, name): string values only. Not analysed as objects; intent
+    # rules read what a job's mounted or env-sourced ConfigMaps say (service addresses).
+    config_maps: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     # Annotation mappings as written (YMap, with positions), by object label, for suppression
     object_annotations: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, object label)
 

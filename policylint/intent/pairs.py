@@ -1,0 +1,99 @@
+"""The skeleton every PL50x connectivity rule follows: decide on classes, explain one pair, blame
+the side, group by the place blamed, emit one finding per place.
+
+1. **Decide** with the engine's bitsets: a source's cells towards a mask of destination atoms
+   (`Engine.cells_towards`, and each side alone with `egress_cells`/`ingress_cells`), reduced to
+   the atoms reached on the ports a destination wants (`WantedAtoms.reached`). Nothing here walks
+   pairs of pods: cost is per source class times the handful of cells of its row.
+2. **Explain** one representative pair of a blocked group on one port (`Engine.explain`).
+3. **Blame** the denying side of that pair (`blame.blame_side`), which picks the place to point at.
+4. **Group** by that place (`reach.Groups`) and **emit** one finding per place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from policylint.engine.ports import PortSet
+from policylint.findings import Finding
+from policylint.intent.blame import SideBlame, blame_side
+from policylint.intent.reach import Group, Groups
+from policylint.model.types import EGRESS
+
+if TYPE_CHECKING:
+    from policylint.engine.endpoints import Endpoint
+
+
+class WantedAtoms:
+    """Destination endpoints grouped by the ports a client wants on them, as atom masks: a port
+    set (None: any port) -> the atoms of the endpoints that want it."""
+
+    def __init__(self, endpoints: Iterable[Endpoint], wanted: Callable[[Endpoint], PortSet | None]) -> None:
+        groups: dict[PortSet | None, int] = {}
+        self.mask = 0
+        for e in endpoints:
+            key = wanted(e)
+            groups[key] = groups.get(key, 0) | (1 << e.atom)
+            self.mask |= 1 << e.atom
+        self.groups = list(groups.items())
+        self._hits: dict[tuple[int, int], bool] = {}
+
+    def reached(self, cells: Iterable[tuple[PortSet, int]]) -> int:
+        """The atoms reached by `cells` on a port they want."""
+        found = 0
+        for ports, bits in cells:
+            for index, (want, mask) in enumerate(self.groups):
+                hit = bits & mask
+                if hit and self._overlaps(ports, index, want):
+                    found |= hit
+        return found
+
+    def _overlaps(self, ports: PortSet, index: int, want: PortSet | None) -> bool:
+        key = (id(ports), index)  # engine port sets are interned: identity is equality
+        found = self._hits.get(key)
+        if found is None:
+            found = self._hits[key] = (not ports.is_empty) if want is None else not (ports & want).is_empty
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Representative:
+    """One pair standing for a blocked group, the port to explain it on, and the side to blame."""
+
+    src: Endpoint
+    dst: Endpoint
+    protocol: str
+    port: int
+    direction: str  # EGRESS: the source's side; INGRESS: the destination's side
+
+
+class Blamer:
+    """Explains representative pairs, memoised per (classes, port, side): a blocked class of
+    many pods costs one explanation."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self._cache: dict[tuple, SideBlame] = {}
+
+    def blame(self, pair: Representative, other_text: str | None = None) -> SideBlame:
+        key = (pair.src.index, pair.dst.index, pair.protocol, pair.port, pair.direction, other_text)
+        found = self._cache.get(key)
+        if found is None:
+            explanation = self.engine.explain(pair.src, pair.dst, pair.protocol, pair.port)
+            is_egress = pair.direction == EGRESS
+            side = explanation.egress if is_egress else explanation.ingress
+            found = self._cache[key] = blame_side(side, pair.dst if is_egress else pair.src, other_text)
+        return found
+
+
+def add(groups: Groups, blamed: SideBlame, *discriminator: object, also: str = "", **items) -> Group:
+    """File a blamed side under its place (and a discriminator, such as the side's name)."""
+    group = groups.get(blamed.anchor, blamed.reason + also, *discriminator)
+    group.add(related=blamed.related, **items)
+    return group
+
+
+def emit(ctx, groups: Groups, message: Callable[[tuple, Group], str]) -> Iterator[Finding]:
+    for key, group in groups.items():
+        yield ctx.finding(group.anchor.span, message(key, group), related=group.related,
+                          object=group.anchor.object, field_path=group.anchor.field_path)
