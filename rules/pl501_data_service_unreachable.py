@@ -233,6 +233,7 @@ class _Demand:
     targets: tuple  # endpoints, in index order
     forward: bool  # the training pods must reach the data service
     backward: bool  # the data service must reach the training pods
+    ports: tuple | None = None  # (workload id, protocol, port) named through a Service; None: any it serves
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
@@ -257,12 +258,13 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     totals: dict[int, int] = {}  # group -> how many data-service workloads its jobs need
     for demand in demands:
         reasons.setdefault(demand.job.key, demand.need.reason)
-        view = forward_views.get(demand.targets)
+        view = forward_views.get((demand.targets, demand.ports))
         if view is None:
-            view = forward_views[demand.targets] = WantedAtoms(demand.targets, wanted)
+            view = forward_views[(demand.targets, demand.ports)] = WantedAtoms(
+                demand.targets, _named_ports(demand.ports) if demand.ports else wanted)
         for train in backward.members(demand.job):
             if demand.forward:
-                for blamed in _forward(engine, blamer, view, demand.targets, train, wanted):
+                for blamed in _forward(engine, blamer, view, demand.targets, train):
                     _file(groups, totals, blamed, True, demand.job)
             if demand.backward:
                 for blamed in backward.blocked(demand.targets, train, blamer):
@@ -327,11 +329,19 @@ def _demands(intent: Intent, engine, all_targets: tuple, mode: str, needed_by: s
         targets = all_targets
         if need.targets is not None:
             targets = tuple(sorted(by_workload[w.id] for w in need.targets if w.id in by_workload))
-        found.append(_Demand(job, need, targets, True, names_it and mode != "never"))
+        found.append(_Demand(job, need, targets, True, names_it and mode != "never", need.ports))
     return found
 
 
-def _forward(engine, blamer: Blamer, view: WantedAtoms, targets: tuple, train, wanted) -> list[tuple]:
+def _named_ports(ports: tuple):
+    """The wanted ports of each target when the job named a Service port: where it lands."""
+    by_id: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for workload_id, protocol, port in ports:
+        by_id.setdefault(workload_id, {}).setdefault(protocol, []).append((port, port))
+    return lambda e: PortSet.of(by_id[e.workload.id]) if e.workload.id in by_id else None
+
+
+def _forward(engine, blamer: Blamer, view: WantedAtoms, targets: tuple, train) -> list[tuple]:
     """Whether one training class reaches the data-service pods it needs; if not, who to blame."""
     if view.reached(engine.cells_towards(train, view.mask)):
         return []
@@ -340,7 +350,7 @@ def _forward(engine, blamer: Blamer, view: WantedAtoms, targets: tuple, train, w
     total = len(targets)
 
     def pair(d, direction):
-        protocol, port = first_port(wanted(d))
+        protocol, port = first_port(view.want_of(d))
         return Representative(train, d, protocol, port, direction)
 
     if not egress_ok:

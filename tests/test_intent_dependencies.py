@@ -136,3 +136,31 @@ def test_object_store_references(value: str, expected: str | None) -> None:
     from policylint.intent.dependencies import Text
     assert storage_reference([Text(value, "env V", True)]) == expected
     assert storage_reference([Text("", "env AWS_ENDPOINT_URL", True)]) == "its env AWS_ENDPOINT_URL is set"
+
+
+SERVICE = """\
+---
+apiVersion: v1
+kind: Service
+metadata: {name: features, namespace: data-services}
+spec:
+  selector: {app: feature-store}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+"""
+
+
+def test_a_service_name_resolves_to_its_pods_and_target_port(tmp_path: Path) -> None:
+    # `features` is only the Service's name (the Deployment is `feature-store`); its port 80 lands
+    # on the pods' 8080, so that is the port the job needs.
+    container = "          containers: [{name: c, image: i, args: ['https://features.data-services.svc:80/x']}]\n"
+    intent = _intent(tmp_path, DATA + SERVICE + _job("svc", container))
+    need = intent.need(intent.jobs[0], "data-service")
+    assert need is not None and [w.id for w in need.targets] == ["data-services/feature-store[Deployment]"]
+    assert need.ports == (("data-services/feature-store[Deployment]", "TCP", 8080),)
+    assert need.reason == ("its arguments name features.data-services.svc, port 80 of Service features, which "
+                           "forwards to pod port 8080")
+    # a port the Service does not have says nothing about the pod port
+    container = "          containers: [{name: c, image: i, args: ['features.data-services:9999']}]\n"
+    intent = _intent(tmp_path, DATA + SERVICE + _job("svc", container))
+    need = intent.need(intent.jobs[0], "data-service")
+    assert need is not None and need.ports is None and need.reason == "its arguments name features.data-services"

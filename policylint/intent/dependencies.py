@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from policylint.engine.selectors import matches
 from policylint.intent.frameworks import TrainingJob
@@ -56,6 +56,9 @@ class Need:
     role: str
     reason: str
     targets: tuple[Workload, ...] | None = None
+    # (workload id, protocol, pod port): where a named Service port lands; None: any port the
+    # pods serve
+    ports: tuple[tuple[str, str, int], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,48 +147,93 @@ def env_name(text: Text) -> str | None:
 class ServiceNames:
     """The DNS names under which a role's pods are reached: the Services that select them, a
     StatefulSet's governing Service, and the workload's own name (a Deployment and its Service
-    usually share it). Built once per role."""
+    usually share it). Built once per role: O(members × Services of their namespace)."""
 
     def __init__(self, cluster: Cluster, members: Iterable[Workload]) -> None:
-        self._by_name: dict[tuple[str, str], list[Workload]] = {}  # (name, namespace) -> pods
-        services = getattr(cluster, "services", None) or ()
+        # (name, namespace) -> (pods, the Service of that name or None)
+        self._by_name: dict[tuple[str, str], tuple[list[Workload], Any]] = {}
+        by_namespace: dict[str, list] = {}
+        for service in getattr(cluster, "services", None) or ():
+            by_namespace.setdefault(service.namespace, []).append(service)
         for workload in members:
-            for name in self._names(workload, services):
-                found = self._by_name.setdefault((name, workload.namespace), [])
-                if workload not in found:
-                    found.append(workload)
+            for name, service in self._names(workload, by_namespace.get(workload.namespace, ())):
+                pods, known = self._by_name.setdefault((name, workload.namespace), ([], service))
+                if known is None and service is not None:
+                    self._by_name[(name, workload.namespace)] = (pods, service)
+                if workload not in pods:
+                    pods.append(workload)
 
     @staticmethod
-    def _names(workload: Workload, services: Iterable) -> list[str]:
-        names = [workload.name] if workload.kind != "Pod" else []
+    def _names(workload: Workload, services: Iterable) -> list[tuple[str, Any]]:
+        names: list[tuple[str, Any]] = [(s.name, s) for s in services if s.selects(workload)]
+        if workload.kind != "Pod":
+            names.append((workload.name, None))
         obj = workload.object_source.node
         spec = obj.get("spec") if isinstance(obj, YMap) else None
         if workload.kind == "StatefulSet" and isinstance(spec, YMap) and isinstance(spec.get("serviceName"), str):
-            names.append(spec["serviceName"])
-        for service in services:
-            selector = getattr(service, "selector", None)
-            if getattr(service, "namespace", None) != workload.namespace or not selector:
-                continue
-            items = selector.items() if isinstance(selector, Mapping) else getattr(selector, "match_labels", ())
-            if all(workload.labels.get(k) == v for k, v in items):
-                names.append(service.name)
+            names.append((spec["serviceName"], None))
         return names
 
     def __bool__(self) -> bool:
         return bool(self._by_name)
 
-    def find(self, text: Text, namespace: str) -> tuple[str, list[Workload]] | None:
+    def find(self, text: Text, namespace: str) -> Reference | None:
         """The first name in `text` that names pods of the role, seen from `namespace`."""
-        for match in _HOST.finditer(text.value):
+        value = text.value
+        for match in _HOST.finditer(value):
             host = match.group(1)
             labels = host.split(".")
+            found = None
             for i in range(len(labels) - 1):
                 # name.namespace, name.namespace.svc[.cluster-domain], pod.name.namespace.svc…
                 if (i + 2 == len(labels) or labels[i + 2] == "svc") and (labels[i], labels[i + 1]) in self._by_name:
-                    return host, self._by_name[(labels[i], labels[i + 1])]
-            if len(labels) == 1 and (host, namespace) in self._by_name and _bare_reference(text, match):
-                return host, self._by_name[(host, namespace)]
+                    found = self._by_name[(labels[i], labels[i + 1])]
+                    break
+            if found is None and len(labels) == 1 and (host, namespace) in self._by_name \
+                    and _bare_reference(text, match):
+                found = self._by_name[(host, namespace)]
+            if found is not None:
+                return Reference(host, tuple(found[0]), found[1], _port_after(value, match))
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A DNS name found in a job's strings: the pods it names, the Service when it is one, and the
+    port written after it (or implied by an http/https scheme)."""
+
+    host: str
+    pods: tuple[Workload, ...]
+    service: Any  # model Service, or None for a workload's own name
+    port: int | None
+
+    def target_ports(self) -> tuple[tuple[str, str, int], ...] | None:
+        """(workload id, protocol, pod port) the connection lands on, through the Service's
+        port mapping; None when the port or the Service is unknown."""
+        if self.service is None or self.port is None:
+            return None
+        service_port = self.service.port(self.port)
+        if service_port is None:
+            return None
+        found = []
+        for pod in self.pods:
+            if self.service.selects(pod):
+                target = service_port.target_on(pod.ports)
+                if target is not None:
+                    found.append((pod.id, service_port.protocol, target))
+        return tuple(found) or None
+
+
+def _port_after(value: str, match: re.Match) -> int | None:
+    after = re.match(r":(\d{1,5})\b", value[match.end():])
+    if after:
+        return int(after.group(1))
+    before = value[:match.start()].lower()
+    if before.endswith("https://"):
+        return 443
+    if before.endswith("http://"):
+        return 80
+    return None
 
 
 def _bare_reference(text: Text, match: re.Match) -> bool:
@@ -252,6 +300,7 @@ def reference_need(job: TrainingJob, role: str, texts: list[Text], names: Servic
     if not names:
         return None
     targets: list[Workload] = []
+    ports: list[tuple[str, str, int]] | None = []
     first = None
     for text in texts:
         if not text.value:
@@ -259,10 +308,18 @@ def reference_need(job: TrainingJob, role: str, texts: list[Text], names: Servic
         found = names.find(text, job.namespace)
         if found is None:
             continue
-        host, pods = found
-        first = first or f"its {text.origin} {_verb(text)} {host}"
-        targets.extend(p for p in pods if p not in targets)
-    return Need(role, first, tuple(targets)) if first else None
+        landed = found.target_ports()
+        if first is None:
+            first = f"its {text.origin} {_verb(text)} {found.host}"
+            if landed:
+                pod_ports = ", ".join(sorted({str(p) for _, _, p in landed}))
+                first += (f", port {found.port} of Service {found.service.name}, which forwards to pod port "
+                          f"{pod_ports}")
+        targets.extend(p for p in found.pods if p not in targets)
+        ports = None if ports is None or landed is None else ports + [p for p in landed if p not in ports]
+    if not first:
+        return None
+    return Need(role, first, tuple(targets), tuple(ports) if ports else None)
 
 
 def storage_reference(texts: list[Text]) -> str | None:

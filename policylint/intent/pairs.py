@@ -30,6 +30,7 @@ class WantedAtoms:
 
     def __init__(self, endpoints: Iterable[Endpoint], wanted: Callable[[Endpoint], PortSet | None]) -> None:
         groups: dict[PortSet | None, int] = {}
+        self.want_of = wanted
         self.mask = 0
         for e in endpoints:
             key = wanted(e)
