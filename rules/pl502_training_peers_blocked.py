@@ -13,6 +13,10 @@ pods. One finding is reported per blocking place, listing the pairs it breaks.
 Pairs that are allowed on some ports but not all are reported by `PL503`; a rendezvous or ssh
 port missing from an otherwise open pair by `PL504` and `PL505`.
 
+Cost: one row of the engine's cells per source class of a job towards the job's atoms (a
+handful of bitset operations); blocked destinations are the mesh bits no cell covers, and one
+pair per source and destination replica type is explained. O(job classes × cells) per job.
+
 ## Why is this bad?
 Distributed training is all-to-all: every rank opens connections to every other rank (NCCL and
 Gloo rings and trees, parameter servers, MPI). A policy that isolates training pods and only
@@ -131,10 +135,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from policylint.findings import Finding, Severity
-from policylint.intent.blame import blame_side
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, first_port, job_names, limited, mesh_pairs, pair_text
-from policylint.model.types import Cluster
+from policylint.intent.pairs import Blamer, Mesh, Representative, add, emit
+from policylint.intent.reach import Groups, first_port, group_of, job_names, limited, pair_text
+from policylint.model.types import EGRESS, INGRESS, Cluster
 from policylint.rule_api import RuleContext
 
 CODE = "PL502"
@@ -149,27 +153,34 @@ REMEDIATION = ("Allow the job's pods to reach each other on every port, in both 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
     intent = intent_of(ctx)
     engine = ctx.engine
+    blamer = Blamer(engine)
     groups = Groups()
     for job in intent.jobs:
         default = ("TCP", job.rendezvous.port) if job.rendezvous else ("TCP", 29500)
-        for a, b in mesh_pairs(job):
-            src, dst = engine.endpoint_of(a), engine.endpoint_of(b)
-            if not engine.allowed_ports(src, dst).is_empty:
-                continue
-            egress, ingress = engine.egress_ports(src, dst), engine.ingress_ports(src, dst)
-            sides = [s for s, ports in (("egress", egress), ("ingress", ingress)) if ports.is_empty]
-            for side in sides or ["egress", "ingress"]:
-                # A side that admits some ports is explained on a port the other side admits.
-                protocol, port = first_port(ingress if side == "egress" else egress, default) if not sides else default
-                explanation = engine.explain(src, dst, protocol, port)
-                detail = explanation.egress if side == "egress" else explanation.ingress
-                blamed = blame_side(detail, dst if side == "egress" else src, "the job's pods")
-                where = "egress at the sending pods" if side == "egress" else "ingress at the receiving pods"
-                groups.get(blamed.anchor, blamed.reason, where).add(
-                    job=job, item=pair_text(a, b), related=blamed.related)
-    for key, group in groups.items():
-        where = key[-1]
-        message = (f"pods of {job_names(group.jobs.values())} cannot reach each other "
-                   f"({limited(group.items)}): blocked by {where}: {group.reason}")
-        yield ctx.finding(group.anchor.span, message, related=group.related,
-                          object=group.anchor.object, field_path=group.anchor.field_path)
+        mesh = Mesh(engine, job.mesh)
+        for a, src in mesh.members:
+            reached = 0
+            for _, bits in mesh.row(src):
+                reached |= bits
+            blocked = mesh.towards(src) & ~reached
+            seen: set[str] = set()
+            for b, dst in mesh.endpoints_in(blocked):
+                if group_of(b) in seen:  # one pair per destination replica type
+                    continue
+                seen.add(group_of(b))
+                _blame_pair(engine, blamer, groups, job, a, b, src, dst, default)
+    yield from emit(ctx, groups, lambda key, group: (
+        f"pods of {job_names(group.jobs.values())} cannot reach each other ({limited(group.items)}): "
+        f"blocked by {key[-1]}: {group.reason}"))
+
+
+def _blame_pair(engine, blamer, groups, job, a, b, src, dst, default) -> None:
+    egress, ingress = engine.egress_ports(src, dst), engine.ingress_ports(src, dst)
+    sides = [d for d, ports in ((EGRESS, egress), (INGRESS, ingress)) if ports.is_empty]
+    for direction in sides or [EGRESS, INGRESS]:
+        # A side that admits some ports is explained on a port the other side admits.
+        protocol, port = (first_port(ingress if direction == EGRESS else egress, default) if not sides
+                          else default)
+        blamed = blamer.blame(Representative(src, dst, protocol, port, direction), "the job's pods")
+        where = "egress at the sending pods" if direction == EGRESS else "ingress at the receiving pods"
+        add(groups, blamed, where, job=job, item=pair_text(a, b))

@@ -10,6 +10,27 @@ framework's rendezvous port, which `PL504` checks. The finding
 points at the rule whose `ports` restrict the pair (on the egress or the ingress side), names
 the ports it leaves out, and lists the pairs concerned.
 
+Which ports the receiving pods need is read from the job (see the README's ML section):
+
+- **MPI** (MPIJob, a launcher running `mpirun`/`mpiexec`/`horovodrun`, DeepSpeed with an MPI
+  launcher): Open MPI's TCP BTL binds from `btl_tcp_port_min_v4` (default 1024) over
+  `btl_tcp_port_range_v4` ports (default 64511) — any port from 1024 up unless pinned — and its
+  out-of-band channel on `oob_tcp_static_ipv4_ports`/`oob_tcp_dynamic_ipv4_ports`, else on
+  ephemeral ports; set as `OMPI_MCA_*`/`PRTE_MCA_*` env on any replica or `--mca` on the launcher.
+  The launcher itself needs the out-of-band ports (and the BTL when `runLauncherAsWorker`). GPU
+  jobs add NCCL's ephemeral ports.
+- **Ray** (RayCluster, RayJob, RayService): the ports pinned in each group's `rayStartParams`
+  (`node-manager-port`, `object-manager-port`, `runtime-env-agent-port`,
+  `dashboard-agent-grpc-port`, `metrics-export-port`, `dashboard-agent-listen-port` (default
+  52365), `min-worker-port`..`max-worker-port` (default 10002-19999) or `worker-port-list`); the
+  ephemeral range only for those of the first five left unpinned.
+- **everything else** (NCCL, Gloo): the ephemeral range. NCCL and Gloo have no setting that pins
+  their ports; `net.ipv4.ip_local_port_range` on the pod does.
+
+Cost: one row of the engine's cells per source class of a job towards the job's atoms; each
+cell is compared with each distinct set of required ports as bitsets, and one pair per place is
+explained. O(job classes × cells × distinct requirements) per job.
+
 ## Why is this bad?
 NCCL and Gloo listen on ports the kernel picks from the ephemeral range, and every rank connects
 to every other rank on them; NCCL has no setting to pin them. A worker↔worker rule that lists
@@ -137,8 +158,9 @@ from policylint.engine.ports import PortSet
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import restricting_rules
 from policylint.intent.context import intent_of
-from policylint.intent.frameworks import ephemeral_port_range, framework_ports
-from policylint.intent.reach import Groups, job_names, limited, mesh_pairs, pair_text
+from policylint.intent.frameworks import TrainingJob, framework_ports, peer_ports
+from policylint.intent.pairs import Mesh, add, emit
+from policylint.intent.reach import Groups, group_of, job_names, limited, pair_text
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
 
@@ -146,8 +168,9 @@ CODE = "PL503"
 NAME = "training-peers-port-restricted"
 SEVERITY = Severity.ERROR
 SCOPE = "cluster"
-REMEDIATION = ("Drop `ports` from the rules between a job's own pods, or set net.ipv4.ip_local_port_range on the "
-               "pods (securityContext.sysctls) and allow that range with port/endPort next to the rendezvous port.")
+REMEDIATION = ("Drop `ports` from the rules between a job's own pods, or pin the framework's ports (Open MPI MCA "
+               "parameters, Ray's rayStartParams, net.ipv4.ip_local_port_range through securityContext.sysctls) and "
+               "allow exactly those with port/endPort next to the rendezvous port.")
 OPTIONS = {"ephemeral-ports": "ephemeral port range (FIRST-LAST) for pods that do not set ip_local_port_range"}
 DEFAULTS = {"ephemeral-ports": "32768-60999"}
 
@@ -157,45 +180,70 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     intent = intent_of(ctx)
     engine = ctx.engine
     groups = Groups()
+    origins: dict[int, str] = {}
     for job in intent.jobs:
-        for a, b in mesh_pairs(job):
-            src, dst = engine.endpoint_of(a), engine.endpoint_of(b)
-            allowed = engine.allowed_ports(src, dst)
-            if allowed.is_empty:
-                continue  # nothing at all: PL502
-            required = _required(b, default_range)
-            if (required - allowed).is_empty:
-                continue
-            for side, ports in (("egress", engine.egress_ports(src, dst)), ("ingress", engine.ingress_ports(src, dst))):
-                missing = required - ports
-                if missing.is_empty:
-                    continue
-                direction = EGRESS if side == "egress" else INGRESS
-                blamed = restricting_rules(engine, direction, src, dst, "the job's pods")
-                if blamed is None:  # nothing admits the pair on this side: PL502's business
-                    continue
-                where = "egress at the sending pods" if side == "egress" else "ingress at the receiving pods"
-                group = groups.get(blamed.anchor, blamed.reason, where)
-                group.add(job=job, item=pair_text(a, b), related=blamed.related)
-                group.add(item=f"missing:{missing.describe()}")
-    for key, group in groups.items():
+        mesh = Mesh(engine, job.mesh)
+        required = _Requirements(job, default_range, mesh)
+        for a, src in mesh.members:
+            row = mesh.row(src)
+            seen: set[tuple[str, str]] = set()
+            for ports, bits in row:
+                for need, mask in required.groups:
+                    hit = bits & mask
+                    if not hit or (need - ports).is_empty:
+                        continue
+                    for b, dst in mesh.endpoints_in(hit):
+                        if (group_of(b), need.describe()) in seen:
+                            continue
+                        seen.add((group_of(b), need.describe()))
+                        _restricted(engine, groups, origins, job, a, b, src, dst, need, required.origin(b))
+    def message(key: tuple, group) -> str:
         pairs = [i for i in group.items if not i.startswith("missing:")]
         missing = sorted({i.split(":", 1)[1] for i in group.items if i.startswith("missing:")})
-        message = (f"pods of {job_names(group.jobs.values())} reach each other only on some ports "
-                   f"({limited(pairs)}): collectives also need {'; '.join(missing)}: restricted by {key[-1]}: "
-                   f"{group.reason}")
-        yield ctx.finding(group.anchor.span, message, related=group.related,
-                          object=group.anchor.object, field_path=group.anchor.field_path)
+        return (f"pods of {job_names(group.jobs.values())} reach each other only on some ports ({limited(pairs)}): "
+                f"collectives also need {'; '.join(missing)} ({origins[id(group)]}): restricted by {key[-1]}: "
+                f"{group.reason}")
+
+    yield from emit(ctx, groups, message)
 
 
-def _required(destination: Workload, default_range: tuple[int, int]) -> PortSet:
-    """TCP ports the receiving pods may listen on: ephemeral range plus declared ports (the
-    rendezvous port is PL504's)."""
-    lo, hi = ephemeral_port_range(destination) or default_range
+def _restricted(engine, groups, origins, job, a, b, src, dst, need: PortSet, origin: str) -> None:
+    for direction, ports in ((EGRESS, engine.egress_ports(src, dst)), (INGRESS, engine.ingress_ports(src, dst))):
+        missing = need - ports
+        if missing.is_empty:
+            continue
+        blamed = restricting_rules(engine, direction, src, dst, "the job's pods")
+        if blamed is None:  # nothing admits the pair on this side: PL502's business
+            continue
+        where = "egress at the sending pods" if direction == EGRESS else "ingress at the receiving pods"
+        group = add(groups, blamed, where, job=job, item=pair_text(a, b))
+        group.add(item=f"missing:{missing.describe()}")
+        origins.setdefault(id(group), origin)
+
+
+class _Requirements:
+    """What each receiving replica type of a job needs: the framework's peer ports plus its
+    declared TCP ports (less the rendezvous port, PL504's), grouped as atom masks."""
+
+    def __init__(self, job: TrainingJob, default_range: tuple[int, int], mesh: Mesh) -> None:
+        self._origin: dict[int, str] = {}
+        by_need: dict[PortSet, int] = {}
+        for workload, endpoint in mesh.members:
+            need, origin = _required(job, workload, default_range)
+            by_need[need] = by_need.get(need, 0) | (1 << endpoint.atom)
+            self._origin[id(workload)] = origin
+        self.groups = list(by_need.items())
+
+    def origin(self, workload: Workload) -> str:
+        return self._origin[id(workload)]
+
+
+def _required(job: TrainingJob, destination: Workload, default_range: tuple[int, int]) -> tuple[PortSet, str]:
+    found = peer_ports(job, destination, default_range)
     skipped = set(framework_ports(destination))
-    intervals = [(lo, hi)] + [(p.port, p.port) for p in destination.ports
-                              if p.protocol == "TCP" and p.port not in skipped]
-    return PortSet.of({"TCP": intervals})
+    intervals = list(found.ranges) + [(p.port, p.port) for p in destination.ports
+                                      if p.protocol == "TCP" and p.port not in skipped]
+    return PortSet.of({"TCP": intervals}), found.origin
 
 
 def _parse_range(text: object) -> tuple[int, int]:

@@ -19,6 +19,10 @@ Only pairs that are allowed on some port are checked here; a pair with nothing a
 `PL502`'s. The finding points at the rule that admits the pair without the rendezvous port (on
 the side that leaves it out) and names the port and where it comes from.
 
+Cost: one row of the engine's cells per source class of a job towards the rendezvous
+targets' atoms; one explanation per blocked source and target replica type. O(job classes ×
+cells) per job.
+
 ## Why is this bad?
 Every rank first connects to the master's rendezvous port (`MASTER_ADDR:MASTER_PORT`, the c10d
 store, Ray's GCS); without it the job never starts and the pods wait until a timeout. Allow-lists
@@ -126,10 +130,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from policylint.findings import Finding, Severity
-from policylint.intent.blame import blame_side
 from policylint.intent.context import intent_of
+from policylint.intent.pairs import Blamer, Mesh, Representative, add, emit
 from policylint.intent.reach import Groups, job_names, limited, pair_text
-from policylint.model.types import Cluster
+from policylint.model.types import EGRESS, INGRESS, Cluster
 from policylint.rule_api import RuleContext
 
 CODE = "PL504"
@@ -143,31 +147,34 @@ REMEDIATION = ("Allow the job's pods to reach the master/head replica on the fra
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
     intent = intent_of(ctx)
     engine = ctx.engine
+    blamer = Blamer(engine)
     groups = Groups()
     for job in intent.jobs:
         rendezvous = job.rendezvous
         if rendezvous is None:
             continue
-        for target in rendezvous.targets:
-            dst = engine.endpoint_of(target)
-            for source in job.mesh:
+        mesh = Mesh(engine, job.mesh)
+        targets = [(t, engine.endpoint_of(t)) for t in rendezvous.targets]
+        target_mask = 0
+        for _, t in targets:
+            target_mask |= 1 << t.atom
+        what_of = {id(t): (f"{rendezvous.protocol}/{rendezvous.port} ({rendezvous.origin}) on "
+                           f"{t.group or t.kind}") for t, _ in targets}
+        for source, src in mesh.members:
+            row = mesh.row(src, target_mask)
+            for target, dst in targets:
                 if source is target and target.replicas <= 1:
                     continue
-                src = engine.endpoint_of(source)
-                allowed = engine.allowed_ports(src, dst)
-                if allowed.is_empty or allowed.contains(rendezvous.protocol, rendezvous.port):
-                    continue
-                explanation = engine.explain(src, dst, rendezvous.protocol, rendezvous.port)
-                for side in (explanation.egress, explanation.ingress):
-                    if side.allowed:
+                allowed = mesh.cell_of(row, dst.atom)
+                if allowed is None or allowed.contains(rendezvous.protocol, rendezvous.port):
+                    continue  # nothing at all is PL502's
+                for direction in (EGRESS, INGRESS):
+                    side = (engine.egress_ports if direction == EGRESS else engine.ingress_ports)(src, dst)
+                    if side.contains(rendezvous.protocol, rendezvous.port):
                         continue
-                    blamed = blame_side(side, dst if side is explanation.egress else src, "the job's pods")
-                    what = (f"{rendezvous.protocol}/{rendezvous.port} ({rendezvous.origin}) on "
-                            f"{target.group or target.kind}")
-                    group = groups.get(blamed.anchor, blamed.reason, what)
-                    group.add(job=job, item=pair_text(source, target), related=blamed.related)
-    for key, group in groups.items():
-        message = (f"the rendezvous port {key[-1]} of {job_names(group.jobs.values())} is not allowed "
-                   f"({limited(group.items)}): {group.reason}")
-        yield ctx.finding(group.anchor.span, message, related=group.related,
-                          object=group.anchor.object, field_path=group.anchor.field_path)
+                    pair = Representative(src, dst, rendezvous.protocol, rendezvous.port, direction)
+                    blamed = blamer.blame(pair, "the job's pods")
+                    add(groups, blamed, what_of[id(target)], job=job, item=pair_text(source, target))
+    yield from emit(ctx, groups, lambda key, group: (
+        f"the rendezvous port {key[-1]} of {job_names(group.jobs.values())} is not allowed "
+        f"({limited(group.items)}): {group.reason}"))

@@ -4,13 +4,22 @@
 For training jobs whose launcher starts the workers over ssh — `MPIJob` of the mpi-operator
 (`kubeflow.org/v2beta1`), a JobSet with a `launcher` replicated job (the Kubeflow Trainer MPI and
 DeepSpeed runtimes), a Volcano job with the `mpi` or `ssh` plugin — checks with the connectivity
-engine that the launcher may connect to every worker replica type on the sshd port: the workers'
-container port named `ssh`/`sshd` or numbered 22/2222 when declared, the Volcano `mpi` plugin's
-`--port` (default 22), otherwise 22 or 2222 (either suffices: mpi-operator and Trainer images run
-sshd on 2222). Pairs with nothing allowed at all are `PL502`'s. The finding points at the rule
-that admits the launcher without the ssh port.
+engine that the launcher may connect to every worker on the sshd port. The port is what the job
+says, in this order: the annotation `policylint.io/ssh-port`; the launcher's ssh options
+(`OMPI_MCA_plm_rsh_args="-p 2222"`, Open MPI 5's `PRTE_MCA_plm_ssh_args`, Intel MPI's
+`I_MPI_HYDRA_BOOTSTRAP_EXEC_EXTRA_ARGS`, `--mca plm_rsh_args "-p N"`, DeepSpeed's `--ssh_port`);
+a `Port` line of an ssh_config in a ConfigMap mounted on the launcher; the Volcano `mpi` plugin's
+`--port` (default 22); the workers' container port named `ssh`/`sshd`, `sshd -p N` in their
+command, a `Port` line of an sshd_config in a mounted ConfigMap, or a container port 22 or 2222.
+When nothing says, the port is assumed — 2222 for the mpi-operator's images (their sshd_config
+and ssh_config set it), 22 otherwise — and the message says so and how to declare the real one.
 
-The training-operator's v1 `MPIJob` starts workers through `kubectl exec` and is not checked.
+Pairs with nothing allowed at all are `PL502`'s. The finding points at the rule that admits the
+launcher without the ssh port. The training-operator's v1 `MPIJob` starts workers through
+`kubectl exec` and is not checked.
+
+Cost: one row of the engine's cells per launcher class towards the workers' atoms; one
+explanation per blocked launcher and worker replica type. O(launcher classes × cells).
 
 ## Why is this bad?
 `mpirun` (and DeepSpeed's pdsh launcher, Horovod) opens an ssh session to every worker before
@@ -129,46 +138,58 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from policylint.engine.bits import has
 from policylint.findings import Finding, Severity
-from policylint.intent.blame import blame_side
 from policylint.intent.context import intent_of
+from policylint.intent.pairs import Blamer, Representative, add, emit
 from policylint.intent.reach import Groups, job_names, limited, pair_text
-from policylint.model.types import Cluster
+from policylint.model.types import EGRESS, INGRESS, Cluster
 from policylint.rule_api import RuleContext
 
 CODE = "PL505"
 NAME = "launcher-ssh-blocked"
 SEVERITY = Severity.ERROR
 SCOPE = "cluster"
-REMEDIATION = "Allow the launcher to reach the workers on their sshd port (22, or 2222 in the mpi-operator and Trainer images)."
+REMEDIATION = ("Allow the launcher to reach the workers on their sshd port (the message says which port and where "
+               "it was read; declare it with a worker container port named ssh or the annotation "
+               "policylint.io/ssh-port when it was assumed).")
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
     intent = intent_of(ctx)
     engine = ctx.engine
+    blamer = Blamer(engine)
     groups = Groups()
     for job in intent.jobs:
         ssh = job.ssh
         if ssh is None:
             continue
-        ports = " or ".join(f"TCP/{p}" for p in ssh.ports)
+        port = ssh.ports[0]
+        workers = [engine.endpoint_of(w) for w in ssh.workers]
+        mask = 0
+        for w in workers:
+            mask |= 1 << w.atom
+        rows: dict[int, tuple[int, int]] = {}  # launcher atom -> (atoms reached at all, on the ssh port)
         for launcher in ssh.launchers:
             src = engine.endpoint_of(launcher)
-            for worker in ssh.workers:
-                dst = engine.endpoint_of(worker)
-                allowed = engine.allowed_ports(src, dst)
-                if allowed.is_empty or any(allowed.contains("TCP", p) for p in ssh.ports):
-                    continue
-                explanation = engine.explain(src, dst, "TCP", ssh.ports[0])
-                for side in (explanation.egress, explanation.ingress):
-                    if side.allowed:
+            if src.atom not in rows:
+                some = on_port = 0
+                for ports, bits in engine.cells_towards(src, mask):
+                    some |= bits
+                    if ports.contains("TCP", port):
+                        on_port |= bits
+                rows[src.atom] = (some, on_port)
+            some, on_port = rows[src.atom]
+            for worker, dst in zip(ssh.workers, workers):
+                if not has(some, dst.atom) or has(on_port, dst.atom):
+                    continue  # nothing at all is PL502's; the port allowed is fine
+                for direction in (EGRESS, INGRESS):
+                    allowed = (engine.egress_ports if direction == EGRESS else engine.ingress_ports)(src, dst)
+                    if allowed.contains("TCP", port):
                         continue
-                    is_egress = side is explanation.egress
-                    blamed = blame_side(side, dst if is_egress else src, "the workers" if is_egress else "the launcher")
-                    group = groups.get(blamed.anchor, blamed.reason, f"{ports} ({ssh.origin})")
-                    group.add(job=job, item=pair_text(launcher, worker), related=blamed.related)
-    for key, group in groups.items():
-        message = (f"the launcher of {job_names(group.jobs.values())} cannot reach the workers' ssh port {key[-1]} "
-                   f"({limited(group.items)}): {group.reason}")
-        yield ctx.finding(group.anchor.span, message, related=group.related,
-                          object=group.anchor.object, field_path=group.anchor.field_path)
+                    pair = Representative(src, dst, "TCP", port, direction)
+                    blamed = blamer.blame(pair, "the workers" if direction == EGRESS else "the launcher")
+                    add(groups, blamed, f"TCP/{port} ({ssh.origin})", job=job, item=pair_text(launcher, worker))
+    yield from emit(ctx, groups, lambda key, group: (
+        f"the launcher of {job_names(group.jobs.values())} cannot reach the workers' ssh port {key[-1]} "
+        f"({limited(group.items)}): {group.reason}"))

@@ -218,7 +218,9 @@ def test_jobs_group_replicas_and_know_their_rendezvous_and_ssh(tmp_path: Path) -
     assert rendezvous("JobSet ml/sft") is None
 
     mpi, sft = jobs["MPIJob ml/mpi"].ssh, jobs["JobSet ml/sft"].ssh
-    assert (mpi.ports, mpi.origin) == ((22, 2222), "sshd on 22, or 2222 in the mpi-operator and Trainer images")
+    # nothing in the MPIJob says where sshd listens: OpenSSH's 22 is assumed, and said so
+    assert (mpi.ports, mpi.assumed) == ((22,), True)
+    assert mpi.origin.startswith("assumed 22, OpenSSH's default; declare it with a worker container port named ssh")
     assert (sft.ports, sft.origin) == ((2222,), "worker container port ssh")
     assert jobs["PyTorchJob ml/bert"].ssh is None
     assert ephemeral_port_range(jobs["StatefulSet ml/trainer"].replicas[0].workload) == (40000, 40999)

@@ -67,7 +67,7 @@ def resolve(cluster: Cluster, facts: ClusterFacts, config: IntentConfig) -> Inte
     if cached is not None and cached[0] is cluster and cached[1] == facts:
         return cached[2]
     roles = RoleTable(cluster, defined_roles(facts, config))
-    jobs = build_jobs(roles.members(TRAINING))
+    jobs = build_jobs(roles.members(TRAINING), cluster.config_maps)
     job_of = {id(r.workload): job for job in jobs for r in job.replicas}
     intent = Intent(config, roles, jobs, job_of, cluster)
     config.cache[id(cluster)] = (cluster, facts, intent)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from policylint.load.nodes import YMap, YSeq
 from policylint.model.types import Workload
@@ -71,8 +71,9 @@ class Rendezvous:
 class SshAccess:
     launchers: tuple[Workload, ...]
     workers: tuple[Workload, ...]
-    ports: tuple[int, ...]  # any one of them suffices (the sshd port is not always declared)
+    ports: tuple[int, ...]  # the sshd port the launcher connects to (one)
     origin: str
+    assumed: bool = False  # nothing in the job says which port: `origin` says what was assumed
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,10 @@ def job_key(workload: Workload) -> tuple[tuple[str, ...], str]:
     return (workload.namespace, workload.kind, workload.name), workload.name
 
 
-def build_jobs(workloads: Iterable[Workload]) -> list[TrainingJob]:
+ConfigMaps = Mapping[tuple[str, str], Mapping[str, str]]
+
+
+def build_jobs(workloads: Iterable[Workload], config_maps: ConfigMaps | None = None) -> list[TrainingJob]:
     grouped: dict[tuple[str, ...], list[Workload]] = {}
     names: dict[tuple[str, ...], str] = {}
     for workload in workloads:
@@ -121,7 +125,8 @@ def build_jobs(workloads: Iterable[Workload]) -> list[TrainingJob]:
         plugins = _volcano_plugins(first)
         replicas = tuple(Replica(w, replica_role(w, plugins)) for w in members)
         jobs.append(TrainingJob(key, first.kind, first.namespace, names[key], replicas,
-                                _rendezvous(first.kind, replicas, plugins), _ssh(first, replicas, plugins)))
+                                _rendezvous(first.kind, replicas, plugins),
+                                _ssh(first, replicas, plugins, config_maps or {})))
     jobs.sort(key=lambda j: (j.namespace, j.name, j.kind))
     return jobs
 
@@ -237,7 +242,8 @@ def framework_ports(workload: Workload) -> list[int]:
 
 # -- ssh (MPI, DeepSpeed, Horovod launchers) ---------------------------------------------------------
 
-def _ssh(first: Workload, replicas: tuple[Replica, ...], plugins: dict[str, list[str]]) -> SshAccess | None:
+def _ssh(first: Workload, replicas: tuple[Replica, ...], plugins: dict[str, list[str]],
+         config_maps: ConfigMaps) -> SshAccess | None:
     launchers = tuple(r.workload for r in replicas if r.role == "launcher")
     workers = tuple(r.workload for r in replicas if r.role == "worker")
     if not launchers or not workers:
@@ -249,14 +255,287 @@ def _ssh(first: Workload, replicas: tuple[Replica, ...], plugins: dict[str, list
     )
     if not uses_ssh:
         return None  # training-operator v1 MPIJob starts workers through kubectl exec, not ssh
+    found = ssh_port(launchers, workers, plugins, config_maps)
+    return SshAccess(launchers, workers, (found[0],), found[1], found[2])
+
+
+def ssh_port(launchers: tuple[Workload, ...], workers: tuple[Workload, ...], plugins: dict[str, list[str]],
+             config_maps: ConfigMaps) -> tuple[int, str, bool]:
+    """The sshd port the launcher connects to: (port, where it was read, assumed?). What the
+    launcher's ssh client is told wins (it decides where to connect), then the workers' sshd."""
+    for workload in launchers + workers:
+        value = _needs_annotation(workload, SSH_PORT_KEY)
+        if value and value.isdigit():
+            return int(value), f"{SSH_PORT_KEY}: {value}", False
+    for launcher in launchers:
+        containers = _containers(launcher)
+        env = _env(containers)
+        for name in SSH_ARGS_ENV:
+            port = _ssh_client_port(env.get(name, ""))
+            if port is not None:
+                return port, f"launcher env {name}={env[name]}", False
+        words = _command_words(containers)
+        for i, word in enumerate(words[:-2]):
+            if word.lstrip("-") == "mca" and words[i + 1] in ("plm_rsh_args", "plm_ssh_args"):
+                port = _ssh_client_port(words[i + 2])
+                if port is not None:
+                    return port, f"launcher argument --mca {words[i + 1]} \"{words[i + 2]}\"", False
+        text = " ".join(words)
+        match = re.search(r"--ssh[_-]port(?:=|\s+)(\d+)", text)
+        if match:
+            return int(match.group(1)), f"launcher argument --ssh_port {match.group(1)}", False
+        for name, key, value in _mounted_config(launcher, config_maps):
+            match = re.search(r"(?im)^\s*Port\s+(\d+)\s*$", value)
+            if match and "sshd" not in key:
+                return int(match.group(1)), f"ssh_config Port {match.group(1)} in mounted ConfigMap {name}", False
     if "mpi" in plugins:
         port = _plugin_port(plugins["mpi"]) or VOLCANO_DEFAULT_PORTS["mpi"]
-        return SshAccess(launchers, workers, (port,), f"Volcano mpi plugin ssh port {port}")
+        return port, f"Volcano mpi plugin ssh port {port}", False
     for worker in workers:
         for port in worker.ports:
-            if port.name in SSH_PORT_NAMES or port.port in (22, 2222):
-                return SshAccess(launchers, workers, (port.port,), f"worker container port {port.name or port.port}")
-    return SshAccess(launchers, workers, (22, 2222), "sshd on 22, or 2222 in the mpi-operator and Trainer images")
+            if port.name in SSH_PORT_NAMES:
+                return port.port, f"worker container port {port.name}", False
+        words = _command_words(_containers(worker))
+        if any(w.endswith("sshd") for w in words):
+            match = re.search(r"(?:^|\s)-p\s*(\d+)", " ".join(words))
+            if match:
+                return int(match.group(1)), f"worker sshd -p {match.group(1)}", False
+        for name, key, value in _mounted_config(worker, config_maps):
+            match = re.search(r"(?im)^\s*Port\s+(\d+)\s*$", value)
+            if match and "sshd" in key:
+                return int(match.group(1)), f"sshd_config Port {match.group(1)} in mounted ConfigMap {name}", False
+        for port in worker.ports:
+            if port.port in (22, 2222):
+                return port.port, f"worker container port {port.port}", False
+    how = (f"declare it with a worker container port named ssh, OMPI_MCA_plm_rsh_args=\"-p PORT\" on the launcher, "
+           f"or the annotation {SSH_PORT_KEY}")
+    if any(image.split("/")[-2:-1] == ["mpioperator"] for w in workers for image in _images(w)):
+        return 2222, f"assumed 2222, the sshd port of the mpi-operator base images; {how}", True
+    return 22, f"assumed 22, OpenSSH's default; {how}", True
+
+
+SSH_PORT_KEY = "policylint.io/ssh-port"
+# Where launchers take extra ssh options: Open MPI 4 (plm_rsh_args), Open MPI 5/PRRTE
+# (plm_ssh_args), Intel MPI and MPICH's Hydra.
+SSH_ARGS_ENV = ("OMPI_MCA_plm_rsh_args", "OMPI_MCA_plm_ssh_args", "PRTE_MCA_plm_ssh_args",
+                "I_MPI_HYDRA_BOOTSTRAP_EXEC_EXTRA_ARGS", "HYDRA_LAUNCHER_EXTRA_ARGS")
+
+
+def _ssh_client_port(args: str) -> int | None:
+    """`-p 2222`, `-p2222`, `-o Port=2222`, `-oPort 2222` in ssh client options."""
+    match = re.search(r"(?:^|\s)-p\s*(\d+)\b|-o\s*Port[=\s]\s*(\d+)\b", args, re.IGNORECASE)
+    if match:
+        return int(match.group(1) or match.group(2))
+    return None
+
+
+def _needs_annotation(workload: Workload, key: str) -> str | None:
+    value = workload.annotations.get(key)
+    if value is None:
+        obj = workload.object_source.node
+        meta = obj.get("metadata") if isinstance(obj, YMap) else None
+        annotations = meta.get("annotations") if isinstance(meta, YMap) else None
+        value = annotations.get(key) if isinstance(annotations, YMap) else None
+    return str(value).strip() if isinstance(value, (str, int)) else None
+
+
+def _mounted_config(workload: Workload, config_maps: ConfigMaps) -> list[tuple[str, str, str]]:
+    """(ConfigMap name, key, value) of the ConfigMaps mounted as volumes."""
+    volumes = _spec(workload).get("volumes")
+    found = []
+    for volume in volumes if isinstance(volumes, YSeq) else ():
+        ref = volume.get("configMap") if isinstance(volume, YMap) else None
+        if isinstance(ref, YMap) and isinstance(ref.get("name"), str):
+            for key, value in sorted(config_maps.get((workload.namespace, ref["name"]), {}).items()):
+                found.append((ref["name"], key, value))
+    return found
+
+
+def _images(workload: Workload) -> list[str]:
+    return [str(c.get("image")) for c in _containers(workload) if isinstance(c.get("image"), str)]
+
+
+# -- collective traffic: which ports a job's pods accept from each other ------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PeerPorts:
+    """TCP ports a pod of the job may accept from the job's other pods, and where they come from."""
+
+    ranges: tuple[tuple[int, int], ...]
+    origin: str
+
+
+def peer_ports(job: TrainingJob, workload: Workload, default_range: tuple[int, int]) -> PeerPorts:
+    """The framework's port needs on one receiving replica type (besides its declared ports and
+    the rendezvous port): MPI's TCP BTL and out-of-band ports, Ray's node ports, or the ephemeral
+    range that NCCL and Gloo bind their sockets in."""
+    ephemeral = ephemeral_port_range(workload) or default_range
+    eph_text = f"ephemeral ports {ephemeral[0]}-{ephemeral[1]}"
+    if job.kind in RAY_KINDS:
+        return _ray_ports(workload, ephemeral, eph_text)
+    if uses_mpi(job):
+        return _mpi_ports(job, workload, ephemeral, eph_text)
+    return PeerPorts((ephemeral,), f"NCCL/Gloo sockets on {eph_text}")
+
+
+def uses_mpi(job: TrainingJob) -> bool:
+    if job.kind == "MPIJob" or any(r.role == "launcher" for r in job.replicas):
+        return True
+    text = " ".join(w for r in job.replicas for w in _command_words(_containers(r.workload)))
+    return bool(re.search(r"\b(?:mpirun|mpiexec|horovodrun)\b|--launcher[= ](?:openmpi|mvapich|impi)", text))
+
+
+def _mca(job: TrainingJob, name: str) -> str | None:
+    """An Open MPI MCA parameter set for the job: env OMPI_MCA_x / PRTE_MCA_x on any replica, or
+    `--mca x value` on a launcher's command line."""
+    for replica in sorted(job.replicas, key=lambda r: r.role != "launcher"):
+        containers = _containers(replica.workload)
+        env = _env(containers)
+        for prefix in ("OMPI_MCA_", "PRTE_MCA_", "PMIX_MCA_"):
+            if f"{prefix}{name}" in env:
+                return env[f"{prefix}{name}"]
+        words = _command_words(containers)
+        for i, word in enumerate(words[:-2]):
+            if word.lstrip("-") in ("mca", "gmca", "prtemca") and words[i + 1] in (name, name.replace("oob_", "prte_oob_")):
+                return words[i + 2]
+    return None
+
+
+def _port_list(text: str) -> list[tuple[int, int]] | None:
+    """`10000-10010,10020` as ranges; None when it does not read as one."""
+    found = []
+    for part in text.replace(" ", "").split(","):
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not match:
+            return None
+        lo, hi = int(match.group(1)), int(match.group(2) or match.group(1))
+        if not 1 <= lo <= hi <= 65535:
+            return None
+        found.append((lo, hi))
+    return found or None
+
+
+def _mpi_ports(job: TrainingJob, workload: Workload, ephemeral: tuple[int, int], eph_text: str) -> PeerPorts:
+    """Open MPI: ranks connect to each other through the TCP BTL (binding from btl_tcp_port_min_v4,
+    default 1024, over btl_tcp_port_range_v4 ports, default 64511), and the daemons and the
+    launcher's mpirun talk over the out-of-band channel (oob_tcp_static_ipv4_ports, else dynamic
+    ports). GPU jobs (DeepSpeed, Horovod over NCCL) also need NCCL's ephemeral ports."""
+    ranges: list[tuple[int, int]] = []
+    parts = []
+    minimum, width = _mca(job, "btl_tcp_port_min_v4"), _mca(job, "btl_tcp_port_range_v4")
+    lo = int(minimum) if minimum and minimum.isdigit() else 1024
+    count = int(width) if width and width.isdigit() else 64511
+    runs_ranks = _role(job, workload) != "launcher" or _launcher_runs_ranks(job)
+    if runs_ranks:
+        ranges.append((lo, min(65535, lo + count - 1)))
+        parts.append(f"MPI TCP BTL {lo}-{min(65535, lo + count - 1)}" + ("" if minimum or width else " (Open MPI default)"))
+    static = _mca(job, "oob_tcp_static_ipv4_ports")
+    dynamic = _mca(job, "oob_tcp_dynamic_ipv4_ports")
+    pinned = _port_list(static or "") or _port_list(dynamic or "")
+    if pinned:
+        ranges.extend(pinned)
+        parts.append("MPI out-of-band " + ",".join(f"{a}-{b}" if a != b else str(a) for a, b in pinned))
+    else:
+        ranges.append(ephemeral)
+        parts.append(f"MPI out-of-band on {eph_text}")
+    if runs_ranks and _uses_nccl(job):
+        ranges.append(ephemeral)
+        parts.append(f"NCCL on {eph_text}")
+    return PeerPorts(tuple(ranges), ", ".join(parts))
+
+
+def _role(job: TrainingJob, workload: Workload) -> str:
+    return next((r.role for r in job.replicas if r.workload is workload), "worker")
+
+
+def _launcher_runs_ranks(job: TrainingJob) -> bool:
+    for replica in job.replicas:
+        obj = replica.workload.object_source.node
+        spec = obj.get("spec") if isinstance(obj, YMap) else None
+        if isinstance(spec, YMap) and spec.get("runLauncherAsWorker") is True:
+            return True
+    return False
+
+
+def _uses_nccl(job: TrainingJob) -> bool:
+    for replica in job.replicas:
+        for container in _containers(replica.workload):
+            resources = container.get("resources")
+            limits = resources.get("limits") if isinstance(resources, YMap) else None
+            if isinstance(limits, YMap) and any("gpu" in str(k) for k in limits):
+                return True
+            env = container.get("env")
+            if isinstance(env, YSeq) and any(isinstance(e, YMap) and str(e.get("name", "")).startswith("NCCL_")
+                                             for e in env):
+                return True
+    text = " ".join(w for r in job.replicas for w in _command_words(_containers(r.workload)))
+    return bool(re.search(r"\b(?:deepspeed|horovodrun|torchrun)\b|torch\.distributed", text))
+
+
+# Ray's ports, from `ray start` (KubeRay passes rayStartParams as its flags). Random unless set:
+RAY_RANDOM_PORTS = ("node-manager-port", "object-manager-port", "runtime-env-agent-port",
+                    "dashboard-agent-grpc-port", "metrics-export-port")
+# Fixed defaults: (flag, default)
+RAY_FIXED_PORTS = (("dashboard-agent-listen-port", 52365),)
+RAY_WORKER_PORTS = (10002, 19999)  # --min-worker-port / --max-worker-port defaults
+
+
+def ray_start_params(workload: Workload) -> dict[str, str]:
+    """The rayStartParams of the head group or of the workload's worker group."""
+    obj = workload.object_source.node
+    spec = obj.get("spec") if isinstance(obj, YMap) else None
+    if not isinstance(spec, YMap):
+        return {}
+    cluster = spec
+    for key in ("rayClusterSpec", "rayClusterConfig"):
+        if isinstance(spec.get(key), YMap):
+            cluster = spec[key]
+    group = None
+    if (workload.group or "") == "head":
+        group = cluster.get("headGroupSpec")
+    else:
+        for candidate in cluster.get("workerGroupSpecs") or ():
+            if isinstance(candidate, YMap) and str(candidate.get("groupName")) == workload.group:
+                group = candidate
+    params = group.get("rayStartParams") if isinstance(group, YMap) else None
+    if not isinstance(params, YMap):
+        return {}
+    return {str(k): str(v) for k, v in params.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+
+
+def _ray_ports(workload: Workload, ephemeral: tuple[int, int], eph_text: str) -> PeerPorts:
+    """A Ray node accepts from the other nodes on its raylet, object manager and agent ports and
+    its workers' ports; the head also on GCS (PL504's). Pinned in rayStartParams, or Ray's
+    defaults: random ports (the ephemeral range) for the raylet, object manager and agents,
+    10002-19999 for workers."""
+    params = ray_start_params(workload)
+    ranges: list[tuple[int, int]] = []
+    parts = []
+    unpinned = [name for name in RAY_RANDOM_PORTS if not params.get(name, "").isdigit()
+                or params[name] == "0"]
+    for name in RAY_RANDOM_PORTS:
+        if name not in unpinned:
+            ranges.append((int(params[name]), int(params[name])))
+            parts.append(f"{name} {params[name]}")
+    for name, default in RAY_FIXED_PORTS:
+        value = int(params[name]) if params.get(name, "").isdigit() else default
+        ranges.append((value, value))
+        parts.append(f"{name} {value}" + ("" if name in params else " (default)"))
+    listed = _port_list(params.get("worker-port-list", ""))
+    low, high = params.get("min-worker-port", ""), params.get("max-worker-port", "")
+    if listed:
+        ranges.extend(listed)
+        parts.append(f"worker-port-list {params['worker-port-list']}")
+    elif low.isdigit() and high.isdigit() and 0 < int(low) <= int(high):
+        ranges.append((int(low), int(high)))
+        parts.append(f"worker ports {low}-{high}")
+    else:
+        ranges.append(RAY_WORKER_PORTS)
+        parts.append(f"worker ports {RAY_WORKER_PORTS[0]}-{RAY_WORKER_PORTS[1]} (default)")
+    if unpinned:
+        ranges.append(ephemeral)
+        parts.append(f"{eph_text} for {', '.join(unpinned)} (not pinned in rayStartParams)")
+    return PeerPorts(tuple(ranges), "Ray: " + ", ".join(parts))
 
 
 # -- reading the pod template -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+from policylint.engine.bits import iter_bits
 from policylint.engine.ports import PortSet
 from policylint.findings import Finding
 from policylint.intent.blame import SideBlame, blame_side
@@ -98,3 +99,48 @@ def emit(ctx, groups: Groups, message: Callable[[tuple, Group], str]) -> Iterato
     for key, group in groups.items():
         yield ctx.finding(group.anchor.span, message(key, group), related=group.related,
                           object=group.anchor.object, field_path=group.anchor.field_path)
+
+
+class Mesh:
+    """A job's replica types that exchange collective traffic, as endpoints and one atom mask.
+    `row(src)` is the engine's row from one source towards the mesh, computed once per source
+    class: (ports, atoms) cells."""
+
+    def __init__(self, engine, workloads: Iterable) -> None:
+        self.engine = engine
+        self.members = [(w, engine.endpoint_of(w)) for w in workloads]
+        self.mask = 0
+        self._by_atom: dict[int, list[tuple]] = {}
+        for w, e in self.members:
+            self.mask |= 1 << e.atom
+            self._by_atom.setdefault(e.atom, []).append((w, e))
+        self._rows: dict[tuple[int, int], list[tuple[PortSet, int]]] = {}
+
+    def towards(self, src: Endpoint, mask: int | None = None) -> int:
+        """The destination atoms a source is paired with: the mesh (or `mask`), less its own atom
+        when that atom is a single pod (no loopback pair)."""
+        mask = self.mask if mask is None else mask
+        workload = src.workload
+        if workload is not None and workload.replicas <= 1 and len(self.engine.atom_endpoints()[src.atom]) == 1:
+            mask &= ~(1 << src.atom)
+        return mask
+
+    def row(self, src: Endpoint, mask: int | None = None) -> list[tuple[PortSet, int]]:
+        mask = self.towards(src, mask)
+        key = (src.atom, mask)
+        found = self._rows.get(key)
+        if found is None:
+            found = self._rows[key] = self.engine.cells_towards(src, mask)
+        return found
+
+    def endpoints_in(self, bits: int) -> Iterator[tuple]:
+        """(workload, endpoint) of the mesh members whose atoms are in `bits`, in atom order."""
+        for atom in iter_bits(bits & self.mask):
+            yield from self._by_atom.get(atom, ())
+
+    def cell_of(self, row: list[tuple[PortSet, int]], atom: int) -> PortSet | None:
+        """The ports a row allows towards one atom (cells are disjoint); None when none."""
+        for ports, bits in row:
+            if (bits >> atom) & 1:
+                return ports
+        return None
