@@ -315,6 +315,7 @@ def _demands(intent: Intent, engine, all_targets: tuple, mode: str, needed_by: s
     found = []
     named = _IngressNaming(engine, intent)
     by_workload = {e.workload.id: e for e in all_targets}
+    converted: dict[int, tuple] = {}
     for job in intent.jobs:
         need = intent.need(job, DATA_SERVICE)
         if need is None and needed_by == "every-job":
@@ -328,7 +329,10 @@ def _demands(intent: Intent, engine, all_targets: tuple, mode: str, needed_by: s
             continue
         targets = all_targets
         if need.targets is not None:
-            targets = tuple(sorted(by_workload[w.id] for w in need.targets if w.id in by_workload))
+            targets = converted.get(id(need.targets))
+            if targets is None:  # jobs naming the same Service share its pods' tuple: convert once
+                targets = converted[id(need.targets)] = tuple(sorted(
+                    by_workload[w.id] for w in need.targets if w.id in by_workload))
         found.append(_Demand(job, need, targets, True, names_it and mode != "never", need.ports))
     return found
 

@@ -158,7 +158,7 @@ from policylint.engine.ports import PortSet
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import restricting_rules
 from policylint.intent.context import intent_of
-from policylint.intent.frameworks import TrainingJob, framework_ports, peer_ports
+from policylint.intent.frameworks import TrainingJob, framework_ports, peer_ports, uses_mpi
 from policylint.intent.pairs import Mesh, add, emit
 from policylint.intent.reach import Groups, group_of, job_names, limited, pair_text
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
@@ -228,8 +228,9 @@ class _Requirements:
     def __init__(self, job: TrainingJob, default_range: tuple[int, int], mesh: Mesh) -> None:
         self._origin: dict[int, str] = {}
         by_need: dict[PortSet, int] = {}
+        mpi = uses_mpi(job)  # once per job: it reads every replica's command
         for workload, endpoint in mesh.members:
-            need, origin = _required(job, workload, default_range)
+            need, origin = _required(job, workload, default_range, mpi)
             by_need[need] = by_need.get(need, 0) | (1 << endpoint.atom)
             self._origin[id(workload)] = origin
         self.groups = list(by_need.items())
@@ -238,8 +239,9 @@ class _Requirements:
         return self._origin[id(workload)]
 
 
-def _required(job: TrainingJob, destination: Workload, default_range: tuple[int, int]) -> tuple[PortSet, str]:
-    found = peer_ports(job, destination, default_range)
+def _required(job: TrainingJob, destination: Workload, default_range: tuple[int, int],
+              mpi: bool) -> tuple[PortSet, str]:
+    found = peer_ports(job, destination, default_range, mpi)
     skipped = set(framework_ports(destination))
     intervals = list(found.ranges) + [(p.port, p.port) for p in destination.ports
                                       if p.protocol == "TCP" and p.port not in skipped]

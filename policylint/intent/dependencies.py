@@ -152,15 +152,20 @@ class ServiceNames:
     def __init__(self, cluster: Cluster, members: Iterable[Workload]) -> None:
         # (name, namespace) -> (pods, the Service of that name or None)
         self._by_name: dict[tuple[str, str], tuple[list[Workload], Any]] = {}
+        self._refs: dict[tuple, Reference] = {}
+        self._ports: dict[tuple, tuple | None] = {}
         by_namespace: dict[str, list] = {}
         for service in getattr(cluster, "services", None) or ():
             by_namespace.setdefault(service.namespace, []).append(service)
+        seen: set[tuple[str, str, int]] = set()
         for workload in members:
             for name, service in self._names(workload, by_namespace.get(workload.namespace, ())):
                 pods, known = self._by_name.setdefault((name, workload.namespace), ([], service))
                 if known is None and service is not None:
                     self._by_name[(name, workload.namespace)] = (pods, service)
-                if workload not in pods:
+                key = (name, workload.namespace, id(workload))
+                if key not in seen:  # workloads compare by value: keep identity, in linear time
+                    seen.add(key)
                     pods.append(workload)
 
     @staticmethod
@@ -193,8 +198,18 @@ class ServiceNames:
                     and _bare_reference(text, match):
                 found = self._by_name[(host, namespace)]
             if found is not None:
-                return Reference(host, tuple(found[0]), found[1], _port_after(value, match))
+                key = (host, namespace, _port_after(value, match))
+                ref = self._refs.get(key)
+                if ref is None:  # shared by every job that names it: its pods are one tuple
+                    ref = self._refs[key] = Reference(host, tuple(found[0]), found[1], key[2])
+                return ref
         return None
+
+    def target_ports(self, ref: Reference) -> tuple[tuple[str, str, int], ...] | None:
+        key = (ref.host, ref.port, id(ref.pods))
+        if key not in self._ports:
+            self._ports[key] = ref.target_ports()
+        return self._ports[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,8 +314,7 @@ def _covers(peer: PeerSpec, job: TrainingJob, namespace_labels) -> bool:
 def reference_need(job: TrainingJob, role: str, texts: list[Text], names: ServiceNames) -> Need | None:
     if not names:
         return None
-    targets: list[Workload] = []
-    ports: list[tuple[str, str, int]] | None = []
+    refs: dict[int, Reference] = {}
     first = None
     for text in texts:
         if not text.value:
@@ -308,18 +322,26 @@ def reference_need(job: TrainingJob, role: str, texts: list[Text], names: Servic
         found = names.find(text, job.namespace)
         if found is None:
             continue
-        landed = found.target_ports()
         if first is None:
             first = f"its {text.origin} {_verb(text)} {found.host}"
+            landed = names.target_ports(found)
             if landed:
                 pod_ports = ", ".join(sorted({str(p) for _, _, p in landed}))
                 first += (f", port {found.port} of Service {found.service.name}, which forwards to pod port "
                           f"{pod_ports}")
-        targets.extend(p for p in found.pods if p not in targets)
-        ports = None if ports is None or landed is None else ports + [p for p in landed if p not in ports]
-    if not first:
+        refs.setdefault(id(found), found)
+    if first is None:
         return None
-    return Need(role, first, tuple(targets), tuple(ports) if ports else None)
+    found_refs = list(refs.values())
+    all_ports = [names.target_ports(r) for r in found_refs]
+    ports = None if any(p is None for p in all_ports) else tuple(dict.fromkeys(x for p in all_ports for x in p))
+    if len(found_refs) == 1:  # the common case: one tuple shared by every job naming the same Service
+        return Need(role, first, found_refs[0].pods, ports)
+    targets: dict[int, Workload] = {}
+    for ref in found_refs:
+        for pod in ref.pods:
+            targets.setdefault(id(pod), pod)
+    return Need(role, first, tuple(targets.values()), ports)
 
 
 def storage_reference(texts: list[Text]) -> str | None:

@@ -365,7 +365,8 @@ class PeerPorts:
     origin: str
 
 
-def peer_ports(job: TrainingJob, workload: Workload, default_range: tuple[int, int]) -> PeerPorts:
+def peer_ports(job: TrainingJob, workload: Workload, default_range: tuple[int, int],
+               mpi: bool | None = None) -> PeerPorts:
     """The framework's port needs on one receiving replica type (besides its declared ports and
     the rendezvous port): MPI's TCP BTL and out-of-band ports, Ray's node ports, or the ephemeral
     range that NCCL and Gloo bind their sockets in."""
@@ -373,7 +374,7 @@ def peer_ports(job: TrainingJob, workload: Workload, default_range: tuple[int, i
     eph_text = f"ephemeral ports {ephemeral[0]}-{ephemeral[1]}"
     if job.kind in RAY_KINDS:
         return _ray_ports(workload, ephemeral, eph_text)
-    if uses_mpi(job):
+    if uses_mpi(job) if mpi is None else mpi:
         return _mpi_ports(job, workload, ephemeral, eph_text)
     return PeerPorts((ephemeral,), f"NCCL/Gloo sockets on {eph_text}")
 
