@@ -241,11 +241,25 @@ class _Requirements:
 
 def _required(job: TrainingJob, destination: Workload, default_range: tuple[int, int],
               mpi: bool) -> tuple[PortSet, str]:
+    """The framework's peer ports plus the declared TCP ports, less what PL504 and PL505 check:
+    the rendezvous port on its targets and the ssh port on the workers."""
     found = peer_ports(job, destination, default_range, mpi)
     skipped = set(framework_ports(destination))
-    intervals = list(found.ranges) + [(p.port, p.port) for p in destination.ports
-                                      if p.protocol == "TCP" and p.port not in skipped]
-    return PortSet.of({"TCP": intervals}), found.origin
+    intervals = [(p.port, p.port) for p in destination.ports if p.protocol == "TCP" and p.port not in skipped]
+    need = PortSet.of({"TCP": list(found.ranges) + intervals})
+    for port in _own_ports(job, destination):
+        need = need - PortSet.single("TCP", port)
+    return need, found.origin
+
+
+def _own_ports(job: TrainingJob, destination: Workload) -> set[int]:
+    """Ports PL504/PL505 check on this destination."""
+    own = set()
+    if job.rendezvous is not None and any(t is destination for t in job.rendezvous.targets):
+        own.add(job.rendezvous.port)
+    if job.ssh is not None and any(w is destination for w in job.ssh.workers):
+        own.update(job.ssh.ports)
+    return own
 
 
 def _parse_range(text: object) -> tuple[int, int]:

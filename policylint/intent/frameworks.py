@@ -202,6 +202,8 @@ def _named_port(workload: Workload, name: str) -> tuple[str, int] | None:
 _MASTER_PORT_ARG = re.compile(r"--master[_-]port(?:=|\s+)(\d+)")
 _RDZV_ENDPOINT_ARG = re.compile(r"--rdzv[_-]endpoint(?:=|\s+)\S*?:(\d+)\b")
 _RDZV_C10D = re.compile(r"--rdzv[_-]backend(?:=|\s+)c10d")
+_RAY_HEAD = re.compile(r"\bray\s+start\b(?=[^;&|]*--head)(?:[^;&|]*?--port(?:=|\s+)(\d+)|[^;&|]*?--head[^;&|]*?--port(?:=|\s+)(\d+))?")
+RAY_GCS_PORT = 6379
 _TORCHRUN = re.compile(r"\btorchrun\b|torch\.distributed\.(?:run|launch)\b|\bdeepspeed\b")
 
 
@@ -223,6 +225,10 @@ def launcher_port(workload: Workload) -> tuple[int, str] | None:
     match = _RDZV_ENDPOINT_ARG.search(text)
     if match:
         return int(match.group(1)), f"argument --rdzv-endpoint …:{match.group(1)}"
+    match = _RAY_HEAD.search(text)
+    if match:
+        port = match.group(1) or match.group(2)
+        return (int(port), f"ray start --head --port={port}") if port else (RAY_GCS_PORT, "ray start --head (GCS port 6379)")
     if _RDZV_C10D.search(text):
         return C10D_PORT, f"c10d rendezvous default port {C10D_PORT}"
     if _TORCHRUN.search(text):
@@ -373,9 +379,20 @@ def peer_ports(job: TrainingJob, workload: Workload, default_range: tuple[int, i
     ephemeral = ephemeral_port_range(workload) or default_range
     eph_text = f"ephemeral ports {ephemeral[0]}-{ephemeral[1]}"
     if job.kind in RAY_KINDS:
-        return _ray_ports(workload, ephemeral, eph_text)
+        return _ray_ports(ray_start_params(workload), ephemeral, eph_text)
     if uses_mpi(job) if mpi is None else mpi:
         return _mpi_ports(job, workload, ephemeral, eph_text)
+    command_params = ray_command_params(workload)
+    if command_params is not None:  # `ray start` in a JobSet, LeaderWorkerSet, StatefulSet…
+        return _ray_ports(command_params, ephemeral, eph_text)
+    if job.kind == "TFJob":
+        # TensorFlow's distributed runtime is gRPC to each task's server port (TF_CONFIG, the
+        # operator's tfjob-port); NCCL collectives on GPUs add the ephemeral range.
+        own = [(p.port, p.port) for p in workload.ports if p.name == "tfjob-port" and p.protocol == "TCP"]
+        text = "TensorFlow gRPC on tfjob-port " + ",".join(str(a) for a, _ in own)
+        if _uses_nccl(job):
+            return PeerPorts(tuple(own) + (ephemeral,), f"{text}, NCCL on {eph_text}")
+        return PeerPorts(tuple(own), text)
     return PeerPorts((ephemeral,), f"NCCL/Gloo sockets on {eph_text}")
 
 
@@ -442,7 +459,25 @@ def _mpi_ports(job: TrainingJob, workload: Workload, ephemeral: tuple[int, int],
     if runs_ranks and _uses_nccl(job):
         ranges.append(ephemeral)
         parts.append(f"NCCL on {eph_text}")
+    deepspeed = _deepspeed_port(job)
+    if runs_ranks and deepspeed is not None:
+        ranges.append((deepspeed[0], deepspeed[0]))
+        parts.append(deepspeed[1])
     return PeerPorts(tuple(ranges), ", ".join(parts))
+
+
+def _deepspeed_port(job: TrainingJob) -> tuple[int, str] | None:
+    """DeepSpeed started by mpirun finds its ranks through MPI and then initialises
+    torch.distributed at rank 0 (a worker) on MASTER_PORT, default 29500."""
+    for replica in job.replicas:
+        containers = _containers(replica.workload)
+        if not re.search(r"\bdeepspeed\b", " ".join(_command_words(containers))):
+            continue
+        env = _env(containers)
+        if env.get("MASTER_PORT", "").isdigit():
+            return int(env["MASTER_PORT"]), f"DeepSpeed's torch.distributed on MASTER_PORT {env['MASTER_PORT']}"
+        return TORCHRUN_PORT, f"DeepSpeed's torch.distributed on its default port {TORCHRUN_PORT}"
+    return None
 
 
 def _role(job: TrainingJob, workload: Workload) -> str:
@@ -504,12 +539,24 @@ def ray_start_params(workload: Workload) -> dict[str, str]:
     return {str(k): str(v) for k, v in params.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
 
 
-def _ray_ports(workload: Workload, ephemeral: tuple[int, int], eph_text: str) -> PeerPorts:
+def ray_command_params(workload: Workload) -> dict[str, str] | None:
+    """The flags of a `ray start` in the pod's command, as rayStartParams; None without one."""
+    words = _command_words(_containers(workload))
+    text = " ".join(words)
+    match = re.search(r"\bray\s+start\b(.*)", text)
+    if not match:
+        return None
+    params: dict[str, str] = {}
+    for flag in re.finditer(r"--([a-z-]+)(?:=|\s+)([^\s-][^\s]*)?", match.group(1)):
+        params[flag.group(1)] = flag.group(2) or ""
+    return params
+
+
+def _ray_ports(params: dict[str, str], ephemeral: tuple[int, int], eph_text: str) -> PeerPorts:
     """A Ray node accepts from the other nodes on its raylet, object manager and agent ports and
-    its workers' ports; the head also on GCS (PL504's). Pinned in rayStartParams, or Ray's
-    defaults: random ports (the ephemeral range) for the raylet, object manager and agents,
-    10002-19999 for workers."""
-    params = ray_start_params(workload)
+    its workers' ports; the head also on GCS (PL504's). Pinned in rayStartParams (or `ray start`
+    flags), or Ray's defaults: random ports (the ephemeral range) for the raylet, object manager
+    and agents, 10002-19999 for workers."""
     ranges: list[tuple[int, int]] = []
     parts = []
     unpinned = [name for name in RAY_RANDOM_PORTS if not params.get(name, "").isdigit()
