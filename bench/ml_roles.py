@@ -1,4 +1,4 @@
-"""The ML intent rules (PL501-PL506) on a cluster where both roles have tens of thousands of pods.
+"""The ML intent rules (PL500-PL506) on a cluster where both roles have tens of thousands of pods.
 
 Not part of the test suite. Generates one `kind: List` export (as `kubectl get pods,services -o
 yaml` would give) of bare Pods: training pods of PyTorchJobs (every pod its own class, as in a
@@ -6,7 +6,8 @@ real export: each carries its replica index) and data-service pods (each with it
 label), their pod IPs, a data-service Service, and the policies a platform team would write — half
 of the training namespaces with the seed's mistake (a podSelector-only peer for the data
 service), so PL501 has thousands of blocked classes to explain. Then times `check` with the PL5xx
-rules and reports wall time and peak RSS.
+rules (and PL500 with one expectation from the training role to the data-service role) and reports
+wall time and peak RSS.
 
     python bench/ml_roles.py                       # 20,000 training and 20,000 data-service pods
     python bench/ml_roles.py --training 30000 --data 30000 --keep OUT
@@ -106,16 +107,20 @@ def main() -> int:
         out = args.keep or Path(tmp)
         path = generate(out, args.training, args.data)
         size = path.stat().st_size
-        config = load_config(None)
+        # PL500 too: one expectation over both roles (tens of thousands of pods on each side)
+        config_path = out / "policylint-config.yaml"
+        config_path.write_text("expectations:\n  - name: training reads features\n    from: training\n"
+                               "    to: data-service\n    ports: [8080/TCP]\n", encoding="utf-8")
+        config = load_config(config_path)
         start = time.perf_counter()
-        analysis = analyse([str(path)], config, select=["PL501", "PL502", "PL503", "PL504", "PL505", "PL506"])
+        analysis = analyse([str(path)], config, select=["PL500", "PL501", "PL502", "PL503", "PL504", "PL505", "PL506"])
         elapsed = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         codes: dict[str, int] = {}
         for finding in analysis.findings:
             codes[finding.code] = codes.get(finding.code, 0) + 1
         print(f"{args.training} training pods, {args.data} data-service pods, {size / 1e6:.1f} MB: "
-              f"{elapsed:.1f} s wall (load, model, engine and PL501-PL506), peak RSS {peak:.0f} MiB; "
+              f"{elapsed:.1f} s wall (load, model, engine and PL500-PL506), peak RSS {peak:.0f} MiB; "
               f"findings {dict(sorted(codes.items()))}")
     return 0
 

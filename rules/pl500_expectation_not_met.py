@@ -17,6 +17,11 @@ file:line), or, for `allow: false`, the rules that let it through. The same plac
 as related locations. An expectation whose `from` or `to` matches nothing in the input cannot be
 checked and is reported at that key.
 
+Cost: each expectation is judged a source at a time from the engine's cells towards the
+destinations' atoms; destinations of one cell with the same named ports are judged once and
+counted with bit counts, and only the first failing pair is explained. O(sources × cells × port
+groups) per expectation, not O(pairs).
+
 ## Why is this bad?
 Lint rules know the common mistakes; only the team knows its architecture. An expectation such
 as "the data service reaches the training pods on 5000/TCP" or "nothing outside the cluster
@@ -197,7 +202,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
         return
     engine = ctx.engine
     for expectation in intent.config.expectations:
-        outcome = verify(engine, cluster, intent.roles, expectation)
+        outcome = verify(engine, cluster, intent.roles, expectation, keep=1)
         if outcome.met:
             continue
         found = report(engine, outcome)

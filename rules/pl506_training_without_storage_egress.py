@@ -149,7 +149,7 @@ from policylint.intent.context import Intent, intent_of
 from policylint.intent.dependencies import OBJECT_STORAGE, Need, storage_reference
 from policylint.intent.frameworks import TrainingJob
 from policylint.intent.pairs import WantedAtoms
-from policylint.intent.reach import Groups, has_public_addresses, job_names, wanted_ports
+from policylint.intent.reach import Groups, job_names, public_atoms, wanted_ports
 from policylint.model.types import EGRESS, Cluster
 from policylint.rule_api import RuleContext
 
@@ -246,13 +246,11 @@ class _Routes:
     def __init__(self, engine, intent: Intent, ports: list[int], cidrs: list[IPRange], roles: list[str]) -> None:
         self.engine = engine
         self.ports = ports
-        self.public = 0
+        self.public = public_atoms(engine)
         self.storage = 0
-        for endpoint in engine.endpoints:
+        for endpoint in engine.endpoints if cidrs else ():
             if not endpoint.is_external:
                 continue
-            if has_public_addresses(endpoint):
-                self.public |= 1 << endpoint.atom
             r = endpoint.range
             if any(c.version == r.version and c.overlaps(r) for c in cidrs):
                 self.storage |= 1 << endpoint.atom

@@ -16,6 +16,9 @@ The finding points at the rule or peer and names the jobs and the ports it opens
 option `unisolated: true`, training pods that no policy isolates for ingress are reported too,
 at their pod template.
 
+Cost: one pass over the training workloads and the policies that isolate them; an ipBlock peer
+is tested against all public ranges at once, as a bitset. O(training workloads + ingress peers).
+
 ## Why is this bad?
 Training pods run arbitrary user code with access to datasets, credentials and expensive
 accelerators, and their framework ports (rendezvous, Ray's GCS and dashboard, Jupyter, TensorBoard)
@@ -140,7 +143,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, has_public_addresses, job_names
+from policylint.intent.reach import Groups, job_names, public_atoms
 from policylint.model.types import INGRESS, Cluster, LabelSelector, NetworkPolicy, Peer, Rule
 from policylint.rule_api import RuleContext
 
@@ -171,10 +174,11 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
             for policy in engine.policies_selecting(endpoint, INGRESS):
                 policies[id(policy)] = policy
                 jobs_of.setdefault(id(policy), {})[job.key] = job
+    public = public_atoms(engine)  # once: every ipBlock peer is then one AND
     for key, policy in policies.items():
         for rule in policy.ingress:
             ports = _ports(engine, policy, rule)
-            for anchor, what in _exposures(engine, policy, rule):
+            for anchor, what in _exposures(engine, policy, rule, public):
                 group = groups.get(anchor, f"{what} on {ports}")
                 for job in jobs_of[key].values():
                     group.add(job=job)
@@ -184,7 +188,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                           object=group.anchor.object, field_path=group.anchor.field_path)
 
 
-def _exposures(engine, policy: NetworkPolicy, rule: Rule) -> Iterator[tuple[Anchor, str]]:
+def _exposures(engine, policy: NetworkPolicy, rule: Rule, public: int) -> Iterator[tuple[Anchor, str]]:
     source = rule.source
     if not rule.peers:
         yield (Anchor(source.span, source.object, source.field_path),
@@ -196,7 +200,7 @@ def _exposures(engine, policy: NetworkPolicy, rule: Rule) -> Iterator[tuple[Anch
         label = f"{policy.id} ingress[{rule.index}].from[{index}]"
         anchor = Anchor(peer.source.span, peer.source.object, peer.source.field_path)
         if peer.ip_block is not None:
-            if any(e.is_external and has_public_addresses(e) for e in engine.peer_endpoints(policy, peer)):
+            if engine.peer_bits(policy, peer) & public:
                 yield anchor, f"{label} ipBlock {peer.ip_block.cidr_text} admits public addresses"
         elif _all_namespaces(peer):
             yield anchor, f"{label} admits every pod in every namespace"

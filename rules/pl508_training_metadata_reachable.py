@@ -9,6 +9,9 @@ covers the address without excepting it, or an egress rule without `to` (which `
 of ipBlocks alone, does not see). With `unisolated: true`, training pods that no policy isolates
 for egress are reported too, at their pod template.
 
+Cost: per training class (engine atom), the egress side towards each metadata address, and one
+explanation per opening. O(training classes × metadata addresses).
+
 ## Why is this bad?
 The metadata endpoint hands out the node's or the workload's cloud credentials. Training pods
 run third-party code (pip packages, model repositories, notebooks) next to datasets; an egress

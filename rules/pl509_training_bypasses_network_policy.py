@@ -7,6 +7,8 @@ Reports training pods (role `training`) that a NetworkPolicy selects while their
 finding points at `hostNetwork` or at the annotation and relates the policies that select the
 pods. With `unselected: true`, such pods are reported even when no policy selects them.
 
+Cost: one pass over the training workloads. O(training workloads).
+
 ## Why is this bad?
 What NetworkPolicy does to `hostNetwork` pods is implementation-defined: most network plugins
 treat them as the node's address and ignore them in selectors. Traffic on Multus secondary

@@ -254,6 +254,8 @@ class Engine:
     def egress_cells(self, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
         """src's egress side alone: the destination atoms in `mask` it lets out to, as (ports,
         atoms) pieces that may overlap; ports are resolved on each destination."""
+        if self._tiers is not None:
+            return self._tier_side(0, src, mask)
         c = self._compiler
         if src.atom >= c.classes:
             return [(ALL_PORTS, mask & c.pods)] if mask & c.pods else []
@@ -264,10 +266,18 @@ class Engine:
     def ingress_cells(self, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
         """The destinations' ingress sides alone: the atoms in `mask` whose ingress admits src, as
         (ports, atoms) pieces that may overlap."""
+        if self._tiers is not None:
+            return self._tier_side(1, src, mask)
         c = self._compiler
         unisolated = mask & ((c.pods & ~self._isolated[INGRESS]) | c.external)
         pieces = [(ALL_PORTS, unisolated)] if unisolated else []
         return pieces + self._pieces(self._ingress_from(src.atom).items(), mask)
+
+    def _tier_side(self, which: int, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
+        """One side's cells through the tiers (admin, NetworkPolicy, baseline): the allowed ports;
+        ports the tiers cannot judge offline are not counted as allowed."""
+        return [(allowed, bits & mask) for (allowed, _unknown), bits in self._tiers.row(src.atom)[which]
+                if bits & mask and allowed is not EMPTY_PORTS]
 
     def _pieces(self, groups: Iterable[tuple[PortSpec, int]], mask: int) -> list[tuple[PortSet, int]]:
         out = []

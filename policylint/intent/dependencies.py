@@ -349,7 +349,10 @@ def storage_reference(texts: list[Text]) -> str | None:
     for text in texts:
         name = env_name(text)
         if name in STORAGE_ENV:
-            return f"its env {name} is set" if not text.value else f"its {text.origin} is {_short(text.value)}"
+            # never repeat a credential: only endpoints are worth quoting
+            if not text.value or not name.endswith(("ENDPOINT", "ENDPOINT_URL", "ENDPOINT_URL_S3")):
+                return f"its env {name} is set"
+            return f"its {text.origin} is {_short(text.value)}"
         match = _STORAGE_URL.search(text.value)
         if match:
             return f"its {text.origin} {_verb(text)} {_short(text.value[match.start():].split()[0])}"

@@ -18,8 +18,9 @@ paired with itself, and two external ranges are never paired (no NetworkPolicy g
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
+from policylint.engine.bits import iter_bits
 from policylint.engine.ports import ALL_PORTS, EMPTY_PORTS, PortSet
 from policylint.findings import Related
 from policylint.intent.blame import Anchor, allowing_related, blame
@@ -46,7 +47,8 @@ class Outcome:
     sources: list[Endpoint]
     destinations: list[Endpoint]
     pairs: int = 0
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)  # all, or the first `keep` (see verify)
+    failed: int = 0  # how many pairs fail, whatever was kept
     problem: str | None = None  # why the expectation cannot be checked, besides an unmatched side
 
     @property
@@ -81,7 +83,12 @@ def resolve_peer(engine: Engine, cluster: Cluster, roles: RoleTable, peer: PeerS
     return sorted(found)
 
 
-def verify(engine: Engine, cluster: Cluster, roles: RoleTable, expectation: Expectation) -> Outcome:
+def verify(engine: Engine, cluster: Cluster, roles: RoleTable, expectation: Expectation,
+           keep: int | None = None) -> Outcome:
+    """Judge every (source, destination) pair, a source's row at a time from the engine's cells:
+    destinations in one cell with the same container ports are judged once. With `keep`, only
+    the first `keep` failures (in source, destination order) are kept and the rest are counted
+    with bit counts, so the cost is O(sources × cells × port groups), not O(pairs)."""
     sources = resolve_peer(engine, cluster, roles, expectation.source)
     destinations = resolve_peer(engine, cluster, roles, expectation.destination)
     outcome = Outcome(expectation, sources, destinations)
@@ -93,23 +100,96 @@ def verify(engine: Engine, cluster: Cluster, roles: RoleTable, expectation: Expe
                            f"(its ports: {', '.join(p.describe() for p in service.ports) or 'none'}); "
                            f"for a Service, `ports` are the Service's ports")
         return outcome
-    allowed = {(s.index, d.index): ports for s, d, ports in engine.matrix(sources=sources, destinations=destinations)}
+    by_port_sets = service is not None or (expectation.ports is not None and bool(expectation.ports.named))
+    table = _Destinations(destinations, by_port_sets)
     for src in sources:
-        for dst in destinations:
-            if src.is_external and dst.is_external:
-                continue
-            if src is dst and (src.workload is None or src.workload.replicas <= 1):
-                continue
-            outcome.pairs += 1
-            ports = allowed.get((src.index, dst.index), EMPTY_PORTS)
-            if not expectation.allow and engine.has_tiers:
-                # Ports nobody can judge offline may be allowed: `allow: false` cannot be shown to hold.
-                ports = ports | engine.unknown_ports(src, dst)
-            failure = (_judge(expectation, src, dst, ports) if service is None
-                       else _judge_service(expectation, service, src, dst, ports))
-            if failure is not None:
-                outcome.failures.append(failure)
+        mask = table.mask if not src.is_external else table.mask & table.pods
+        own = src.atom if (src.workload is None or src.workload.replicas <= 1) and table.has(src) else None
+        cells = engine.cells_towards(src, mask)
+        if not expectation.allow and engine.has_tiers:
+            # Ports nobody can judge offline may be allowed: `allow: false` cannot be shown to hold.
+            cells = _union_cells(cells, engine.tiers.unknown_cells(src.atom, mask))
+        covered = 0
+        for _, bits in cells:
+            covered |= bits
+        if mask & ~covered:
+            cells = cells + [(EMPTY_PORTS, mask & ~covered)]
+        for ports, bits in cells:
+            for group_mask, rep, extra in table.groups:
+                hit = bits & group_mask
+                if not hit:
+                    continue
+                count = table.count(hit, extra) - (1 if own is not None and (hit >> own) & 1 else 0)
+                if count <= 0:
+                    continue
+                outcome.pairs += count
+                judged = (_judge(expectation, src, rep, ports) if service is None
+                          else _judge_service(expectation, service, src, rep, ports))
+                if judged is None:
+                    continue
+                outcome.failed += count
+                if keep is None or len(outcome.failures) < keep:
+                    for dst in table.endpoints(hit):
+                        if dst is src and own is not None:
+                            continue
+                        outcome.failures.append(Failure(src, dst, judged.ports, judged.unresolved))
+    outcome.failures.sort(key=lambda f: (f.src.index, f.dst.index))
+    if keep is not None:
+        del outcome.failures[keep:]
     return outcome
+
+
+def _union_cells(first: list[tuple[PortSet, int]], second: list[tuple[PortSet, int]]) -> list[tuple[PortSet, int]]:
+    """Two lists of disjoint cells as one, each atom with the union of its ports in both."""
+    merged: list[tuple[PortSet, int]] = []
+    seen = 0
+    for ports, bits in first:
+        seen |= bits
+        rest = bits
+        for other, other_bits in second:
+            both = rest & other_bits
+            if both:
+                merged.append((ports | other, both))
+                rest &= ~both
+        if rest:
+            merged.append((ports, rest))
+    merged.extend((other, bits & ~seen) for other, bits in second if bits & ~seen)
+    return merged
+
+
+class _Destinations:
+    """An expectation's destinations as atom masks, grouped by what judging them depends on: their
+    named container ports, when named ports or a Service's target ports are involved. Named ports
+    are part of a pod class, so an atom is in exactly one group."""
+
+    def __init__(self, destinations: list[Endpoint], by_port_sets: bool) -> None:
+        self._by_atom: dict[int, list[Endpoint]] = {}
+        self.mask = 0
+        self.pods = 0
+        grouped: dict[tuple, tuple[int, Endpoint]] = {}
+        for d in destinations:
+            self._by_atom.setdefault(d.atom, []).append(d)
+            self.mask |= 1 << d.atom
+            if not d.is_external:
+                self.pods |= 1 << d.atom
+            named = tuple(p for p in d.ports or () if p.name) if by_port_sets else ()
+            bits, rep = grouped.get((named, d.is_external), (0, d))
+            grouped[(named, d.is_external)] = (bits | (1 << d.atom), rep)
+        # an atom holding several destinations counts one pair for each
+        extra = {a: len(ds) - 1 for a, ds in self._by_atom.items() if len(ds) > 1}
+        self.groups = [(bits, rep, extra) for bits, rep in grouped.values()]
+        self._indexes = {d.index for d in destinations}
+
+    def has(self, endpoint: Endpoint) -> bool:
+        return endpoint.index in self._indexes
+
+    @staticmethod
+    def count(bits: int, extra: dict[int, int]) -> int:
+        return bits.bit_count() + sum(n for a, n in extra.items() if (bits >> a) & 1)
+
+    def endpoints(self, bits: int) -> Iterator[Endpoint]:
+        for atom in iter_bits(bits):
+            yield from self._by_atom.get(atom, ())
 
 
 def _judge(expectation: Expectation, src: Endpoint, dst: Endpoint, allowed: PortSet) -> Failure | None:
@@ -178,7 +258,7 @@ def report(engine: Engine, outcome: Outcome) -> Report:
     if outcome.problem is not None:
         return Report(anchor, f"expectation {name!r} cannot be checked: {outcome.problem}", ())
     first = outcome.failures[0]
-    more = len(outcome.failures) - 1
+    more = outcome.failed - 1
     tail = f" (and {more} more of {outcome.pairs} pairs)" if more else ""
     if expectation.allow:
         if first.unresolved and first.ports.is_empty:

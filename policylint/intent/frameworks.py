@@ -283,9 +283,11 @@ def ssh_port(launchers: tuple[Workload, ...], workers: tuple[Workload, ...], plu
         words = _command_words(containers)
         for i, word in enumerate(words[:-2]):
             if word.lstrip("-") == "mca" and words[i + 1] in ("plm_rsh_args", "plm_ssh_args"):
-                port = _ssh_client_port(words[i + 2])
+                # the quoted value was split into words: "-p 2222" is two of them
+                value = " ".join(words[i + 2:i + 4]) if words[i + 2] in ("-p", "-o") else words[i + 2]
+                port = _ssh_client_port(value)
                 if port is not None:
-                    return port, f"launcher argument --mca {words[i + 1]} \"{words[i + 2]}\"", False
+                    return port, f"launcher argument --mca {words[i + 1]} \"{value}\"", False
         text = " ".join(words)
         match = re.search(r"--ssh[_-]port(?:=|\s+)(\d+)", text)
         if match:

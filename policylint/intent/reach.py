@@ -43,6 +43,16 @@ def has_public_addresses(endpoint: Endpoint) -> bool:
     return cursor <= r.last
 
 
+def public_atoms(engine) -> int:
+    """The engine's external ranges that hold public addresses, as one bitset: a rule computes
+    it once (O(external ranges)) and then tests each peer against all of them with one AND."""
+    bits = 0
+    for endpoint in engine.endpoints:
+        if endpoint.is_external and has_public_addresses(endpoint):
+            bits |= 1 << endpoint.atom
+    return bits
+
+
 def wanted_ports(workload: Workload, exclude: Iterable[int] = ()) -> PortSet | None:
     """The ports a client would use on this workload: its container ports (minus `exclude`, the
     framework's own ports), or None when it declares none (then any port counts)."""
