@@ -208,6 +208,25 @@ class MatrixView:
             if items:
                 yield src, engine.invalid_as_source(src), items
 
+    def unknown_rows(self):
+        """(source, [(ports, destination atoms)]) of the ports that cannot be judged offline
+        (cluster-wide policy rules with nodes, domainNames or networks peers), filtered like `rows`.
+        Empty, at no cost, when the input has no such rule."""
+        from policylint.caveats import offline_rules
+
+        engine = self.engine
+        if not engine.has_tiers or not offline_rules(engine.cluster):
+            return
+        sources = sorted(set(self.sources)) if self.sources is not None else engine.endpoints
+        for src in sources:
+            items = engine.unknown_cells(src, self.destinations)
+            if self.port_filter is not None:
+                items = [(p, b) for p, b in items if self._port_ok(p)]
+            if self.namespace and src.namespace != self.namespace:
+                items = [(p, b & self._namespace_atoms) for p, b in items if b & self._namespace_atoms]
+            if items:
+                yield src, items
+
     def lines(self, items, source_invalid: bool, render, prefix: list[str]) -> list[str]:
         """A row's lines, sorted by destination: prefix[destination index] + render(ports, invalid).
 
@@ -333,7 +352,18 @@ def write_json(out: Output, view: MatrixView, endpoints: list) -> None:
             continue
         out.write(("\n" if first else ",\n") + head + (",\n" + head).join(pieces))
         first = False
-    out.write("\n  ]\n}\n")
+    out.write("\n  ]")
+    # Ports that cannot be judged offline: only with cluster-wide policies that have such peers,
+    # so the document of any other input is unchanged.
+    first = None
+    for src, items in view.unknown_rows():
+        head = f'    {{"from": {_dumps(src.id)}, '
+        pieces = view.lines(items, False, lambda ports, _: _dumps(ports.to_json()) + "}", to_text)
+        if not pieces:
+            continue
+        out.write((',\n  "unknown": [\n' if first is None else ",\n") + head + (",\n" + head).join(pieces))
+        first = False
+    out.write("\n}\n" if first is None else "\n  ]\n}\n")
 
 
 def _ports_text(row: Row) -> str:
@@ -365,6 +395,7 @@ def write_text(out: Output, view: MatrixView, endpoints: list) -> None:
     rows = list(view.rows())
     if not rows:
         out.write("no connections allowed\n")
+        _write_unknown_text(out, view)
         return
     engine = view.engine
     invalid_atoms = engine.invalid_destination_atoms()
@@ -396,6 +427,20 @@ def write_text(out: Output, view: MatrixView, endpoints: list) -> None:
         out.write("".join(head + line for line in view.lines(items, source_invalid, tail, to_text)))
     if any_invalid:
         out.write(_invalid_note() + "\n")
+    _write_unknown_text(out, view)
+
+
+def _write_unknown_text(out: Output, view: MatrixView) -> None:
+    """The pairs with ports no answer can be given for offline, after the table."""
+    engine = view.engine
+    lines = []
+    to_text = [e.id for e in engine.endpoints]
+    for src, items in view.unknown_rows():
+        lines.extend(f"{src.id}  {line}" for line in view.lines(items, False, lambda ports, _: "  " + _describe(ports), to_text))
+    if lines:
+        out.write("unknown offline (a cluster-wide rule whose peer cannot be judged from manifests may decide; "
+                  "`policylint reach` names it):\n")
+        out.write("".join(f"  {line}\n" for line in lines))
 
 
 def _md_cell(text: str) -> str:
