@@ -138,7 +138,7 @@ from policylint.findings import Finding, Severity
 from policylint.intent.blame import restricting_rules
 from policylint.intent.context import intent_of
 from policylint.intent.frameworks import ephemeral_port_range, framework_ports
-from policylint.intent.reach import Groups, job_names, limited, mesh_pairs, pair_text
+from policylint.intent.rule_helpers import Groups, job_names, limited, mesh_pairs, pair_text
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
 

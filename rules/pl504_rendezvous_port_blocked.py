@@ -128,7 +128,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import blame_side
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, job_names, limited, pair_text
+from policylint.intent.rule_helpers import Groups, job_names, limited, pair_text
 from policylint.model.types import Cluster
 from policylint.rule_api import RuleContext
 

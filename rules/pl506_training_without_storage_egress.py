@@ -123,7 +123,7 @@ from typing import Iterator
 from policylint.findings import Finding, Related, Severity
 from policylint.intent.blame import direction_anchor
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, has_public_addresses, job_names
+from policylint.intent.rule_helpers import Groups, has_public_addresses, job_names
 from policylint.model.types import EGRESS, Cluster
 from policylint.rule_api import RuleContext
 

@@ -140,7 +140,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, has_public_addresses, job_names
+from policylint.intent.rule_helpers import Groups, has_public_addresses, job_names
 from policylint.model.types import INGRESS, Cluster, LabelSelector, NetworkPolicy, Peer, Rule
 from policylint.rule_api import RuleContext
 

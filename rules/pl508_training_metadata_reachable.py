@@ -124,7 +124,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, job_names
+from policylint.intent.rule_helpers import Groups, job_names
 from policylint.model.types import EGRESS, Cluster
 from policylint.rule_api import RuleContext
 

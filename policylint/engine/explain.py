@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from policylint.engine.bits import has
 from policylint.engine.endpoints import Endpoint
+from policylint.engine.label_index import matches
 from policylint.engine.ports import EMPTY_PORTS, PortSet
-from policylint.engine.selectors import matches
 from policylint.load.nodes import Span
 from policylint.model.types import EGRESS, INGRESS, NetworkPolicy, Peer, Rule
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from policylint.engine.selectors import matches
+from policylint.engine.label_index import matches
 from policylint.findings import Related
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.model.types import EGRESS, INGRESS, NetworkPolicy, Workload
