@@ -192,14 +192,36 @@ def _severities(root: YMap) -> dict[str, Severity]:
 
 
 def _rule_options(root: YMap) -> dict[str, dict[str, Any]]:
+    """`rules:`, each value checked against the declarations of the rules its token names (a
+    code, a prefix such as PL2, a name, or `all`): an option must be declared by at least one of
+    them, and its value must be allowed by every one that declares it."""
+    from policylint.rules import REGISTRY  # the rules' own declarations; imported only for a `rules:` section
+    from policylint.rule_api import token_matches
+
     node = root["rules"]
     if not isinstance(node, YMap):
         raise ConfigError(f"{_where(root, 'rules')}: `rules` must map rule codes or names to option mappings")
     result = {}
-    for key, options in node.items():
+    for token, options in node.items():
+        token = str(token)
+        specs = [spec for spec in REGISTRY.values() if token_matches(token, spec.code, spec.name)]
+        if not specs:
+            raise ConfigError(f"{_where(node, token)}: `rules`: unknown rule code or name {token!r} (see `policylint rules`)")
         if not isinstance(options, YMap):
-            raise ConfigError(f"{_where(node, key)}: options of rule {key!r} must be a mapping")
-        result[str(key)] = dict(options)
+            raise ConfigError(f"{_where(node, token)}: options of rule {token!r} must be a mapping")
+        for key, value in options.items():
+            declaring = [spec for spec in specs if key in spec.declared]
+            if not declaring:
+                known = ", ".join(sorted({k for spec in specs for k in spec.declared})) or "none"
+                raise ConfigError(f"{_where(options, key)}: rule {token}: unknown option {key!r} (known: {known})")
+            for spec in declaring:
+                option = spec.declared[key]
+                problem = option.problem(value)
+                if problem is not None:
+                    span = options.span_of_value(key)
+                    raise ConfigError(f"{span.path}:{span.line}: rule {token}: option {key!r} of {spec.code}: "
+                                      f"{problem}; allowed: {option.kind.allowed}")
+        result[token] = dict(options)
     return result
 
 

@@ -184,6 +184,7 @@ from policylint.intent.rule_helpers import Groups, endpoint_names, first_port, j
 from policylint.intent.roles import DATA_SERVICE
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Choice, Option
 
 CODE = "PL501"
 NAME = "data-service-unreachable"
@@ -192,8 +193,9 @@ SCOPE = "cluster"
 REMEDIATION = ("Allow the pair on both sides: egress from the training pods to the data service and ingress at the "
                "data service from them (and the reverse where the data service connects to the training pods); "
                "for a data service in another namespace put namespaceSelector and podSelector in one peer.")
-OPTIONS = {"data-service-to-training": "whether the data service must reach the training pods: auto, always or never"}
-DEFAULTS = {"data-service-to-training": "auto"}
+OPTIONS = {
+    "data-service-to-training": Option("auto", "whether the data service must reach the training pods: auto, always or never", Choice(("auto", "always", "never"))),
+}
 CHOICES = ("auto", "always", "never")
 MAX_EXPLAINED = 3  # data-service workloads explained per blocked training pod group
 

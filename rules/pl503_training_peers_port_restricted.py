@@ -141,6 +141,7 @@ from policylint.intent.frameworks import ephemeral_port_range, framework_ports
 from policylint.intent.rule_helpers import Groups, job_names, limited, mesh_pairs, pair_text
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Option, PortRange
 
 CODE = "PL503"
 NAME = "training-peers-port-restricted"
@@ -148,8 +149,9 @@ SEVERITY = Severity.ERROR
 SCOPE = "cluster"
 REMEDIATION = ("Drop `ports` from the rules between a job's own pods, or set net.ipv4.ip_local_port_range on the "
                "pods (securityContext.sysctls) and allow that range with port/endPort next to the rendezvous port.")
-OPTIONS = {"ephemeral-ports": "ephemeral port range (FIRST-LAST) for pods that do not set ip_local_port_range"}
-DEFAULTS = {"ephemeral-ports": "32768-60999"}
+OPTIONS = {
+    "ephemeral-ports": Option("32768-60999", "ephemeral port range (FIRST-LAST) for pods that do not set ip_local_port_range", PortRange()),
+}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:

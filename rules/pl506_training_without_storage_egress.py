@@ -126,6 +126,7 @@ from policylint.intent.context import intent_of
 from policylint.intent.rule_helpers import Groups, has_public_addresses, job_names
 from policylint.model.types import EGRESS, Cluster
 from policylint.rule_api import RuleContext
+from policylint.rule_options import PORTS, CidrList, NameList, Option
 
 CODE = "PL506"
 NAME = "training-without-storage-egress"
@@ -134,11 +135,10 @@ SCOPE = "cluster"
 REMEDIATION = ("Add an egress rule for the training pods towards the object storage: its address ranges on TCP 443 "
                "(or the configured storage CIDRs), or an egress gateway's pods.")
 OPTIONS = {
-    "ports": "TCP ports on which egress to public addresses counts as a route to object storage",
-    "storage-cidrs": "address ranges (CIDRs) of object storage; any allowed port counts",
-    "storage-roles": "roles whose pods are a route to object storage (egress gateway, in-cluster store)",
+    "ports": Option([443], "TCP ports on which egress to public addresses counts as a route to object storage", PORTS),
+    "storage-cidrs": Option([], "address ranges (CIDRs) of object storage; any allowed port counts", CidrList()),
+    "storage-roles": Option(["egress-gateway", "object-storage"], "roles whose pods are a route to object storage (egress gateway, in-cluster store)", NameList()),
 }
-DEFAULTS = {"ports": [443], "storage-cidrs": [], "storage-roles": ["egress-gateway", "object-storage"]}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:

@@ -143,6 +143,7 @@ from policylint.intent.context import intent_of
 from policylint.intent.rule_helpers import Groups, has_public_addresses, job_names
 from policylint.model.types import INGRESS, Cluster, LabelSelector, NetworkPolicy, Peer, Rule
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Option
 
 CODE = "PL507"
 NAME = "training-exposed-outside-cluster"
@@ -150,8 +151,9 @@ SEVERITY = Severity.WARNING
 SCOPE = "cluster"
 REMEDIATION = ("Admit only the job's own pods and named clients: a podSelector (with a namespaceSelector on "
                "kubernetes.io/metadata.name for other namespaces), and private address ranges where needed.")
-OPTIONS = {"unisolated": "also report training pods that no policy isolates for ingress (true or false)"}
-DEFAULTS = {"unisolated": False}
+OPTIONS = {
+    "unisolated": Option(False, "also report training pods that no policy isolates for ingress (true or false)", Flag()),
+}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:

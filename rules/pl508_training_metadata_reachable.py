@@ -127,6 +127,7 @@ from policylint.intent.context import intent_of
 from policylint.intent.rule_helpers import Groups, job_names
 from policylint.model.types import EGRESS, Cluster
 from policylint.rule_api import RuleContext
+from policylint.rule_options import PORTS, AddressList, Flag, Option
 
 CODE = "PL508"
 NAME = "training-metadata-reachable"
@@ -135,11 +136,10 @@ SCOPE = "cluster"
 REMEDIATION = ("Except the metadata address from the ipBlock (169.254.169.254/32) or narrow the egress rule so that "
                "training pods cannot reach it.")
 OPTIONS = {
-    "addresses": "cloud metadata addresses (list of IP addresses)",
-    "ports": "TCP ports on which they answer (list of integers)",
-    "unisolated": "also report training pods that no policy isolates for egress (true or false)",
+    "addresses": Option(["169.254.169.254", "169.254.170.23", "fd00:ec2::254"], "cloud metadata addresses (list of IP addresses)", AddressList()),
+    "ports": Option([80], "TCP ports on which they answer (list of integers)", PORTS),
+    "unisolated": Option(False, "also report training pods that no policy isolates for egress (true or false)", Flag()),
 }
-DEFAULTS = {"addresses": ["169.254.169.254", "169.254.170.23", "fd00:ec2::254"], "ports": [80], "unisolated": False}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
