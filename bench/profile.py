@@ -146,11 +146,12 @@ def _import_check():
 
 
 def _render_matrix(engine) -> int:
-    from policylint.cli import matrix as cli_matrix
+    from policylint.matrix import render_json
+    from policylint.matrix.view import MatrixView
 
     sink = _Sink()
-    view = cli_matrix.MatrixView(engine, None, None, None, None)
-    cli_matrix.write_json(sink, view, list(engine.endpoints))
+    view = MatrixView(engine, None, None, None, None)
+    render_json.write_pairs(sink, view, list(engine.endpoints))
     return sink.size
 
 

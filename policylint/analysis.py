@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,10 +15,9 @@ from policylint.load import LoadResult, load_paths, report_nothing_found
 from policylint.load.nodes import Span
 from policylint.model import Cluster, build_cluster
 from policylint.pulumi import PulumiInputs, without_findings_on_unknowns
-from policylint.rule_api import RuleContext, RuleSpec
+from policylint.rule_api import RuleContext, RuleSpec, token_matches
 
 LOG = logging.getLogger(__name__)
-_CODE_PREFIX = re.compile(r"^PL\d{0,3}$")
 UNUSED_SUPPRESSION = "PL004"
 RULE_CRASHED = "PL005"
 INVALID_SUPPRESSION = "PL010"
@@ -29,15 +27,6 @@ def registry() -> dict[str, RuleSpec]:
     from policylint.rules import REGISTRY  # the only place that knows the list of rules
 
     return REGISTRY
-
-
-def token_matches(token: str, code: str, name: str) -> bool:
-    token = token.strip()
-    if token.lower() == "all":
-        return True
-    if token == name or token == code:
-        return True
-    return bool(_CODE_PREFIX.match(token)) and code.startswith(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +60,33 @@ def select_rules(config: Config, select: Iterable[str] = (), ignore: Iterable[st
 
 
 def _options(spec: RuleSpec, config: Config) -> dict[str, Any]:
+    """The rule's defaults, overridden by the config's `rules:` entries that name it: `all` first,
+    then code prefixes from the shortest, then its own code or name, so the most precise wins.
+
+    The loader has checked every value (`config._rule_options`); a `Config` built in code is
+    checked here, so a bad value is still a configuration error and never a rule crash."""
     options = dict(spec.defaults)
-    for token, values in config.rule_options.items():
-        if token in (spec.code, spec.name):
-            for key, value in values.items():
-                if key not in spec.defaults:
-                    known = ", ".join(sorted(spec.defaults)) or "none"
+    tokens = [t for t in config.rule_options if token_matches(t, spec.code, spec.name)]
+    for token in sorted(tokens, key=lambda t: _precision(t, spec)):
+        for key, value in config.rule_options[token].items():
+            option = spec.declared.get(key)
+            if option is None:
+                if token in (spec.code, spec.name):
+                    known = ", ".join(sorted(spec.declared)) or "none"
                     raise ConfigError(f"{config.path}: rule {token}: unknown option {key!r} (known: {known})")
-                expected = type(spec.defaults[key])
-                if expected in (list, tuple) and isinstance(value, list):
-                    value = expected(value)
-                if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                    raise ConfigError(f"{config.path}: rule {token}: option {key!r} must be {expected.__name__}")
-                options[key] = value
+                continue  # an option of other rules under the same prefix
+            problem = option.problem(value)
+            if problem is not None:
+                raise ConfigError(f"{config.path}: rule {token}: option {key!r}: {problem}; allowed: {option.kind.allowed}")
+            options[key] = value
     return options
+
+
+def _precision(token: str, spec: RuleSpec) -> int:
+    token = token.strip()
+    if token in (spec.code, spec.name):
+        return 10
+    return 0 if token.lower() == "all" else len(token)
 
 
 @dataclass(slots=True)

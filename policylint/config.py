@@ -11,12 +11,16 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from policylint.errors import ConfigError
 from policylint.findings import Severity
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.yaml_reader import Limits, parse_text
 from policylint.rule_api import ClusterFacts
+
+if TYPE_CHECKING:
+    from policylint.intent.spec import IntentConfig
 
 CONFIG_NAMES = (".policylint.yaml", ".policylint.yml")
 TOP_LEVEL_KEYS = {
@@ -37,10 +41,6 @@ DNS_KEYS = {"namespace-labels", "pod-labels"}
 LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-depth": "max_depth", "max-alias-nodes": "max_alias_nodes"}
 
 
-class ConfigError(Exception):
-    """A configuration problem; the message names the key and file:line."""
-
-
 @dataclass(frozen=True, slots=True)
 class Config:
     path: str | None = None
@@ -53,8 +53,9 @@ class Config:
     fail_on: Severity = Severity.ERROR
     facts: ClusterFacts = ClusterFacts()
     limits: Limits = Limits()
-    # Sections read by later stages (roles, expectations): the raw positioned nodes.
-    sections: dict[str, Any] = field(default_factory=dict)
+    # The `roles` and `expectations` sections, parsed (and validated) once, when the file is read;
+    # None when the config has neither.
+    intent: IntentConfig | None = None
 
     def is_excluded(self, path: str) -> bool:
         normalised = os.path.normpath(path)
@@ -157,11 +158,11 @@ def _parse(root: Any, display: str) -> Config:
         values["facts"] = _facts(root)
     if "limits" in root:
         values["limits"] = _limits(root)
-    values["sections"] = {k: root[k] for k in ("roles", "expectations") if k in root}
-    if values["sections"]:
-        from policylint.intent.spec import parse_intent_sections  # validated here: every command rejects a bad one
+    sections = {k: root[k] for k in ("roles", "expectations") if k in root}
+    if sections:  # parsed here, so that every command rejects a bad section, not only those that use it
+        from policylint.intent.spec import parse_intent_sections  # only when there is something to parse
 
-        parse_intent_sections(values["sections"], {k: root.span_of_key(k) for k in values["sections"]}, display)
+        values["intent"] = parse_intent_sections(sections, {k: root.span_of_key(k) for k in sections}, display)
     return Config(**values)
 
 
@@ -191,14 +192,36 @@ def _severities(root: YMap) -> dict[str, Severity]:
 
 
 def _rule_options(root: YMap) -> dict[str, dict[str, Any]]:
+    """`rules:`, each value checked against the declarations of the rules its token names (a
+    code, a prefix such as PL2, a name, or `all`): an option must be declared by at least one of
+    them, and its value must be allowed by every one that declares it."""
+    from policylint.rules import REGISTRY  # the rules' own declarations; imported only for a `rules:` section
+    from policylint.rule_api import token_matches
+
     node = root["rules"]
     if not isinstance(node, YMap):
         raise ConfigError(f"{_where(root, 'rules')}: `rules` must map rule codes or names to option mappings")
     result = {}
-    for key, options in node.items():
+    for token, options in node.items():
+        token = str(token)
+        specs = [spec for spec in REGISTRY.values() if token_matches(token, spec.code, spec.name)]
+        if not specs:
+            raise ConfigError(f"{_where(node, token)}: `rules`: unknown rule code or name {token!r} (see `policylint rules`)")
         if not isinstance(options, YMap):
-            raise ConfigError(f"{_where(node, key)}: options of rule {key!r} must be a mapping")
-        result[str(key)] = dict(options)
+            raise ConfigError(f"{_where(node, token)}: options of rule {token!r} must be a mapping")
+        for key, value in options.items():
+            declaring = [spec for spec in specs if key in spec.declared]
+            if not declaring:
+                known = ", ".join(sorted({k for spec in specs for k in spec.declared})) or "none"
+                raise ConfigError(f"{_where(options, key)}: rule {token}: unknown option {key!r} (known: {known})")
+            for spec in declaring:
+                option = spec.declared[key]
+                problem = option.problem(value)
+                if problem is not None:
+                    span = options.span_of_value(key)
+                    raise ConfigError(f"{span.path}:{span.line}: rule {token}: option {key!r} of {spec.code}: "
+                                      f"{problem}; allowed: {option.kind.allowed}")
+        result[token] = dict(options)
     return result
 
 

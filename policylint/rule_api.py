@@ -1,6 +1,7 @@
 """What a rule module sees: its context, the finding factory, and its metadata."""
 from __future__ import annotations
 
+import re
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -9,8 +10,21 @@ from policylint.findings import Finding, Related, Severity
 from policylint.load.nodes import Span
 from policylint.load.yaml_reader import LoadProblem
 from policylint.model.types import Cluster, Issue, Source
+from policylint.rule_options import Option
 
 SCOPES = ("input", "policy", "cluster")
+_CODE_PREFIX = re.compile(r"^PL\d{0,3}$")
+
+
+def token_matches(token: str, code: str, name: str) -> bool:
+    """Whether a token of select/ignore/severity/rules (a code, a code prefix such as PL2, a rule
+    name, or `all`) names the rule `code`/`name`."""
+    token = token.strip()
+    if token.lower() == "all":
+        return True
+    if token == name or token == code:
+        return True
+    return bool(_CODE_PREFIX.match(token)) and code.startswith(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +42,7 @@ class RuleSpec:
     defaults: dict[str, Any]
     check: Callable[..., Iterator[Finding]]
     module: types.ModuleType = field(repr=False, compare=False)
+    declared: dict[str, Option] = field(default_factory=dict)  # option name -> default, help, allowed values
 
     @classmethod
     def from_module(cls, module: types.ModuleType) -> "RuleSpec":
@@ -35,6 +50,9 @@ class RuleSpec:
         scope = getattr(module, "SCOPE", "policy")
         if scope not in SCOPES:
             raise ValueError(f"{module.__name__}: SCOPE must be one of {SCOPES}")
+        declared = dict(getattr(module, "OPTIONS", {}))
+        if hasattr(module, "DEFAULTS") or not all(isinstance(o, Option) for o in declared.values()):
+            raise ValueError(f"{module.__name__}: declare options once, as OPTIONS = {{name: Option(...)}}")
         return cls(
             code=module.CODE,
             name=module.NAME,
@@ -43,8 +61,9 @@ class RuleSpec:
             remediation=module.REMEDIATION,
             summary=doc.splitlines()[0].rstrip(".") if doc else module.NAME,
             doc=doc,
-            options=dict(getattr(module, "OPTIONS", {})),
-            defaults=dict(getattr(module, "DEFAULTS", {})),
+            options={name: option.help for name, option in declared.items()},
+            defaults={name: option.default for name, option in declared.items()},
+            declared=declared,
             check=module.check,
             module=module,
         )

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from policylint.engine.bits import has, iter_bits
 from policylint.engine.ports import PortSet, PortSpec
-from policylint.engine.selectors import matches
+from policylint.engine.label_index import matches
 from policylint.model.types import EGRESS, NAMESPACE_NAME_LABEL, ContainerPort, LabelSelector, NetworkPolicy, Rule
 from policylint.rule_api import RuleContext
 from policylint.rules._workloads import WorkloadIndex, index, selector

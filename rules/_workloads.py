@@ -12,7 +12,7 @@ import weakref
 from typing import Any, Iterable, Mapping
 
 from policylint.engine.bits import iter_bits
-from policylint.engine.selectors import LabelIndex
+from policylint.engine.label_index import LabelIndex
 from policylint.findings import Finding, Related
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.model.types import Cluster, LabelSelector, NetworkPolicy, Peer, Source, Workload

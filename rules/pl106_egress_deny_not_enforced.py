@@ -69,6 +69,7 @@ from policylint.findings import Finding, Severity
 from policylint.load.nodes import YSeq
 from policylint.model.types import EGRESS, NetworkPolicy
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Option
 from policylint.rules._policy_parts import (
     at_key,
     format_policy_types,
@@ -83,8 +84,9 @@ NAME = "egress-deny-not-enforced"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
 REMEDIATION = "Add `Egress` to `policyTypes` (and keep `Ingress` if the policy also restricts ingress) so that the egress rules, or their absence, take effect."
-OPTIONS = {"name-heuristic": "also report policies whose name says they deny egress (true/false)"}
-DEFAULTS = {"name-heuristic": True}
+OPTIONS = {
+    "name-heuristic": Option(True, "also report policies whose name says they deny egress (true/false)", Flag()),
+}
 
 _ABSENT = object()
 # Word sequences in a policy name that announce an egress deny (see the docstring).

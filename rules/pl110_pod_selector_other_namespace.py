@@ -134,6 +134,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.model.types import NAMESPACE_NAME_LABEL, NetworkPolicy
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Option
 from policylint.rules._workloads import finding_at, index, quote_list, workload_related
 
 CODE = "PL110"
@@ -141,8 +142,9 @@ NAME = "pod-selector-other-namespace"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
 REMEDIATION = "Put a `namespaceSelector` (for example `kubernetes.io/metadata.name: <namespace>`) and the `podSelector` in the same peer item, so that the peer matches those pods in their own namespace."
-OPTIONS = {"error-when-namespace-known": "report as an error when the input holds workloads of the policy's namespace (true/false)"}
-DEFAULTS = {"error-when-namespace-known": True}
+OPTIONS = {
+    "error-when-namespace-known": Option(True, "report as an error when the input holds workloads of the policy's namespace (true/false)", Flag()),
+}
 
 
 def _suggestion(namespaces: list[str]) -> str:

@@ -115,6 +115,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.model.types import NetworkPolicy
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Option
 from policylint.rules._workloads import finding_at, index, name_span, quote_list, spec_key_span, workload_related
 
 CODE = "PL112"
@@ -122,8 +123,9 @@ NAME = "policy-selects-no-pods"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
 REMEDIATION = "Make `spec.podSelector` match the labels of the pods the policy is meant for (check for typos and for the labels the controller sets), or move the policy to their namespace."
-OPTIONS = {"require-workloads": "judge a policy only when the input holds workloads of its namespace (true/false)"}
-DEFAULTS = {"require-workloads": True}
+OPTIONS = {
+    "require-workloads": Option(True, "judge a policy only when the input holds workloads of its namespace (true/false)", Flag()),
+}
 
 
 def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Finding]:

@@ -122,6 +122,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.model.types import NetworkPolicy, Peer
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Option
 from policylint.rules._workloads import WorkloadIndex, finding_at, index, quote_list
 
 CODE = "PL113"
@@ -129,8 +130,9 @@ NAME = "peer-selects-no-pods"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
 REMEDIATION = "Make the peer's selectors match the labels of the pods (and namespaces) the rule is meant for; check for typos and for labels that the controller sets."
-OPTIONS = {"require-workloads": "judge a peer only in the namespaces whose workloads the input holds (true/false)"}
-DEFAULTS = {"require-workloads": True}
+OPTIONS = {
+    "require-workloads": Option(True, "judge a peer only in the namespaces whose workloads the input holds (true/false)", Flag()),
+}
 
 
 def _describe(peer: Peer) -> str:

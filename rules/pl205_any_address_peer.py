@@ -76,6 +76,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.model.types import EGRESS, NetworkPolicy
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Choice, Option
 from policylint.rules._policy_parts import all_peers, describe_ports
 
 CODE = "PL205"
@@ -83,15 +84,13 @@ NAME = "any-address-peer"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
 REMEDIATION = "Replace the any-address ipBlock with the address ranges the pods really talk to, or with pod and namespace selectors for in-cluster peers."
-OPTIONS = {"port-restricted-egress": "how to report any-address egress peers in rules that list ports: info, warning or ignore"}
-DEFAULTS = {"port-restricted-egress": "info"}
-_CHOICES = ("info", "warning", "ignore")
+OPTIONS = {
+    "port-restricted-egress": Option("info", "how to report any-address egress peers in rules that list ports: info, warning or ignore", Choice(("info", "warning", "ignore"))),
+}
 
 
 def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Finding]:
     choice = options["port-restricted-egress"]
-    if choice not in _CHOICES:
-        raise ValueError(f"option 'port-restricted-egress' must be one of {', '.join(_CHOICES)}, not {choice!r}")
     for rule, peer in all_peers(policy):
         block = peer.ip_block
         if block is None or block.network is None or block.network.prefixlen != 0:

@@ -73,14 +73,12 @@ spec:
 from __future__ import annotations
 
 import ipaddress
-import logging
 from typing import Iterator
 
 from policylint.findings import Finding, Severity
 from policylint.model.types import IPAddress, IPBlock, NetworkPolicy, Rule
 from policylint.rule_api import RuleContext
-
-LOG = logging.getLogger(__name__)
+from policylint.rule_options import PORTS, AddressList, Option
 
 CODE = "PL206"
 NAME = "metadata-endpoint-reachable"
@@ -88,15 +86,14 @@ SEVERITY = Severity.WARNING
 SCOPE = "policy"
 REMEDIATION = "Add the metadata address to the ipBlock's `except` list (for example `169.254.169.254/32`), or narrow the `cidr` to the ranges the pods need."
 OPTIONS = {
-    "addresses": "metadata endpoint addresses to protect (list of IP addresses)",
-    "ports": "TCP ports on which the metadata endpoints answer (list of integers)",
+    "addresses": Option(["169.254.169.254", "169.254.170.23", "fd00:ec2::254"], "metadata endpoint addresses to protect (list of IP addresses)", AddressList()),
+    "ports": Option([80], "TCP ports on which the metadata endpoints answer (list of integers)", PORTS),
 }
-DEFAULTS = {"addresses": ["169.254.169.254", "169.254.170.23", "fd00:ec2::254"], "ports": [80]}
 
 
 def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Finding]:
-    addresses = _addresses(options["addresses"])
-    ports = [p for p in options["ports"] if isinstance(p, int) and not isinstance(p, bool)]
+    addresses = [ipaddress.ip_address(a) for a in options["addresses"]]  # checked when the config loaded
+    ports = options["ports"]
     for rule in policy.egress:
         reached_ports = _allowed_ports(rule, ports)
         if not reached_ports:
@@ -112,16 +109,6 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
                 on = "every port" if reached_ports == "all" else "port " + ", ".join(map(str, reached_ports))
                 yield ctx.finding(block.source, f"egress ipBlock {block.cidr_text!r} reaches the cloud metadata "
                                                 f"{what} {shown} on {on}", key="cidr")
-
-
-def _addresses(values: list) -> list[IPAddress]:
-    result = []
-    for value in values:
-        try:
-            result.append(ipaddress.ip_address(str(value)))
-        except ValueError:
-            LOG.warning("%s: option 'addresses': %r is not an IP address; ignored", CODE, value)
-    return result
 
 
 def _exposes(block: IPBlock, address: IPAddress) -> bool:

@@ -86,6 +86,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.model.types import IPBlock, IPNetwork, NetworkPolicy
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Option
 from policylint.rules._policy_parts import all_peers
 
 CODE = "PL207"
@@ -93,8 +94,9 @@ NAME = "ipblock-in-cluster-cidr"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
 REMEDIATION = "Select in-cluster peers by labels (`podSelector`, with a `namespaceSelector` for other namespaces) instead of by IP address."
-OPTIONS = {"containing": "also report ipBlocks that contain a cluster CIDR without excepting it (true/false)"}
-DEFAULTS = {"containing": False}
+OPTIONS = {
+    "containing": Option(False, "also report ipBlocks that contain a cluster CIDR without excepting it (true/false)", Flag()),
+}
 
 
 def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Finding]:

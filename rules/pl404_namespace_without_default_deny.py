@@ -127,6 +127,7 @@ from policylint.findings import Finding, Severity
 from policylint.load.nodes import YMap
 from policylint.model.types import EGRESS, INGRESS, Cluster, Namespace
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, NameList, Option
 from policylint.rules._workloads import index
 
 CODE = "PL404"
@@ -135,10 +136,9 @@ SEVERITY = Severity.INFO
 SCOPE = "cluster"
 REMEDIATION = "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` (and `Egress` if outgoing traffic should be denied by default) to the namespace, then allow what is needed with narrower policies."
 OPTIONS = {
-    "egress": "also report a namespace without a default-deny policy for egress (true/false)",
-    "exclude-namespaces": "namespaces never reported (list of names)",
+    "egress": Option(False, "also report a namespace without a default-deny policy for egress (true/false)", Flag()),
+    "exclude-namespaces": Option(["kube-system", "kube-public", "kube-node-lease"], "namespaces never reported (list of names)", NameList()),
 }
-DEFAULTS = {"egress": False, "exclude-namespaces": ["kube-system", "kube-public", "kube-node-lease"]}
 
 
 def _name_span(namespace: Namespace):

@@ -198,16 +198,17 @@ from typing import Iterator
 
 from policylint.engine.bits import has
 from policylint.engine.ports import PortSet
-from policylint.engine.selectors import matches
+from policylint.engine.label_index import matches
 from policylint.findings import Finding, Severity
 from policylint.intent.context import Intent, intent_of
 from policylint.intent.dependencies import Need
 from policylint.intent.frameworks import TrainingJob, framework_ports
 from policylint.intent.pairs import Blamer, Representative, WantedAtoms, add, emit
-from policylint.intent.reach import Groups, endpoint_names, first_port, job_names, wanted_ports
+from policylint.intent.rule_helpers import Groups, endpoint_names, first_port, job_names, wanted_ports
 from policylint.intent.roles import DATA_SERVICE
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Choice, Option
 
 CODE = "PL501"
 NAME = "data-service-unreachable"
@@ -216,9 +217,12 @@ SCOPE = "cluster"
 REMEDIATION = ("Allow the pair on both sides: egress from the training pods to the data service and ingress at the "
                "data service from them (and the reverse where the data service connects to the training pods); "
                "for a data service in another namespace put namespaceSelector and podSelector in one peer.")
-OPTIONS = {"data-service-to-training": "whether the data service must reach the training pods: auto, always or never",
-           "needed-by": "which training jobs need the data service: evidence (the jobs that say so) or every-job"}
-DEFAULTS = {"data-service-to-training": "auto", "needed-by": "evidence"}
+OPTIONS = {
+    "data-service-to-training": Option("auto", "whether the data service must reach the training pods: auto, always or never",
+                                       Choice(("auto", "always", "never"))),
+    "needed-by": Option("evidence", "which training jobs need the data service: evidence (the jobs that say so) or every-job",
+                        Choice(("evidence", "every-job"))),
+}
 CHOICES = ("auto", "always", "never")
 NEEDED_BY = ("evidence", "every-job")
 MAX_EXPLAINED = 3  # data-service workloads explained per blocked training class

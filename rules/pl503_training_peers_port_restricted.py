@@ -160,9 +160,10 @@ from policylint.intent.blame import restricting_rules
 from policylint.intent.context import intent_of
 from policylint.intent.frameworks import TrainingJob, framework_ports, peer_ports, uses_mpi
 from policylint.intent.pairs import Mesh, add, emit
-from policylint.intent.reach import Groups, group_of, job_names, limited, pair_text
+from policylint.intent.rule_helpers import Groups, group_of, job_names, limited, pair_text
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Option, PortRange
 
 CODE = "PL503"
 NAME = "training-peers-port-restricted"
@@ -171,8 +172,9 @@ SCOPE = "cluster"
 REMEDIATION = ("Drop `ports` from the rules between a job's own pods, or pin the framework's ports (Open MPI MCA "
                "parameters, Ray's rayStartParams, net.ipv4.ip_local_port_range through securityContext.sysctls) and "
                "allow exactly those with port/endPort next to the rendezvous port.")
-OPTIONS = {"ephemeral-ports": "ephemeral port range (FIRST-LAST) for pods that do not set ip_local_port_range"}
-DEFAULTS = {"ephemeral-ports": "32768-60999"}
+OPTIONS = {
+    "ephemeral-ports": Option("32768-60999", "ephemeral port range (FIRST-LAST) for pods that do not set ip_local_port_range", PortRange()),
+}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:

@@ -142,7 +142,7 @@ from policylint.engine.bits import has
 from policylint.findings import Finding, Severity
 from policylint.intent.context import intent_of
 from policylint.intent.pairs import Blamer, Representative, add, emit
-from policylint.intent.reach import Groups, job_names, limited, pair_text
+from policylint.intent.rule_helpers import Groups, job_names, limited, pair_text
 from policylint.model.types import EGRESS, INGRESS, Cluster
 from policylint.rule_api import RuleContext
 

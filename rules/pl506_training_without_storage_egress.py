@@ -149,9 +149,10 @@ from policylint.intent.context import Intent, intent_of
 from policylint.intent.dependencies import OBJECT_STORAGE, Need, storage_reference
 from policylint.intent.frameworks import TrainingJob
 from policylint.intent.pairs import WantedAtoms
-from policylint.intent.reach import Groups, job_names, public_atoms, wanted_ports
+from policylint.intent.rule_helpers import Groups, job_names, public_atoms, wanted_ports
 from policylint.model.types import EGRESS, Cluster
 from policylint.rule_api import RuleContext
+from policylint.rule_options import PORTS, Choice, CidrList, NameList, Option
 
 CODE = "PL506"
 NAME = "training-without-storage-egress"
@@ -160,13 +161,13 @@ SCOPE = "cluster"
 REMEDIATION = ("Add an egress rule for the training pods towards the object storage: its address ranges on TCP 443 "
                "(or the configured storage CIDRs), or an egress gateway's or in-cluster store's pods.")
 OPTIONS = {
-    "ports": "TCP ports on which egress to public addresses counts as a route to object storage",
-    "storage-cidrs": "address ranges (CIDRs) of object storage; any allowed port counts",
-    "storage-roles": "roles whose pods are a route to object storage (egress gateway, in-cluster store)",
-    "needed-by": "which training jobs need object storage: evidence (the jobs that say so) or every-job",
+    "ports": Option([443], "TCP ports on which egress to public addresses counts as a route to object storage", PORTS),
+    "storage-cidrs": Option([], "address ranges (CIDRs) of object storage; any allowed port counts", CidrList()),
+    "storage-roles": Option(["egress-gateway", "object-storage"], "roles whose pods are a route to object storage "
+                            "(egress gateway, in-cluster store)", NameList()),
+    "needed-by": Option("evidence", "which training jobs need object storage: evidence (the jobs that say so) or "
+                        "every-job", Choice(("evidence", "every-job"))),
 }
-DEFAULTS = {"ports": [443], "storage-cidrs": [], "storage-roles": ["egress-gateway", "object-storage"],
-            "needed-by": "evidence"}
 NEEDED_BY = ("evidence", "every-job")
 
 

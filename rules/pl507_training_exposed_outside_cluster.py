@@ -143,9 +143,10 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, job_names, public_atoms
+from policylint.intent.rule_helpers import Groups, job_names, public_atoms
 from policylint.model.types import INGRESS, Cluster, LabelSelector, NetworkPolicy, Peer, Rule
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Option
 
 CODE = "PL507"
 NAME = "training-exposed-outside-cluster"
@@ -153,8 +154,9 @@ SEVERITY = Severity.WARNING
 SCOPE = "cluster"
 REMEDIATION = ("Admit only the job's own pods and named clients: a podSelector (with a namespaceSelector on "
                "kubernetes.io/metadata.name for other namespaces), and private address ranges where needed.")
-OPTIONS = {"unisolated": "also report training pods that no policy isolates for ingress (true or false)"}
-DEFAULTS = {"unisolated": False}
+OPTIONS = {
+    "unisolated": Option(False, "also report training pods that no policy isolates for ingress (true or false)", Flag()),
+}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:

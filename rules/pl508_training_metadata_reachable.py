@@ -127,9 +127,10 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, job_names
+from policylint.intent.rule_helpers import Groups, job_names
 from policylint.model.types import EGRESS, Cluster
 from policylint.rule_api import RuleContext
+from policylint.rule_options import PORTS, AddressList, Flag, Option
 
 CODE = "PL508"
 NAME = "training-metadata-reachable"
@@ -138,11 +139,10 @@ SCOPE = "cluster"
 REMEDIATION = ("Except the metadata address from the ipBlock (169.254.169.254/32) or narrow the egress rule so that "
                "training pods cannot reach it.")
 OPTIONS = {
-    "addresses": "cloud metadata addresses (list of IP addresses)",
-    "ports": "TCP ports on which they answer (list of integers)",
-    "unisolated": "also report training pods that no policy isolates for egress (true or false)",
+    "addresses": Option(["169.254.169.254", "169.254.170.23", "fd00:ec2::254"], "cloud metadata addresses (list of IP addresses)", AddressList()),
+    "ports": Option([80], "TCP ports on which they answer (list of integers)", PORTS),
+    "unisolated": Option(False, "also report training pods that no policy isolates for egress (true or false)", Flag()),
 }
-DEFAULTS = {"addresses": ["169.254.169.254", "169.254.170.23", "fd00:ec2::254"], "ports": [80], "unisolated": False}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
@@ -163,7 +163,9 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     for job in intent.jobs:
         for replica in job.replicas:
             endpoint = engine.endpoint_of(replica.workload)
-            if not engine.isolated(endpoint, EGRESS):
+            # With cluster-wide policies an unisolated pod may still be denied (an admin Deny of the
+            # metadata endpoint is the usual guard): judge it through the tiers below.
+            if not engine.isolated(endpoint, EGRESS) and not engine.has_tiers:
                 if options["unisolated"]:
                     groups.get(workload_anchor(replica.workload),
                                "no policy isolates them for egress, so every address is allowed").add(job=job)
@@ -171,6 +173,8 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
             if endpoint.atom not in cache:
                 cache[endpoint.atom] = list(_openings(engine, endpoint, targets, ports))
             for anchor, reason in cache[endpoint.atom]:
+                if not options["unisolated"] and reason.startswith("no policy isolates"):
+                    continue
                 groups.get(anchor, reason).add(job=job)
     for _, group in groups.items():
         message = f"training pods of {job_names(group.jobs.values())} can reach the cloud metadata endpoint: {group.reason}"
@@ -187,6 +191,16 @@ def _openings(engine, endpoint, targets, ports) -> Iterator[tuple[Anchor, str]]:
         if port is None:
             continue
         explanation = engine.explain(endpoint, target, "TCP", port)
+        trace = explanation.egress.trace
+        if trace is not None:
+            opening = _tier_opening(endpoint, trace, port)
+            if opening is not None:
+                anchor, reason = opening
+                key = (anchor.span, anchor.field_path)
+                found.setdefault(key, (anchor, reason, []))
+                if address not in found[key][2]:
+                    found[key][2].append(address)
+                continue
         for verdict in explanation.egress.allowing_rules:
             peer = verdict.matching_peer
             label = f"{verdict.policy.id} {verdict.label}"
@@ -204,3 +218,18 @@ def _openings(engine, endpoint, targets, ports) -> Iterator[tuple[Anchor, str]]:
                 found[key][2].append(address)
     for anchor, reason, addresses in found.values():
         yield anchor, f"{reason} {', '.join(addresses)}"
+
+
+def _tier_opening(endpoint, trace, port: int):
+    """With cluster-wide policies: the tier rule that allows, or the default allow of a pod that
+    nothing isolates; None when a NetworkPolicy decides (its rules are the opening)."""
+    step = next((s for s in trace.admin + trace.baseline if s.verdict == "allow" and s.ports.contains("TCP", port)), None)
+    if step is not None:
+        source = step.rule.source
+        return (Anchor(source.span, source.object, source.field_path),
+                f"{step.tier.lower()} tier: {step.policy.id} {step.rule.label} allows TCP {port} to")
+    if trace.networkpolicy_decides or not trace.default.contains("TCP", port):
+        return None
+    workload = endpoint.workload
+    return (workload_anchor(workload), "no policy isolates them for egress and no cluster-wide rule denies "
+            f"TCP {port} to")

@@ -115,6 +115,7 @@ from policylint.intent.context import intent_of
 from policylint.load.nodes import YMap
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Option
 
 CODE = "PL509"
 NAME = "training-bypasses-network-policy"
@@ -122,8 +123,9 @@ SEVERITY = Severity.WARNING
 SCOPE = "cluster"
 REMEDIATION = ("Do not rely on NetworkPolicy for these pods: filter the secondary network with MultiNetworkPolicy, "
                "and avoid hostNetwork for training pods (or isolate them at the node level).")
-OPTIONS = {"unselected": "also report such training pods when no policy selects them (true or false)"}
-DEFAULTS = {"unselected": False}
+OPTIONS = {
+    "unselected": Option(False, "also report such training pods when no policy selects them (true or false)", Flag()),
+}
 MULTUS = "k8s.v1.cni.cncf.io/networks"
 
 

@@ -1,4 +1,4 @@
-"""A literal reading of the NetworkPolicy semantics (DESIGN.md, "Semantics reference").
+"""A literal reading of the NetworkPolicy semantics (docs/architecture.md, "Semantics reference").
 
 It answers one question at a time — may `src` reach `dst` on (protocol, port)? — by walking every
 policy, with no caching, no bitsets and no code shared with `policylint.engine`. It is meant to be

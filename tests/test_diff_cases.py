@@ -1,8 +1,8 @@
 """`policylint diff` on hand-built before/after fixtures (fixtures/diff/<case>/{old,new}/).
 
-Every expected value below was derived by hand from the manifests, following DESIGN.md's
-semantics; the comments say how. Connections are compared exactly (every changed pair, its ports,
-the rules or isolation changes blamed), never by count alone.
+Every expected value below was derived by hand from the manifests, following the semantics of
+docs/architecture.md; the comments say how. Connections are compared exactly (every changed pair,
+its ports, the rules or isolation changes blamed), never by count alone.
 """
 from __future__ import annotations
 

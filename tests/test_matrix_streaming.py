@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policylint.cli import matrix as cli_matrix
 from policylint.cli.main import cli
 from policylint.engine import Engine
+from policylint.matrix import aggregate as matrix_aggregate, render_csv, render_dot, render_json, render_markdown, render_text
+from policylint.matrix.view import port_allows, shown_endpoints
 from tests.strategies import GenCluster, clusters, cluster_from_text
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ FORMATS = ["json", "text", "csv", "markdown", "dot"]
 
 def pair_rows(engine, pairs, aggregate: str) -> list:
     """The pair list grouped the plain way: one Row per pair, or per namespace pair."""
-    Row, external = cli_matrix.Row, cli_matrix.EXTERNAL_GROUP
+    Row, external = matrix_aggregate.Row, matrix_aggregate.EXTERNAL_GROUP
     if aggregate == "workload":
         return [Row(s.id, d.id, p, engine.depends_on_invalid(s, d), 1) for s, d, p in pairs]
     groups: dict = {}
@@ -39,9 +40,9 @@ def pair_rows(engine, pairs, aggregate: str) -> list:
 
 
 def pair_json(engine, endpoints, pairs) -> str:
-    dumps = cli_matrix._dumps
-    lines = ["{", f'  "schema": {dumps(cli_matrix.SCHEMA)},', '  "endpoints": [']
-    lines += [f"    {dumps(cli_matrix.endpoint_json(e))}," for e in endpoints]
+    dumps = render_json.dumps
+    lines = ["{", f'  "schema": {dumps(render_json.SCHEMA)},', '  "endpoints": [']
+    lines += [f"    {dumps(render_json.endpoint_json(e))}," for e in endpoints]
     if endpoints:
         lines[-1] = lines[-1][:-1]
     lines += ["  ],", '  "connections": [']
@@ -57,15 +58,15 @@ def pair_json(engine, endpoints, pairs) -> str:
 def expected(engine, fmt: str, aggregate: str, sources=None, destinations=None, namespace=None, port=None) -> str:
     pairs = [(s, d, p) for s, d, p in engine.matrix(sources=sources, destinations=destinations)
              if (not namespace or namespace in (s.namespace, d.namespace))
-             and (port is None or cli_matrix._allows(p, *port))]
-    endpoints = cli_matrix._shown_endpoints(engine, sources, destinations, namespace)
+             and (port is None or port_allows(p, *port))]
+    endpoints = shown_endpoints(engine, sources, destinations, namespace)
     if fmt == "json" and aggregate == "workload":
         return pair_json(engine, endpoints, pairs)
     rows = pair_rows(engine, pairs, aggregate)
     if fmt == "json":
         return None  # checked by schema and totals
-    render = {"text": cli_matrix.render_text, "csv": cli_matrix.render_csv,
-              "markdown": cli_matrix.render_markdown, "dot": cli_matrix.render_dot}[fmt]
+    render = {"text": render_text.render_rows, "csv": render_csv.render_rows,
+              "markdown": render_markdown.render_rows, "dot": render_dot.render_rows}[fmt]
     return render(rows, endpoints, aggregate)
 
 
@@ -105,7 +106,7 @@ def check_all(text: str, engine: Engine, pick: st.DataObject | None = None) -> N
                             (s, d, p) for s, d, p in engine.matrix(sources=kwargs.get("sources"),
                                                                     destinations=kwargs.get("destinations"))
                             if (not kwargs.get("namespace") or kwargs["namespace"] in (s.namespace, d.namespace))
-                            and ("port" not in kwargs or cli_matrix._allows(p, *kwargs["port"]))], "namespace")
+                            and ("port" not in kwargs or port_allows(p, *kwargs["port"]))], "namespace")
                         assert [(c["from"], c["to"], c["pairs"], c["ports"], c.get("depends_on_invalid", False))
                                 for c in document["connections"]] == \
                             [(r.src, r.dst, r.pairs, r.ports.to_json(), r.invalid) for r in rows]

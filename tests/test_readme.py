@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from policylint.analysis import registry
-from policylint.rules_table import rules_markdown
+from policylint.rule_catalogue import rules_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from policylint.analysis import registry
-from policylint.rules_table import rules_markdown
+from policylint.rule_catalogue import rules_markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

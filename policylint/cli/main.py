@@ -24,8 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "matrix": ("matrix", "matrix"),
     "reach": ("reach", "reach"),
     "roles": ("roles", "roles"),
-    "rule": ("rules_cmd", "rule"),
-    "rules": ("rules_cmd", "rules"),
+    "rule": ("catalogue", "rule"),
+    "rules": ("catalogue", "rules"),
 }
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
+from policylint.cli.common import config_options, fail, paths_argument
+from policylint.cli.engine_input import load_engine, resolve_endpoint
 from policylint.report.escape import json_dumps
 from policylint.report.escape import text as esc
-from policylint.cli.common import EXIT_USAGE, config_options, paths_argument
-from policylint.cli.matrix import load_engine, unknown_endpoint_message
 from policylint.engine.explain import where
 from policylint.model.types import Service, ServicePort
 
@@ -47,18 +47,18 @@ def reach(paths: tuple[str, ...], from_: str, to: str, port: str | None, protoco
         try:
             port_protocol, number = parse_port_filter(port)
         except ValueError as error:
-            _usage(str(error))
+            fail(str(error))
             return
         if port_protocol is not None and protocol is not None and port_protocol != protocol.upper():
-            _usage(f"--port {port} contradicts --protocol {protocol}")
+            fail(f"--port {port} contradicts --protocol {protocol}")
         protocol = port_protocol or protocol or "TCP"
     protocol = protocol.upper() if protocol else None
     engine = load_engine(paths, config_path, default_namespace, debug)
-    sources = _resolve(engine, from_, "--from")
-    destinations = _resolve(engine, to, "--to")
+    sources = resolve_endpoint(engine, from_, "--from")
+    destinations = resolve_endpoint(engine, to, "--to")
     pairs = [(s, d) for s in sources for d in destinations if not (s.is_external and d.is_external)]
     if not pairs:
-        _usage("both ends are external addresses: NetworkPolicy governs only traffic of pods")
+        fail("both ends are external addresses: NetworkPolicy governs only traffic of pods")
     service = engine.service(to)
     if service is not None:
         results = _through_service(engine, service, pairs, protocol, number, port)
@@ -132,7 +132,7 @@ def _through_service(engine, service: Service, pairs: list, protocol: str | None
     if not ports:
         have = ", ".join(p.describe() for p in service.ports) or "none"
         asked = f"port {port_text}" if port_text else f"a {protocol} port"
-        _usage(f"--to {service.id} has no {asked} (its ports: {have}); with a Service, --port is the "
+        fail(f"--to {service.id} has no {asked} (its ports: {have}); with a Service, --port is the "
                f"Service's port, not the pod's")
     results = []
     for src, dst in pairs:
@@ -144,14 +144,3 @@ def _through_service(engine, service: Service, pairs: list, protocol: str | None
                 results.append(ServiceProbe(engine.explain(src, dst, sp.protocol, target), service, sp))
     return results
 
-
-def _resolve(engine, text: str, option: str) -> list:
-    found = engine.resolve(text)
-    if not found:
-        _usage(unknown_endpoint_message(engine, text, option))
-    return found
-
-
-def _usage(message: str) -> None:
-    click.echo(f"policylint: error: {esc(message)}", err=True)
-    sys.exit(EXIT_USAGE)

@@ -14,7 +14,7 @@ from policylint.engine.bits import iter_bits, span
 from policylint.engine.endpoints import EndpointSpace
 from policylint.engine.ipset import IPRange, block_ranges
 from policylint.engine.ports import PortSpec, rule_port_spec
-from policylint.engine.selectors import LabelIndex, selector_key
+from policylint.engine.label_index import LabelIndex, selector_key
 from policylint.model.types import (
     EGRESS,
     INGRESS,

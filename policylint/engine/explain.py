@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from policylint.engine.bits import has
 from policylint.engine.endpoints import Endpoint
+from policylint.engine.label_index import matches
 from policylint.engine.ports import EMPTY_PORTS, PortSet
-from policylint.engine.selectors import matches
 from policylint.load.nodes import Span
 from policylint.model.types import EGRESS, INGRESS, NetworkPolicy, Peer, Rule
 
@@ -103,6 +103,7 @@ class SideExplanation:
     # ports this side cannot decide offline.
     trace: Any = None
     unknown: PortSet = EMPTY_PORTS
+    probe: tuple[str | None, int | None] = (None, None)  # (protocol, port) asked about; None: any
 
     @property
     def applies(self) -> bool:
@@ -211,7 +212,7 @@ def _side(engine: Engine, direction: str, pod: Endpoint, src: Endpoint, dst: End
         walk = trace(engine, direction, src, dst, networkpolicy_ports)
         unknown = engine.side_unknown_ports(direction, src, dst)
         return SideExplanation(direction, pod, isolated, policies, verdicts, probe_matches(ports, protocol, port),
-                               ports, invalid, walk, unknown)
+                               ports, invalid, walk, unknown, (protocol, port))
     return SideExplanation(direction, pod, isolated, policies, verdicts, probe_matches(ports, protocol, port), ports, invalid)
 
 

@@ -54,7 +54,7 @@ class FixContext:
 # -- helpers ----------------------------------------------------------------------------------------
 
 def _matches(selector: Any, labels: Any) -> bool:
-    from policylint.engine.selectors import matches
+    from policylint.engine.label_index import matches
 
     return matches(selector, labels)
 

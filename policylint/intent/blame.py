@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from policylint.engine.selectors import matches
+from policylint.engine.label_index import matches
 from policylint.findings import Related
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.model.types import EGRESS, INGRESS, NetworkPolicy, Workload
@@ -127,12 +127,24 @@ def blame_side(side: SideExplanation, other: Endpoint, other_text: str | None = 
 
 
 def _tier_blame(side: SideExplanation, where: str, other_name: str) -> SideBlame | None:
-    """The admin rule that denies (or may deny), else, when no NetworkPolicy isolates the side,
-    the baseline rule that does; None when the NetworkPolicies decide."""
+    """The rule that denies (or may deny) the ports asked about: in the admin tier when it decided
+    them all, else in the baseline tier when no NetworkPolicy isolates the side; None when the
+    NetworkPolicies decide (what the admin tier handed down)."""
+    from policylint.engine.explain import probe_matches
+
     trace = side.trace
-    steps = [s for s in trace.admin if s.verdict in ("deny", "unknown")]
-    if not steps and not trace.networkpolicy_decides:
-        steps = [s for s in trace.baseline if s.verdict in ("deny", "unknown")]
+    protocol, port = side.probe
+
+    def wanted(ports) -> bool:
+        return probe_matches(ports, protocol, port)
+
+    denying = ("deny", "unknown")
+    if wanted(trace.handed_down):
+        if trace.networkpolicy_decides:
+            return None
+        steps = [s for s in trace.baseline if s.verdict in denying and wanted(s.ports)]
+    else:
+        steps = [s for s in trace.admin if s.verdict in denying and wanted(s.ports)]
     if not steps:
         return None
     step = steps[0]

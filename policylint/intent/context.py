@@ -13,7 +13,7 @@ from policylint.intent.dependencies import (
 )
 from policylint.intent.frameworks import TrainingJob, build_jobs
 from policylint.intent.roles import TRAINING, RoleTable, defined_roles
-from policylint.intent.spec import IntentConfig, parse_intent_sections
+from policylint.intent.spec import IntentConfig
 from policylint.model.types import Cluster, Workload
 from policylint.rule_api import ClusterFacts
 
@@ -84,8 +84,8 @@ def intent_of(ctx: Any) -> Intent:
 
 
 def intent_config(config: Any) -> IntentConfig:
-    """Parse a `Config`'s roles and expectations (raises ConfigError naming key and file:line)."""
-    return parse_intent_sections(config.sections, path=config.path)
+    """A `Config`'s roles and expectations (parsed and validated when the config was loaded)."""
+    return config.intent if config.intent is not None else IntentConfig(path=config.path)
 
 
 def intent_extras(config: Any) -> dict[str, Any]:

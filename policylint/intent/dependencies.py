@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
-from policylint.engine.selectors import matches
+from policylint.engine.label_index import matches
 from policylint.intent.frameworks import TrainingJob
 from policylint.intent.spec import IntentConfig, PeerSpec, where
 from policylint.load.nodes import YMap, YSeq

@@ -18,7 +18,7 @@ from policylint.engine.bits import iter_bits
 from policylint.engine.ports import PortSet
 from policylint.findings import Finding
 from policylint.intent.blame import SideBlame, blame_side
-from policylint.intent.reach import Group, Groups
+from policylint.intent.rule_helpers import Group, Groups
 from policylint.model.types import EGRESS
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from policylint.engine.selectors import matches
+from policylint.engine.label_index import matches
 from policylint.intent.spec import BUILTIN_ROLES, IntentConfig, RoleDef, where
 from policylint.load.nodes import Span
 from policylint.model.types import NAMESPACE_NAME_LABEL, Cluster, LabelSelector, Requirement, Source, Workload

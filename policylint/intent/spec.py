@@ -1,6 +1,6 @@
 """The `roles` and `expectations` sections of the config file, validated into typed values.
 
-The config loader keeps both sections as positioned nodes (`Config.sections`); this module turns
+The config loader hands both sections, as positioned nodes, to `parse_intent_sections` once; it turns
 them into `RoleDef` and `Expectation` values that remember their file:line, and raises
 `ConfigError` naming the key and its file:line for anything it does not understand — an unknown
 key, a malformed selector, a port that is not a port, a role that nobody defined.
@@ -29,11 +29,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from policylint.config import ConfigError
+from policylint.errors import ConfigError
 from policylint.engine.ports import EMPTY_PORTS, MAX_PORT, MIN_PORT, PortSet, PortSpec
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.model.fields import Fields
-from policylint.model.selectors import parse_selector
+from policylint.model.selector_parsing import parse_selector
 from policylint.model.types import NAMESPACE_NAME_LABEL, PROTOCOLS, LabelSelector, Source
 
 BUILTIN_ROLES = ("training", "data-service", "dns", "object-storage")

@@ -16,7 +16,7 @@ from typing import Any
 
 from policylint.load.nodes import YMap, YSeq
 from policylint.model.fields import WRONG_TYPE, Fields, join_path, type_name
-from policylint.model.selectors import build_selector
+from policylint.model.selector_parsing import build_selector
 from policylint.model.tier_types import (
     ADMIN,
     ALLOW,

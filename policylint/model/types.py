@@ -3,7 +3,7 @@
 Every value that a finding may point at carries a `Source`: the YAML mapping it was read from,
 the field path from the object root, and a description of the object. Values the API server
 would reject are kept, marked `valid=False`, and carry the reason in `Issue`s; the engine makes
-an invalid part match nothing (see DESIGN.md, "Invalid parts").
+an invalid part match nothing (see docs/architecture.md, "Invalid parts").
 """
 from __future__ import annotations
 

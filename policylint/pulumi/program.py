@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policylint.config import ConfigError
+from policylint.errors import ConfigError
 from policylint.load.yaml_reader import parse_text
 
 LOG = logging.getLogger(__name__)

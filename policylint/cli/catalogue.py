@@ -10,7 +10,7 @@ import click
 def rules(output_format: str) -> None:
     """List every rule: code, name, severity and summary."""
     from policylint.analysis import registry
-    from policylint.rules_table import rules_json, rules_markdown, rules_text
+    from policylint.rule_catalogue import rules_json, rules_markdown, rules_text
 
     render = {"text": rules_text, "markdown": rules_markdown, "json": rules_json}[output_format]
     click.echo(render(registry()), nl=False)

@@ -1,0 +1,44 @@
+"""`policylint matrix`: who may connect to whom, on which ports.
+
+The JSON output is a contract (docs/architecture.md, "Endpoints and the connectivity
+contract"; schema `policylint/schemas/matrix-v1.schema.json`): sorted, byte-for-byte
+deterministic. The other formats are for people: a text table, CSV (one row per pair), Markdown
+for a review, DOT for Graphviz.
+
+- `view` — the engine's matrix with the command's filters applied, one source row at a time
+- `aggregate` — one `Row` per pair of namespaces (`--aggregate namespace`)
+- `output` — buffered writes
+- `labels` — port texts and notes shared by the human formats
+- `render_*` — one module per format: `write_pairs` streams one line per endpoint pair,
+  `render_rows` (or `write_summary` for JSON) writes aggregated rows
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+FORMATS: dict[str, str] = {"text": "render_text", "json": "render_json", "csv": "render_csv",
+                           "dot": "render_dot", "markdown": "render_markdown"}
+
+
+def renderer(name: str) -> Any:
+    """The module that writes format `name`."""
+    return importlib.import_module(f"policylint.matrix.{FORMATS[name]}")
+
+
+def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: str) -> None:
+    """The whole matrix in `output_format`, per endpoint pair or aggregated by namespace."""
+    module = renderer(output_format)
+    if aggregate != "namespace":
+        module.write_pairs(out, view, endpoints)
+        return
+    from policylint.matrix.aggregate import aggregate_rows
+
+    rows = aggregate_rows(view)
+    if output_format == "json":
+        module.write_summary(out, view, rows)
+    else:
+        out.write(module.render_rows(rows, endpoints, aggregate))
+
+
+__all__ = ["FORMATS", "renderer", "write"]

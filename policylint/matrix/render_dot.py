@@ -1,0 +1,58 @@
+"""DOT for Graphviz: endpoints as nodes clustered by namespace, connections as labelled edges."""
+from __future__ import annotations
+
+from policylint.matrix.aggregate import EXTERNAL_GROUP, Row
+from policylint.matrix.view import MatrixView
+
+HEAD = ["digraph policylint {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=9];']
+
+
+def dot_id(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dot_nodes(endpoints: list) -> list[str]:
+    lines = []
+    by_namespace: dict[str, list] = {}
+    for e in endpoints:
+        by_namespace.setdefault(e.namespace or EXTERNAL_GROUP, []).append(e)
+    for index, (namespace, members) in enumerate(sorted(by_namespace.items(), key=lambda kv: (kv[0] == EXTERNAL_GROUP, kv[0]))):
+        lines.append(f"  subgraph cluster_{index} {{")
+        lines.append(f"    label={dot_id(namespace)};")
+        for e in members:
+            shape = "ellipse" if e.is_external else "box"
+            lines.append(f"    {dot_id(e.id)} [shape={shape}];")
+        lines.append("  }")
+    return lines
+
+
+def write_pairs(out, view: MatrixView, endpoints: list) -> None:
+    out.write("\n".join(HEAD + dot_nodes(endpoints)) + "\n")
+    tails: dict[tuple[int, bool], str] = {}
+
+    def tail(ports, invalid: bool) -> str:
+        key = (id(ports), invalid)
+        text = tails.get(key)
+        if text is None:
+            style = ', style="dashed"' if invalid else ""
+            text = tails[key] = f" [label={dot_id(ports.describe())}{style}];\n"
+        return text
+
+    to_text = [dot_id(e.id) for e in view.engine.endpoints]
+    for src, source_invalid, items in view.rows():
+        head = f"  {dot_id(src.id)} -> "
+        out.write("".join(head + line for line in view.lines(items, source_invalid, tail, to_text)))
+    out.write("}\n")
+
+
+def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:
+    lines = list(HEAD)
+    if aggregate == "workload":
+        lines += dot_nodes(endpoints)
+    for r in rows:
+        style = ', style="dashed"' if r.invalid else ""
+        label = r.ports.describe() + (f" ({r.pairs} pairs)" if aggregate != "workload" else "")
+        lines.append(f"  {dot_id(r.src)} -> {dot_id(r.dst)} [label={dot_id(label)}{style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

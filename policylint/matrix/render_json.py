@@ -1,0 +1,82 @@
+"""JSON: the policylint.matrix/v1 document, or policylint.matrix-summary/v1 when aggregated."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from policylint.matrix.aggregate import EXTERNAL_GROUP, Row, group_of
+from policylint.matrix.view import MatrixView, shown_endpoints
+
+SCHEMA = "policylint.matrix/v1"
+SUMMARY_SCHEMA = "policylint.matrix-summary/v1"
+
+
+def endpoint_json(e) -> dict[str, Any]:
+    if e.is_external:
+        return {"id": e.id, "kind": "External", "cidrs": list(e.cidrs)}
+    out: dict[str, Any] = {"id": e.id, "kind": e.kind, "namespace": e.namespace, "name": e.name,
+                           "labels": dict(sorted(e.labels.items()))}
+    if e.workload.group is not None:
+        out["group"] = e.workload.group
+    return out
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write_pairs(out, view: MatrixView, endpoints: list) -> None:
+    """The policylint.matrix/v1 document, one endpoint or connection per line: still one JSON
+    document, but a 10,000-pod matrix stays readable with grep and is written as it is computed."""
+    out.write("{\n" + f'  "schema": {dumps(SCHEMA)},\n' + '  "endpoints": [')
+    out.write(",".join(f"\n    {dumps(endpoint_json(e))}" for e in endpoints))
+    out.write("\n  ],\n")
+    out.write('  "connections": [')
+    to_text = [f'"to": {dumps(e.id)}, "ports": ' for e in view.engine.endpoints]
+    tails: dict[tuple[int, bool], str] = {}
+
+    def tail(ports, invalid: bool) -> str:
+        key = (id(ports), invalid)
+        text = tails.get(key)
+        if text is None:
+            text = tails[key] = dumps(ports.to_json()) + (', "depends_on_invalid": true}' if invalid else "}")
+        return text
+
+    first = True
+    for src, source_invalid, items in view.rows():
+        head = f'    {{"from": {dumps(src.id)}, '
+        pieces = view.lines(items, source_invalid, tail, to_text)
+        if not pieces:
+            continue
+        out.write(("\n" if first else ",\n") + head + (",\n" + head).join(pieces))
+        first = False
+    out.write("\n  ]")
+    # Ports that cannot be judged offline: only with cluster-wide policies that have such peers,
+    # so the document of any other input is unchanged.
+    first = None
+    for src, items in view.unknown_rows():
+        head = f'    {{"from": {dumps(src.id)}, '
+        pieces = view.lines(items, False, lambda ports, _: dumps(ports.to_json()) + "}", to_text)
+        if not pieces:
+            continue
+        out.write((',\n  "unknown": [\n' if first is None else ",\n") + head + (",\n" + head).join(pieces))
+        first = False
+    out.write("\n}\n" if first is None else "\n  ]\n}\n")
+
+
+def write_summary(out, view: MatrixView, rows: list[Row]) -> None:
+    """The policylint.matrix-summary/v1 document: one connection per pair of namespaces."""
+    counts: dict[str, int] = {}
+    for e in shown_endpoints(view.engine, view.sources, view.destinations, view.namespace):
+        counts[group_of(e)] = counts.get(group_of(e), 0) + 1
+    lines = ["{", f'  "schema": {dumps(SUMMARY_SCHEMA)},', '  "aggregate": "namespace",',
+             f'  "pairs": {sum(r.pairs for r in rows)},', '  "groups": [']
+    ordered = sorted(counts, key=lambda g: (g == EXTERNAL_GROUP, g))
+    lines.append(",\n".join(f'    {{"id": {dumps(g)}, "external": {"true" if g == EXTERNAL_GROUP else "false"}, '
+                            f'"endpoints": {counts[g]}}}' for g in ordered))
+    lines += ["  ],", '  "connections": [']
+    lines.append(",\n".join(
+        f'    {{"from": {dumps(r.src)}, "to": {dumps(r.dst)}, "ports": {dumps(r.ports.to_json())}, '
+        f'"pairs": {r.pairs}' + (', "depends_on_invalid": true}' if r.invalid else "}") for r in rows))
+    lines += ["  ]", "}"]
+    out.write("\n".join(line for line in lines if line) + "\n")

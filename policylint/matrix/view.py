@@ -1,0 +1,110 @@
+"""The matrix with the command's filters applied (--from, --to, --port, --namespace)."""
+from __future__ import annotations
+
+from typing import Any
+
+from policylint.engine.bits import positions
+
+
+class MatrixView:
+    """The matrix with the command's filters applied, one source row at a time.
+
+    A row comes from the engine as *cells* ((ports, destination atoms), see Engine.matrix_cells):
+    the port and namespace filters act on whole cells, and only rendering expands them into
+    destinations. Nothing here holds more than one row of pairs."""
+
+    def __init__(self, engine, sources, destinations, namespace: str | None,
+                 port_filter: tuple[str | None, int] | None) -> None:
+        self.engine = engine
+        self.sources = sources
+        self.destinations = destinations
+        self.namespace = namespace
+        self.port_filter = port_filter
+        self.wanted = engine.wanted_indexes(destinations) if destinations is not None else None
+        self._namespace_atoms = engine.namespace_atoms(namespace) if namespace else 0
+        self._invalid_atoms = engine.invalid_destination_atoms()
+        self._allows: dict[int, bool] = {}
+        # atom -> its only endpoint's index, when every atom is one endpoint in endpoint order
+        self._single = engine.single_endpoint_atoms() if self.wanted is None else None
+
+    def _port_ok(self, ports) -> bool:
+        known = self._allows.get(id(ports))
+        if known is None:
+            known = self._allows[id(ports)] = port_allows(ports, *self.port_filter)  # type: ignore[misc]
+        return known
+
+    def rows(self):
+        """(source, source_invalid, [(ports, destination atoms)]) for every source with something left."""
+        engine = self.engine
+        for src, cells in engine.matrix_cells(sources=self.sources, destinations=self.destinations):
+            if not cells:
+                continue
+            items = cells
+            if self.port_filter is not None:
+                items = [(p, b) for p, b in items if self._port_ok(p)]
+            if self.namespace and src.namespace != self.namespace:
+                items = [(p, b & self._namespace_atoms) for p, b in items if b & self._namespace_atoms]
+            if items:
+                yield src, engine.invalid_as_source(src), items
+
+    def unknown_rows(self):
+        """(source, [(ports, destination atoms)]) of the ports that cannot be judged offline
+        (cluster-wide policy rules with nodes, domainNames or networks peers), filtered like `rows`.
+        Empty, at no cost, when the input has no such rule."""
+        from policylint.caveats import offline_rules
+
+        engine = self.engine
+        if not engine.has_tiers or not offline_rules(engine.cluster):
+            return
+        sources = sorted(set(self.sources)) if self.sources is not None else engine.endpoints
+        for src in sources:
+            items = engine.unknown_cells(src, self.destinations)
+            if self.port_filter is not None:
+                items = [(p, b) for p, b in items if self._port_ok(p)]
+            if self.namespace and src.namespace != self.namespace:
+                items = [(p, b & self._namespace_atoms) for p, b in items if b & self._namespace_atoms]
+            if items:
+                yield src, items
+
+    def lines(self, items, source_invalid: bool, render, prefix: list[str]) -> list[str]:
+        """A row's lines, sorted by destination: prefix[destination index] + render(ports, invalid).
+
+        `render` is asked once per (ports, invalid) by the caller's cache, so a row of thousands
+        of pairs costs one look-up and one concatenation per pair."""
+        engine, invalid_atoms = self.engine, self._invalid_atoms
+        tail_of: dict[int, Any] = {}  # destination atom -> tail
+        for ports, bits in items:
+            if source_invalid or not bits & invalid_atoms:
+                tail_of.update(dict.fromkeys(positions(bits), render(ports, source_invalid)))
+                continue
+            for flag, part in ((True, bits & invalid_atoms), (False, bits & ~invalid_atoms)):
+                if part:
+                    tail_of.update(dict.fromkeys(positions(part), render(ports, flag)))
+        order = sorted(tail_of)
+        if self._single is not None:  # one endpoint per atom, atoms in endpoint order
+            single = self._single
+            return [prefix[single[a]] + tail_of[a] for a in order]
+        wanted, atom_endpoints = self.wanted, engine.atom_endpoints()
+        found = [(e.index, prefix[e.index] + tail_of[a]) for a in order for e in atom_endpoints[a]
+                 if wanted is None or e.index in wanted]
+        found.sort()
+        return [line for _, line in found]
+
+
+def port_allows(ports, protocol: str | None, number: int) -> bool:
+    """Whether `ports` holds `number` for `protocol` (any protocol when None): the --port filter."""
+    if protocol is not None:
+        return ports.contains(protocol, number)
+    return any(ports.contains(p, number) for p in ("TCP", "UDP", "SCTP"))
+
+
+def shown_endpoints(engine, sources, destinations, namespace: str | None) -> list:
+    """The endpoints the output lists (JSON's `endpoints`, DOT's nodes) under the filters."""
+    if sources is None and destinations is None and not namespace:
+        return list(engine.endpoints)
+    chosen = set(sources or []) | set(destinations or [])
+    if sources is None or destinations is None:
+        chosen |= set(engine.endpoints)
+    if namespace:
+        chosen = {e for e in chosen if e.is_external or e.namespace == namespace} | set(sources or []) | set(destinations or [])
+    return sorted(chosen)

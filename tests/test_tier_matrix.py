@@ -1,0 +1,75 @@
+"""`policylint matrix` with ports that cannot be judged offline: never among the connections,
+listed apart (JSON `unknown`, a section after the text table). Expected values by hand."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+from click.testing import CliRunner
+
+from policylint.cli.main import cli
+
+REPO = Path(__file__).resolve().parent.parent
+CLUSTER = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: y}
+spec: {containers: [{name: c, image: i}]}
+status: {podIP: 10.1.0.5}
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: egress-allowlist}
+spec:
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {}}
+  egress:
+  - {name: storage, action: Accept, to: [{domainNames: ["*.example.com"]}], protocols: [{tcp: {destinationPort: {number: 443}}}]}
+  - {name: no-cluster-network, action: Deny, to: [{networks: [10.0.0.0/8]}]}
+"""
+ALL = {"TCP": [[1, 65535]], "UDP": [[1, 65535]], "SCTP": [[1, 65535]]}
+TCP_443 = {"TCP": [[443, 443]], "UDP": [], "SCTP": []}
+ALL_BUT_443 = {"TCP": [[1, 442], [444, 65535]], "UDP": [[1, 65535]], "SCTP": [[1, 65535]]}
+
+
+def run(tmp_path: Path, *args: str):
+    (tmp_path / "cluster.yaml").write_text(CLUSTER, encoding="utf-8")
+    return CliRunner().invoke(cli, ["matrix", str(tmp_path / "cluster.yaml"), *args], catch_exceptions=False)
+
+
+def test_json_lists_unknown_ports_apart(tmp_path: Path) -> None:
+    data = json.loads(run(tmp_path, "-f", "json").stdout)
+    schema = json.loads((REPO / "policylint" / "schemas" / "matrix-v1.schema.json").read_text())
+    jsonschema.validate(data, schema)
+    connections = {(c["from"], c["to"]): c["ports"] for c in data["connections"]}
+    unknown = {(c["from"], c["to"]): c["ports"] for c in data["unknown"]}
+    # b's IP is in 10.0.0.0/8: denied for sure, from a and from b itself
+    assert ("x/a", "y/b") not in connections and ("x/a", "y/b") not in unknown
+    assert ("y/b", "y/b") not in connections and ("y/b", "y/b") not in unknown
+    # a's IP is unknown: it may or may not be in 10.0.0.0/8
+    assert unknown[("y/b", "x/a")] == ALL and ("y/b", "x/a") not in connections
+    assert unknown[("x/a", "x/a")] == ALL
+    # outside 10.0.0.0/8: TCP 443 may be the storage domain; the rest is allowed by default
+    assert connections[("x/a", "0.0.0.0-9.255.255.255")] == ALL_BUT_443
+    assert unknown[("x/a", "0.0.0.0-9.255.255.255")] == TCP_443
+    # inside 10.0.0.0/8: denied, except TCP 443, which the domain rule may decide first
+    assert ("x/a", "10.0.0.0-10.1.0.4") not in connections
+    assert unknown[("x/a", "10.0.0.0-10.1.0.4")] == TCP_443
+    # ingress from outside: no cluster-wide rule can match an address, nothing isolates: allowed
+    assert connections[("0.0.0.0-9.255.255.255", "x/a")] == ALL
+
+
+def test_text_has_an_unknown_section(tmp_path: Path) -> None:
+    text = run(tmp_path).stdout
+    head, _, tail = text.partition("unknown offline")
+    assert "x/a" in head
+    lines = [" ".join(line.split()) for line in tail.splitlines()[1:]]
+    assert "y/b x/a all ports" in lines
+    assert "x/a 10.0.0.0-10.1.0.4 TCP 443" in lines
