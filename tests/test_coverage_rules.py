@@ -372,6 +372,8 @@ def test_rules_run_on_a_thousand_workloads_without_pairs(tmp_path: Path) -> None
                  "metadata": {"name": "p", "namespace": "ml"},
                  "spec": {"podSelector": {}, "policyTypes": ["Egress"]}})
     path = tmp_path / "many.yaml"
-    path.write_text(yaml.safe_dump_all(docs), encoding="utf-8")
+    from tests.strategies import dump_all
+
+    path.write_text(dump_all(docs), encoding="utf-8")
     findings = analyse([str(path)], Config(), select=["PL305"]).findings
     assert len(findings) == 1 and "and 297 more" in findings[0].message
