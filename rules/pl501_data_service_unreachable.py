@@ -174,14 +174,14 @@ from __future__ import annotations
 from typing import Iterator
 
 from policylint.engine.bits import has
-from policylint.engine.ports import PortSet
 from policylint.engine.label_index import matches
+from policylint.engine.ports import PortSet
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import blame_side
 from policylint.intent.context import intent_of
 from policylint.intent.frameworks import framework_ports
-from policylint.intent.rule_helpers import Groups, endpoint_names, first_port, job_names, reaches, wanted_ports
 from policylint.intent.roles import DATA_SERVICE
+from policylint.intent.rule_helpers import Groups, endpoint_names, first_port, job_names, reaches, wanted_ports
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Choice, Option

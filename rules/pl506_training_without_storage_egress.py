@@ -120,6 +120,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterator
 
+from policylint.engine.ipset import IPRange
 from policylint.findings import Finding, Related, Severity
 from policylint.intent.blame import direction_anchor
 from policylint.intent.context import intent_of
@@ -209,9 +210,4 @@ def _has_route(engine, endpoint, policies, ports, cidrs, gateways) -> bool:
 
 
 def _in_storage(endpoint, cidrs) -> bool:
-    r = endpoint.range
-    for network in cidrs:
-        if network.version == r.version and int(network.network_address) <= r.last \
-                and int(network.broadcast_address) >= r.first:
-            return True
-    return False
+    return any(endpoint.range.overlaps(IPRange.of_network(network)) for network in cidrs)

@@ -141,9 +141,10 @@ from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
 from policylint.intent.rule_helpers import Groups, has_public_addresses, job_names
-from policylint.model.types import INGRESS, Cluster, LabelSelector, NetworkPolicy, Peer, Rule
+from policylint.model.types import INGRESS, Cluster, NetworkPolicy, Rule
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Flag, Option
+from policylint.rules._policy_parts import admits_every_namespace
 
 CODE = "PL507"
 NAME = "training-exposed-outside-cluster"
@@ -200,18 +201,8 @@ def _exposures(engine, policy: NetworkPolicy, rule: Rule) -> Iterator[tuple[Anch
         if peer.ip_block is not None:
             if any(e.is_external and has_public_addresses(e) for e in engine.peer_endpoints(policy, peer)):
                 yield anchor, f"{label} ipBlock {peer.ip_block.cidr_text} admits public addresses"
-        elif _all_namespaces(peer):
+        elif admits_every_namespace(peer, exclusions_count=True):
             yield anchor, f"{label} admits every pod in every namespace"
-
-
-def _all_namespaces(peer: Peer) -> bool:
-    selector = peer.namespace_selector
-    if selector is None or not selector.valid or selector.match_labels:
-        return False
-    if any(r.operator not in ("NotIn", "DoesNotExist") for r in selector.expressions):
-        return False
-    pods: LabelSelector | None = peer.pod_selector
-    return pods is None or (pods.valid and pods.is_empty)
 
 
 def _ports(engine, policy: NetworkPolicy, rule: Rule) -> str:

@@ -130,13 +130,6 @@ class ParseResult:
     directive_scalars: list[tuple[int, int]] = field(default_factory=list)
 
 
-class _LimitExceeded(Exception):
-    def __init__(self, offset: int, message: str) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.message = message
-
-
 class _Frame:
     """A container being built, with the key waiting for its value (mappings only)."""
 
