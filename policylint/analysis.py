@@ -96,6 +96,7 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     rules: list[SelectedRule] = field(default_factory=list)
     _engine: Any = None
+    run_cache: dict[Any, Any] = field(default_factory=dict)  # shared by the rules' contexts (RuleContext.cached)
 
     @property
     def engine(self) -> Any:
@@ -162,7 +163,7 @@ def _run_rule(analysis: Analysis, selected: SelectedRule, config: Config, debug:
               extras: dict[str, Any] | None) -> Iterator[Finding]:
     spec = selected.spec
     context = RuleContext(spec, selected.severity, analysis.cluster, analysis.load.problems,
-                          lambda: analysis.engine, config.facts, extras)
+                          lambda: analysis.engine, config.facts, extras, analysis.run_cache)
     if spec.scope == "policy":
         targets = [(p, p.source.object, p.source.span) for p in analysis.cluster.policies]
     else:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from policylint.errors import ConfigError
 from policylint.findings import Severity
-from policylint.load.nodes import Span, YMap, YSeq
+from policylint.load.nodes import Span, YMap, YSeq, where
 from policylint.load.yaml_reader import Limits, parse_text
 from policylint.rule_api import ClusterFacts
 
@@ -128,8 +128,7 @@ def _to_nodes(value: Any, path: str) -> Any:
 
 
 def _where(node: YMap, key: str) -> str:
-    span = node.span_of_key(key)
-    return f"{span.path}:{span.line}"
+    return where(node.span_of_key(key))
 
 
 def _parse(root: Any, display: str) -> Config:
@@ -218,8 +217,7 @@ def _rule_options(root: YMap) -> dict[str, dict[str, Any]]:
                 option = spec.declared[key]
                 problem = option.problem(value)
                 if problem is not None:
-                    span = options.span_of_value(key)
-                    raise ConfigError(f"{span.path}:{span.line}: rule {token}: option {key!r} of {spec.code}: "
+                    raise ConfigError(f"{where(options.span_of_value(key))}: rule {token}: option {key!r} of {spec.code}: "
                                       f"{problem}; allowed: {option.kind.allowed}")
         result[token] = dict(options)
     return result

@@ -91,6 +91,7 @@ class RuleContext:
         engine_factory: Callable[[], Any],
         facts: ClusterFacts,
         extras: dict[str, Any] | None = None,
+        cache: dict[Any, Any] | None = None,
     ) -> None:
         self.spec = spec
         self.severity = severity
@@ -99,6 +100,19 @@ class RuleContext:
         self._engine_factory = engine_factory
         self.facts = facts
         self.extras = extras or {}
+        # One per analysis, shared by every rule's context: what several rules derive from the
+        # same input (the workload index, the resolved intents) is built once per run and never
+        # outlives it, unlike a module-level cache.
+        self.cache = cache if cache is not None else {}
+
+    def cached(self, key: Any, build: Callable[[], Any]) -> Any:
+        """The run's value for `key` (a module-level object, such as a class or function of the
+        module that builds it, so keys of different modules never collide), built on first use."""
+        try:
+            return self.cache[key]
+        except KeyError:
+            value = self.cache[key] = build()
+            return value
 
     @property
     def engine(self) -> Any:

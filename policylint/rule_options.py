@@ -116,13 +116,6 @@ class PortRange(Kind):
         return None
 
 
-def port_range(text: str) -> tuple[int, int]:
-    """(FIRST, LAST) of a value that `PortRange` accepted."""
-    match = _PORT_RANGE.fullmatch(text)
-    assert match is not None, text  # validated when the config was loaded
-    return int(match.group(1)), int(match.group(2))
-
-
 @dataclass(frozen=True)
 class Option:
     """One option of a rule: its default, what it does, and what values it allows."""

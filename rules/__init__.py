@@ -25,6 +25,8 @@ RULE_MODULES = (
     "pl013_pulumi_value_unknown",
     "pl014_unparsed_non_manifest",
     "pl016_no_kubernetes_objects",
+    "pl023_octal_number",
+    "pl024_kind_near_miss",
     "pl101_invalid_label_selector",
     "pl102_invalid_object_name",
     "pl103_invalid_policy_types",

@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from policylint.engine.bits import has, iter_bits
-from policylint.engine.ports import PortSet, PortSpec
 from policylint.engine.label_index import matches
+from policylint.engine.ports import PortSet, PortSpec
+from policylint.listing import listing
 from policylint.model.types import EGRESS, NAMESPACE_NAME_LABEL, ContainerPort, LabelSelector, NetworkPolicy, Rule
 from policylint.rule_api import RuleContext
 from policylint.rules._workloads import WorkloadIndex, index, selector
@@ -49,10 +50,10 @@ def hypothetical_labels(selector_: LabelSelector) -> dict[str, str]:
 
 
 class DnsView:
-    """DNS reachability for the pods of one analysis (built once, cached on the workload index)."""
+    """DNS reachability for the pods of one analysis (built once per run, in the run's cache)."""
 
     def __init__(self, ctx: RuleContext, idx: WorkloadIndex) -> None:
-        self.engine = engine = idx.engine  # a weak proxy (see WorkloadIndex)
+        self.engine = engine = idx.engine
         self.cluster = cluster = ctx.cluster
         facts = ctx.facts
         self.namespace_selector = selector(dict(facts.dns_namespace_labels))
@@ -80,9 +81,7 @@ class DnsView:
 
     def describe(self) -> str:
         if self.endpoints:
-            ids = [e.id for e in self.endpoints]
-            shown = ", ".join(f"`{i}`" for i in ids[:3])
-            return shown if len(ids) <= 3 else f"{shown} and {len(ids) - 3} more"
+            return listing([e.id for e in self.endpoints], 3, quote=True)
         where = ", ".join(f"`{name}`" if name else f"`{self.namespace_selector.describe()}`"
                           for name, _ in self.stand_in_namespaces)
         return f"`{self.pod_selector.describe()}` pods in {where}"
@@ -172,11 +171,7 @@ class DnsView:
 
 
 def view(ctx: RuleContext) -> DnsView:
-    idx = index(ctx)
-    found = idx.cache.get("dns")
-    if found is None:
-        found = idx.cache["dns"] = DnsView(ctx, idx)
-    return found
+    return ctx.cached(DnsView, lambda: DnsView(ctx, index(ctx)))
 
 
 def spec_entry_allows(spec: PortSpec, protocol: str) -> bool:

@@ -58,6 +58,20 @@ def all_peers(policy: NetworkPolicy) -> Iterator[tuple[Rule, Peer]]:
             yield rule, peer
 
 
+def admits_every_namespace(peer: Peer, exclusions_count: bool = False) -> bool:
+    """Whether a peer admits every pod of every namespace: `namespaceSelector: {}` and no
+    podSelector, or an empty one. With `exclusions_count`, a namespaceSelector that only excludes
+    (NotIn and DoesNotExist expressions, no matchLabels) counts too: it admits every namespace but
+    the few it names, including any created later."""
+    selector = peer.namespace_selector
+    if selector is None or not selector.valid or selector.match_labels:
+        return False
+    if any(not exclusions_count or r.operator not in ("NotIn", "DoesNotExist") for r in selector.expressions):
+        return False
+    pods = peer.pod_selector
+    return pods is None or (pods.valid and pods.is_empty)
+
+
 def rule_label(rule: Rule) -> str:
     """`ingress[2]`: how messages name a rule."""
     return f"{rule.direction.lower()}[{rule.index}]"

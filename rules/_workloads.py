@@ -3,17 +3,17 @@ PL115, PL305, PL306, PL401-PL405): which workloads a set of engine atoms stands 
 selectors and peers for engine questions, and the positions of policy fields the model does not
 keep. This module is not a rule and is not registered.
 
-Everything here is computed once per analysis (cached on the engine) and works on the engine's
+Everything here is computed once per analysis (in the run's cache) and works on the engine's
 atom bitsets, never on pairs of workloads: the rules run on inputs with 10,000 pods.
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any, Iterable, Mapping
 
 from policylint.engine.bits import iter_bits
 from policylint.engine.label_index import LabelIndex
 from policylint.findings import Finding, Related
+from policylint.listing import listing
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.model.types import Cluster, LabelSelector, NetworkPolicy, Peer, Source, Workload
 from policylint.rule_api import RuleContext
@@ -39,8 +39,7 @@ class WorkloadIndex:
     """The workloads behind the engine's atoms, and per-namespace atom sets."""
 
     def __init__(self, engine: Any, cluster: Cluster) -> None:
-        # A proxy: the cache below is keyed weakly by the engine, and must not keep it alive.
-        self.engine = weakref.proxy(engine)
+        self.engine = engine
         self.cluster = cluster
         self.by_atom: dict[int, list[Workload]] = {}
         self.namespace_bits: dict[str, int] = {}
@@ -59,7 +58,6 @@ class WorkloadIndex:
         names = sorted(cluster.namespaces)
         self.namespace_names = names
         self.namespace_index = LabelIndex([cluster.namespaces[n].labels for n in names])
-        self.cache: dict[Any, Any] = {}  # per-rule memo tables, keyed by the rule's own keys
 
     def workloads(self, bits: int) -> list[Workload]:
         """The workloads of the pod atoms in `bits`, in endpoint order."""
@@ -74,25 +72,16 @@ class WorkloadIndex:
         return self.engine.peer_bits(policy, peer(pod_selector, EVERYTHING))
 
 
-_INDEXES: "weakref.WeakKeyDictionary[Any, WorkloadIndex]" = weakref.WeakKeyDictionary()
-
-
 def index(ctx: RuleContext) -> WorkloadIndex:
-    """The index of this analysis (built once, shared by all rules through the engine)."""
-    engine = ctx.engine
-    found = _INDEXES.get(engine)
-    if found is None:
-        found = _INDEXES[engine] = WorkloadIndex(engine, ctx.cluster)
-    return found
+    """The index of this analysis (built once, shared by all rules through the run's cache)."""
+    return ctx.cached(WorkloadIndex, lambda: WorkloadIndex(ctx.engine, ctx.cluster))
 
 
 # -- messages ------------------------------------------------------------------------------------
 
 def quote_list(items: Iterable[str], limit: int = MAX_NAMED) -> str:
     """`a`, `b`, `c` and 4 more."""
-    items = list(items)
-    shown = ", ".join(f"`{item}`" for item in items[:limit])
-    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+    return listing(items, limit, quote=True)
 
 
 def workload_related(workloads: Iterable[Workload], message: str) -> list[Related]:

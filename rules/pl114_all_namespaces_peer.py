@@ -65,7 +65,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.model.types import INGRESS, NetworkPolicy
 from policylint.rule_api import RuleContext
-from policylint.rules._policy_parts import all_peers, at_key
+from policylint.rules._policy_parts import admits_every_namespace, all_peers, at_key
 
 CODE = "PL114"
 NAME = "all-namespaces-peer"
@@ -76,12 +76,9 @@ REMEDIATION = "Narrow the peer: select the namespaces by `kubernetes.io/metadata
 
 def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Finding]:
     for rule, peer in all_peers(policy):
-        namespaces, pods = peer.namespace_selector, peer.pod_selector
-        if namespaces is None or not namespaces.valid or not namespaces.is_empty:
-            continue
-        if pods is not None and not (pods.valid and pods.is_empty):
+        if not admits_every_namespace(peer):
             continue
         side = "ingress from" if rule.direction == INGRESS else "egress to"
-        how = "with podSelector {}" if pods is not None else "without a podSelector"
+        how = "with podSelector {}" if peer.pod_selector is not None else "without a podSelector"
         yield at_key(ctx, peer.source, "namespaceSelector",
                      f"namespaceSelector {{}} {how} allows {side} every pod in every namespace")

@@ -75,10 +75,13 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterator
 
+from policylint.engine.ipset import block_ranges
+from policylint.engine.ports import rule_port_spec
 from policylint.findings import Finding, Severity
 from policylint.model.types import IPAddress, IPBlock, NetworkPolicy, Rule
 from policylint.rule_api import RuleContext
 from policylint.rule_options import PORTS, AddressList, Option
+from policylint.rules._metadata import METADATA_ADDRESSES, METADATA_PORTS
 
 CODE = "PL206"
 NAME = "metadata-endpoint-reachable"
@@ -86,8 +89,8 @@ SEVERITY = Severity.WARNING
 SCOPE = "policy"
 REMEDIATION = "Add the metadata address to the ipBlock's `except` list (for example `169.254.169.254/32`), or narrow the `cidr` to the ranges the pods need."
 OPTIONS = {
-    "addresses": Option(["169.254.169.254", "169.254.170.23", "fd00:ec2::254"], "metadata endpoint addresses to protect (list of IP addresses)", AddressList()),
-    "ports": Option([80], "TCP ports on which the metadata endpoints answer (list of integers)", PORTS),
+    "addresses": Option(list(METADATA_ADDRESSES), "metadata endpoint addresses to protect (list of IP addresses)", AddressList()),
+    "ports": Option(list(METADATA_PORTS), "TCP ports on which the metadata endpoints answer (list of integers)", PORTS),
 }
 
 
@@ -112,23 +115,14 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
 
 
 def _exposes(block: IPBlock, address: IPAddress) -> bool:
-    network = block.network
-    if network is None or network.version != address.version or address not in network:
-        return False
-    return not any(e.network is not None and e.network.version == address.version and address in e.network
-                   for e in block.excepts)
+    """Whether the ipBlock's addresses (its cidr minus its excepts) hold `address`."""
+    excepts = [e.network for e in block.excepts if e.network is not None]
+    return any(r.contains(address) for r in block_ranges(block.network, excepts))
 
 
 def _allowed_ports(rule: Rule, ports: list[int]) -> list[int] | str:
     """'all' for a rule without ports, else the watched TCP ports the rule allows."""
     if rule.allows_all_ports:
         return "all"
-    allowed = []
-    for number in ports:
-        for entry in rule.ports:
-            if not entry.valid or entry.protocol != "TCP" or entry.is_named:
-                continue
-            if entry.port is None or entry.port <= number <= (entry.end_port or entry.port):
-                allowed.append(number)
-                break
-    return allowed
+    allowed = rule_port_spec(rule.ports).static  # named ports: only a pod has names, not an address
+    return [number for number in ports if allowed.contains("TCP", number)]

@@ -144,9 +144,10 @@ from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
 from policylint.intent.rule_helpers import Groups, job_names, public_atoms
-from policylint.model.types import INGRESS, Cluster, LabelSelector, NetworkPolicy, Peer, Rule
+from policylint.model.types import INGRESS, Cluster, NetworkPolicy, Rule
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Flag, Option
+from policylint.rules._policy_parts import admits_every_namespace
 
 CODE = "PL507"
 NAME = "training-exposed-outside-cluster"
@@ -204,18 +205,8 @@ def _exposures(engine, policy: NetworkPolicy, rule: Rule, public: int) -> Iterat
         if peer.ip_block is not None:
             if engine.peer_bits(policy, peer) & public:
                 yield anchor, f"{label} ipBlock {peer.ip_block.cidr_text} admits public addresses"
-        elif _all_namespaces(peer):
+        elif admits_every_namespace(peer, exclusions_count=True):
             yield anchor, f"{label} admits every pod in every namespace"
-
-
-def _all_namespaces(peer: Peer) -> bool:
-    selector = peer.namespace_selector
-    if selector is None or not selector.valid or selector.match_labels:
-        return False
-    if any(r.operator not in ("NotIn", "DoesNotExist") for r in selector.expressions):
-        return False
-    pods: LabelSelector | None = peer.pod_selector
-    return pods is None or (pods.valid and pods.is_empty)
 
 
 def _ports(engine, policy: NetworkPolicy, rule: Rule) -> str:

@@ -131,6 +131,7 @@ from policylint.intent.rule_helpers import Groups, job_names
 from policylint.model.types import EGRESS, Cluster
 from policylint.rule_api import RuleContext
 from policylint.rule_options import PORTS, AddressList, Flag, Option
+from policylint.rules._metadata import METADATA_ADDRESSES, METADATA_PORTS
 
 CODE = "PL508"
 NAME = "training-metadata-reachable"
@@ -139,8 +140,8 @@ SCOPE = "cluster"
 REMEDIATION = ("Except the metadata address from the ipBlock (169.254.169.254/32) or narrow the egress rule so that "
                "training pods cannot reach it.")
 OPTIONS = {
-    "addresses": Option(["169.254.169.254", "169.254.170.23", "fd00:ec2::254"], "cloud metadata addresses (list of IP addresses)", AddressList()),
-    "ports": Option([80], "TCP ports on which they answer (list of integers)", PORTS),
+    "addresses": Option(list(METADATA_ADDRESSES), "cloud metadata addresses (list of IP addresses)", AddressList()),
+    "ports": Option(list(METADATA_PORTS), "TCP ports on which they answer (list of integers)", PORTS),
     "unisolated": Option(False, "also report training pods that no policy isolates for egress (true or false)", Flag()),
 }
 

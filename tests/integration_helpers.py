@@ -63,15 +63,6 @@ def text_findings(output: str) -> set[tuple[int, str]]:
     return {(int(m.group(1)), m.group(4)) for m in TEXT_FINDING.finditer(output)}
 
 
-def has_command(name: str) -> bool:
-    """Whether `policylint NAME` exists (commands other engineers are still writing)."""
-    from click.testing import CliRunner
-
-    from policylint.cli.main import cli
-
-    return CliRunner().invoke(cli, [name, "--help"]).exit_code == 0
-
-
 # --- GitHub Actions --------------------------------------------------------------------------
 
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)

@@ -19,6 +19,27 @@ from policylint.load.yaml_reader import parse_text
 from policylint.model import build_cluster
 from policylint.model.types import Cluster
 
+
+class KubectlSafeDumper(yaml.SafeDumper):
+    """PyYAML's dumper quotes the strings PyYAML would read as something else; Kubernetes'
+    decoder (go-yaml v2) reads more as something else (`y`, `080`, `1e2`, `0o7`): quote those too,
+    so that the text means to policylint exactly the values that were generated."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+    from policylint.load.yaml_reader import _resolve_plain
+
+    if text and _resolve_plain(text) != text or text != text.strip():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
+    return yaml.SafeDumper.represent_str(dumper, text)
+
+
+KubectlSafeDumper.add_representer(str, _represent_str)
+
+
+def dump_all(documents: list[Any], **options: Any) -> str:
+    return yaml.dump_all(documents, Dumper=KubectlSafeDumper, sort_keys=False, **options)
+
 NAMESPACES = ["x", "y", "z"]
 LABEL_KEYS = ["app", "tier", "env"]
 LABEL_VALUES = ["a", "b", "c"]
@@ -79,7 +100,7 @@ class GenCluster:
         return docs
 
     def text(self, sanitise: bool = False) -> str:
-        return yaml.safe_dump_all(self.documents(sanitise), sort_keys=False)
+        return dump_all(self.documents(sanitise))
 
     def cluster(self, sanitise: bool = False) -> Cluster:
         return cluster_from_text(self.text(sanitise))

@@ -92,7 +92,10 @@ def dump(document: Any, style: str) -> str:
     """YAML block style, YAML flow style, or JSON (which is YAML too)."""
     if style == "json":
         return json.dumps(document, default=str)
-    return yaml.safe_dump(document, default_flow_style=(style == "flow"), allow_unicode=True, sort_keys=False)
+    from tests.strategies import KubectlSafeDumper
+
+    return yaml.dump(document, Dumper=KubectlSafeDumper, default_flow_style=(style == "flow"), allow_unicode=True,
+                     sort_keys=False)
 
 
 @st.composite

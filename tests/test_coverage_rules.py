@@ -225,6 +225,15 @@ def _context(cluster, code: str, facts: ClusterFacts = ClusterFacts()) -> RuleCo
     return RuleContext(spec, spec.severity, cluster, [], lambda: engine, facts)
 
 
+def _ports(generated) -> list[int]:
+    """The fixed probes, and every port and endPort the manifests mention with its neighbours:
+    a range such as 85-90 or a named port's number is probed whatever the fixed list holds."""
+    found = set(PORTS)
+    for port in generated.mentioned_ports():
+        found.update({port - 1, port, port + 1})
+    return sorted(p for p in found if 1 <= p <= 65535)
+
+
 def _addresses(generated) -> list:
     found = {ipaddress.ip_address(a) for a in ("10.0.0.1", "10.0.0.5", "10.0.1.7", "192.168.0.1", "8.8.8.8", "fd00::1", "2001:db8::1")}
     for network in generated.mentioned_networks():
@@ -240,12 +249,13 @@ def _allows(cluster, policy: NetworkPolicy, rule, other, dst, protocol: str, por
     return ref.rule_matches_peer(cluster, policy, rule, other) and ref.rule_matches_port(rule, dst, protocol, port)
 
 
-def _rule_is_covered(cluster, policy: NetworkPolicy, rule, others, peers: list, pods: list[Workload]) -> bool:
+def _rule_is_covered(cluster, policy: NetworkPolicy, rule, others, peers: list, pods: list[Workload],
+                     ports: list[int]) -> bool:
     """Everything `rule` allows (towards any pod of the input as the selected side) is allowed by `others`."""
     for other in peers:
         for pod in pods:
             dst = pod if rule.direction == INGRESS else other
-            for protocol, port in itertools.product(PROTOCOLS, PORTS + [cp.port for cp in getattr(dst, "ports", ())]):
+            for protocol, port in itertools.product(PROTOCOLS, ports):
                 if _allows(cluster, policy, rule, other, dst, protocol, port) and not any(
                         _allows(cluster, policy, o, other, dst, protocol, port) for o in others):
                     return False
@@ -263,6 +273,7 @@ def test_redundant_rules_are_covered_by_the_rules_left(generated) -> None:
     from policylint.rules import pl401_redundant_rule as pl401
 
     peers = list(cluster.workloads) + _addresses(generated)
+    ports = _ports(generated)
     for policy in cluster.policies:
         findings = list(pl401.check(ctx, policy, {}))
         reported = {f.field_path for f in findings}
@@ -271,7 +282,7 @@ def test_redundant_rules_are_covered_by_the_rules_left(generated) -> None:
             left = [r for r in rules if r.source.field_path not in reported]
             for rule in rules:
                 if rule.source.field_path in reported:
-                    assert _rule_is_covered(cluster, policy, rule, left, peers, list(cluster.workloads)), (
+                    assert _rule_is_covered(cluster, policy, rule, left, peers, list(cluster.workloads), ports), (
                         policy.id, rule.source.field_path, [f.message for f in findings])
 
 
@@ -285,6 +296,7 @@ def test_redundant_policies_can_all_be_deleted(generated) -> None:
     engine = ctx.engine
     left = [p for p in cluster.policies if p.id not in reported and not engine.compiled(p).invalid_parts]
     peers = list(cluster.workloads) + _addresses(generated)
+    ports = _ports(generated)
     for policy in cluster.policies:
         if policy.id not in reported:
             continue
@@ -297,7 +309,7 @@ def test_redundant_policies_can_all_be_deleted(generated) -> None:
                 for rule in policy.rules(direction):
                     for other in peers:
                         dst = pod if direction == INGRESS else other
-                        for protocol, port in itertools.product(PROTOCOLS, PORTS):
+                        for protocol, port in itertools.product(PROTOCOLS, ports):
                             if _allows(cluster, policy, rule, other, dst, protocol, port):
                                 assert any(_allows(cluster, p, r, other, dst, protocol, port)
                                            for p in keeping for r in p.rules(direction)), (policy.id, pod.id, other)
@@ -372,6 +384,8 @@ def test_rules_run_on_a_thousand_workloads_without_pairs(tmp_path: Path) -> None
                  "metadata": {"name": "p", "namespace": "ml"},
                  "spec": {"podSelector": {}, "policyTypes": ["Egress"]}})
     path = tmp_path / "many.yaml"
-    path.write_text(yaml.safe_dump_all(docs), encoding="utf-8")
+    from tests.strategies import dump_all
+
+    path.write_text(dump_all(docs), encoding="utf-8")
     findings = analyse([str(path)], Config(), select=["PL305"]).findings
     assert len(findings) == 1 and "and 297 more" in findings[0].message

@@ -48,10 +48,17 @@ def _probes(old: GenCluster, new: GenCluster) -> list[tuple[str, int]]:
     return [(protocol, port) for protocol in PROTOCOLS for port in ports]
 
 
-def _addresses(result_sides: tuple[Side, Side], result: DiffResult) -> list[ipaddress._BaseAddress]:
-    """Both edges of every range of both versions and of the diff, and their neighbours; minus
-    known pod IPs, which are pods rather than external addresses."""
+def _addresses(result_sides: tuple[Side, Side], result: DiffResult,
+               gens: tuple[GenCluster, GenCluster]) -> list[ipaddress._BaseAddress]:
+    """Both edges of every cidr and except the manifests of either version write, of every range
+    of both versions and of the diff, and their neighbours; minus known pod IPs, which are pods
+    rather than external addresses. (The manifests' own edges are probed too, so that a range the
+    engine failed to cut cannot hide a change.)"""
     values: set[tuple[int, int]] = set()
+    for gen in gens:
+        for network in gen.mentioned_networks():
+            first, last = int(network.network_address), int(network.broadcast_address)
+            values.update((network.version, v) for v in (first - 1, first, last, last + 1))
     for s in result_sides:
         for e in s.engine.endpoints:
             if e.is_external:
@@ -114,7 +121,7 @@ def test_the_diff_is_exactly_where_the_reference_evaluator_changes_its_answer(pa
                     assert entry.old.contains(protocol, port) == before, (src, dst, protocol, port)
                     assert entry.new.contains(protocol, port) == after, (src, dst, protocol, port)
 
-    for address in _addresses((old, new), result):
+    for address in _addresses((old, new), result, (old_gen, new_gen)):
         for workload in ids:
             for outgoing in (True, False):
                 src, dst = (workload, None) if outgoing else (None, workload)

@@ -18,7 +18,7 @@ metadata: {name: x, labels: {team: blue}}
 ---
 apiVersion: v1
 kind: Namespace
-metadata: {name: y, labels: {team: red}}
+metadata: {name: "y", labels: {team: red}}
 ---
 apiVersion: v1
 kind: Pod
@@ -54,11 +54,11 @@ metadata: {name: db, namespace: x, labels: {app: db}}
 ---
 apiVersion: v1
 kind: Pod
-metadata: {name: db, namespace: y, labels: {app: db}}
+metadata: {name: db, namespace: "y", labels: {app: db}}
 ---
 apiVersion: v1
 kind: Pod
-metadata: {name: web, namespace: y, labels: {app: web}}
+metadata: {name: web, namespace: "y", labels: {app: web}}
 status: {podIP: 10.1.2.3}
 """
 
@@ -296,7 +296,7 @@ spec:
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: dne, namespace: y}
+metadata: {name: dne, namespace: "y"}
 spec:
   podSelector: {matchExpressions: [{key: tier, operator: DoesNotExist}]}
   ingress: []
@@ -489,8 +489,8 @@ def test_explanation_blames_the_namespace_only_when_the_labels_would_match(tmp_p
 
     (tmp_path / "m.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\n---\n"
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: y, labels: {app: b}}\n---\n"
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: c, namespace: y, labels: {app: a}}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: 'y', labels: {app: b}}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: c, namespace: 'y', labels: {app: a}}\n---\n"
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n"
         "spec:\n  podSelector: {}\n  ingress:\n    - from:\n        - podSelector: {matchLabels: {app: a}}\n")
     engine = Engine(build_cluster(load_paths([str(tmp_path)]).objects))

@@ -324,3 +324,35 @@ def test_full_disk_on_output_file_is_exit_2() -> None:
                           capture_output=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.decode() == "policylint: error: cannot write /dev/full: No space left on device\n"
+
+
+MATRIX_INPUT = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: "w\\e]0;pwn\\a", namespace: "::add-mask::ns"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: "b|<img>@octocat", namespace: shop}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv", "dot", "markdown"])
+@pytest.mark.parametrize("aggregate", ["workload", "namespace"])
+def test_matrix_outputs_are_escaped(tmp_path: Path, fmt: str, aggregate: str) -> None:
+    (tmp_path / "m.yaml").write_text(MATRIX_INPUT)
+    done = _run("matrix", "-f", fmt, "--aggregate", aggregate, "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode()
+    _assert_printable(out, fmt)
+    _assert_no_ci_command(out, fmt)
+    if fmt == "json":
+        document = json.loads(out)
+        if aggregate == "workload":  # exact values, read back
+            assert "::add-mask::ns/w\x1b]0;pwn\x07" in {e["id"] for e in document["endpoints"]}
+        else:
+            assert "::add-mask::ns" in {g["id"] for g in document["groups"]}
+    if fmt == "markdown":
+        _assert_markdown_inert(out)
+    if fmt == "text" and aggregate == "workload":
+        assert re.search(r"^\\x3a:add-mask::ns/w\\x1b\]0;pwn\\x07 +shop/b\|<img>@octocat +all ports$", out, re.M), out

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.integration_helpers import (ACTION, SEED_POLICY, SNIPPETS, Runner, StepResult, action_inputs,
-                                       bash, cli_env, copy_repo, has_command, load_yaml, run_action)
+                                       bash, cli_env, copy_repo, load_yaml, run_action)
 
 MARKDOWN_MARKER = "<!-- policylint report -->"
 CHECK_ONLY = ("check",)
@@ -256,8 +256,6 @@ def test_workflow_uploads_sarif_even_when_the_lint_fails(tmp_path: Path, install
 
 
 def test_workflow_pull_request_diff_summary(tmp_path: Path, installed: tuple) -> None:
-    if not has_command("diff"):
-        pytest.skip("`policylint diff` does not exist in this version; the workflow's diff step needs it")
     workdir = copy_repo(tmp_path)
     env = cli_env(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
                   GIT_COMMITTER_EMAIL="t@example.com")

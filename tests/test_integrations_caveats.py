@@ -17,7 +17,7 @@ from policylint.caveats import caveat_lines, caveat_markdown, caveat_text, not_e
 from policylint.config import Config
 from policylint.model.build import OTHER_POLICY_KINDS
 from tests.fixture_expectations import expected_findings
-from tests.integration_helpers import REPO, cli_env, copy_repo, has_command
+from tests.integration_helpers import REPO, cli_env, copy_repo
 
 PL008 = Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "PL008"
 OTHER_KINDS = PL008 / "other-kinds.yaml"
@@ -104,8 +104,6 @@ def test_check_reports_each_object_not_evaluated(tmp_path: Path) -> None:
                                   ["reach", "k8s/", "--from", "shop/frontend", "--to", "shop/backend", "--port", "8080",
                                    "--format", "json"]], ids=["matrix", "reach"])
 def test_matrix_and_reach_print_the_caveat_on_stderr(args: list[str], tmp_path: Path) -> None:
-    if not has_command(args[0]):
-        pytest.skip(f"`policylint {args[0]}` does not exist")
     result = _policylint(args, copy_repo(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stderr == CAVEAT
@@ -113,8 +111,6 @@ def test_matrix_and_reach_print_the_caveat_on_stderr(args: list[str], tmp_path: 
 
 
 def test_matrix_without_unevaluated_kinds_prints_no_caveat(tmp_path: Path) -> None:
-    if not has_command("matrix"):
-        pytest.skip("`policylint matrix` does not exist")
     repo = copy_repo(tmp_path)
     (repo / "k8s" / "shop" / "backend-l7.yaml").unlink()
     result = _policylint(["matrix", "k8s/"], repo)
@@ -122,8 +118,6 @@ def test_matrix_without_unevaluated_kinds_prints_no_caveat(tmp_path: Path) -> No
 
 
 def test_diff_prints_the_caveat_of_each_side(tmp_path: Path) -> None:
-    if not has_command("diff"):
-        pytest.skip("`policylint diff` does not exist")
     repo = copy_repo(tmp_path)
     env = cli_env(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
                   GIT_COMMITTER_EMAIL="t@example.com")

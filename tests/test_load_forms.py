@@ -57,9 +57,9 @@ def test_symlink_loop_is_survived(tmp_path: Path) -> None:
 
 def test_stdin_multi_document_and_list(tmp_path: Path) -> None:
     text = (POLICY.format(name="a", namespace="x") + "---\n" + "apiVersion: v1\nkind: List\nitems:\n"
-            + "".join("- " + POLICY.format(name=n, namespace="y").replace("\n", "\n  ").rstrip() + "\n" for n in ("b", "c")))
+            + "".join("- " + POLICY.format(name=n, namespace="z").replace("\n", "\n  ").rstrip() + "\n" for n in ("b", "c")))
     ids, loaded = policy_ids(["-"], stdin=io.BytesIO(text.encode()))
-    assert ids == ["x/a", "y/b", "y/c"]
+    assert ids == ["x/a", "z/b", "z/c"]
     assert loaded.files[0].path == "<stdin>"
     assert [o.field_prefix for o in loaded.objects] == ["", "items[0].", "items[1]."]
 
@@ -92,7 +92,7 @@ def test_missing_path_is_reported_not_raised(tmp_path: Path) -> None:
 
 def test_undeclared_namespaces_are_synthesised_with_their_name_label(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(POLICY.format(name="p", namespace="x") + "---\napiVersion: v1\nkind: Namespace\n"
-                                     "metadata: {name: y, labels: {team: a}}\n---\napiVersion: v1\nkind: Pod\n"
+                                     "metadata: {name: \"y\", labels: {team: a}}\n---\napiVersion: v1\nkind: Pod\n"
                                      "metadata: {name: orphan}\n")
     cluster = build_cluster(load_paths([str(tmp_path)]).objects)
     assert {n: (dict(ns.labels), ns.declared) for n, ns in cluster.namespaces.items()} == {

@@ -16,7 +16,8 @@ from policylint.load.yaml_reader import default_max_file_bytes, parse_text
 
 def root(text: str, limits: Limits = Limits()) -> object:
     result = parse_text(text, "f.yaml", limits)
-    assert not result.problems, result.problems
+    # "typing" notes (`0120` is octal 80) are warnings about a value read correctly
+    assert not [p for p in result.problems if p.kind != "typing"], result.problems
     return result.documents[0].root
 
 
@@ -52,7 +53,9 @@ def test_numbers_too_large_for_any_decoder_stay_text() -> None:
     hexadecimal = "0x" + "f" * 1100  # 4,400 bits: Python would refuse to print it in a message
     base60 = "1" + ":59" * 5000  # YAML 1.1 would make it a 9,000-digit number (and PyYAML overflowed on floats)
     values = root(f"a: {decimal}\nb: {hexadecimal}\nc: {base60}\nd: {base60}.5\ne: 0x{'f' * 100}\n")
-    assert values == {"a": decimal, "b": hexadecimal, "c": base60, "d": base60 + ".5", "e": int("f" * 100, 16)}
+    # go-yaml reads integers of at most 64 bits (ParseInt, then ParseUint); a longer hexadecimal
+    # number is not a float either, so it is text there, and here
+    assert values == {"a": decimal, "b": hexadecimal, "c": base60, "d": base60 + ".5", "e": "0x" + "f" * 100}
 
 
 def test_no_tag_constructs_an_object_or_runs_anything(tmp_path: Path) -> None:
@@ -61,11 +64,11 @@ def test_no_tag_constructs_an_object_or_runs_anything(tmp_path: Path) -> None:
             f"b: !!python/object/new:subprocess.Popen [['touch', '{marker}']]\n"
             "c: !!python/name:os.system\n"
             "d: !!python/object:argparse.Namespace {x: 1}\n"
-            "e: !!set {x, y}\n"
+            "e: !!set {x, y}\n"  # y is the boolean true in YAML 1.1, as a key too: "true"
             "f: !!omap [{x: 1}]\n")
     values = root(text)
     assert values == {"a": [f"touch {marker}"], "b": [["touch", str(marker)]], "c": "", "d": {"x": 1},
-                      "e": {"x": None, "y": None}, "f": [{"x": 1}]}
+                      "e": {"x": None, "true": None}, "f": [{"x": 1}]}
     assert type(values["d"]) is YMap and type(values["f"]) is YSeq  # type: ignore[index]
     assert not marker.exists()
 
@@ -103,11 +106,11 @@ def test_duplicate_key_keeps_the_last_value_at_its_position() -> None:
 # -- merge keys ----------------------------------------------------------------------------------
 
 def test_merge_keys() -> None:
-    text = "base: &b {x: 1, y: 2}\nother: &o {z: 3}\nm:\n  <<: [*b, *o, {x: 9}]\n  y: 5\n"
+    text = "base: &b {x: 1, w: 2}\nother: &o {z: 3}\nm:\n  <<: [*b, *o, {x: 9}]\n  w: 5\n"
     mapping = root(text)["m"]  # type: ignore[index]
-    assert mapping == {"y": 5, "x": 1, "z": 3}
+    assert mapping == {"w": 5, "x": 1, "z": 3}
     assert mapping.span_of_value("x") == Span("f.yaml", 1, 14, 1, 15)  # where the merged value is written
-    assert mapping.span_of_value("y") == Span("f.yaml", 5, 6, 5, 7)
+    assert mapping.span_of_value("w") == Span("f.yaml", 5, 6, 5, 7)
 
 
 def test_merge_of_a_non_mapping_is_reported() -> None:

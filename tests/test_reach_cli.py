@@ -169,8 +169,7 @@ def test_every_data_service_in_the_examples_is_denied_by_the_seed(monkeypatch) -
             if e.labels.get("role") == "data-service-pod" and e.namespace != "ml-workloads"]
     seed = next(p for p in engine.cluster.policies if p.id == "ml-workloads/ml-training-communication")
     training = [engine.endpoint_of(w) for w in engine.selected_by(seed)]
-    if not data or not training:
-        pytest.skip("fixtures/examples/ has no data service or no training pods next to the seed yet")
+    assert data and training, "fixtures/examples/ must hold a data service and training pods next to the seed"
     for src in data:
         for dst in training:
             code, out, _ = run("reach", "fixtures/examples", "--from", src.id, "--to", dst.id)

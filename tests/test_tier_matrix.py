@@ -19,7 +19,7 @@ spec: {containers: [{name: c, image: i}]}
 ---
 apiVersion: v1
 kind: Pod
-metadata: {name: b, namespace: y}
+metadata: {name: b, namespace: "y"}
 spec: {containers: [{name: c, image: i}]}
 status: {podIP: 10.1.0.5}
 ---

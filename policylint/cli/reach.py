@@ -13,10 +13,10 @@ import click
 
 from policylint.cli.common import config_options, fail, paths_argument
 from policylint.cli.engine_input import load_engine, resolve_endpoint
+from policylint.load.nodes import where
+from policylint.model.types import Service, ServicePort
 from policylint.report.escape import json_dumps
 from policylint.report.escape import text as esc
-from policylint.engine.explain import where
-from policylint.model.types import Service, ServicePort
 
 SCHEMA = "policylint.reach/v1"
 EXIT_ALLOWED, EXIT_DENIED = 0, 1

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from policylint.engine.bits import iter_bits, span
 from policylint.engine.endpoints import EndpointSpace
 from policylint.engine.ipset import IPRange, block_ranges
-from policylint.engine.ports import PortSpec, rule_port_spec
 from policylint.engine.label_index import LabelIndex, selector_key
+from policylint.engine.ports import PortSpec, rule_port_spec
 from policylint.model.types import (
     EGRESS,
     INGRESS,

@@ -315,11 +315,6 @@ class Engine:
                 or (not cp.policy.pod_selector.valid and cp.policy.namespace == pod.namespace))
         ]
 
-    def invalid_policies(self, src: Endpoint, dst: Endpoint) -> list[NetworkPolicy]:
-        """Policies with invalid parts that bear on the pair (either pod side)."""
-        found = {id(p): p for p in self.invalid_policies_on(EGRESS, src) + self.invalid_policies_on(INGRESS, dst)}
-        return sorted(found.values(), key=lambda p: self._policy_index[id(p)])
-
     def depends_on_invalid(self, src: Endpoint, dst: Endpoint) -> bool:
         """Whether the answer for the pair rests on a policy the API server would reject."""
         # Only pod classes are ever tainted, so external atoms need no special case.

@@ -13,15 +13,11 @@ from policylint.engine.bits import has
 from policylint.engine.endpoints import Endpoint
 from policylint.engine.label_index import matches
 from policylint.engine.ports import EMPTY_PORTS, PortSet
-from policylint.load.nodes import Span
+from policylint.load.nodes import Span, where
 from policylint.model.types import EGRESS, INGRESS, NetworkPolicy, Peer, Rule
 
 if TYPE_CHECKING:
     from policylint.engine.connectivity import Engine
-
-
-def where(span: Span) -> str:
-    return f"{span.path}:{span.line}"
 
 
 def probe_matches(ports: PortSet, protocol: str | None, port: int | None) -> bool:

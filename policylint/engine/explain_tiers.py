@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from policylint.engine.bits import has
 from policylint.engine.endpoints import Endpoint
 from policylint.engine.ports import ALL_PORTS, EMPTY_PORTS, PortSet
+from policylint.load.nodes import where
 from policylint.model.tier_types import ADMIN, ALLOW, DENY, PASS, TierPeer, TierPolicy, TierRule
 from policylint.model.types import EGRESS
 
@@ -40,11 +41,10 @@ class TierStep:
         span = self.rule.source.span
         peer = ""
         if self.peer is not None:
-            where = self.peer.source.span if self.peer.source is not None else None
-            at = f" ({where.path}:{where.line})" if where is not None else ""
+            at = f" ({where(self.peer.source.span)})" if self.peer.source is not None else ""
             peer = f" via {self.rule.peers_key}[{self.peer_index}] {self.peer.describe()}{at}"
         return (f"{self.tier.lower()} tier: {self.policy.id} ({self.policy.where}) {self.rule.label} "
-                f"({span.path}:{span.line}) {VERBS[self.verdict]} {self.ports.describe()}{peer}")
+                f"({where(span)}) {VERBS[self.verdict]} {self.ports.describe()}{peer}")
 
 
 @dataclass(frozen=True, slots=True)

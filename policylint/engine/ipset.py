@@ -39,10 +39,6 @@ class IPRange:
     def of_address(cls, value: IPAddress) -> IPRange:
         return cls(value.version, int(value), int(value))
 
-    @classmethod
-    def whole(cls, version: int) -> IPRange:
-        return cls(version, 0, family_max(version))
-
     @property
     def first_address(self) -> IPAddress:
         return address(self.version, self.first)
@@ -61,9 +57,6 @@ class IPRange:
 
     def overlaps(self, other: IPRange) -> bool:
         return self.version == other.version and self.first <= other.last and other.first <= self.last
-
-    def within(self, other: IPRange) -> bool:
-        return self.version == other.version and other.first <= self.first and self.last <= other.last
 
     def cidrs(self) -> tuple[str, ...]:
         """The fewest CIDRs that cover exactly this range."""

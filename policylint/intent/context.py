@@ -1,7 +1,8 @@
 """The intents of one analysis: roles resolved on the cluster, training jobs, expectations.
 
 `analyse` puts the parsed config sections into the rules' extras (`extras["intent"]`); the first
-PL5xx rule that asks resolves them on the cluster and every later rule reuses the result.
+PL5xx rule that asks resolves them on the cluster, in the run's cache (`RuleContext.cached`), and
+every later rule of the same run reuses the result.
 """
 from __future__ import annotations
 
@@ -63,15 +64,10 @@ class Intent:
 
 
 def resolve(cluster: Cluster, facts: ClusterFacts, config: IntentConfig) -> Intent:
-    cached = config.cache.get(id(cluster))
-    if cached is not None and cached[0] is cluster and cached[1] == facts:
-        return cached[2]
     roles = RoleTable(cluster, defined_roles(facts, config))
     jobs = build_jobs(roles.members(TRAINING), cluster.config_maps)
     job_of = {id(r.workload): job for job in jobs for r in job.replicas}
-    intent = Intent(config, roles, jobs, job_of, cluster)
-    config.cache[id(cluster)] = (cluster, facts, intent)
-    return intent
+    return Intent(config, roles, jobs, job_of, cluster)
 
 
 def intent_of(ctx: Any) -> Intent:
@@ -80,7 +76,7 @@ def intent_of(ctx: Any) -> Intent:
     if not isinstance(config, IntentConfig):
         config = IntentConfig()
         ctx.extras[EXTRAS_KEY] = config
-    return resolve(ctx.cluster, ctx.facts, config)
+    return ctx.cached(Intent, lambda: resolve(ctx.cluster, ctx.facts, config))
 
 
 def intent_config(config: Any) -> IntentConfig:

@@ -25,7 +25,8 @@ from policylint.engine.ports import ALL_PORTS, EMPTY_PORTS, PortSet
 from policylint.findings import Related
 from policylint.intent.blame import Anchor, allowing_related, blame
 from policylint.intent.roles import Matcher, RoleTable
-from policylint.intent.spec import Expectation, PeerSpec, where
+from policylint.intent.spec import Expectation, PeerSpec
+from policylint.load.nodes import where
 from policylint.model.types import NAMESPACE_NAME_LABEL, Cluster, Service, ServicePort
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from policylint.engine.label_index import matches
-from policylint.intent.spec import BUILTIN_ROLES, IntentConfig, RoleDef, where
-from policylint.load.nodes import Span
+from policylint.intent.spec import BUILTIN_ROLES, IntentConfig, RoleDef
+from policylint.load.nodes import Span, where
 from policylint.model.types import NAMESPACE_NAME_LABEL, Cluster, LabelSelector, Requirement, Source, Workload
 from policylint.rule_api import ClusterFacts
 

@@ -10,6 +10,7 @@ from policylint.engine.ports import PortSet
 from policylint.findings import Related
 from policylint.intent.blame import MAX_RELATED, Anchor
 from policylint.intent.frameworks import TrainingJob
+from policylint.listing import listing
 from policylint.model.types import Workload
 
 if TYPE_CHECKING:
@@ -84,20 +85,15 @@ def group_of(workload: Workload) -> str:
 
 def limited(items: list[str], limit: int = 6) -> str:
     """`a, b, c and 4 more`."""
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+    return listing(items, limit)
 
 
 def job_names(jobs: Iterable[TrainingJob], limit: int = 3) -> str:
-    labels = sorted({j.label for j in jobs})
-    shown = ", ".join(labels[:limit])
-    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+    return listing(sorted({j.label for j in jobs}), limit)
 
 
 def endpoint_names(endpoints: Iterable[Endpoint], limit: int = 3) -> str:
-    ids = sorted({e.id for e in endpoints})
-    shown = ", ".join(ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    return listing(sorted({e.id for e in endpoints}), limit)
 
 
 @dataclass(slots=True)

@@ -29,9 +29,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from policylint.errors import ConfigError
 from policylint.engine.ports import EMPTY_PORTS, MAX_PORT, MIN_PORT, PortSet, PortSpec
-from policylint.load.nodes import Span, YMap, YSeq
+from policylint.errors import ConfigError
+from policylint.load.nodes import Span, YMap, YSeq, where
 from policylint.model.fields import Fields
 from policylint.model.selector_parsing import parse_selector
 from policylint.model.types import NAMESPACE_NAME_LABEL, PROTOCOLS, LabelSelector, Source
@@ -45,10 +45,6 @@ _PORT_TEXT = re.compile(r"^(?:(?P<p1>[A-Za-z]+)/)?(?P<lo>\d+)(?:-(?P<hi>\d+))?(?
 _PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SERVICE_NAME = re.compile(r"^[a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*$")
 _SERVICE_REF = re.compile(r"^(?P<ref>[a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*)\[Service\]$")
-
-
-def where(span: Span) -> str:
-    return f"{span.path}:{span.line}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +99,13 @@ class Expectation:
     index: int
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class IntentConfig:
-    """The parsed sections. Holds a cache of resolved intents per analysed cluster."""
+    """The parsed sections (resolved on a cluster by `intent.context.resolve`)."""
 
     roles: dict[str, RoleDef] = field(default_factory=dict)  # only the ones the config defines
     expectations: tuple[Expectation, ...] = ()
     path: str | None = None
-    cache: dict[int, Any] = field(default_factory=dict, repr=False)
 
 
 def parse_intent_sections(sections: dict[str, Any], key_spans: dict[str, Span] | None = None,

@@ -46,13 +46,6 @@ class LoadedFile:
     meant_as_manifest: bool = False
 
 
-@dataclass(slots=True)
-class InputSet:
-    files: list[LoadedFile] = field(default_factory=list)
-    # Paths the user named that do not exist: a usage error, not a finding.
-    missing: list[str] = field(default_factory=list)
-
-
 def display_name(path: str) -> str:
     """`path` as it can be printed: undecodable bytes of a file name become `\\xNN` escapes.
 

@@ -39,6 +39,11 @@ class Span:
     end_column: int
 
 
+def where(span: Span) -> str:
+    """`path:line`, as messages and explanations cite a place in the input."""
+    return f"{span.path}:{span.line}"
+
+
 def pack(start: int, end: int) -> int:
     """One 64-bit integer for the character range [start, end)."""
     return start << _OFFSET_BITS | end

@@ -130,13 +130,6 @@ class ParseResult:
     directive_scalars: list[tuple[int, int]] = field(default_factory=list)
 
 
-class _LimitExceeded(Exception):
-    def __init__(self, offset: int, message: str) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.message = message
-
-
 class _Frame:
     """A container being built, with the key waiting for its value (mappings only)."""
 
@@ -161,13 +154,76 @@ _MISSING = object()
 
 # -- scalars -----------------------------------------------------------------------------------
 
+# -- plain scalars as Kubernetes' decoder types them ---------------------------------------------
+# kubectl and the API server convert YAML to JSON with sigs.k8s.io/yaml, on go-yaml v2 (YAML 1.1
+# rules, as go-yaml's resolve() applies them; not PyYAML's): `y`/`n` are booleans too, integers
+# are what Go's strconv.ParseInt(s, 0, 64) (then ParseUint) reads after removing "_" — so `0o120`
+# and `0x50` are 80 and `010` is 8 — and what is not an integer but looks like a decimal float
+# (`080`, `1e2`, `80.0`) is a float. JSON then carries an integral float as an integer (`80`),
+# which is how a port field receives it, so those become ints here (below 2**53, where a float
+# is exact). Base-60 and timestamps stay text. Anything else is a string.
+_GO_WORDS: dict[str, Any] = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
+    "<<": _MERGE_KEY,  # a merge where a key is expected; the text "<<" elsewhere (see _events)
+}
+_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)\Z")
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_GO_NUMBER_START = frozenset("+-.0123456789")
+_EXACT_FLOAT_INT = 2 ** 53
+
+
 def _resolve_plain(value: str) -> Any:
-    """The value of an untagged plain scalar (`80` is an int, `yes` a bool, `~` null)."""
-    resolvers = _IMPLICIT.get(value[0] if value else "", ())
-    for tag, regexp in resolvers:
-        if regexp.match(value):
-            return _construct(tag, value)
-    return value
+    """The value of an untagged plain scalar (`80` is an int, `yes` and `y` bools, `~` null)."""
+    word = _GO_WORDS.get(value, _MISSING)
+    if word is not _MISSING:
+        return word
+    if value[0] not in _GO_NUMBER_START:
+        return value
+    return _go_number(value)
+
+
+def _go_number(text: str) -> Any:
+    plain = text.replace("_", "")
+    if len(plain) <= 70 and _GO_INT.match(plain):  # longer cannot fit in 64 bits, even in binary
+        body = plain.lstrip("+-")
+        prefix = body[:2].lower()
+        if prefix == "0x":
+            number = int(body[2:], 16)
+        elif prefix == "0o":
+            number = int(body[2:], 8)
+        elif prefix == "0b":
+            number = int(body[2:], 2)
+        elif body.startswith("0") and len(body) > 1:
+            number = int(body, 8)
+        else:
+            number = int(body)
+        if plain.startswith("-"):
+            number = -number
+        # ParseInt takes int64; ParseUint the rest of uint64, without a sign
+        if -(2 ** 63) <= number < 2 ** 63 or (plain[0] not in "+-" and number < 2 ** 64):
+            return number
+    if _GO_FLOAT.match(plain):
+        number = float(plain)
+        if math.isinf(number):  # ParseFloat fails on overflow: the text stays a string
+            return text
+        if number.is_integer() and abs(number) < _EXACT_FLOAT_INT:
+            return int(number)
+        return number
+    return text
+
+
+def _octal_looking(text: str, value: int) -> bool:
+    """`010` (8) or `0o120` (80): written like a decimal number, read as another one."""
+    digits = text.replace("_", "").lstrip("+-")
+    if len(digits) < 2 or digits[0] != "0" or not (digits[1].isdigit() or digits[1] in "oO"):
+        return False
+    decimal = digits[2:] if digits[1] in "oO" else digits
+    return decimal.isdigit() and int(decimal) != abs(value)
 
 
 def _construct(tag: str, text: str) -> Any:
@@ -362,6 +418,12 @@ class _Parser:
                         value = _resolve_plain(text)
                         if len(text) <= _CACHED_SCALAR_LENGTH and len(cache) < _CACHE_ENTRIES:
                             cache[text] = value
+                    if value is _MERGE_KEY and not (stack and stack[-1].is_map and stack[-1].key is _NO_KEY):
+                        value = "<<"  # `<<` merges only as a key; as a value it is the text "<<"
+                    elif type(value) is int and text[0] in "0+-" and _octal_looking(text, value):
+                        self.problem("typing", start, f"`{text}` is read as {value}: a leading 0 (or 0o) makes "
+                                     "an octal number in YAML 1.1, as kubectl reads it; write "
+                                     f"{value} if that is meant", event.end_mark.index)
                 elif tag is None or tag == "!":
                     value = text
                 else:
@@ -559,6 +621,9 @@ def _json_surrogates(text: str) -> str:
     return _LONE_LOW_SURROGATE.sub(lambda m: m.group(1) + "\\ufffd", text)
 
 
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def _directive_lines(text: str, scalars: list[tuple[int, int]]) -> dict[int, str]:
     """The lines that mention "policylint:" with every scalar's text on them blanked out.
 
@@ -591,6 +656,10 @@ def _directive_lines(text: str, scalars: list[tuple[int, int]]) -> dict[int, str
 def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
     """Parse every document of `text`. Never raises for bad input: problems are returned."""
     result = ParseResult()
+    if "\r" in text:
+        # A lone CR ends a line for YAML (and go-yaml) but not for the positions, which count
+        # "\n": made a "\n", of the same length, so every offset and column stays right.
+        text = _LONE_CR.sub("\n", text)
     if text.lstrip()[:1] in ("{", "[") and "\\u" in text:
         text = _json_surrogates(text)
     if len(text) >= MAX_TEXT_LENGTH:

@@ -1,6 +1,8 @@
 """CSV: one row per pair (or per pair of namespaces), ports split by protocol."""
 from __future__ import annotations
 
+from policylint.report.escape import text as esc
+
 import csv
 import io
 
@@ -33,9 +35,9 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
             text = tails[key] = "," + csv_line([*csv_ports(ports), "true" if invalid else "false", 1])
         return text
 
-    to_text = [csv_line([e.id])[:-1] for e in view.engine.endpoints]
+    to_text = [csv_line([esc(e.id)])[:-1] for e in view.engine.endpoints]
     for src, source_invalid, items in view.rows():
-        head = csv_line([src.id])[:-1] + ","
+        head = csv_line([esc(src.id)])[:-1] + ","
         out.write("".join(head + line for line in view.lines(items, source_invalid, tail, to_text)))
 
 
@@ -44,5 +46,5 @@ def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     for r in rows:
-        writer.writerow([r.src, r.dst, *csv_ports(r.ports), "true" if r.invalid else "false", r.pairs])
+        writer.writerow([esc(r.src), esc(r.dst), *csv_ports(r.ports), "true" if r.invalid else "false", r.pairs])
     return buffer.getvalue()

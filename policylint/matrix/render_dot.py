@@ -1,6 +1,8 @@
 """DOT for Graphviz: endpoints as nodes clustered by namespace, connections as labelled edges."""
 from __future__ import annotations
 
+from policylint.report.escape import text as esc
+
 from policylint.matrix.aggregate import EXTERNAL_GROUP, Row
 from policylint.matrix.view import MatrixView
 
@@ -9,6 +11,7 @@ HEAD = ["digraph policylint {", "  rankdir=LR;", '  node [fontname="Helvetica", 
 
 
 def dot_id(text: str) -> str:
+    text = esc(text)  # one visible line: Graphviz and a terminal see the same text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -1,7 +1,8 @@
 """JSON: the policylint.matrix/v1 document, or policylint.matrix-summary/v1 when aggregated."""
 from __future__ import annotations
 
-import json
+from policylint.report.escape import json_dumps
+
 from typing import Any
 
 from policylint.matrix.aggregate import EXTERNAL_GROUP, Row, group_of
@@ -22,7 +23,7 @@ def endpoint_json(e) -> dict[str, Any]:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return json_dumps(value, separators=(", ", ": "))  # exact values, printable text
 
 
 def write_pairs(out, view: MatrixView, endpoints: list) -> None:

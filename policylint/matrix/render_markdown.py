@@ -1,13 +1,15 @@
 """Markdown: a table for a review comment."""
 from __future__ import annotations
 
+from policylint.report.escape import md_code
+
 from policylint.matrix.aggregate import Row
 from policylint.matrix.labels import described, footer, invalid_note, ports_text
 from policylint.matrix.view import MatrixView
 
 
 def md_cell(text: str) -> str:
-    return "`" + text.replace("|", "\\|") + "`"
+    return md_code(text)  # the shared Markdown escaping
 
 
 def write_pairs(out, view: MatrixView, endpoints: list) -> None:

@@ -1,6 +1,8 @@
 """Text: an aligned table FROM / TO / PORTS (and PAIRS when aggregated)."""
 from __future__ import annotations
 
+from policylint.report.escape import text as esc
+
 from policylint.matrix.aggregate import Row
 from policylint.matrix.labels import describe, described, footer, invalid_note, ports_text
 from policylint.matrix.view import MatrixView
@@ -26,8 +28,8 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
                 {False} if bits & ~invalid_atoms else set())
             any_invalid = any_invalid or True in flags
             port_width = max([port_width] + [len(described(ports, flag)) for flag in flags])
-    from_width = max([len("FROM")] + [len(src.id) for src, _, _ in rows])
-    to_width = max([len("TO")] + [len(e.id) for e in engine.cell_endpoints(destinations, view.wanted)])
+    from_width = max([len("FROM")] + [len(esc(src.id)) for src, _, _ in rows])
+    to_width = max([len("TO")] + [len(esc(e.id)) for e in engine.cell_endpoints(destinations, view.wanted)])
     out.write(f"{'FROM'.ljust(from_width)}  {'TO'.ljust(to_width)}  PORTS\n")
     tails: dict[tuple[int, bool], str] = {}
 
@@ -38,9 +40,9 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
             text = tails[key] = "  " + described(ports, invalid) + "\n"
         return text
 
-    to_text = [e.id.ljust(to_width) for e in engine.endpoints]
+    to_text = [esc(e.id).ljust(to_width) for e in engine.endpoints]
     for src, source_invalid, items in rows:
-        head = src.id.ljust(from_width) + "  "
+        head = esc(src.id).ljust(from_width) + "  "
         out.write("".join(head + line for line in view.lines(items, source_invalid, tail, to_text)))
     if any_invalid:
         out.write(invalid_note() + "\n")
@@ -51,9 +53,9 @@ def write_unknown(out, view: MatrixView) -> None:
     """The pairs with ports no answer can be given for offline, after the table."""
     engine = view.engine
     lines = []
-    to_text = [e.id for e in engine.endpoints]
+    to_text = [esc(e.id) for e in engine.endpoints]
     for src, items in view.unknown_rows():
-        lines.extend(f"{src.id}  {line}" for line in view.lines(items, False, lambda ports, _: "  " + describe(ports), to_text))
+        lines.extend(f"{esc(src.id)}  {line}" for line in view.lines(items, False, lambda ports, _: "  " + describe(ports), to_text))
     if lines:
         out.write("unknown offline (a cluster-wide rule whose peer cannot be judged from manifests may decide; "
                   "`policylint reach` names it):\n")
@@ -65,7 +67,7 @@ def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:
         return "no connections allowed\n"
     header = ("FROM", "TO", "PORTS") + (("PAIRS",) if aggregate != "workload" else ())
     table = [header] + [
-        (r.src, r.dst, ports_text(r)) + ((str(r.pairs),) if aggregate != "workload" else ()) for r in rows
+        (esc(r.src), esc(r.dst), ports_text(r)) + ((str(r.pairs),) if aggregate != "workload" else ()) for r in rows
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() for line in table]

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
+from policylint.model.kind_names import near_miss
 from policylint.model.fields import Fields, join_path, type_name
 from policylint.model.policy import build_policy
 from policylint.model.services import build_service
@@ -116,6 +117,12 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
         return
     is_policy = kind == "NetworkPolicy" and group == "networking.k8s.io"
     templates = None if is_policy else templates_of(kind, raw.api_version, node, name, namespace)
+    miss = near_miss(kind, raw.api_version)
+    if miss is not None:  # a typo or a removed version of a known kind: never dropped silently
+        key, message = miss
+        analysed = is_policy or templates is not None
+        fields.issue("kind-near-miss", node.span_of_value(key), join_path(raw.field_prefix.rstrip("."), key),
+                     message + ("; analysed as if it were served" if analysed else "; the object is not analysed"))
     if not is_policy and templates is None:
         cluster.unknown_kinds[kind] = cluster.unknown_kinds.get(kind, 0) + 1
         cluster.unused.append(UnusedObject(fields.object, node.span, "kind without pods or policies"))

@@ -132,7 +132,7 @@ def _isolation(engine: Any, e: Any, policies: dict[str, int]) -> list[list[int]]
     ("id (file:line)", numbered as first seen); empty for a range."""
     if e.is_external:
         return [[], []]
-    from policylint.engine.explain import where
+    from policylint.load.nodes import where
 
     return [[policies.setdefault(f"{p.id} ({where(p.source.span)})", len(policies)) for p in engine.policies_selecting(e, d)]
             for d in ("Egress", "Ingress")]
