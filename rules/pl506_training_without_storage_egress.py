@@ -158,7 +158,10 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
             policies = engine.policies_selecting(endpoint, EGRESS)
             key = (endpoint.atom, tuple(id(p) for p in policies))
             if key not in verdicts:
-                verdicts[key] = _has_route(engine, endpoint, policies, ports, cidrs, gateways)
+                # With cluster-wide policies the admin tier decides before the NetworkPolicies: an
+                # admin Accept may be the route, an admin Deny may close the one they open.
+                verdicts[key] = (_has_route_tiers(engine, endpoint, ports, cidrs, gateways) if engine.has_tiers
+                                 else _has_route(engine, endpoint, policies, ports, cidrs, gateways))
             if verdicts[key]:
                 continue
             anchor = direction_anchor(policies[0], EGRESS)
@@ -206,6 +209,26 @@ def _has_route(engine, endpoint, policies, ports, cidrs, gateways) -> bool:
                 for gateway in gateway_eps:
                     if (bits >> gateway.atom) & 1 and not engine.allowed_ports(endpoint, gateway).is_empty:
                         return True
+    return False
+
+
+def _has_route_tiers(engine, endpoint, ports, cidrs, gateways) -> bool:
+    """A route through the tiers: some public address on a storage port, a storage CIDR, or a
+    gateway pod, allowed on the egress side — or unknown offline (a domainNames Accept may be the
+    storage endpoint: not reported, since it cannot be shown missing)."""
+    for gateway in (engine.endpoint_of(g) for g in gateways.values()):
+        if not (engine.allowed_ports(endpoint, gateway) | engine.unknown_ports(endpoint, gateway)).is_empty:
+            return True
+    for other in engine.endpoints:
+        if not other.is_external:
+            continue
+        egress = engine.egress_ports(endpoint, other) | engine.side_unknown_ports(EGRESS, endpoint, other)
+        if egress.is_empty:
+            continue
+        if has_public_addresses(other) and any(egress.contains("TCP", p) for p in ports):
+            return True
+        if _in_storage(other, cidrs):
+            return True
     return False
 
 
