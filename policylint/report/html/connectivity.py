@@ -50,7 +50,10 @@ class _PortTable:
         return found
 
 
-def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[str, Any]:
+def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS,
+                      cells_of: dict[int, Any] | None = None) -> dict[str, Any]:
+    """The page's connectivity data; `cells_of`, when given, receives each source's row of cells
+    (endpoint index -> [(ports, destination atoms)]) for the views that need rows again."""
     from bisect import bisect_right
 
     from policylint.engine.bits import positions
@@ -81,15 +84,16 @@ def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[s
                 key = (sg, run_group[run])
                 entry = summary.get(key)
                 if entry is None:
-                    summary[key] = [ports, end - lo + 1, invalid]
+                    summary[key] = [{id(ports): ports}, end - lo + 1, invalid]
                 else:
-                    if entry[0] is not ports:
-                        entry[0] = entry[0] | ports
+                    entry[0][id(ports)] = ports  # distinct sets, united once at the end
                     entry[1] += end - lo + 1
                     entry[2] = entry[2] or invalid
                 lo = end + 1
 
     for src, cells in engine.matrix_cells():
+        if cells_of is not None:
+            cells_of[src.index] = cells
         if not cells:
             continue
         source_invalid = engine.invalid_as_source(src)
@@ -112,7 +116,7 @@ def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[s
                 count(sg, ranges, ports, invalid)
         if len(row) > 1:
             rows.append(row)
-    namespace_rows = [[s, d, table.id(v[0], False), v[1], v[2]] for (s, d), v in sorted(summary.items())]
+    namespace_rows = [[s, d, table.id(_union(v[0].values()), False), v[1], v[2]] for (s, d), v in sorted(summary.items())]
     policies: dict[str, int] = {}
     data = {
         "endpoints": [endpoint_data(e) for e in endpoints],
@@ -125,6 +129,13 @@ def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[s
     data["policies"] = list(policies)
     data["explanations"] = _explanations(engine, endpoints, explain_pairs)
     return data
+
+
+def _union(port_sets: Any) -> Any:
+    union = None
+    for ports in port_sets:
+        union = ports if union is None else union | ports
+    return union
 
 
 def _isolation(engine: Any, e: Any, policies: dict[str, int]) -> list[list[int]]:
@@ -141,9 +152,10 @@ def _isolation(engine: Any, e: Any, policies: dict[str, int]) -> list[list[int]]
 def _explanations(engine: Any, endpoints: list[Any], budget: int) -> dict[str, Any] | None:
     """The `reach` explanation of every pair with a workload end, as lines of a shared string
     table (the lines repeat a lot), when there are at most `budget` such pairs; else None."""
-    pairs = [(s, d) for s in endpoints for d in endpoints if not (s.is_external and d.is_external)]
-    if len(pairs) > budget:
+    external = sum(1 for e in endpoints if e.is_external)
+    if len(endpoints) ** 2 - external ** 2 > budget:
         return None
+    pairs = [(s, d) for s in endpoints for d in endpoints if not (s.is_external and d.is_external)]
     strings: dict[str, int] = {}
     table: dict[str, list[int]] = {}
     for s, d in pairs:
