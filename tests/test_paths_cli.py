@@ -176,3 +176,24 @@ def test_output_is_deterministic() -> None:
 def test_usage_errors(args: tuple[str, ...], message: str) -> None:
     result = CliRunner().invoke(cli, ["paths", LATERAL, *args], catch_exceptions=False)
     assert result.exit_code == 2 and message in result.stderr
+
+
+def _readme_examples() -> list[tuple[list[str], str]]:
+    """The README's `$ policylint paths fixtures/paths/lateral …` blocks: (arguments, output)."""
+    import re
+    import shlex
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"```\n\$ (policylint paths fixtures/paths/lateral[^\n]*)\n(.*?)```", text, re.S):
+        command, output = block
+        found.append((shlex.split(command)[1:], output))
+    return found
+
+
+def test_readme_examples_are_the_real_output() -> None:
+    examples = _readme_examples()
+    assert len(examples) == 2
+    for args, output in examples:
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert result.stdout == output, args

@@ -129,3 +129,15 @@ def build_graph(engine: Engine) -> ConnectivityGraph:
             found = targets[row] = sorted(seen.items())
         graph.add_edges_from((node.index, group, {"ports": ports}) for group, ports in found)
     return ConnectivityGraph(engine, graph, nodes, node_of)
+
+
+EXTRAS_KEY = "graph"
+
+
+def shared_graph(extras: dict[str, Any], engine: Engine) -> ConnectivityGraph:
+    """The graph of `engine`, built once per analysis and shared by the rules that ask for it."""
+    cached = extras.get(EXTRAS_KEY)
+    if isinstance(cached, ConnectivityGraph) and cached.engine is engine:
+        return cached
+    graph = extras[EXTRAS_KEY] = build_graph(engine)
+    return graph

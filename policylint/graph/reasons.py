@@ -11,8 +11,10 @@ from policylint.model.types import EGRESS
 if TYPE_CHECKING:
     from policylint.engine.connectivity import Engine
     from policylint.engine.ports import PortSet
-    from policylint.graph.paths import Hop
+    from policylint.findings import Related
+    from policylint.graph.paths import Hop, Path
     from policylint.load.nodes import Span
+    from policylint.model.types import Source
 
 OPEN, EXTERNAL, RULES = "not-isolated", "external", "rules"
 
@@ -21,9 +23,13 @@ OPEN, EXTERNAL, RULES = "not-isolated", "external", "rules"
 class AllowingRule:
     policy: str  # "ml-workloads/allow-notebook"
     rule: str  # "ingress[0]"
-    span: Span
+    source: Source  # the rule's place in the manifests
     ports: PortSet  # what the rule allows towards the hop's destination
     peer: str | None  # the matching peer as written; None for a rule without peers
+
+    @property
+    def span(self) -> Span:
+        return self.source.span
 
     @property
     def location(self) -> str:
@@ -82,7 +88,26 @@ def hop_reason(engine: Engine, hop: Hop, ports: PortSet | None = None) -> HopRea
                 if ports is not None and (verdict.ports & ports).is_empty:
                     continue
                 peer = verdict.matching_peer
-                rules.append(AllowingRule(verdict.policy.id, verdict.label, verdict.rule.source.span, verdict.ports,
+                rules.append(AllowingRule(verdict.policy.id, verdict.label, verdict.rule.source, verdict.ports,
                                           peer.text if peer is not None and peer.peer is not None else None))
             sides.append(SideReason(side.direction, side.endpoint, RULES, tuple(rules)))
     return HopReason(hop, sides[0], sides[1], explanation.depends_on_invalid)
+
+
+def path_related(engine: Engine, path: Path, ports: PortSet | None = None, first: int = 1) -> list[Related]:
+    """Related locations for a finding about a path: for each hop from number `first` on, the
+    first allowing rule of each side, or the workload that no policy isolates on that side."""
+    from policylint.findings import Related
+
+    items = []
+    for number, hop in enumerate(path.hops[first - 1:], first):
+        reason = hop_reason(engine, hop, ports)
+        where = f"hop {number} {hop.src.id} -> {hop.dst.id} on {hop.ports.describe()}"
+        for side in (reason.egress, reason.ingress):
+            if side.rules:
+                rule = side.rules[0]
+                items.append(Related(rule.span, f"{where}: {rule.policy} {rule.rule} allows it"))
+            elif side.state == OPEN and side.endpoint.workload is not None:
+                items.append(Related(side.endpoint.workload.source.span,
+                                     f"{where}: {side.endpoint.id} is not isolated for {side.direction.lower()}"))
+    return items
