@@ -4,8 +4,13 @@
 Walks the connectivity graph from the public internet (external ranges with publicly routable
 addresses, as in PL507) and reports training pods (role `training`) and data services (role
 `data-service`) that a path of at most `max-hops` hops (default 2) reaches *through other
-workloads*: the first workload is exposed to the internet, the next is reachable from it, and
-so on. A direct exposure (one hop) is PL507's for training pods and is not reported here.
+workloads*: the first workload is exposed to the internet by a policy rule (an `ipBlock` with
+public addresses, or a rule without `from`), the next is reachable from it, and so on. As in
+PL507, a workload that no policy isolates for ingress only starts a path with the option
+`unisolated: true`: in many clusters that is most workloads, and whether the internet can
+actually connect to them depends on Services and load balancers the policies do not show. A
+target the internet reaches directly is not reported here (PL507 judges training pods that are
+exposed themselves).
 
 The finding points at the rule that lets the internet into the first workload of the path (or
 at that workload when no policy isolates it for ingress) and names the targets reached that way;
@@ -167,6 +172,8 @@ spec:
 
 ## Options
 - `max-hops` (default `2`): the longest path reported (at least 2).
+- `unisolated` (default `false`): also start paths at workloads that no policy isolates for
+  ingress (they admit every address).
 
 ## References
 - https://kubernetes.io/docs/concepts/services-networking/network-policies/
@@ -182,7 +189,7 @@ from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
 from policylint.intent.reach import Groups, has_public_addresses, limited
 from policylint.intent.roles import DATA_SERVICE, TRAINING
-from policylint.model.types import Cluster
+from policylint.model.types import INGRESS, Cluster
 from policylint.rule_api import RuleContext
 
 CODE = "PL520"
@@ -191,8 +198,9 @@ SEVERITY = Severity.WARNING
 SCOPE = "cluster"
 REMEDIATION = ("Cut the path at its first hop: isolate the exposed workload's egress to what it needs, or admit "
                "only named clients (podSelector with a namespaceSelector) at the next workload of the path.")
-OPTIONS = {"max-hops": "the longest path reported, in hops (at least 2)"}
-DEFAULTS = {"max-hops": 2}
+OPTIONS = {"max-hops": "the longest path reported, in hops (at least 2)",
+           "unisolated": "also start paths at workloads that no policy isolates for ingress (true or false)"}
+DEFAULTS = {"max-hops": 2, "unisolated": False}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
@@ -205,25 +213,39 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     if not outside:
         return
     from policylint.graph.build import shared_graph
-    from policylint.graph.paths import FORWARD, Search
+    from policylint.graph.paths import FORWARD, Hop, Path, Search
     from policylint.graph.reasons import hop_reason, path_related
 
-    search = Search(shared_graph(ctx.extras, engine), outside, FORWARD, max(int(options["max-hops"]), 2))
+    graph = shared_graph(ctx.extras, engine)
+    # The first hop: workloads the internet reaches, with the first public range that does.
+    reached_directly: set[int] = set()
+    exposed: dict[int, Hop] = {}
+    for address in outside:
+        for node, ports in graph.successors(graph.node_of(address)):
+            for endpoint in node.endpoints:
+                reached_directly.add(endpoint.index)
+                if endpoint.index not in exposed and (options["unisolated"] or engine.isolated(endpoint, INGRESS)):
+                    exposed[endpoint.index] = Hop(address, endpoint, ports)
+    if not exposed:
+        return
+    search = Search(graph, [hop.dst for hop in exposed.values()], FORWARD, max(int(options["max-hops"]), 2) - 1)
     groups = Groups()
     for endpoint in sorted(engine.endpoint_of(w) for w in targets.values()):
-        path = search.path_to(endpoint)
-        if path is None or len(path) < 2:
+        if endpoint.index in reached_directly:
+            continue  # exposed itself, not through others: PL507's
+        rest = search.path_to(endpoint)
+        if rest is None:
             continue
+        path = Path((exposed[rest.start.index],) + rest.hops)
         first = hop_reason(engine, path.hops[0])
-        exposed = first.hop.dst
         if first.ingress.rules:
             rule = first.ingress.rules[0]
             anchor = Anchor(rule.span, rule.source.object, rule.source.field_path)
-            how = f"{rule.policy} {rule.rule} admits {first.hop.src.id} on {first.hop.ports.describe()}"
+            how = f"{rule.policy} {rule.rule} admits {path.start.id} on {path.hops[0].ports.describe()}"
         else:
-            assert exposed.workload is not None
-            anchor = workload_anchor(exposed.workload)
-            how = f"{exposed.id} is not isolated for ingress"
+            assert rest.start.workload is not None
+            anchor = workload_anchor(rest.start.workload)
+            how = f"{rest.start.id} is not isolated for ingress"
         route = " -> ".join(e.id for e in path.endpoints)
         group = groups.get(anchor, f"{how}; {len(path)} hops: {route}")
         # The path of the first target reached this way is the finding's related locations.
