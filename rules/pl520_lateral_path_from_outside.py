@@ -212,20 +212,22 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     outside = [e for e in engine.endpoints if e.is_external and has_public_addresses(e)]
     if not outside:
         return
-    from policylint.graph.build import shared_graph
+    from policylint.engine.bits import positions
     from policylint.graph.paths import FORWARD, Hop, Path, Search
     from policylint.graph.reasons import hop_reason, path_related
+    from policylint.graph.rows import shared_rows
 
-    graph = shared_graph(ctx.extras, engine)
+    graph = shared_rows(ctx.extras, engine)
     # The first hop: workloads the internet reaches, with the first public range that does.
     reached_directly: set[int] = set()
     exposed: dict[int, Hop] = {}
     for address in outside:
-        for node, ports in graph.successors(graph.node_of(address)):
-            for endpoint in node.endpoints:
-                reached_directly.add(endpoint.index)
-                if endpoint.index not in exposed and (options["unisolated"] or engine.isolated(endpoint, INGRESS)):
-                    exposed[endpoint.index] = Hop(address, endpoint, ports)
+        for ports, bits in graph.cells(address.atom):
+            for atom in positions(bits):
+                for endpoint in graph.atom_endpoints[atom]:
+                    reached_directly.add(endpoint.index)
+                    if endpoint.index not in exposed and (options["unisolated"] or engine.isolated(endpoint, INGRESS)):
+                        exposed[endpoint.index] = Hop(address, endpoint, ports)
     if not exposed:
         return
     search = Search(graph, [hop.dst for hop in exposed.values()], FORWARD, max(int(options["max-hops"]), 2) - 1)

@@ -164,11 +164,11 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     expectations = [e for e in intent.config.expectations if getattr(e, "max_hops", None) is not None]
     if not expectations:
         return
-    from policylint.graph.build import shared_graph
     from policylint.graph.expect import check_path_expectation
+    from policylint.graph.rows import shared_rows
 
     engine = ctx.engine
-    graph = shared_graph(ctx.extras, engine)
+    graph = shared_rows(ctx.extras, engine)
     for expectation in expectations:
         broken = check_path_expectation(engine, graph, cluster, intent.roles, expectation)
         if broken is not None:

@@ -16,6 +16,7 @@ from policylint.engine import Engine
 from policylint.engine.ports import PortSet
 from policylint.graph.build import build_graph
 from policylint.graph.paths import BACKWARD, FORWARD, Search
+from policylint.graph.rows import Rows
 from tests import reference_evaluator as reference
 from tests.strategies import PROTOCOLS, clusters
 from tests.test_engine_properties import sample_ports
@@ -78,7 +79,7 @@ def test_paths_are_valid_and_shortest(gen, constraint_index: int, max_hops: int 
     constraint = CONSTRAINTS[constraint_index]
     cluster = gen.cluster()
     engine = Engine(cluster)
-    graph = build_graph(engine)
+    graph = Rows(engine)
     endpoints = engine.endpoints
     ports = sorted(set(sample_ports(gen)) | _boundaries(constraint))
     edges = _reference_edges(cluster, endpoints, ports, constraint)

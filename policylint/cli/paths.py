@@ -46,7 +46,6 @@ def paths(paths: tuple[str, ...], from_: tuple[str, ...], to: tuple[str, ...], m
     backwards). PATH… are files, folders or - for stdin."""
     from policylint.cli.matrix import load_engine
     from policylint.config import ConfigError
-    from policylint.graph.build import build_graph
     from policylint.graph.query import QueryError, parse_ports, resolve_ends
     from policylint.intent.context import intent_config, resolve
 
@@ -71,7 +70,9 @@ def paths(paths: tuple[str, ...], from_: tuple[str, ...], to: tuple[str, ...], m
     except QueryError as error:
         fail(str(error))
         return
-    graph = build_graph(engine)
+    from policylint.graph.rows import Rows
+
+    graph = Rows(engine)
     query = {"from": list(from_), "to": list(to), "max_hops": max_hops, "ports": port_set}
     if from_ and to:
         document, text = _paths(engine, graph, sources, targets, max_hops, port_set, query)

@@ -1,7 +1,8 @@
-"""The connectivity graph: the engine's answers as a directed graph, and graph questions on it.
+"""Paths on the engine's connectivity, and the connectivity as a graph.
 
-`build` turns the engine's matrix into a networkx graph whose nodes are groups of endpoints that
-no edge tells apart; `paths` finds shortest multi-hop paths and blast radii on it; `export` writes
-GraphML and GEXF. networkx is imported only when a graph is built, so `import policylint` stays
-cheap.
+`rows` holds the engine's matrix rows over its equivalence classes, computed as needed; `paths`
+finds shortest multi-hop paths and blast radii on them; `reasons` says which rules allow each
+hop; `expect` checks path expectations; `build` makes the whole cluster a networkx graph of
+groups of interchangeable endpoints; `export` writes GraphML and GEXF. networkx is imported only
+when that graph is built, so `import policylint` stays cheap.
 """

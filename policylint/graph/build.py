@@ -4,13 +4,13 @@ A node is a *group*: endpoints (workloads, job replica types, external ranges) w
 allowed ports towards every endpoint and from every endpoint. Members of a group are
 interchangeable for every path question: an edge g -> h means that every member of g may
 connect to every member of h on the edge's ports, and a self-loop g -> g that every member may
-connect to every other. Grouping is exact, not an approximation, and it keeps the graph small
-where the matrix is not: the 2,400 endpoints of a 10,000-pod benchmark cluster have 650,000
-allowed pairs but form about 800 groups.
+connect to every other. Grouping is exact, not an approximation, and it keeps the graph smaller
+than the matrix: the 2,400 endpoints of a 10,000-pod benchmark cluster have 650,000 allowed pairs
+but form about 800 groups with 124,000 edges. Dense connectivity still makes the edges grow with
+the square of the groups, so the commands and rules search the distinct rows instead
+(`rows.py`); this graph is for tools that want a networkx graph of the whole cluster.
 
-The rows come from `Engine.matrix_cells` (the engine's public answer, so every policy kind the
-engine evaluates is in the graph), which computes a row once for the sources that share it.
-Columns are read off the distinct rows.
+Groups are read off the distinct rows (`rows.py`) and their columns.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from policylint.engine.bits import positions
+from policylint.graph.rows import Rows
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -58,51 +59,27 @@ class ConnectivityGraph:
         data = self.graph.get_edge_data(src.index, dst.index)
         return None if data is None else data["ports"]
 
-    def successors(self, node: Node) -> list[tuple[Node, PortSet]]:
-        """Out-edges in node order (deterministic paths)."""
-        adjacency = self.graph.succ[node.index]
-        return [(self.nodes[i], adjacency[i]["ports"]) for i in sorted(adjacency)]
-
-    def predecessors(self, node: Node) -> list[tuple[Node, PortSet]]:
-        adjacency = self.graph.pred[node.index]
-        return [(self.nodes[i], adjacency[i]["ports"]) for i in sorted(adjacency)]
-
     @property
     def edge_count(self) -> int:
         return self.graph.number_of_edges()
 
 
-def build_graph(engine: Engine) -> ConnectivityGraph:
+def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
     import networkx as nx
 
-    atom_endpoints = engine.atom_endpoints()
-    representatives = [members[0] for members in atom_endpoints if members]
-    # Distinct rows, by content: the engine's port sets are interned, so identity stands for the
-    # ports; equal rows usually come as the very same list and are compared once per source.
-    rows: list[list[tuple[Any, int]]] = []
-    row_index: dict[tuple, int] = {}
-    row_of_atom = [0] * len(atom_endpoints)
-    for src, cells in engine.matrix_cells(sources=representatives):
-        key = tuple((id(ports), bits) for ports, bits in cells)
-        index = row_index.get(key)
-        if index is None:
-            index = row_index[key] = len(rows)
-            rows.append(cells)
-        row_of_atom[src.atom] = index
-    # Column of each atom: which rows reach it, on which ports (ports are interned by the engine).
-    columns: list[list[tuple[int, int]]] = [[] for _ in atom_endpoints]
-    for index, cells in enumerate(rows):
-        for ports, bits in cells:
-            entry = (index, id(ports))
-            for atom in positions(bits):
-                columns[atom].append(entry)
+    rows = rows if rows is not None else Rows(engine)
+    rows.complete()
+    atom_endpoints = rows.atom_endpoints
+    columns = rows.columns()
     keys: dict[tuple, int] = {}
     atom_group: list[int] = [0] * len(atom_endpoints)
     members: list[list[Endpoint]] = []
-    # Atoms in order of their first endpoint, so that node numbers follow endpoint order.
+    # Atoms in order of their first endpoint, so that node numbers follow endpoint order. Ports
+    # are interned by the engine: identity stands for them in the keys.
     for atom in sorted(range(len(atom_endpoints)), key=lambda a: atom_endpoints[a][0].index):
         first = atom_endpoints[atom][0]
-        key = (first.is_external, row_of_atom[atom], tuple(columns[atom]))
+        column = tuple((row, id(ports)) for row, ports in columns[atom])
+        key = (first.is_external, rows.row_of(atom), column)
         group = keys.get(key)
         if group is None:
             group = keys[key] = len(members)
@@ -116,28 +93,15 @@ def build_graph(engine: Engine) -> ConnectivityGraph:
             node_of[e.index] = node.index
     graph = nx.DiGraph()
     graph.add_nodes_from(range(len(nodes)))
-    # One list of (target group, ports) per distinct row, shared by the groups with that row.
-    targets: dict[int, list[tuple[int, Any]]] = {}
+    targets: dict[int, list[tuple[int, Any]]] = {}  # row -> [(target group, ports)], shared by its groups
     for node in nodes:
-        row = row_of_atom[node.endpoints[0].atom]
+        row = rows.row_of(node.endpoints[0].atom)
         found = targets.get(row)
         if found is None:
             seen: dict[int, Any] = {}
-            for ports, bits in rows[row]:
+            for ports, bits in rows.rows[row]:
                 for atom in positions(bits):
                     seen.setdefault(atom_group[atom], ports)
             found = targets[row] = sorted(seen.items())
         graph.add_edges_from((node.index, group, {"ports": ports}) for group, ports in found)
     return ConnectivityGraph(engine, graph, nodes, node_of)
-
-
-EXTRAS_KEY = "graph"
-
-
-def shared_graph(extras: dict[str, Any], engine: Engine) -> ConnectivityGraph:
-    """The graph of `engine`, built once per analysis and shared by the rules that ask for it."""
-    cached = extras.get(EXTRAS_KEY)
-    if isinstance(cached, ConnectivityGraph) and cached.engine is engine:
-        return cached
-    graph = extras[EXTRAS_KEY] = build_graph(engine)
-    return graph

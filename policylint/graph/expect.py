@@ -23,7 +23,7 @@ from policylint.intent.spec import Expectation
 if TYPE_CHECKING:
     from policylint.engine.connectivity import Engine
     from policylint.engine.endpoints import Endpoint
-    from policylint.graph.build import ConnectivityGraph
+    from policylint.graph.rows import Rows
     from policylint.intent.roles import RoleTable
     from policylint.model.types import Cluster
 
@@ -46,7 +46,7 @@ def _ends(engine: Engine, cluster: Cluster, roles: RoleTable, expectation: Expec
     return found
 
 
-def check_path_expectation(engine: Engine, graph: ConnectivityGraph, cluster: Cluster, roles: RoleTable,
+def check_path_expectation(engine: Engine, graph: Rows, cluster: Cluster, roles: RoleTable,
                            expectation: Expectation) -> Broken | None:
     assert expectation.max_hops is not None
     name, hops = expectation.name, expectation.max_hops

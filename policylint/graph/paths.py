@@ -1,25 +1,26 @@
-"""Shortest multi-hop paths and blast radius on the connectivity graph.
+"""Shortest multi-hop paths and blast radius.
 
 A *path* is a chain of allowed connections: start -> workload -> … -> end. Each step is a *hop*
 that the policies allow on at least one port (or on one of the ports asked for). Only workloads
 are stepped through: an external address range may start or end a path, never sit in its middle
 (the policies say nothing about what an address outside the cluster forwards).
 
-Searches are breadth-first over the graph's groups (`build.py`): members of a group are
-interchangeable, so a path through a group may use any member; the first member by endpoint
-order stands for it. Neighbours are visited in node order, so the path chosen among equally short
-ones is always the same.
+Searches are breadth-first over atoms (`rows.py`): an atom's endpoints are interchangeable, so a
+path through an atom may use any of them; the first by endpoint order stands for it. Atoms are
+visited in order and each distinct row is expanded once, at its first (shortest) depth, so the
+path chosen among equally short ones is always the same.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from policylint.engine.bits import positions
 from policylint.engine.ports import PortSet
 
 if TYPE_CHECKING:
     from policylint.engine.endpoints import Endpoint
-    from policylint.graph.build import ConnectivityGraph, Node
+    from policylint.graph.rows import Cells, Rows
 
 FORWARD, BACKWARD = "forward", "backward"
 
@@ -87,48 +88,92 @@ class Reached:
 
 class Search:
     """Breadth-first search from a set of endpoints, forward (where can they go) or backward
-    (who can come to them), within `max_hops` (None: no limit), on edges that allow at least one
-    of `ports` (None: any port)."""
+    (who can come to them), within `max_hops` (None: no limit), on connections that allow at
+    least one of `ports` (None: any port)."""
 
-    def __init__(self, graph: ConnectivityGraph, starts: Iterable[Endpoint], direction: str = FORWARD,
+    def __init__(self, rows: Rows, starts: Iterable[Endpoint], direction: str = FORWARD,
                  max_hops: int | None = None, ports: PortSet | None = None) -> None:
-        self.graph = graph
+        self.rows = rows
         self.starts = sorted(set(starts))
         self.direction = direction
         self.max_hops = max_hops
         self.ports = ports
         self._start_set = {e.index for e in self.starts}
-        start_nodes = sorted({graph.node_of(e).index for e in self.starts})
-        self.distance: dict[int, int] = {n: 0 for n in start_nodes}
-        self.parent: dict[int, int] = {}
-        self._run(start_nodes)
+        self.distance: dict[int, int] = {e.atom: 0 for e in self.starts}  # atom -> hops
+        self.parent: dict[int, int] = {}  # atom -> the atom it was reached from
+        self._usable: dict[int, Cells] = {}
+        # Forward: (row, depth, atom) in the order rows were expanded, for a start's siblings.
+        self._expanded: list[tuple[int, int, int]] = []
+        self.seen = 0
+        for atom in self.distance:
+            self.seen |= 1 << atom
+        if direction == FORWARD:
+            self._forward()
+        else:
+            self._backward()
 
-    def _neighbours(self, node: Node) -> list[tuple[Node, PortSet]]:
-        found = self.graph.successors(node) if self.direction == FORWARD else self.graph.predecessors(node)
-        if self.ports is None:
-            return found
-        return [(n, p & self.ports) for n, p in found if not (p & self.ports).is_empty]
+    def _cells(self, row: int) -> Cells:
+        """A row's cells that allow one of the ports asked for, with the ports cut to those."""
+        found = self._usable.get(row)
+        if found is None:
+            cells = self.rows.rows[row]
+            if self.ports is not None:
+                cells = [(p & self.ports, b) for p, b in cells if not (p & self.ports).is_empty]
+            found = self._usable[row] = cells
+        return found
 
-    def _expands(self, node: Node) -> bool:
+    def _expands(self, atom: int) -> bool:
         """A start is left from whatever it is; anything else only when it is a workload."""
-        return self.distance.get(node.index) == 0 or not node.external
+        return self.distance.get(atom) == 0 or not (self.rows.external >> atom) & 1
 
-    def _run(self, frontier: list[int]) -> None:
-        nodes = self.graph.nodes
+    def _forward(self) -> None:
+        row_of = self.rows.row_of
+        done: set[int] = set()
+        frontier = sorted(self.distance)
         depth = 0
         while frontier and (self.max_hops is None or depth < self.max_hops):
             depth += 1
             following: list[int] = []
-            for index in frontier:
-                node = nodes[index]
-                if not self._expands(node):
+            for atom in frontier:
+                if not self._expands(atom):
                     continue
-                for other, _ in self._neighbours(node):
-                    if other.index not in self.distance:
-                        self.distance[other.index] = depth
-                        self.parent[other.index] = index
-                        following.append(other.index)
-            frontier = following
+                row = row_of(atom)
+                if row in done:
+                    continue
+                done.add(row)
+                self._expanded.append((row, depth - 1, atom))
+                for _, bits in self._cells(row):
+                    new = bits & ~self.seen
+                    if new:
+                        self.seen |= new
+                        for found in positions(new):
+                            self.distance[found] = depth
+                            self.parent[found] = atom
+                            following.append(found)
+            frontier = sorted(following)
+
+    def _backward(self) -> None:
+        columns = self.rows.columns()
+        row_atoms = self.rows.row_atoms
+        frontier = sorted(self.distance)
+        depth = 0
+        while frontier and (self.max_hops is None or depth < self.max_hops):
+            depth += 1
+            following: list[int] = []
+            for atom in frontier:
+                if not self._expands(atom):
+                    continue
+                for row, ports in columns[atom]:
+                    if self.ports is not None and (ports & self.ports).is_empty:
+                        continue
+                    new = row_atoms[row] & ~self.seen
+                    if new:
+                        self.seen |= new
+                        for found in positions(new):
+                            self.distance[found] = depth
+                            self.parent[found] = atom
+                            following.append(found)
+            frontier = sorted(following)
 
     # -- answers --------------------------------------------------------------------------------
 
@@ -136,10 +181,8 @@ class Search:
         """Every endpoint other than the starts that a path within the limit reaches, with one
         shortest path each, in endpoint order."""
         found: list[Reached] = []
-        for node_index in sorted(self.distance):
-            for endpoint in self.graph.nodes[node_index].endpoints:
-                if endpoint.index in self._start_set:
-                    continue
+        for atom in self.distance:
+            for endpoint in self.rows.atom_endpoints[atom]:
                 path = self.path_to(endpoint)
                 if path is not None:
                     found.append(Reached(endpoint, path))
@@ -151,71 +194,72 @@ class Search:
         backward), or None when none is within the limit (or `endpoint` is a start)."""
         if endpoint.index in self._start_set:
             return None
-        node = self.graph.node_of(endpoint)
-        chain = self._chain(node)
-        if chain is None:
-            return None
-        return self._path(chain, endpoint)
-
-    def _chain(self, node: Node) -> list[int] | None:
-        """Node indexes from a start node to `node` (in search order)."""
-        distance = self.distance.get(node.index)
+        atom = endpoint.atom
+        distance = self.distance.get(atom)
         if distance is None:
             return None
         if distance == 0:
-            # `node` holds a start, but the endpoint asked for is another member: it is reached
-            # over an edge into its group like any other (a self-loop when a sibling starts).
-            best: tuple[int, int] | None = None
-            for other, _ in self._in_neighbours(node):
-                d = self.distance.get(other.index)
-                if d is not None and self._expands(other) and (best is None or (d, other.index) < best):
-                    best = (d, other.index)
-            if best is None or (self.max_hops is not None and best[0] + 1 > self.max_hops):
+            chain = self._sibling_chain(atom)
+            if chain is None:
                 return None
-            chain = self._chain(self.graph.nodes[best[1]]) if best[0] > 0 else [best[1]]
-            return None if chain is None else chain + [node.index]
-        chain = [node.index]
+        else:
+            chain = [atom]
+            while chain[-1] in self.parent:
+                chain.append(self.parent[chain[-1]])
+            chain.reverse()
+        return self._path(chain, endpoint)
+
+    def _sibling_chain(self, atom: int) -> list[int] | None:
+        """For an endpoint that shares its atom with a start: it is reached over a connection into
+        the atom like any other (from the start itself when the atom may reach itself)."""
+        best: tuple[int, int] | None = None  # (depth of the atom it is reached from, that atom)
+        if self.direction == FORWARD:
+            for row, depth, source in self._expanded:
+                if any((bits >> atom) & 1 for _, bits in self._cells(row)):
+                    best = (depth, source)
+                    break
+        else:
+            for _, bits in self._cells(self.rows.row_of(atom)):
+                for other in positions(bits & self.seen):
+                    d = self.distance[other]
+                    if self._expands(other) and (best is None or (d, other) < best):
+                        best = (d, other)
+        if best is None or (self.max_hops is not None and best[0] + 1 > self.max_hops):
+            return None
+        chain = [best[1]]
         while chain[-1] in self.parent:
             chain.append(self.parent[chain[-1]])
-        return list(reversed(chain))
-
-    def _in_neighbours(self, node: Node) -> list[tuple[Node, PortSet]]:
-        """Neighbours that lead into `node` in search order."""
-        found = self.graph.predecessors(node) if self.direction == FORWARD else self.graph.successors(node)
-        if self.ports is None:
-            return found
-        return [(n, p) for n, p in found if not (p & self.ports).is_empty]
+        chain.reverse()
+        return chain + [atom]
 
     def _path(self, chain: list[int], endpoint: Endpoint) -> Path:
-        nodes = self.graph.nodes
-        first = nodes[chain[0]]
-        start = next(e for e in first.endpoints if e.index in self._start_set)
+        members_of = self.rows.atom_endpoints
+        start = next(e for e in members_of[chain[0]] if e.index in self._start_set)
         avoid = {start.index, endpoint.index}
-        members = [start] + [_stand_in(nodes[i], avoid) for i in chain[1:-1]] + [endpoint]
+        members = [start] + [_stand_in(members_of[a], avoid) for a in chain[1:-1]] + [endpoint]
         if self.direction == BACKWARD:
             members.reverse()
         hops = []
         for a, b in zip(members, members[1:]):
-            ports = self.graph.ports(self.graph.node_of(a), self.graph.node_of(b))
+            ports = self.rows.ports(a.atom, b.atom)
             assert ports is not None
             hops.append(Hop(a, b, ports if self.ports is None else ports & self.ports))
         return Path(tuple(hops))
 
 
-def _stand_in(node: Node, avoid: set[int]) -> Endpoint:
-    """The member that stands for a group in the middle of a path: the first one that is not an
-    end of the path (any member would do)."""
-    return next((e for e in node.endpoints if e.index not in avoid), node.endpoints[0])
+def _stand_in(members: list[Endpoint], avoid: set[int]) -> Endpoint:
+    """The endpoint that stands for an atom in the middle of a path: the first one that is not an
+    end of the path (any would do)."""
+    return next((e for e in members if e.index not in avoid), members[0])
 
 
-def shortest_paths(graph: ConnectivityGraph, sources: Iterable[Endpoint], targets: Iterable[Endpoint],
+def shortest_paths(rows: Rows, sources: Iterable[Endpoint], targets: Iterable[Endpoint],
                    max_hops: int | None = None, ports: PortSet | None = None) -> list[Path]:
     """For each target (in endpoint order), one shortest path from any source within the limit."""
-    search = Search(graph, sources, FORWARD, max_hops, ports)
+    search = Search(rows, sources, FORWARD, max_hops, ports)
     found = []
     for target in sorted(set(targets)):
         path = search.path_to(target)
         if path is not None:
             found.append(path)
     return found
-
