@@ -221,6 +221,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     # The first hop: workloads the internet reaches, with the first public range that does.
     reached_directly: set[int] = set()
     exposed: dict[int, Hop] = {}
+    graph.prefetch(address.atom for address in outside)
     for address in outside:
         for ports, bits in graph.cells(address.atom):
             for atom in positions(bits):

@@ -315,8 +315,7 @@ class Engine:
             mask = 0
             for e in destinations:
                 mask |= 1 << e.atom
-        # Sources with the same row key get the same cells, computed once: the very list object,
-        # so that callers can also tell equal rows apart by identity (the graph does).
+        # Sources with the same row key get the same cells, computed once.
         # Only keys that recur are kept, so a cluster of distinct rows still holds one row at a time.
         keys = [self._row_key(src.atom) for src in source_list]
         left: dict[tuple, int] = {}
@@ -338,7 +337,10 @@ class Engine:
         """What `_cells(s, mask)` depends on besides the mask: the source's egress groups (or that
         it is external or not isolated) and its ingress table (shared per peer-set membership).
         Sources with equal keys have equal rows; in a real cluster most do (the workloads of a
-        namespace under the same policies)."""
+        namespace under the same policies). With cluster-wide policies the row also depends on
+        the tiers (engine/tiers.py): then each atom is its own key, as before rows were shared."""
+        if self._tiers is not None:
+            return ("atom", s)
         c = self._compiler
         if s >= c.classes:
             egress: object = "external"

@@ -134,6 +134,7 @@ class Search:
         while frontier and (self.max_hops is None or depth < self.max_hops):
             depth += 1
             following: list[int] = []
+            self.rows.prefetch(a for a in frontier if self._expands(a))
             for atom in frontier:
                 if not self._expands(atom):
                     continue

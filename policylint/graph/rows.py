@@ -11,7 +11,7 @@ hundreds of thousands of edges.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from policylint.engine.bits import positions
 
@@ -51,6 +51,12 @@ class Rows:
                 row = self._index[key] = len(self.rows)
                 self.rows.append(cells)
             self._row_of[src.atom] = row
+
+    def prefetch(self, atoms: Iterable[int]) -> None:
+        """Compute the rows of these atoms together: the engine then computes a shared row once."""
+        missing = [a for a in atoms if self._row_of[a] is None]
+        if missing:
+            self._compute(missing)
 
     def row_of(self, atom: int) -> int:
         """The index of an atom's row in `rows`."""
