@@ -43,7 +43,7 @@ def networkx_import() -> float:
     return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
 
 
-def measure(folder: Path, runs: int, with_networkx: bool = True) -> dict:
+def measure(folder: Path, runs: int, with_networkx: bool = True, without: bool = True) -> dict:
     from policylint.analysis import analyse, load_and_model
     from policylint.config import load_config
     from policylint.engine import Engine
@@ -56,7 +56,8 @@ def measure(folder: Path, runs: int, with_networkx: bool = True) -> dict:
     config = load_config(None)
     _, cluster = load_and_model([str(folder)], config)
     check, _ = best(runs, lambda: analyse([str(folder)], config))
-    check_without, _ = best(runs, lambda: analyse([str(folder)], config, ignore=["PL520", "PL521"]))
+    check_without, _ = (best(runs, lambda: analyse([str(folder)], config, ignore=["PL520", "PL521"])) if without
+                        else (float("nan"), None))
     engine_time, engine = best(runs, lambda: Engine(cluster))
     starts = engine.resolve("0.0.0.0/0")
     starts = [e for e in starts if e.is_external] or starts
@@ -85,6 +86,7 @@ def main() -> int:
     parser.add_argument("--pods", type=int)
     parser.add_argument("--policies", type=int)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--once", action="store_true", help="run check only once, with PL520 and PL521")
     parser.add_argument("--no-networkx", action="store_true",
                         help="skip the whole-cluster networkx graph (its edges grow with the square of the groups)")
     args = parser.parse_args()
@@ -96,7 +98,7 @@ def main() -> int:
         command += ["--size", args.size] if args.size else ["--pods", str(args.pods), "--policies", str(args.policies)]
         subprocess.run(command, check=True, capture_output=True)
         folder = out
-    row = measure(folder, args.runs, not args.no_networkx)
+    row = measure(folder, args.runs, not args.no_networkx, not args.once)
     row["networkx import"] = networkx_import()
     print("| pods | workloads | endpoints | distinct rows | rows s | rows/check | radius 3 hops s | check s | "
           "check without PL520/521 s | engine s | networkx graph nodes | edges | networkx graph s | "

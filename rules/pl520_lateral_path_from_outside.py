@@ -171,7 +171,7 @@ spec:
 ```
 
 ## Options
-- `max-hops` (default `2`): the longest path reported (at least 2).
+- `max-hops` (default `2`): the longest path reported (2 to 16).
 - `unisolated` (default `false`): also start paths at workloads that no policy isolates for
   ingress (they admit every address).
 
@@ -187,10 +187,11 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
-from policylint.intent.reach import Groups, has_public_addresses, limited
+from policylint.intent.rule_helpers import Groups, has_public_addresses, limited
 from policylint.intent.roles import DATA_SERVICE, TRAINING
 from policylint.model.types import INGRESS, Cluster
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Flag, Int, Option
 
 CODE = "PL520"
 NAME = "lateral-path-from-outside"
@@ -198,9 +199,11 @@ SEVERITY = Severity.WARNING
 SCOPE = "cluster"
 REMEDIATION = ("Cut the path at its first hop: isolate the exposed workload's egress to what it needs, or admit "
                "only named clients (podSelector with a namespaceSelector) at the next workload of the path.")
-OPTIONS = {"max-hops": "the longest path reported, in hops (at least 2)",
-           "unisolated": "also start paths at workloads that no policy isolates for ingress (true or false)"}
-DEFAULTS = {"max-hops": 2, "unisolated": False}
+OPTIONS = {
+    "max-hops": Option(2, "the longest path reported, in hops (2 to 16)", Int(2, 16)),
+    "unisolated": Option(False, "also start paths at workloads that no policy isolates for ingress (true or false)",
+                         Flag()),
+}
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
@@ -231,7 +234,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                         exposed[endpoint.index] = Hop(address, endpoint, ports)
     if not exposed:
         return
-    search = Search(graph, [hop.dst for hop in exposed.values()], FORWARD, max(int(options["max-hops"]), 2) - 1)
+    search = Search(graph, [hop.dst for hop in exposed.values()], FORWARD, options["max-hops"] - 1)
     groups = Groups()
     for endpoint in sorted(engine.endpoint_of(w) for w in targets.values()):
         if endpoint.index in reached_directly:

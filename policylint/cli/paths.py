@@ -44,7 +44,7 @@ def paths(paths: tuple[str, ...], from_: tuple[str, ...], to: tuple[str, ...], m
           debug: bool) -> None:
     """Shortest multi-hop paths from --from to --to, or the blast radius of --from (or of --to,
     backwards). PATH… are files, folders or - for stdin."""
-    from policylint.cli.matrix import load_engine
+    from policylint.cli.engine_input import load_engine
     from policylint.config import ConfigError
     from policylint.graph.query import QueryError, parse_ports, resolve_ends
     from policylint.intent.context import intent_config, resolve
