@@ -77,6 +77,21 @@ class IntList(_ListKind):
 PORTS = IntList(1, 65535)
 
 
+@dataclass(frozen=True)
+class Int(Kind):
+    low: int
+    high: int
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        return f"an integer from {self.low} to {self.high}"
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"{value!r} is not an integer"
+        return None if self.low <= value <= self.high else f"{value} is out of range"
+
+
 class AddressList(_ListKind):
     allowed = "a list of IP addresses"
 

@@ -73,6 +73,8 @@ RULE_MODULES = (
     "pl507_training_exposed_outside_cluster",
     "pl508_training_metadata_reachable",
     "pl509_training_bypasses_network_policy",
+    "pl520_lateral_path_from_outside",
+    "pl521_path_expectation_not_met",
     "pl600_invalid_cluster_network_policy",
     "pl601_same_priority_tier_policies",
     "pl602_shadowed_tier_rule",

@@ -202,6 +202,8 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
         return
     engine = ctx.engine
     for expectation in intent.config.expectations:
+        if getattr(expectation, "max_hops", None) is not None:
+            continue  # a path expectation: PL521
         outcome = verify(engine, cluster, intent.roles, expectation, keep=1)
         if outcome.met:
             continue

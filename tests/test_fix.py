@@ -328,3 +328,18 @@ def test_sarif_with_fixes_is_valid_sarif(tmp_path: Path) -> None:
     jsonschema.Draft4Validator(schema).validate(document)
     fixed = [r for r in document["runs"][0]["results"] if "fixes" in r]
     assert {r["ruleId"] for r in fixed} == {"PL110", "PL305", "PL501", "PL502"}
+
+
+def test_the_diff_cannot_act_on_a_terminal_or_a_ci_log(tmp_path: Path) -> None:
+    target = tmp_path / "policy.yaml"
+    # YAML admits no C0 control character, but a comment may hold format characters (a bidi
+    # override) and text that a CI runner reads as a command.
+    hostile = (FIXTURES / "cidr-host-bits" / "before.yaml").read_text(encoding="utf-8").replace(
+        "        - ipBlock:\n            cidr: \"10", "        - ipBlock:\n::add-mask::secret \u202e\n            cidr: \"10")
+    hostile = hostile.replace("::add-mask", "# ::add-mask").replace("\n# ::add-mask", "\n            # ::add-mask")
+    target.write_text(hostile, encoding="utf-8")
+    code, output = _run("fix", "--diff", str(target))
+    assert code == 1, output
+    assert "\u202e" not in output and "\\u202e" in output
+    assert not any(line.lstrip(" +-").startswith("::") for line in output.splitlines())
+    assert '+            cidr: "10.20.0.0/16"' in output  # ordinary lines stay as they are

@@ -13,7 +13,7 @@ from policylint.config import Config, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "rules"
-CODES = ("PL500", "PL501", "PL502", "PL503", "PL504", "PL505", "PL506", "PL507", "PL508", "PL509")
+CODES = ("PL500", "PL501", "PL502", "PL503", "PL504", "PL505", "PL506", "PL507", "PL508", "PL509", "PL520", "PL521")
 HEADINGS = ["## What it does", "## Why is this bad?", "## Example", "Use instead:", "## References"]
 
 
@@ -65,8 +65,8 @@ def test_examples_are_complete_manifests(code: str) -> None:
 @pytest.mark.parametrize("code", CODES)
 def test_example_triggers_and_fix_does_not(code: str, tmp_path: Path) -> None:
     doc = registry()[code].doc
-    # PL500's example needs its config: the block after the manifest, used for both.
-    config = _yaml_block(doc, "## Example", 1) if code == "PL500" else None
+    # PL500's and PL521's examples need their config: the block after the manifest, used for both.
+    config = _yaml_block(doc, "## Example", 1) if code in ("PL500", "PL521") else None
     bad = _run(tmp_path, _yaml_block(doc, "## Example"), code, config)
     assert bad and {f.code for f in bad} == {code}, [f.message for f in bad]
     good = _run(tmp_path, _yaml_block(doc, "Use instead:"), code, config)

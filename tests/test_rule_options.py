@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from policylint.analysis import select_rules
 from policylint.cli.main import cli
 from policylint.config import Config, ConfigError, load_config
-from policylint.rule_options import AddressList, Choice, CidrList, Flag, IntList, NameList, PortRange
+from policylint.rule_options import AddressList, Choice, CidrList, Flag, Int, IntList, NameList, PortRange
 from policylint.rules import REGISTRY
 
 # A value each kind must refuse, written as YAML, and a word of its refusal.
@@ -23,6 +23,7 @@ BAD_VALUES = {
     CidrList: ["[10.0.0.0/33]", "[storage]", "10.0.0.0/8"],
     NameList: ["[3]", "['']", "name"],
     PortRange: ["'60999-32768'", "'0-10'", "'1-65536'", "32768", "[1, 2]"],
+    Int: ["1", "17", "'3'", "true", "[2]"],
 }
 OPTIONS = [(spec.code, key) for spec in REGISTRY.values() for key in spec.declared]
 

@@ -64,3 +64,16 @@ def test_json_carries_the_verdict() -> None:
     data = json.loads(result.output)
     items = data if isinstance(data, list) else data.get("results", [data])
     assert items[0]["verdict"] == "allowed"
+
+
+def test_json_names_the_deciding_rule() -> None:
+    result = reach("--from", WORKER, "--to", "169.254.169.254", "--port", "80", "-f", "json")
+    data = json.loads(result.stdout)
+    items = data if isinstance(data, list) else data.get("results", [data])
+    tiers = items[0]["egress"]["tiers"]
+    assert tiers["admin"] == [{
+        "tier": "admin", "policy": "AdminNetworkPolicy tenant-guardrails", "rule": "egress[0] 'no-cloud-metadata'",
+        "verdict": "deny", "ports": {"TCP": [[1, 65535]], "UDP": [[1, 65535]], "SCTP": [[1, 65535]]},
+        "location": f"{GUARDRAILS}:25", "peer": "networks 169.254.169.254/32, fd00:ec2::254/128"}]
+    assert tiers["handed_down"] == {"TCP": [], "UDP": [], "SCTP": []}
+    assert items[0]["verdict"] == "denied"

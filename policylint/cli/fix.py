@@ -1,6 +1,7 @@
 """`policylint fix`: apply the fixes that the engine proves, or show them as a diff."""
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -82,9 +83,25 @@ def write(outcome: Any) -> None:
 
 
 def diff_text(outcome: Any) -> str:
+    """The fixes as a unified diff. Lines of the files go to a terminal or a CI log as they are,
+    except a line that could act on either (control characters, a workflow command, `##[`):
+    that one is shown escaped, visibly, and the patch will not apply there."""
     from policylint.fix.text import unified_diff
 
-    return "".join(unified_diff(p, *outcome.texts[p]) for p in outcome.changed_paths)
+    text = "".join(unified_diff(p, *outcome.texts[p]) for p in outcome.changed_paths)
+    return "".join(_safe_line(line) for line in text.splitlines(keepends=True))
+
+
+_CI_COMMAND = re.compile(r"^\s*::[A-Za-z]|##(?:vso)?\[")
+
+
+def _safe_line(line: str) -> str:
+    from policylint.report import escape
+
+    body = line[:-1] if line.endswith("\n") else line
+    if escape.UNSAFE.search(body) or _CI_COMMAND.search(body[1:]):
+        return escape.text(body) + ("\n" if line.endswith("\n") else "")
+    return line
 
 
 def _where(finding: Any) -> str:

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fix": ("fix", "fix"),
     "generate": ("generate", "generate"),
     "matrix": ("matrix", "matrix"),
+    "paths": ("paths", "paths"),
     "reach": ("reach", "reach"),
     "roles": ("roles", "roles"),
     "rule": ("catalogue", "rule"),

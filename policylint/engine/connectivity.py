@@ -362,14 +362,40 @@ class Engine:
             mask = 0
             for e in destinations:
                 mask |= 1 << e.atom
-        shared: dict[int, list[tuple[PortSet, int]]] = {}
-        for src in source_list:
-            cells = shared.get(src.atom)
+        # Sources with the same row key get the same cells, computed once.
+        # Only keys that recur are kept, so a cluster of distinct rows still holds one row at a time.
+        keys = [self._row_key(src.atom) for src in source_list]
+        left: dict[tuple, int] = {}
+        for key in keys:
+            left[key] = left.get(key, 0) + 1
+        shared: dict[tuple, list[tuple[PortSet, int]]] = {}
+        for src, key in zip(source_list, keys):
+            cells = shared.get(key)
             if cells is None:
                 cells = self._cells(src.atom, mask)
-                if len(self._atom_endpoints[src.atom]) > 1:
-                    shared[src.atom] = cells  # a class of several workloads: reuse for the others
+                if left[key] > 1:
+                    shared[key] = cells
+            left[key] -= 1
+            if not left[key]:
+                shared.pop(key, None)
             yield src, cells
+
+    def _row_key(self, s: int) -> tuple:
+        """What `_cells(s, mask)` depends on besides the mask: the source's egress groups (or that
+        it is external or not isolated) and its ingress table (shared per peer-set membership).
+        Sources with equal keys have equal rows; in a real cluster most do (the workloads of a
+        namespace under the same policies). With cluster-wide policies the row also depends on
+        the tiers (engine/tiers.py): then each atom is its own key, as before rows were shared."""
+        if self._tiers is not None:
+            return ("atom", s)
+        c = self._compiler
+        if s >= c.classes:
+            egress: object = "external"
+        elif has(self._isolated[EGRESS], s):
+            egress = frozenset(self._groups[EGRESS][s].items())  # specs compare by value
+        else:
+            egress = "open"
+        return egress, id(self._ingress_from(s))
 
     def wanted_indexes(self, destinations: Iterable[Endpoint]) -> set[int] | None:
         """The endpoint indexes to keep when expanding cells computed for `destinations`: None when

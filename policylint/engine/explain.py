@@ -436,4 +436,17 @@ def _side_json(side: SideExplanation) -> dict[str, Any]:
         ],
         "invalid": [{"policy": p.id, "parts": list(parts)} for p, parts in side.invalid],
         "invalid_may_cause": side.invalid_may_cause,
-    }
+    } | ({} if side.trace is None else {"tiers": _trace_json(side.trace), "unknown": side.unknown.to_json()})
+
+
+def _trace_json(trace) -> dict[str, Any]:
+    """The walk through the tiers of one side (engine/explain_tiers.py): every rule that decided
+    some ports of the pair, in evaluation order, and what went on to the tiers below."""
+    def step(s) -> dict[str, Any]:
+        return {"tier": s.tier.lower(), "policy": s.policy.id, "rule": s.rule.label, "verdict": s.verdict,
+                "ports": s.ports.to_json(), "location": where(s.rule.source.span),
+                "peer": s.peer.describe() if s.peer is not None else None}
+
+    return {"admin": [step(s) for s in trace.admin], "handed_down": trace.handed_down.to_json(),
+            "passed": trace.passed.to_json(), "networkpolicy_decides": trace.networkpolicy_decides,
+            "baseline": [step(s) for s in trace.baseline], "default": trace.default.to_json()}

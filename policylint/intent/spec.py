@@ -38,7 +38,7 @@ from policylint.model.types import NAMESPACE_NAME_LABEL, PROTOCOLS, LabelSelecto
 
 BUILTIN_ROLES = ("training", "data-service", "dns", "object-storage")
 ROLE_KEYS = ("description", "extend", "namespace", "namespaceSelector", "podSelector", "needed-by")
-EXPECTATION_KEYS = ("name", "description", "from", "to", "ports", "allow")
+EXPECTATION_KEYS = ("name", "description", "from", "to", "ports", "allow", "max-hops")
 PEER_SELECTOR_KEYS = ("namespace", "namespaceSelector", "podSelector")
 _ROLE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PORT_TEXT = re.compile(r"^(?:(?P<p1>[A-Za-z]+)/)?(?P<lo>\d+)(?:-(?P<hi>\d+))?(?:/(?P<p2>[A-Za-z]+))?$")
@@ -97,6 +97,9 @@ class Expectation:
     allow: bool
     span: Span  # the expectation's item in the list
     index: int
+    # A path expectation: about chains of at most this many allowed connections through workloads
+    # (rule PL521), not single connections (PL500). `ports` then restricts every hop.
+    max_hops: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +234,22 @@ def _expectations(node: Any, known_roles: set[str], key_span: Span | None) -> tu
         source = _peer(item, "from", label, known_roles)
         destination = _peer(item, "to", label, known_roles)
         ports, ports_text = _ports(item, label) if "ports" in item else (None, "")
-        result.append(Expectation(name, source, destination, ports, ports_text, allow, span, index))
+        max_hops = _max_hops(item, label, ports)
+        result.append(Expectation(name, source, destination, ports, ports_text, allow, span, index, max_hops=max_hops))
     return tuple(result)
+
+
+def _max_hops(item: YMap, label: str, ports: PortSpec | None) -> int | None:
+    if "max-hops" not in item:
+        return None
+    value = item["max-hops"]
+    here = where(item.span_of_value("max-hops"))
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{here}: `max-hops` of {label} must be a whole number of at least 1")
+    if ports is not None and ports.named:
+        raise ConfigError(f"{where(item.span_of_value('ports'))}: `ports` of {label} must be numbers with "
+                          f"`max-hops` (a hop's destination changes along the path, so a port name has no one meaning)")
+    return value
 
 
 def _peer(item: YMap, key: str, label: str, known_roles: set[str]) -> PeerSpec:

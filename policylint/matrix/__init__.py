@@ -3,7 +3,7 @@
 The JSON output is a contract (docs/architecture.md, "Endpoints and the connectivity
 contract"; schema `policylint/schemas/matrix-v1.schema.json`): sorted, byte-for-byte
 deterministic. The other formats are for people: a text table, CSV (one row per pair), Markdown
-for a review, DOT for Graphviz.
+for a review, DOT for Graphviz, GraphML and GEXF for yEd, Gephi and networkx.
 
 - `view` — the engine's matrix with the command's filters applied, one source row at a time
 - `aggregate` — one `Row` per pair of namespaces (`--aggregate namespace`)
@@ -18,7 +18,8 @@ import importlib
 from typing import Any
 
 FORMATS: dict[str, str] = {"text": "render_text", "json": "render_json", "csv": "render_csv",
-                           "dot": "render_dot", "markdown": "render_markdown"}
+                           "dot": "render_dot", "markdown": "render_markdown", "graphml": "render_graphml",
+                           "gexf": "render_gexf"}
 
 
 def renderer(name: str) -> Any:

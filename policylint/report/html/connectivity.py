@@ -3,12 +3,13 @@ workload pair in a compact form the page expands on demand.
 
 A pair list is quadratic, so the page never receives one: each source's row is the engine's
 *cells* (a port set and the destinations allowed exactly those ports), and each cell's
-destinations are written as ranges of endpoint indexes. Endpoints are sorted by id, so the
+destinations are written as ranges of endpoint indexes; sources of one pod class share one row. Endpoints are sorted by id, so the
 workloads of a namespace are contiguous and a rule that admits "every pod of namespace X" is one
 range. Port sets are numbered once in a table (a big cluster repeats a handful of them).
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 EXTERNAL_GROUP = "(external)"
@@ -25,15 +26,36 @@ def endpoint_data(e: Any) -> list[Any]:
     return [e.id, e.namespace, kind, e.name, ""]
 
 
-def _ranges(indexes: list[int]) -> list[int]:
-    """Sorted indexes as flat [start, end, start, end, …] (inclusive)."""
+_RUN = re.compile("1+")
+
+
+def _ranges(index_bits: int) -> list[int]:
+    """The set bits of an endpoint-index bitset as flat [start, end, start, end, …] (inclusive),
+    found by a regular expression over its binary text: C speed, not a step per pair."""
     out: list[int] = []
-    for i in indexes:
-        if out and out[-1] == i - 1:
-            out[-1] = i
-        else:
-            out += [i, i]
+    for run in _RUN.finditer(format(index_bits, "b")[::-1]):
+        out += [run.start(), run.end() - 1]
     return out
+
+
+class _IndexBits:
+    """A cell's destination atoms as a bitset of endpoint indexes. Usually the identity (one
+    endpoint per atom, in the same order); otherwise the OR of each atom's endpoints."""
+
+    def __init__(self, engine: Any) -> None:
+        atom_endpoints = engine.atom_endpoints()
+        self.identity = all(len(eps) == 1 and eps[0].index == a for a, eps in enumerate(atom_endpoints))
+        self.masks = None if self.identity else [sum(1 << e.index for e in eps) for eps in atom_endpoints]
+
+    def __call__(self, bits: int) -> int:
+        if self.identity:
+            return bits
+        from policylint.engine.bits import positions
+
+        masks, out = self.masks, 0
+        for a in positions(bits):
+            out |= masks[a]
+        return out
 
 
 class _PortTable:
@@ -46,14 +68,15 @@ class _PortTable:
         found = self.index.get(key)
         if found is None:
             found = self.index[key] = len(self.rows)
-            self.rows.append([ports.describe(), ports.to_json(), invalid])
+            self.rows.append([ports.describe(), ports.to_json(), invalid, ports])
         return found
 
 
-def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[str, Any]:
+def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS,
+                      cells_of: dict[int, Any] | None = None) -> dict[str, Any]:
+    """The page's connectivity data; `cells_of`, when given, receives each source's row of cells
+    (endpoint index -> [(ports, destination atoms)]) for the views that need rows again."""
     from bisect import bisect_right
-
-    from policylint.engine.bits import positions
 
     endpoints = list(engine.endpoints)
     group_of = [EXTERNAL_GROUP if e.is_external else e.namespace for e in endpoints]
@@ -66,65 +89,106 @@ def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS) -> dict[s
     # indexes: a range of destination indexes is counted per group by cutting it at run starts.
     starts = [i for i in range(len(endpoints)) if i == 0 or group_of[i] != group_of[i - 1]]
     run_group = [group_index[group_of[i]] for i in starts]
-    single = engine.single_endpoint_atoms()
+    index_bits = _IndexBits(engine)
     table = _PortTable()
+    shared: dict[int, list[Any]] = {}  # id(cells) -> the row written for them (classes share cells)
+    row_texts: list[list[Any]] = []
     invalid_atoms = engine.invalid_destination_atoms()
     rows: list[list[Any]] = []
     summary: dict[tuple[int, int], list[Any]] = {}  # (src group, dst group) -> [ports union, pairs, invalid]
 
-    def count(sg: int, ranges: list[int], ports: Any, invalid: bool) -> None:
-        for k in range(0, len(ranges), 2):
-            lo, hi = ranges[k], ranges[k + 1]
+    def spread(ranges: list[int]) -> list[tuple[int, int]]:
+        """A destination set's pairs per group: (group, endpoints), cutting each range at the
+        runs of the groups."""
+        out: dict[int, int] = {}
+        for j in range(0, len(ranges), 2):
+            lo, hi = ranges[j], ranges[j + 1]
             while lo <= hi:
                 run = bisect_right(starts, lo) - 1
                 end = min(hi, starts[run + 1] - 1 if run + 1 < len(starts) else hi)
-                key = (sg, run_group[run])
-                entry = summary.get(key)
-                if entry is None:
-                    summary[key] = [ports, end - lo + 1, invalid]
-                else:
-                    if entry[0] is not ports:
-                        entry[0] = entry[0] | ports
-                    entry[1] += end - lo + 1
-                    entry[2] = entry[2] or invalid
+                out[run_group[run]] = out.get(run_group[run], 0) + end - lo + 1
                 lo = end + 1
+        return list(out.items())
+
+    # Distinct destination sets, numbered: a big cluster's rows repeat a few sets ("every pod of
+    # namespace X", "the DNS pods"), so each is cut into ranges and groups once.
+    set_index: dict[int, int] = {}
+    set_ranges: list[list[int]] = []
+    set_spread: list[list[tuple[int, int]]] = []
+
+    def destination_set(part: int) -> int:
+        found = set_index.get(part)
+        if found is None:
+            ranges = _ranges(index_bits(part))
+            found = set_index[part] = len(set_ranges)
+            set_ranges.append(ranges)
+            set_spread.append(spread(ranges))
+        return found
+
+    def row_spread(row: list[int]) -> list[tuple[int, int, Any, bool]]:
+        out = []
+        for k in range(0, len(row), 2):
+            _, _, invalid, ports = table.rows[row[k]]
+            out.extend((group, pairs, ports, invalid) for group, pairs in set_spread[row[k + 1]])
+        return out
+
+    def count(sg: int, spread_row: list[tuple[int, int, Any, bool]]) -> None:
+        for dg, pairs, ports, invalid in spread_row:
+            entry = summary.get((sg, dg))
+            if entry is None:
+                summary[(sg, dg)] = [{id(ports): ports}, pairs, invalid]
+            else:
+                entry[0][id(ports)] = ports  # distinct sets, united once at the end
+                entry[1] += pairs
+                entry[2] = entry[2] or invalid
 
     for src, cells in engine.matrix_cells():
+        if cells_of is not None:
+            cells_of[src.index] = cells
         if not cells:
             continue
         source_invalid = engine.invalid_as_source(src)
-        row: list[Any] = [src.index]
         sg = group_index[group_of[src.index]]
-        for ports, bits in cells:
-            parts = [(source_invalid, bits)] if source_invalid or not bits & invalid_atoms else \
-                [(True, bits & invalid_atoms), (False, bits & ~invalid_atoms)]
-            for invalid, part in parts:
-                if not part:
-                    continue
-                if single is not None:
-                    indexes = [single[a] for a in positions(part)]
-                else:
-                    indexes = sorted(e.index for e in engine.cell_endpoints(part))
-                if not indexes:
-                    continue
-                ranges = _ranges(indexes)
-                row += [table.id(ports, invalid), ranges]
-                count(sg, ranges, ports, invalid)
-        if len(row) > 1:
-            rows.append(row)
-    namespace_rows = [[s, d, table.id(v[0], False), v[1], v[2]] for (s, d), v in sorted(summary.items())]
+        known = shared.get(id(cells))
+        if known is not None and known[0] == source_invalid:
+            row = known[1]
+        else:
+            row = []
+            for ports, bits in cells:
+                parts = [(source_invalid, bits)] if source_invalid or not bits & invalid_atoms else \
+                    [(True, bits & invalid_atoms), (False, bits & ~invalid_atoms)]
+                for invalid, part in parts:
+                    if part:
+                        row += [table.id(ports, invalid), destination_set(part)]
+            if not row:
+                continue
+            # the entry holds `cells` so that its id is not reused by a later row while we look it up
+            known = shared[id(cells)] = [source_invalid, row, len(row_texts), row_spread(row), cells]
+            row_texts.append(row)
+        count(sg, known[3])
+        rows.append([src.index, known[2]])
+    namespace_rows = [[s, d, table.id(_union(v[0].values()), False), v[1], v[2]] for (s, d), v in sorted(summary.items())]
     policies: dict[str, int] = {}
     data = {
         "endpoints": [endpoint_data(e) for e in endpoints],
         "groups": [[g, sizes[i]] for i, g in enumerate(groups)],
-        "ports": table.rows,
+        "ports": [r[:3] for r in table.rows],
         "rows": rows,
+        "cells": row_texts,
+        "sets": set_ranges,
         "summary": namespace_rows,
         "isolation": [_isolation(engine, e, policies) for e in endpoints],
     }
     data["policies"] = list(policies)
     data["explanations"] = _explanations(engine, endpoints, explain_pairs)
     return data
+
+
+def _union(port_sets: Any) -> Any:
+    union = None
+    for ports in port_sets:
+        union = ports if union is None else union | ports
+    return union
 
 
 def _isolation(engine: Any, e: Any, policies: dict[str, int]) -> list[list[int]]:
@@ -141,9 +205,10 @@ def _isolation(engine: Any, e: Any, policies: dict[str, int]) -> list[list[int]]
 def _explanations(engine: Any, endpoints: list[Any], budget: int) -> dict[str, Any] | None:
     """The `reach` explanation of every pair with a workload end, as lines of a shared string
     table (the lines repeat a lot), when there are at most `budget` such pairs; else None."""
-    pairs = [(s, d) for s in endpoints for d in endpoints if not (s.is_external and d.is_external)]
-    if len(pairs) > budget:
+    external = sum(1 for e in endpoints if e.is_external)
+    if len(endpoints) ** 2 - external ** 2 > budget:
         return None
+    pairs = [(s, d) for s in endpoints for d in endpoints if not (s.is_external and d.is_external)]
     strings: dict[str, int] = {}
     table: dict[str, list[int]] = {}
     for s, d in pairs:

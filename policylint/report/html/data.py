@@ -92,6 +92,7 @@ def report_data(report: Report, analysis: Any = None, config: Any = None, *,
         from policylint.report.html.jobs import jobs_data
 
         engine = analysis.engine
-        data["connectivity"] = connectivity_data(engine, EXPLAIN_PAIRS if explain_pairs is None else explain_pairs)
-        data["jobs"] = jobs_data(analysis, engine, report, config)
+        rows: dict[int, Any] = {}
+        data["connectivity"] = connectivity_data(engine, EXPLAIN_PAIRS if explain_pairs is None else explain_pairs, rows)
+        data["jobs"] = jobs_data(analysis, engine, report, config, rows)
     return data

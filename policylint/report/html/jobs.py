@@ -3,8 +3,9 @@ pass or fail for it, and what its pods may reach: the data service, DNS, object 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
+from policylint.engine.bits import positions
 from policylint.report.html.data import INTENT_CODES
 from policylint.report.model import Report
 
@@ -25,67 +26,112 @@ def _intent(analysis: Any, config: Any) -> Any:
     return resolve(analysis.cluster, config.facts, intent_config(config))
 
 
-def _mentions(finding: Any, job: Any) -> bool:
-    texts = [finding.message, finding.object or ""] + [r.message for r in finding.related]
-    names = [job.label] + [r.workload.id for r in job.replicas]
-    return any(name in text for text in texts for name in names)
+class _IntentFindings:
+    """The PL5xx findings, each with its texts joined once, for attributing them to jobs."""
 
-
-def _check_status(report: Report, job: Any) -> list[list[Any]]:
-    """[[code, name, status, finding indexes]]: fail, pass, or unclear (a grouped finding names
-    only some of its jobs), for every PL5xx rule that ran."""
-    ran = {r.code: r.name for r in report.rules}
-    out = []
-    for code in INTENT_CODES:
-        if code not in ran:
-            continue
-        hits = [i for i, f in enumerate(report.findings) if f.code == code and _mentions(f, job)]
-        unclear = any(f.code == code and _MORE.search(f.message) for f in report.findings)
-        status = "fail" if hits else ("unclear" if unclear else "pass")
-        out.append([code, ran[code], status, hits])
-    return out
-
-
-def _ports(engine: Any, src: Any, dst: Any) -> str:
-    ports = engine.allowed_ports(src, dst)
-    return "" if ports.is_empty else ports.describe()
-
-
-def _links(engine: Any, job_endpoints: list[Any], others: list[Any], both_ways: bool, what: str) -> list[list[str]]:
-    """[[replica, other, ports out, ports in]] for every replica and member of a role; with many
-    members, one line per replica saying how many it reaches and the union of the ports."""
-    out = []
-    for e in job_endpoints:
-        if len(others) <= LIST_MEMBERS:
-            for o in others:
-                back = _ports(engine, o, e) if both_ways else ""
-                out.append([e.id, o.id, _ports(engine, e, o), back])
-            continue
-        row = [e.id, f"{len(others)} {what} workloads"]
-        for pairs in ([(e, o) for o in others], [(o, e) for o in others] if both_ways else None):
-            if pairs is None:
-                row.append("")
+    def __init__(self, report: Report) -> None:
+        self.ran = {r.code: r.name for r in report.rules}
+        self.by_code: dict[str, list[tuple[int, str]]] = {}
+        self.unclear: set[str] = set()
+        for i, f in enumerate(report.findings):
+            if f.code not in INTENT_CODES:
                 continue
-            sets = [engine.allowed_ports(a, b) for a, b in pairs]
-            reached = [p for p in sets if not p.is_empty]
-            union = reached[0] if reached else None
-            for p in reached[1:]:
-                union = union | p
-            row.append(f"{len(reached)} of {len(sets)}" + (f": {union.describe()}" if union is not None else ""))
-        out.append(row)
+            text = "\n".join([f.message, f.object or ""] + [r.message for r in f.related])
+            self.by_code.setdefault(f.code, []).append((i, text))
+            if _MORE.search(f.message):
+                self.unclear.add(f.code)
+
+    def status(self, job: Any) -> list[list[Any]]:
+        """[[code, name, status, finding indexes]]: fail, pass, or unclear (a grouped finding names
+        only some of its jobs), for every PL5xx rule that ran."""
+        names = [job.label] + [r.workload.id for r in job.replicas]
+        out = []
+        for code in INTENT_CODES:
+            if code not in self.ran:
+                continue
+            hits = [i for i, text in self.by_code.get(code, ()) if any(name in text for name in names)]
+            status = "fail" if hits else ("unclear" if code in self.unclear else "pass")
+            out.append([code, self.ran[code], status, hits])
+        return out
+
+
+class _Reach:
+    """What a source may reach, read off its matrix row (computed once per source and kept: the
+    members of the data-service and DNS roles are sources for every job)."""
+
+    def __init__(self, engine: Any, rows: dict[int, Any] | None = None) -> None:
+        self.engine = engine
+        self._rows: dict[int, list[tuple[Any, int]]] = rows if rows is not None else {}
+        self._masks: dict[tuple[int, ...], tuple[int, dict[int, list[int]]]] = {}
+
+    def ports(self, src: Any, destinations: list[Any]) -> list[Any]:
+        """The ports allowed from `src` to each destination (None where nothing is)."""
+        cells = self._rows.get(src.index)
+        if cells is None:
+            cells = self._rows[src.index] = next(self.engine.matrix_cells(sources=[src]))[1]
+        mask, slots = self._targets(destinations)
+        found: list[Any] = [None] * len(destinations)
+        for ports, bits in cells:
+            hit = bits & mask
+            if hit:
+                for atom in positions(hit):
+                    for k in slots[atom]:
+                        found[k] = ports
+        return found
+
+    def _targets(self, destinations: list[Any]) -> tuple[int, dict[int, list[int]]]:
+        """The destinations' atoms as one mask, and atom -> positions in the list (kept per list)."""
+        key = tuple(d.index for d in destinations)
+        known = self._masks.get(key)
+        if known is None:
+            mask, slots = 0, {}
+            for k, d in enumerate(destinations):
+                mask |= 1 << d.atom
+                slots.setdefault(d.atom, []).append(k)
+            known = self._masks[key] = (mask, slots)
+        return known
+
+
+def _text(ports: Any) -> str:
+    return "" if ports is None or ports.is_empty else ports.describe()
+
+
+def _summed(sets: list[Any]) -> str:
+    reached = [p for p in sets if p is not None and not p.is_empty]
+    union = None
+    for p in reached:
+        union = p if union is None else union | p
+    return f"{len(reached)} of {len(sets)}" + (f": {union.describe()}" if union is not None else "")
+
+
+def _links(reach: _Reach, job_endpoints: list[Any], others: list[Any], what: str,
+           back_of: Callable[[Any], list[Any]] | None = None) -> list[list[str]]:
+    """[[replica, other, ports out, ports in]] for every replica and member of a role (ports in
+    when `back_of` gives, for a replica, the ports from each member); with many members, one
+    line per replica saying how many it reaches and the union of the ports."""
+    out = []
+    both_ways = back_of is not None
+    for e in job_endpoints:
+        forth = reach.ports(e, others)
+        back = back_of(e) if back_of is not None else []
+        if len(others) <= LIST_MEMBERS:
+            out.extend([e.id, o.id, _text(forth[k]), _text(back[k]) if both_ways else ""] for k, o in enumerate(others))
+        else:
+            out.append([e.id, f"{len(others)} {what} workloads", _summed(forth), _summed(back) if both_ways else ""])
     return out
 
 
-def _storage(engine: Any, job_endpoints: list[Any], storage: list[Any]) -> list[list[str]]:
-    out = _links(engine, job_endpoints, storage, False, "storage")
+def _storage(reach: _Reach, engine: Any, job_endpoints: list[Any], storage: list[Any]) -> list[list[str]]:
+    out = _links(reach, job_endpoints, storage, "storage")
     public = [x for x in engine.endpoints if x.is_external]
     for e in job_endpoints:
-        reached = [x.id for x in public if engine.allowed_ports(e, x).contains("TCP", STORAGE_PORT)]
-        out.append([e.id, f"external ranges on TCP/{STORAGE_PORT}", f"{len(reached)} of {len(public)} ranges", ""])
+        reached = sum(1 for p in reach.ports(e, public) if p is not None and p.contains("TCP", STORAGE_PORT))
+        out.append([e.id, f"external ranges on TCP/{STORAGE_PORT}", f"{reached} of {len(public)} ranges", ""])
     return out
 
 
-def jobs_data(analysis: Any, engine: Any, report: Report, config: Any = None) -> list[dict[str, Any]]:
+def jobs_data(analysis: Any, engine: Any, report: Report, config: Any = None,
+              rows: dict[int, Any] | None = None) -> list[dict[str, Any]]:
     intent = _intent(analysis, config)
     roles = intent.roles
 
@@ -94,6 +140,16 @@ def jobs_data(analysis: Any, engine: Any, report: Report, config: Any = None) ->
         return sorted(set(found))
 
     data_service, dns, storage = members("data-service"), members("dns"), members(*STORAGE_ROLES)
+    findings = _IntentFindings(report)
+    reach = _Reach(engine, rows)
+    # what each data-service member may send to each job's pods: one row read per member
+    job_endpoints = sorted({engine.endpoint_of(r.workload) for job in intent.jobs for r in job.replicas})
+    slot = {e.index: k for k, e in enumerate(job_endpoints)}
+    sent = [reach.ports(o, job_endpoints) for o in data_service]
+
+    def from_data_service(e: Any) -> list[Any]:
+        return [row[slot[e.index]] for row in sent]
+
     jobs = []
     for job in intent.jobs:
         endpoints = [engine.endpoint_of(r.workload) for r in job.replicas]
@@ -104,11 +160,11 @@ def jobs_data(analysis: Any, engine: Any, report: Report, config: Any = None) ->
             f"{job.rendezvous.protocol}/{job.rendezvous.port} on {', '.join(t.id for t in job.rendezvous.targets)}",
             "ssh": None if job.ssh is None else
             f"{' or '.join(f'TCP/{p}' for p in job.ssh.ports)} from {', '.join(w.id for w in job.ssh.launchers)}",
-            "checks": _check_status(report, job),
-            "peers": _links(engine, endpoints, endpoints, False, "job"),
-            "data": _links(engine, endpoints, data_service, True, "data-service"),
-            "dns": _links(engine, endpoints, dns, False, "DNS"),
-            "storage": _storage(engine, endpoints, storage),
+            "checks": findings.status(job),
+            "peers": _links(reach, endpoints, endpoints, "job"),
+            "data": _links(reach, endpoints, data_service, "data-service", from_data_service),
+            "dns": _links(reach, endpoints, dns, "DNS"),
+            "storage": _storage(reach, engine, endpoints, storage),
         }
         jobs.append(entry)
     return jobs

@@ -274,10 +274,11 @@
     function ports(p) { return C.ports[p]; }
     // [[dst, port id]] of a source towards the destinations in a set (or all)
     function row(src, wanted) {
-      var r = C.rows[rowOf[src]], out = [];
-      if (!r) return out;
-      for (var k = 1; k < r.length; k += 2) {
-        var p = r[k], ranges = r[k + 1];
+      var at = rowOf[src], out = [];
+      if (at === undefined) return out;
+      var r = C.cells[C.rows[at][1]];
+      for (var k = 0; k < r.length; k += 2) {
+        var p = r[k], ranges = C.sets[r[k + 1]];
         for (var j = 0; j < ranges.length; j += 2) {
           for (var d = ranges[j]; d <= ranges[j + 1]; d++) if (!wanted || wanted[d]) out.push([d, p]);
         }

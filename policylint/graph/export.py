@@ -1,0 +1,167 @@
+"""GraphML and GEXF renderings of the matrix, for yEd, Gephi and networkx.
+
+Both are written as they are computed, like the other matrix formats: nodes are the endpoints
+shown (or namespace groups with `--aggregate namespace`), edges the allowed pairs with their
+ports. Attributes: `kind`, `namespace`, `name` and `cidrs` on nodes; `ports` (as text),
+`tcp`/`udp`/`sctp` (intervals as text, e.g. `80,443-450`), `depends_on_invalid` and, when
+aggregated, `pairs` on edges. The bytes depend only on the input (no dates, no tool versions),
+and `networkx.read_graphml` / `read_gexf` read both back (tests/test_paths_export.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+from xml.sax.saxutils import escape, quoteattr
+
+from policylint.model.types import PROTOCOLS
+
+NODE_KEYS = ("kind", "namespace", "name", "cidrs")
+EDGE_KEYS = ("ports", "tcp", "udp", "sctp", "depends_on_invalid", "pairs")
+_TYPES = {"depends_on_invalid": "boolean", "pairs": "long"}
+
+
+def protocol_text(ports: Any, protocol: str) -> str:
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ports.intervals(protocol))
+
+
+def node_values(endpoint: Any) -> dict[str, str]:
+    if endpoint.is_external:
+        return {"kind": "External", "cidrs": " ".join(endpoint.cidrs)}
+    return {"kind": endpoint.kind, "namespace": endpoint.namespace, "name": endpoint.name}
+
+
+def edge_values(ports: Any, invalid: bool, pairs: int | None = None) -> dict[str, str]:
+    values = {"ports": ports.describe()}
+    values.update({p.lower(): protocol_text(ports, p) for p in PROTOCOLS})
+    values["depends_on_invalid"] = "true" if invalid else "false"
+    if pairs is not None:
+        values["pairs"] = str(pairs)
+    return values
+
+
+class GraphML:
+    """GraphML 1.0 (http://graphml.graphdrawing.org/)."""
+
+    def head(self, aggregated: bool) -> str:
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                 'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+                 'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
+        for key in NODE_KEYS:
+            lines.append(f'  <key id="n_{key}" for="node" attr.name="{key}" attr.type="string"/>')
+        for key in EDGE_KEYS if aggregated else EDGE_KEYS[:-1]:
+            lines.append(f'  <key id="e_{key}" for="edge" attr.name="{key}" attr.type="{_TYPES.get(key, "string")}"/>')
+        lines.append('  <graph id="policylint" edgedefault="directed">')
+        return "\n".join(lines) + "\n"
+
+    def node(self, node_id: str, values: dict[str, str]) -> str:
+        data = "".join(f'<data key="n_{k}">{escape(v)}</data>' for k, v in values.items() if v)
+        return f"    <node id={quoteattr(node_id)}>{data}</node>\n"
+
+    def edge_head(self, src: str) -> str:
+        return f"    <edge source={quoteattr(src)} target="
+
+    def edge_target(self, dst: str) -> str:
+        return f"{quoteattr(dst)}>"
+
+    def edge_tail(self, values: dict[str, str]) -> str:
+        return "".join(f'<data key="e_{k}">{escape(v)}</data>' for k, v in values.items()) + "</edge>\n"
+
+    def numbered(self, lines: Iterable[str], start: int) -> tuple[str, int]:
+        text = "".join(lines)
+        return text, start
+
+    def middle(self) -> str:
+        return ""
+
+    def foot(self) -> str:
+        return "  </graph>\n</graphml>\n"
+
+
+class GEXF:
+    """GEXF 1.3 (https://gexf.net/)."""
+
+    def head(self, aggregated: bool) -> str:
+        keys = EDGE_KEYS if aggregated else EDGE_KEYS[:-1]
+        self._edge_ids = {k: str(i) for i, k in enumerate(keys)}
+        self._node_ids = {k: str(i) for i, k in enumerate(NODE_KEYS)}
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
+                 "  <meta>", "    <creator>policylint</creator>",
+                 "    <description>NetworkPolicy connectivity: endpoints and the ports allowed between them</description>",
+                 "  </meta>",
+                 '  <graph defaultedgetype="directed" mode="static">',
+                 '    <attributes class="node">']
+        lines += [f'      <attribute id="{i}" title="{k}" type="string"/>' for k, i in self._node_ids.items()]
+        lines += ["    </attributes>", '    <attributes class="edge">']
+        lines += [f'      <attribute id="{i}" title="{k}" type="{_TYPES.get(k, "string")}"/>'
+                  for k, i in self._edge_ids.items()]
+        lines += ["    </attributes>", "    <nodes>"]
+        return "\n".join(lines) + "\n"
+
+    def node(self, node_id: str, values: dict[str, str]) -> str:
+        data = "".join(f'<attvalue for="{self._node_ids[k]}" value={quoteattr(v)}/>' for k, v in values.items() if v)
+        return f"      <node id={quoteattr(node_id)} label={quoteattr(node_id)}><attvalues>{data}</attvalues></node>\n"
+
+    def middle(self) -> str:
+        return "    </nodes>\n    <edges>\n"
+
+    def edge_head(self, src: str) -> str:
+        return f" source={quoteattr(src)} target="
+
+    def edge_target(self, dst: str) -> str:
+        return f"{quoteattr(dst)}"
+
+    def edge_tail(self, values: dict[str, str]) -> str:
+        data = "".join(f'<attvalue for="{self._edge_ids[k]}" value={quoteattr(v)}/>' for k, v in values.items())
+        return f" label={quoteattr(values['ports'])}><attvalues>{data}</attvalues></edge>\n"
+
+    def numbered(self, lines: Iterable[str], start: int) -> tuple[str, int]:
+        """GEXF edges carry ids: number the lines of a row from `start`."""
+        parts = []
+        for line in lines:
+            parts.append(f'      <edge id="{start}"' + line)
+            start += 1
+        return "".join(parts), start
+
+    def foot(self) -> str:
+        return "    </edges>\n  </graph>\n</gexf>\n"
+
+
+FORMATS: dict[str, Callable[[], Any]] = {"graphml": GraphML, "gexf": GEXF}
+
+
+def write_endpoints(fmt: Any, write: Callable[[str], None], view: Any, endpoints: list) -> None:
+    """One node per endpoint shown, one edge per allowed pair, row by row (see MatrixView)."""
+    write(fmt.head(aggregated=False))
+    write("".join(fmt.node(e.id, node_values(e)) for e in endpoints))
+    write(fmt.middle())
+    tails: dict[tuple[int, bool], str] = {}
+
+    def tail(ports: Any, invalid: bool) -> str:
+        key = (id(ports), invalid)
+        text = tails.get(key)
+        if text is None:
+            text = tails[key] = fmt.edge_tail(edge_values(ports, invalid))
+        return text
+
+    targets = [fmt.edge_target(e.id) for e in view.engine.endpoints]
+    number = 0
+    for src, source_invalid, items in view.rows():
+        head = fmt.edge_head(src.id)
+        text, number = fmt.numbered((head + line for line in view.lines(items, source_invalid, tail, targets)),
+                                    number)
+        write(text)
+    write(fmt.foot())
+
+
+def render_rows(fmt: Any, rows: list, groups: list[str]) -> str:
+    """Aggregated lines (`--aggregate namespace`): one node per group, one edge per row."""
+    parts = [fmt.head(aggregated=True)]
+    parts += [fmt.node(g, {}) for g in groups]
+    parts.append(fmt.middle())
+    lines = [fmt.edge_head(r.src) + fmt.edge_target(r.dst) + fmt.edge_tail(edge_values(r.ports, r.invalid, r.pairs))
+             for r in rows]
+    text, _ = fmt.numbered(lines, 0)
+    parts += [text, fmt.foot()]
+    return "".join(parts)

@@ -1,0 +1,118 @@
+"""The matrix as distinct rows over atoms: what path searches walk.
+
+An atom is one of the engine's pod classes or external ranges (`Engine.atom_endpoints`): its
+endpoints are interchangeable for every policy. Each atom's row — (ports, destination atoms)
+cells, from `Engine.matrix_cells`, the engine's public answer — is computed when a search first
+needs it and kept once per distinct row: the workloads of a namespace under the same policies
+share one. A breadth-first layer is then a
+few bitset operations per distinct row, however dense the connectivity: a blast radius on a
+10,000-pod cluster costs milliseconds, where a graph with one edge per allowed pair would hold
+hundreds of thousands of edges.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable
+
+from policylint.engine.bits import positions
+
+if TYPE_CHECKING:
+    from policylint.engine.connectivity import Engine
+    from policylint.engine.endpoints import Endpoint
+    from policylint.engine.ports import PortSet
+
+Cells = list[tuple[Any, int]]  # (PortSet, destination atoms)
+
+
+class Rows:
+    """Rows by atom, computed when first asked for (a search from a few starts touches a few
+    rows), or all at once for backward searches and the whole-cluster graph (`complete`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.atom_endpoints: list[list[Endpoint]] = engine.atom_endpoints()
+        self.rows: list[Cells] = []
+        self._row_of: list[int | None] = [None] * len(self.atom_endpoints)
+        self._index: dict[tuple, int] = {}
+        self.external = 0
+        for atom, members in enumerate(self.atom_endpoints):
+            if members and members[0].is_external:
+                self.external |= 1 << atom
+        self._complete = False
+        self._row_atoms: list[int] | None = None
+        self._columns: list[list[tuple[int, Any]]] | None = None
+
+    def _compute(self, atoms: list[int]) -> None:
+        representatives = [self.atom_endpoints[a][0] for a in atoms]
+        for src, cells in self.engine.matrix_cells(sources=representatives):
+            # Port sets are interned by the engine: identity stands for the ports.
+            key = tuple((id(ports), bits) for ports, bits in cells)
+            row = self._index.get(key)
+            if row is None:
+                row = self._index[key] = len(self.rows)
+                self.rows.append(cells)
+            self._row_of[src.atom] = row
+
+    def prefetch(self, atoms: Iterable[int]) -> None:
+        """Compute the rows of these atoms together: the engine then computes a shared row once."""
+        missing = [a for a in atoms if self._row_of[a] is None]
+        if missing:
+            self._compute(missing)
+
+    def row_of(self, atom: int) -> int:
+        """The index of an atom's row in `rows`."""
+        row = self._row_of[atom]
+        if row is None:
+            self._compute([atom])
+            row = self._row_of[atom]
+            assert row is not None
+        return row
+
+    def cells(self, atom: int) -> Cells:
+        return self.rows[self.row_of(atom)]
+
+    def complete(self) -> None:
+        """Compute every row (the engine computes a row once for the sources that share it)."""
+        if not self._complete:
+            missing = [a for a, row in enumerate(self._row_of) if row is None]
+            if missing:
+                self._compute(missing)
+            self._complete = True
+
+    @property
+    def row_atoms(self) -> list[int]:
+        """Row -> the atoms that have it (every row computed)."""
+        if self._row_atoms is None:
+            self.complete()
+            found = [0] * len(self.rows)
+            for atom, row in enumerate(self._row_of):
+                found[row] |= 1 << atom  # type: ignore[index]
+            self._row_atoms = found
+        return self._row_atoms
+
+    def columns(self) -> list[list[tuple[int, Any]]]:
+        """Atom -> the rows that reach it, with the ports (every row computed: backward searches)."""
+        if self._columns is None:
+            self.complete()
+            columns: list[list[tuple[int, Any]]] = [[] for _ in self.atom_endpoints]
+            for row, cells in enumerate(self.rows):
+                for ports, bits in cells:
+                    for atom in positions(bits):
+                        columns[atom].append((row, ports))
+            self._columns = columns
+        return self._columns
+
+    def ports(self, src: int, dst: int) -> PortSet | None:
+        """What atom `src` may send to atom `dst` (None: nothing)."""
+        for ports, bits in self.cells(src):
+            if (bits >> dst) & 1:
+                return ports
+        return None
+
+
+def shared_rows(extras: dict[str, Any], engine: Engine) -> Rows:
+    """The rows of `engine`, computed once per analysis and shared by the rules that ask."""
+    cached = extras.get("graph-rows")
+    if isinstance(cached, Rows) and cached.engine is engine:
+        return cached
+    rows = extras["graph-rows"] = Rows(engine)
+    return rows
