@@ -10,6 +10,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from policylint import suppress
 from policylint.config import Config, ConfigError
+from policylint.consequences import fold
 from policylint.findings import Finding, Severity, sorted_findings
 from policylint.load import LoadResult, load_paths, report_nothing_found
 from policylint.load.nodes import Span
@@ -155,7 +156,8 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
         raw.extend(_internal_errors(analysis, rules))
         if pulumi:
             raw = without_findings_on_unknowns(raw, loaded.problems)
-        analysis.findings = _suppressed(analysis, raw, rules)
+        analysis.findings = sorted_findings(fold(_suppressed(analysis, raw, rules),
+                                                 {code: spec.subsumes for code, spec in registry().items()}))
     return analysis
 
 

@@ -31,12 +31,12 @@ TOP_LEVEL_KEYS = {
     "exclude": "glob patterns of paths not to read",
     "namespace": "namespace for objects without metadata.namespace (default: default)",
     "fail-on": "lowest severity that makes `check` exit 1 (error, warning, info)",
-    "cluster": "facts about the cluster: pod-cidrs, service-cidrs, dns",
+    "cluster": "facts about the cluster: pod-cidrs, service-cidrs, dns, runtime-namespace-labels",
     "limits": "resource bounds: max-file-bytes, max-depth, max-alias-nodes",
     "roles": "named sets of pods (namespace and pod selectors) for intent rules",
     "expectations": "connectivity that must (or must not) be allowed",
 }
-CLUSTER_KEYS = {"pod-cidrs", "service-cidrs", "dns"}
+CLUSTER_KEYS = {"pod-cidrs", "service-cidrs", "dns", "runtime-namespace-labels"}
 DNS_KEYS = {"namespace-labels", "pod-labels"}
 LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-depth": "max_depth", "max-alias-nodes": "max_alias_nodes"}
 
@@ -233,6 +233,21 @@ def _cidrs(node: YMap, key: str) -> tuple[str, ...]:
     return values
 
 
+def _runtime_labels(node: YMap, key: str) -> tuple[tuple[str, str | None], ...]:
+    """`[key, key=value, …]`: namespace labels that controllers set after creation."""
+    from policylint.model.validation import label_key_error, label_value_error
+
+    found = []
+    for text in _string_list(node, key):
+        label, _, value = text.partition("=")
+        error = label_key_error(label.strip()) or (label_value_error(value.strip()) if "=" in text else None)
+        if error or not label.strip():
+            raise ConfigError(f"{_where(node, key)}: `{key}`: {text!r} is not a label key or key=value "
+                              f"({error or 'empty key'})")
+        found.append((label.strip(), value.strip() if "=" in text else None))
+    return tuple(found)
+
+
 def _facts(root: YMap) -> ClusterFacts:
     node = root["cluster"]
     if not isinstance(node, YMap):
@@ -240,7 +255,8 @@ def _facts(root: YMap) -> ClusterFacts:
     for key in node:
         if key not in CLUSTER_KEYS:
             raise ConfigError(f"{_where(node, key)}: unknown key {key!r} in `cluster` (known: {', '.join(sorted(CLUSTER_KEYS))})")
-    facts: dict[str, Any] = {"pod_cidrs": _cidrs(node, "pod-cidrs"), "service_cidrs": _cidrs(node, "service-cidrs")}
+    facts: dict[str, Any] = {"pod_cidrs": _cidrs(node, "pod-cidrs"), "service_cidrs": _cidrs(node, "service-cidrs"),
+                             "runtime_namespace_labels": _runtime_labels(node, "runtime-namespace-labels")}
     dns = node.get("dns")
     if dns is not None:
         if not isinstance(dns, YMap):

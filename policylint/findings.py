@@ -45,6 +45,9 @@ class Finding:
     field_path: str = ""  # "spec.egress[0].to[0].ipBlock.cidr"
     remediation: str = ""
     related: tuple[Related, ...] = field(default=())
+    # What the finding is about, for folding consequences into causes (policylint.consequences);
+    # empty means "its own location". Not part of the finding's identity.
+    causes: frozenset = field(default=frozenset(), compare=False)
 
     @property
     def path(self) -> str:

@@ -43,6 +43,7 @@ class RuleSpec:
     check: Callable[..., Iterator[Finding]]
     module: types.ModuleType = field(repr=False, compare=False)
     declared: dict[str, Option] = field(default_factory=dict)  # option name -> default, help, allowed values
+    subsumes: tuple[str, ...] = ()  # codes whose findings this rule's findings explain (same cause)
 
     @classmethod
     def from_module(cls, module: types.ModuleType) -> "RuleSpec":
@@ -66,6 +67,7 @@ class RuleSpec:
             declared=declared,
             check=module.check,
             module=module,
+            subsumes=tuple(getattr(module, "SUBSUMES", ())),
         )
 
 
@@ -77,6 +79,8 @@ class ClusterFacts:
     service_cidrs: tuple[str, ...] = ()
     dns_namespace_labels: tuple[tuple[str, str], ...] = (("kubernetes.io/metadata.name", "kube-system"),)
     dns_pod_labels: tuple[tuple[str, str], ...] = (("k8s-app", "kube-dns"),)
+    # Namespace labels set at run time besides the built-in ones: (key, value or None for any).
+    runtime_namespace_labels: tuple[tuple[str, str | None], ...] = ()
 
 
 class RuleContext:
@@ -120,8 +124,10 @@ class RuleContext:
         return self._engine_factory()
 
     def finding(self, where: Source | Span, message: str, key: Any = None,
-                related: Iterable[Related] = (), object: str | None = None, field_path: str | None = None) -> Finding:
-        """A finding of this rule at `where` (a model value's source, optionally one of its fields)."""
+                related: Iterable[Related] = (), object: str | None = None, field_path: str | None = None,
+                causes: Iterable[Any] = ()) -> Finding:
+        """A finding of this rule at `where` (a model value's source, optionally one of its fields).
+        `causes`: what it is about, when that is not its location (see policylint.consequences)."""
         if isinstance(where, Source):
             span = where.span_of(key) if key is not None else where.span
             path = where.child_path(key) if key is not None else where.field_path
@@ -138,6 +144,7 @@ class RuleContext:
             field_path=field_path if field_path is not None else path,
             remediation=self.spec.remediation,
             related=tuple(related),
+            causes=frozenset(causes),
         )
 
     def findings_for_issues(self, *kinds: str) -> Iterator[Finding]:

@@ -96,7 +96,23 @@ def _build() -> dict[str, RuleSpec]:
             raise RuntimeError(f"rule code or name used twice: {spec.code} {spec.name}")
         registry[spec.code] = spec
         names.add(spec.name)
+    _check_subsumes(registry)
     return dict(sorted(registry.items()))
+
+
+def _check_subsumes(registry: dict[str, RuleSpec]) -> None:
+    """`SUBSUMES` names registered codes and has no cycle (folding must end at a finding that stays)."""
+    for code, spec in registry.items():
+        unknown = [c for c in spec.subsumes if c not in registry]
+        if unknown:
+            raise ValueError(f"{code}: SUBSUMES names unknown codes {unknown}")
+
+    def reaches(start: str, goal: str, seen: frozenset[str]) -> bool:
+        return any(c == goal or (c not in seen and reaches(c, goal, seen | {c})) for c in registry[start].subsumes)
+
+    for code in registry:
+        if reaches(code, code, frozenset()):
+            raise ValueError(f"{code}: SUBSUMES forms a cycle")
 
 
 REGISTRY: dict[str, RuleSpec] = _build()

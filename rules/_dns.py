@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from policylint.engine.bits import has, iter_bits
+from policylint.engine.near_miss import Target
 from policylint.engine.label_index import matches
 from policylint.engine.ports import PortSet, PortSpec
 from policylint.listing import listing
@@ -85,6 +86,21 @@ class DnsView:
         where = ", ".join(f"`{name}`" if name else f"`{self.namespace_selector.describe()}`"
                           for name, _ in self.stand_in_namespaces)
         return f"`{self.pod_selector.describe()}` pods in {where}"
+
+    def targets(self) -> list[Target]:
+        """The DNS pods (or the stand-in) as targets of near-miss questions."""
+        namespaces = self.cluster.namespaces
+        if self.endpoints:
+            found = {}
+            for e in self.endpoints:
+                w = e.workload
+                ns = namespaces[w.namespace]
+                found.setdefault((w.namespace, tuple(sorted(w.labels.items()))),
+                                 Target(w.namespace, ns.labels, ns.declared, w.labels, "the DNS pods"))
+            return list(found.values())
+        return [Target(name or "", labels, name in namespaces and namespaces[name].declared,
+                       self.stand_in_labels, "the DNS pods")
+                for name, labels in self.stand_in_namespaces]
 
     # -- one rule ------------------------------------------------------------------------------
 

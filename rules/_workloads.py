@@ -137,6 +137,7 @@ def policy_types_item_span(policy: NetworkPolicy, value: str) -> Span | None:
 
 
 def finding_at(ctx: RuleContext, span: Span, policy: NetworkPolicy | None, field_path: str, message: str,
-               related: Iterable[Related] = ()) -> Finding:
+               related: Iterable[Related] = (), causes: Iterable[Any] = ()) -> Finding:
     return ctx.finding(span, message, related=related,
-                       object=policy.source.object if policy is not None else "", field_path=field_path)
+                       object=policy.source.object if policy is not None else "", field_path=field_path,
+                       causes=causes)

@@ -68,10 +68,12 @@ spec:
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterator
 
 from policylint.findings import Finding, Severity
 from policylint.model.types import NetworkPolicy, Peer
+from policylint.consequences import peer_cause
 from policylint.rule_api import RuleContext
 from policylint.rules._policy_parts import at_key, key_related
 
@@ -108,10 +110,11 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
             pods = peer if kind == "podSelector" else earlier
             ns_text = namespaces.namespace_selector.describe()  # type: ignore[union-attr]
             pod_text = pods.pod_selector.describe()  # type: ignore[union-attr]
-            yield at_key(
+            finding = at_key(
                 ctx, peer.source, kind,
                 f"peers are ORed: any pod in namespaces {ns_text!r}, or pods {pod_text!r} in this namespace; "
                 f"for pods {pod_text!r} in namespaces {ns_text!r} put both selectors in one item",
                 [key_related(earlier.source, other_kind, f"the {other_kind} item it is ORed with")],
             )
+            yield dataclasses.replace(finding, causes=frozenset((peer_cause(pods),)))
             break

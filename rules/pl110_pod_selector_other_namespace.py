@@ -133,6 +133,7 @@ from typing import Iterator
 
 from policylint.findings import Finding, Severity
 from policylint.model.types import NAMESPACE_NAME_LABEL, NetworkPolicy
+from policylint.consequences import peer_cause
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Flag, Option
 from policylint.rules._workloads import finding_at, index, quote_list, workload_related
@@ -141,6 +142,9 @@ CODE = "PL110"
 NAME = "pod-selector-other-namespace"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
+# PL109 on the same peer (ORed with a namespaceSelector item) is this mistake seen from the rule:
+# this finding names the pods it cannot reach and carries the fix.
+SUBSUMES = ("PL109",)
 REMEDIATION = "Put a `namespaceSelector` (for example `kubernetes.io/metadata.name: <namespace>`) and the `podSelector` in the same peer item, so that the peer matches those pods in their own namespace."
 OPTIONS = {
     "error-when-namespace-known": Option(True, "report as an error when the input holds workloads of the policy's namespace (true/false)", Flag()),
@@ -182,4 +186,4 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
             known = policy.namespace in idx.namespace_bits
             if known and options["error-when-namespace-known"] and ctx.severity == Severity.WARNING:
                 finding = dataclasses.replace(finding, severity=Severity.ERROR)
-            yield finding
+            yield dataclasses.replace(finding, causes=frozenset((peer_cause(peer),)))

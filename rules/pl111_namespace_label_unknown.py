@@ -11,6 +11,14 @@ labels of the namespaces are unknown. Namespaces that objects use but no manifes
 taken to carry only `kubernetes.io/metadata.name`, the one label every namespace has. Expressions
 with `NotIn` and `DoesNotExist` are not reported: they match namespaces that lack the key.
 
+Labels that controllers set on namespaces after creation are known without a manifest showing
+them: `kubernetes.io/metadata.name` (the API server), Kubeflow's profile labels
+(`app.kubernetes.io/part-of: kubeflow-profile`, `pipelines.kubeflow.org/enabled: "true"`,
+`serving.kubeflow.org/inferenceservice: enabled`, Katib's metrics-collector injection label),
+Istio's enrolment labels (`istio-injection`, `istio.io/rev`, `istio.io/dataplane-mode`,
+`istio.io/use-waypoint`) and the Pod Security admission labels. Declare others in the config:
+`cluster: {runtime-namespace-labels: [team, "owner=ml-platform"]}` (a key alone: any value).
+
 ## Why is this bad?
 `namespaceSelector: {matchLabels: {name: data}}` looks like "the namespace called data", but it
 matches namespaces that carry a label `name` with value `data`, and nobody sets that label. The
@@ -129,6 +137,7 @@ from typing import Iterator
 
 from policylint.findings import Finding, Severity
 from policylint.load.nodes import Span, YMap, YSeq
+from policylint.model.runtime_labels import runtime_namespace_labels, set_at_run_time
 from policylint.model.types import NAMESPACE_NAME_LABEL, LabelSelector, NetworkPolicy
 from policylint.rule_api import RuleContext
 from policylint.rules._workloads import finding_at
@@ -164,13 +173,14 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
     if not any(ns.declared for ns in namespaces.values()):
         return
     known = {key for ns in namespaces.values() for key in ns.labels} | {NAMESPACE_NAME_LABEL}
+    at_run_time = runtime_namespace_labels(ctx.facts.runtime_namespace_labels)
     for rule in (*policy.ingress, *policy.egress):
         for peer in rule.peers:
             selector = peer.namespace_selector
             if selector is None or not selector.valid:
                 continue
             for key, values, span, path in _required(selector):
-                if key in known:
+                if key in known or set_at_run_time(at_run_time, key, values):
                     continue
                 names = [v for v in values if v in namespaces]
                 hint = (f"; to select namespace `{names[0]}` by name use `{NAMESPACE_NAME_LABEL}: {names[0]}`"

@@ -110,8 +110,10 @@ spec:
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterator
 
+from policylint.consequences import selector_cause
 from policylint.findings import Finding, Severity
 from policylint.model.types import NetworkPolicy
 from policylint.rule_api import RuleContext
@@ -152,4 +154,5 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
         message += f"; it would select {quote_list(w.id for w in elsewhere)} in namespace{plural} {quote_list(namespaces)}"
         related = workload_related(elsewhere, "`{id}` matches the podSelector in another namespace")
     span = spec_key_span(policy, "podSelector") or name_span(policy)
-    yield finding_at(ctx, span, policy, selector.source.field_path, message, related)
+    finding = finding_at(ctx, span, policy, selector.source.field_path, message, related)
+    yield dataclasses.replace(finding, causes=frozenset((selector_cause(selector),)))

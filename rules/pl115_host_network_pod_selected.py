@@ -109,6 +109,7 @@ from typing import Iterator
 
 from policylint.findings import Finding, Severity
 from policylint.model.types import NetworkPolicy
+from policylint.consequences import host_network_cause
 from policylint.rule_api import RuleContext
 from policylint.rules._workloads import finding_at, index, name_span, quote_list, spec_key_span, workload_related
 
@@ -133,6 +134,7 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
             f"podSelector selects hostNetwork pods {quote_list(w.id for w in selected)}; "
             "what NetworkPolicy does to them is implementation-defined",
             workload_related(selected, "`{id}` uses hostNetwork"),
+            causes=[host_network_cause(w) for w in selected],
         )
     for rule in (*policy.ingress, *policy.egress):
         for peer in rule.peers:
@@ -143,4 +145,5 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
                     f"peer matches hostNetwork pods {quote_list(w.id for w in matched)}; "
                     "whether NetworkPolicy recognises their traffic is implementation-defined",
                     workload_related(matched, "`{id}` uses hostNetwork"),
+                    causes=[host_network_cause(w) for w in matched],
                 )

@@ -68,6 +68,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.load.nodes import YMap, YSeq
 from policylint.model.types import LabelSelector, NetworkPolicy, Source
+from policylint.consequences import selector_cause
 from policylint.rule_api import RuleContext
 from policylint.rules._policy_parts import all_peers
 
@@ -75,6 +76,8 @@ CODE = "PL116"
 NAME = "replica-type-upper-case"
 SEVERITY = Severity.ERROR
 SCOPE = "policy"
+# A selector that never matches because of the case also selects no pods (PL112 on the same selector).
+SUBSUMES = ("PL112",)
 REMEDIATION = "Write the value in lower case (`worker`, `master`, `ps`, `launcher`, …): the training operators set these labels lower-cased."
 
 LOWER_CASED_KEYS = ("training.kubeflow.org/replica-type", "training.kubeflow.org/job-role")
@@ -86,7 +89,7 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
         for where, key, label, value, operator in _upper_case_values(selector):
             effect = "excludes nothing" if operator == "NotIn" else "never matches"
             yield ctx.finding(where, f"{label} value {value!r} {effect}: the operator sets it lower-case "
-                                     f"({value.lower()!r})", key=key)
+                                     f"({value.lower()!r})", key=key, causes=[selector_cause(selector)])
 
 
 def _upper_case_values(selector: LabelSelector) -> Iterator[tuple[Source, str | int, str, str, str]]:

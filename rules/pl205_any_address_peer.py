@@ -83,6 +83,8 @@ CODE = "PL205"
 NAME = "any-address-peer"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
+# At the same `cidr`, these findings are consequences of matching every address.
+SUBSUMES = ("PL206", "PL508")
 REMEDIATION = "Replace the any-address ipBlock with the address ranges the pods really talk to, or with pod and namespace selectors for in-cluster peers."
 OPTIONS = {
     "port-restricted-egress": Option("info", "how to report any-address egress peers in rules that list ports: info, warning or ignore", Choice(("info", "warning", "ignore"))),

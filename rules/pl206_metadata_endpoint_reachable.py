@@ -87,6 +87,8 @@ CODE = "PL206"
 NAME = "metadata-endpoint-reachable"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
+# At the same `cidr`, PL508 is this finding again, for training pods.
+SUBSUMES = ("PL508",)
 REMEDIATION = "Add the metadata address to the ipBlock's `except` list (for example `169.254.169.254/32`), or narrow the `cidr` to the ranges the pods need."
 OPTIONS = {
     "addresses": Option(list(METADATA_ADDRESSES), "metadata endpoint addresses to protect (list of IP addresses)", AddressList()),

@@ -14,6 +14,12 @@ against a stand-in DNS pod with those labels and CoreDNS's container ports (`dns
 `dns-tcp` 53/TCP). An egress rule to any valid `ipBlock` that allows port 53 counts as DNS too
 (node-local DNS caches and upstream resolvers are reached that way).
 
+When an egress rule of the isolating policies nearly reaches DNS, the message names it and the
+fix: a namespaceSelector on `name: kube-system` (a label Kubernetes does not set; use
+`kubernetes.io/metadata.name`), a podSelector-only peer (it stays in the policy's namespace), a
+wrong pod label, or ports that leave out 53. This works without a Namespace object in the input:
+the DNS namespace is then taken to carry only `kubernetes.io/metadata.name`.
+
 A policy that selects no workload of the input is judged for a hypothetical pod carrying exactly
 the labels its `podSelector` requires (`matchLabels`, the first value of each `In`, any value for
 `Exists`); the other policies of its namespace that would select that pod contribute their egress
@@ -140,7 +146,8 @@ from policylint.findings import Finding, Related, Severity
 from policylint.load.nodes import Span
 from policylint.model.types import EGRESS, NetworkPolicy
 from policylint.rule_api import RuleContext
-from policylint.rules._dns import view
+from policylint.engine.near_miss import near_misses
+from policylint.rules._dns import DNS_PORT, DnsView, view
 from policylint.rules._workloads import (
     finding_at,
     policy_types_item_span,
@@ -181,18 +188,37 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
             return
         also = (f"; {quote_list(p.id for p in others)}, which also isolate{'s' if len(others) == 1 else ''} "
                 "them, allow none either" if others else "")
+        near, near_related = _near_misses(dns, [policy, *others])
         yield finding_at(
             ctx, span, policy, path,
             f"pods selected by `{policy.pod_selector.describe()}` (none in the input) are isolated for egress "
-            f"without DNS: no rule allows UDP or TCP port 53 to {target}{also}",
-            dns_related + [Related(p.source.span, f"`{p.id}` also isolates these pods for egress") for p in others],
+            f"without DNS: no rule allows UDP or TCP port 53 to {target}{also}{near}",
+            near_related + dns_related
+            + [Related(p.source.span, f"`{p.id}` also isolates these pods for egress") for p in others],
         )
         return
     lacking = dns.pod_states(policy).get(frozenset(), [])
     if lacking:
+        isolating = ctx.engine.policies_selecting(ctx.engine.endpoint_of(lacking[0]), EGRESS)
+        near, near_related = _near_misses(dns, [policy, *(p for p in isolating if p is not policy)])
         yield finding_at(
             ctx, span, policy, path,
             f"pods {quote_list(w.id for w in lacking)} are isolated for egress without DNS: "
-            f"no rule allows UDP or TCP port 53 to {target}",
-            workload_related(lacking, "`{id}` cannot resolve names") + dns_related,
+            f"no rule allows UDP or TCP port 53 to {target}{near}",
+            near_related + workload_related(lacking, "`{id}` cannot resolve names") + dns_related,
         )
+
+
+def _near_misses(dns: DnsView, policies: list[NetworkPolicy]) -> tuple[str, list[Related]]:
+    """The egress rules of these policies that nearly reach DNS: a message tail and their locations."""
+    targets = dns.targets()
+    found = []
+    for policy in policies:
+        found += near_misses(policy, policy.egress, targets, lambda rule, p=policy: bool(dns.rule_protocols(p, rule)),
+                             port_text=f"port {DNS_PORT}")
+    if not found:
+        return "", []
+    first = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    tail = f"; near miss: {first.where} ({first.span.path}:{first.span.line}): {first.fix}{more}"
+    return tail, [Related(n.span, f"near miss: {n.where}: {n.fix}") for n in found[:10]]

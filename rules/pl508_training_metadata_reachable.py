@@ -124,6 +124,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterator
 
+from policylint.consequences import cause_at
 from policylint.findings import Finding, Severity
 from policylint.intent.blame import Anchor, workload_anchor
 from policylint.intent.context import intent_of
@@ -180,7 +181,18 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     for _, group in groups.items():
         message = f"training pods of {job_names(group.jobs.values())} can reach the cloud metadata endpoint: {group.reason}"
         yield ctx.finding(group.anchor.span, message, related=group.related,
-                          object=group.anchor.object, field_path=group.anchor.field_path)
+                          object=group.anchor.object, field_path=group.anchor.field_path,
+                          causes=_block_causes(cluster, group.anchor.span))
+
+
+def _block_causes(cluster: Cluster, span) -> list:
+    """When the opening is an ipBlock peer, its `cidr` (where PL205 and PL206 point): the same cause."""
+    for policy in cluster.policies:
+        for rule in policy.egress:
+            for peer in rule.peers:
+                if peer.ip_block is not None and peer.source.span == span:
+                    return [cause_at(peer.ip_block.source.span_of("cidr"))]
+    return []
 
 
 def _openings(engine, endpoint, targets, ports) -> Iterator[tuple[Anchor, str]]:

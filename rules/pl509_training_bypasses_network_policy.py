@@ -108,8 +108,10 @@ it (the finding can then be suppressed with the annotation `policylint.io/ignore
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterator
 
+from policylint.consequences import host_network_cause
 from policylint.findings import Finding, Related, Severity
 from policylint.intent.context import intent_of
 from policylint.load.nodes import YMap
@@ -121,6 +123,8 @@ CODE = "PL509"
 NAME = "training-bypasses-network-policy"
 SEVERITY = Severity.WARNING
 SCOPE = "cluster"
+# PL115 (a policy or peer selects hostNetwork pods) is a consequence when its pods are these.
+SUBSUMES = ("PL115",)
 REMEDIATION = ("Do not rely on NetworkPolicy for these pods: filter the secondary network with MultiNetworkPolicy, "
                "and avoid hostNetwork for training pods (or isolate them at the node level).")
 OPTIONS = {
@@ -144,9 +148,10 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
         selected = (f"selected by {', '.join(p.id for p in policies.values())}" if policies
                     else "not selected by any policy")
         if workload.host_network:
-            yield _at(ctx, workload, ("spec", "hostNetwork"), related,
-                      f"training pods {workload.id} use hostNetwork ({selected}): NetworkPolicy does not reliably "
-                      f"apply to them")
+            finding = _at(ctx, workload, ("spec", "hostNetwork"), related,
+                          f"training pods {workload.id} use hostNetwork ({selected}): NetworkPolicy does not reliably "
+                          f"apply to them")
+            yield dataclasses.replace(finding, causes=frozenset((host_network_cause(workload),)))
         if multus:
             yield _at(ctx, workload, ("metadata", "annotations", MULTUS), related,
                       f"training pods {workload.id} attach secondary networks {multus!r} ({selected}): NetworkPolicy "

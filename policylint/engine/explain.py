@@ -14,7 +14,7 @@ from policylint.engine.endpoints import Endpoint
 from policylint.engine.label_index import matches
 from policylint.engine.ports import EMPTY_PORTS, PortSet
 from policylint.load.nodes import Span, where
-from policylint.model.types import EGRESS, INGRESS, NetworkPolicy, Peer, Rule
+from policylint.model.types import EGRESS, INGRESS, Cluster, NetworkPolicy, Peer, Rule
 
 if TYPE_CHECKING:
     from policylint.engine.connectivity import Engine
@@ -225,7 +225,7 @@ def _rule_verdict(engine: Engine, policy: NetworkPolicy, rule: Rule, other: Endp
     ports = engine.resolve_spec(compiled.spec, dst)
     port_matches = probe_matches(ports, protocol, port)
     return RuleVerdict(policy, rule, peers, has(compiled.bits, other.atom), ports, port_matches,
-                       partial(_port_reason, rule, ports, dst, protocol, port, port_matches))
+                       partial(_port_reason, rule, ports, dst, protocol, port, port_matches, engine.cluster))
 
 
 _PEER_TEXTS: dict[int, tuple[Peer, str]] = {}  # id(peer) -> (peer, text); the entry keeps the peer alive
@@ -296,7 +296,8 @@ def _selector_reason(engine: Engine, policy: NetworkPolicy, peer: Peer, other: E
     if peer.namespace_selector is None:
         if matched:
             return f"{other.id} is in namespace {policy.namespace} and its labels match"
-        labels_text = f"labels of {other.id} do not match podSelector {peer.pod_selector.describe()}"
+        labels_text = (f"labels of {other.id} do not match podSelector {peer.pod_selector.describe()}"
+                       + _near_miss_text(engine, policy, peer, other))
         if namespace != policy.namespace:
             scope = (f"a podSelector without namespaceSelector only matches pods in the policy's namespace "
                      f"{policy.namespace}; {other.id} is in namespace {namespace}")
@@ -313,10 +314,24 @@ def _selector_reason(engine: Engine, policy: NetworkPolicy, peer: Peer, other: E
         reasons.append(f"namespace {namespace} does not match namespaceSelector {peer.namespace_selector.describe()}")
     if not pod_ok:
         reasons.append(f"labels of {other.id} do not match podSelector {peer.pod_selector.describe()}")
-    return "; ".join(reasons) or "does not match"
+    return "; ".join(reasons) + _near_miss_text(engine, policy, peer, other) if reasons else "does not match"
 
 
-def _port_reason(rule: Rule, ports: PortSet, dst: Endpoint, protocol: str | None, port: int | None, ok: bool) -> str:
+def _near_miss_text(engine: Engine, policy: NetworkPolicy, peer: Peer, other: Endpoint) -> str:
+    """` (near miss: <fix>)` when one part of the peer alone keeps it from matching `other`."""
+    from policylint.engine.near_miss import MATCHES, Target, peer_fix
+
+    if other.workload is None or other.namespace is None:
+        return ""
+    ns = engine.cluster.namespaces.get(other.namespace)
+    target = Target(other.namespace, ns.labels if ns is not None else {}, ns is not None and ns.declared,
+                    other.labels, f"the pods of {other.id}")
+    fix = peer_fix(policy, peer, target, strict=True)
+    return f" (near miss: {fix})" if fix is not None and fix != MATCHES else ""
+
+
+def _port_reason(rule: Rule, ports: PortSet, dst: Endpoint, protocol: str | None, port: int | None, ok: bool,
+                 cluster: Cluster | None = None) -> str:
     wanted = probe_text(protocol, port)
     if ok:
         return f"ports: {ports.describe()}" if port is None else f"{wanted} is among its ports"
@@ -331,7 +346,22 @@ def _port_reason(rule: Rule, ports: PortSet, dst: Endpoint, protocol: str | None
         text += f"; named port {', '.join(unresolved)} is not a container port of {dst.id}"
     if invalid:
         text += f"; invalid port entries match nothing ({', '.join(invalid)})"
+    if cluster is not None and protocol is not None and port is not None and dst.workload is not None:
+        text += _service_port_near_miss(cluster, ports, dst, protocol, port)
     return text
+
+
+def _service_port_near_miss(cluster: Cluster, ports: PortSet, dst: Endpoint, protocol: str, port: int) -> str:
+    """When the rule allows a Service's port and the wanted port is where that Service forwards it."""
+    assert dst.workload is not None
+    for service in cluster.services_of(dst.workload):
+        for sp in service.ports:
+            if (sp.protocol == protocol and sp.port != port and ports.contains(protocol, sp.port)
+                    and sp.target_on(dst.ports or ()) == port):
+                name = f" or `{sp.target_port}`" if isinstance(sp.target_port, str) else ""
+                return (f" (near miss: {sp.port} is the port of Service {service.namespace}/{service.name}, which "
+                        f"forwards it to {port}; policies see the pod's port: allow {port}{name})")
+    return ""
 
 
 def _side_lines(side: SideExplanation, ex: Explanation) -> list[str]:

@@ -93,6 +93,8 @@ def blame_side(side: SideExplanation, other: Endpoint, other_text: str | None = 
             span = source.key_span(key) if key else source.span
             anchor = Anchor(span, source.object, source.child_path(key) if key else source.field_path)
             reason = f"{verdict.policy.id} {verdict.label} admits {other_name} only on {verdict.ports.describe()}"
+            near = verdict.port_reason.partition(" (near miss: ")[2]
+            reason += f" (near miss: {near}" if near else ""
             return SideBlame(side.direction, where, anchor, reason, related, policies)
     for verdict in side.rules:
         if verdict.peer_matches:
@@ -165,6 +167,8 @@ def _near_miss(peer: PeerVerdict, other: Endpoint) -> str | None:
     selector_peer = peer.peer
     if selector_peer is None or not selector_peer.valid or selector_peer.ip_block is not None or other.is_external:
         return None
+    if "(near miss: " in peer.reason:  # one label away (explain names the fix)
+        return "one-label"
     if selector_peer.pod_selector is not None and not matches(selector_peer.pod_selector, other.labels):
         return None
     if selector_peer.namespace_selector is None:

@@ -9,8 +9,9 @@ Two kinds matter to the rules:
   controller (Kubeflow's profile controller, Istio's and Linkerd's injection set-up by their
   installers, Pod Security admission set by platform tooling …). A namespaceSelector on such a
   key is not a typo even when no Namespace object of the input carries it. Their values are
-  unknown (except `kubernetes.io/metadata.name`, always the namespace's name), so only the key
-  is known. The config can add keys (`cluster.runtime-namespace-labels`).
+  known where the controller's defaults fix them (Kubeflow's profile label is
+  `app.kubernetes.io/part-of: kubeflow-profile`), any value otherwise. The config adds more
+  (`cluster.runtime-namespace-labels`).
 
 Sources: the Kubernetes well-known labels reference
 (https://kubernetes.io/docs/reference/labels-annotations-taints/), and the controllers' sources:
@@ -49,26 +50,48 @@ RUNTIME_POD_LABEL_KEYS = frozenset({
     "ray.io/cluster",
 })
 
-# Namespace label keys that the API server or common platform controllers set after creation.
-RUNTIME_NAMESPACE_LABEL_KEYS = frozenset({
-    "kubernetes.io/metadata.name",  # every namespace, by the API server (value: its name)
-    # Kubeflow profile controller, on each profile's namespace
-    "app.kubernetes.io/part-of",
-    "katib.kubeflow.org/metrics-collector-injection",
-    "katib-metricscollector-injection",  # the older spelling of the same label
-    "serving.kubeflow.org/inferenceservice",
-    "pipelines.kubeflow.org/enabled",
-    # service meshes, set by their installers or platform tooling on enrolled namespaces
-    "istio-injection",
-    "istio.io/rev",
-    "istio.io/dataplane-mode",
-    "istio.io/use-waypoint",
-    "linkerd.io/inject",
+# Namespace labels that the API server or common platform controllers set after creation: key ->
+# the values they set, or None when any value may be set.
+RUNTIME_NAMESPACE_LABELS: dict[str, frozenset[str] | None] = {
+    "kubernetes.io/metadata.name": None,  # every namespace, by the API server (value: its name)
+    # Kubeflow's profile controller, on each profile's namespace (its default namespace labels)
+    "app.kubernetes.io/part-of": frozenset({"kubeflow-profile"}),
+    "katib.kubeflow.org/metrics-collector-injection": frozenset({"enabled"}),
+    "katib-metricscollector-injection": frozenset({"enabled"}),  # the older spelling
+    "serving.kubeflow.org/inferenceservice": frozenset({"enabled"}),
+    "pipelines.kubeflow.org/enabled": frozenset({"true"}),
+    # Istio sidecar or ambient enrolment, set by its installer or platform tooling (and by the
+    # Kubeflow profile controller when Istio is used)
+    "istio-injection": frozenset({"enabled", "disabled"}),
+    "istio.io/rev": None,
+    "istio.io/dataplane-mode": frozenset({"ambient", "none"}),
+    "istio.io/use-waypoint": None,
     # Pod Security admission levels, set by platform tooling
-    "pod-security.kubernetes.io/enforce",
-    "pod-security.kubernetes.io/audit",
-    "pod-security.kubernetes.io/warn",
-})
+    "pod-security.kubernetes.io/enforce": frozenset({"privileged", "baseline", "restricted"}),
+    "pod-security.kubernetes.io/audit": frozenset({"privileged", "baseline", "restricted"}),
+    "pod-security.kubernetes.io/warn": frozenset({"privileged", "baseline", "restricted"}),
+}
+
+
+def runtime_namespace_labels(declared: tuple[tuple[str, str | None], ...] = ()) -> dict[str, frozenset[str] | None]:
+    """The built-in run-time namespace labels plus those the config declares (`key` alone: any
+    value; `key=value`: that value)."""
+    found = dict(RUNTIME_NAMESPACE_LABELS)
+    for key, value in declared:
+        if value is None or found.get(key, frozenset()) is None:
+            found[key] = None
+        else:
+            found[key] = (found.get(key) or frozenset()) | {value}
+    return found
+
+
+def set_at_run_time(labels: dict[str, frozenset[str] | None], key: str, values: tuple[str, ...]) -> bool:
+    """Whether a selector requiring `key` (with one of `values`, or any value when empty) may be
+    satisfied by a label set at run time."""
+    if key not in labels:
+        return False
+    allowed = labels[key]
+    return allowed is None or not values or any(v in allowed for v in values)
 
 
 def without_runtime_pod_labels(selector: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:

@@ -356,6 +356,8 @@ class Cluster:
     config_maps: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     # Annotation mappings as written (YMap, with positions), by object label, for suppression
     object_annotations: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, object label)
+    # Services by namespace, built on first use (rules ask per workload; there may be thousands)
+    _services_by_namespace: dict[str, list[Service]] | None = field(default=None, repr=False, compare=False)
 
     # -- Services ----------------------------------------------------------------------------------
 
@@ -369,7 +371,12 @@ class Cluster:
 
     def services_of(self, workload: Workload) -> list[Service]:
         """The Services that send traffic to this workload's pods."""
-        return [s for s in self.services if s.selects(workload)]
+        index = self._services_by_namespace
+        if index is None or sum(map(len, index.values())) != len(self.services):
+            index = self._services_by_namespace = {}
+            for service in self.services:
+                index.setdefault(service.namespace, []).append(service)
+        return [s for s in index.get(workload.namespace, ()) if s.selects(workload)]
 
     def service_targets(self, service: Service) -> list[ServiceTarget]:
         """Every (workload, Service port) the Service forwards to, with the pod port it lands on
