@@ -6,9 +6,9 @@ Reports a numeric port entry of a policy rule that allows the `port` of a Servic
 of a policy that selects those pods, or an egress rule whose peers match them. The finding names
 the Service, its port and targetPort, and the pod port it lands on.
 
-It is only reported when nothing else in the same rule allows the target port, and when the pods
-do not themselves declare a container port equal to the Service port (then the entry may be meant
-for direct connections).
+It is only reported when nothing else in the same rule allows the target port, when the pods do
+not themselves declare a container port equal to the Service port, and when no Service forwards
+to that port on them (then the entry may be meant for the pod port of that number).
 
 ## Why is this bad?
 A client connects to the Service's address and port; kube-proxy (or the CNI's replacement)
@@ -178,7 +178,12 @@ def _misses(ctx: RuleContext, policy: NetworkPolicy, rule: Rule, entry: PolicyPo
     compiled = engine.compiled_rule(policy, rule)
     for workload in pods:
         declared = {(p.port, p.protocol) for p in workload.ports}
-        for service in ctx.cluster.services_of(workload):
+        services = ctx.cluster.services_of(workload)
+        # A port that some Service forwards to on these pods is a pod port: the entry may be for it.
+        targets = {(sp.target_on(workload.ports), sp.protocol) for s in services for sp in s.ports}
+        if any(t is not None and _covers(entry, protocol, t) for t, protocol in targets):
+            continue
+        for service in services:
             for sp in service.ports:
                 if not _covers(entry, sp.protocol, sp.port) or (sp.port, sp.protocol) in declared:
                     continue
