@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policylint.analysis import analyse
 from policylint.cli.main import cli
@@ -99,3 +101,28 @@ def test_folded_findings_are_related_locations_in_json_and_sarif(monkeypatch) ->
     result, = sarif["runs"][0]["results"]
     assert result["ruleId"] == "PL116"
     assert [loc["physicalLocation"]["region"]["startLine"] for loc in result["relatedLocations"]] == [18]
+
+
+# -- properties of folding on arbitrary findings ----------------------------------------------------
+
+_CODES = ["PA", "PB", "PC", "PD"]
+_SUBSUMES = {"PA": ("PB", "PC"), "PB": ("PC",), "PD": ("PA",)}  # acyclic, with a chain PD > PA > PB > PC
+_finding_strategy = st.builds(
+    lambda code, line, severity, causes: _finding(code, line, severity, tuple(("k", c) for c in causes)),
+    st.sampled_from(_CODES), st.integers(1, 4), st.sampled_from(list(Severity)),
+    st.lists(st.integers(0, 3), max_size=2))
+
+
+@given(st.lists(_finding_strategy, max_size=8))
+def test_folding_loses_nothing_and_never_lowers_the_verdict(findings: list[Finding]) -> None:
+    result = fold(findings, _SUBSUMES)
+    shown = {(r.span.line, r.message) for f in result for r in f.related}
+    for finding in findings:
+        folded_into_something = (finding.line, f"{finding.code} ({finding.name}), same cause: {finding.message}") in shown
+        assert any(f.code == finding.code and f.span == finding.span and f.causes == finding.causes for f in result) \
+            or folded_into_something
+    if findings:
+        assert max(f.severity for f in result) == max(f.severity for f in findings)
+    assert len(result) <= len(findings)
+    # Nothing left in the result is itself explained by another finding of the result.
+    assert fold(result, _SUBSUMES) == result
