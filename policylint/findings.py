@@ -61,6 +61,11 @@ class Finding:
     def column(self) -> int:
         return self.span.column
 
+    @property
+    def stable_key(self) -> tuple[str, str, str]:
+        """What identifies a finding across edits of its file, whose lines and messages shift."""
+        return (self.code, self.object, self.field_path)
+
     def sort_key(self) -> tuple:
         s = self.span
         return (s.path, s.line, s.column, self.code, self.message, self.field_path)

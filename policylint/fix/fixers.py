@@ -362,9 +362,7 @@ def fix_launcher_ssh(ctx: FixContext, finding: Finding) -> Result:
         if all(any(engine.allowed_ports(engine.endpoint_of(a), engine.endpoint_of(b)).contains("TCP", p) for p in ssh.ports)
                for a in ssh.launchers for b in ssh.workers):
             continue
-        ports = PortSet()
-        for port in ssh.ports:
-            ports = ports | PortSet.single("TCP", port)
+        ports = PortSet.of({"TCP": [(p, p) for p in ssh.ports]})
         shown = " and ".join(f"TCP/{p}" for p in ssh.ports)
         fix = _connect(ctx, finding, job.namespace, list(ssh.launchers), list(ssh.workers), ports, f"{job.name}-ssh",
                        f"The launcher of {job.kind} {job.name} starts the workers over ssh on {shown} ({ssh.origin}).",
@@ -626,9 +624,7 @@ def fix_data_service_egress(ctx: FixContext, finding: Finding) -> Result:
         if namespace != policy.namespace:
             peer = {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}, **peer}
         rules.append({"to": [peer], "ports": [{"protocol": proto, "port": number} for proto, number in ports]})
-        allowed = PortSet()
-        for proto, number in ports:
-            allowed = allowed | PortSet.single(proto, number)
+        allowed = PortSet.of({proto: [(n, n) for pr, n in ports if pr == proto] for proto, _ in ports})
         needs.append(Need(frozenset(e.workload.id for e in selected), ids, allowed))
     edit = _append_items(lines, spec, "egress", rules, path)
     if edit is None:
@@ -697,9 +693,7 @@ def fix_storage_egress(ctx: FixContext, finding: Finding) -> Result:
     edit = _append_items(lines, spec, "egress", [rule], path)
     if edit is None:
         return NoFix(finding, "`egress` is written in flow style; add the rule to the object store by hand")
-    allowed = PortSet()
-    for port in ports:
-        allowed = allowed | PortSet.single("TCP", port)
+    allowed = PortSet.of({"TCP": [(p, p) for p in ports]})
     need = Need(_selected_ids(ctx, policy), frozenset({EXTERNAL}), allowed)
     return Fix(finding, f"add an egress rule to the object store {', '.join(cidrs)} on TCP {', '.join(map(str, ports))}",
                SAFE, (edit,), (need,))

@@ -64,7 +64,7 @@ class FixOutcome:
     first_seen: dict[tuple, Finding] = field(default_factory=dict)
 
     def as_read(self, finding: Finding) -> Finding:
-        return self.first_seen.get((finding.code, finding.object, finding.field_path), finding)
+        return self.first_seen.get(finding.stable_key, finding)
 
     @property
     def changed_paths(self) -> list[str]:

@@ -53,9 +53,6 @@ class FixRequest:
     home: str | None = None
 
 
-def fixable_codes() -> tuple[str, ...]:
-    return tuple(sorted(FIXERS))
-
 
 def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: Any) -> FixOutcome:
     """`analyse_files(paths)` re-runs the same analysis (same config and rules) on other files."""
@@ -84,7 +81,7 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
                 result = NoFix(finding, f"internal error while preparing the fix ({type(error).__name__}); "
                                         "please report it (--debug shows the traceback)")
             if isinstance(result, NoFix):
-                key = _key(finding)
+                key = finding_key(finding)
                 if key not in seen_unfixable:
                     seen_unfixable.add(key)
                     outcome.unfixable.append(result)
@@ -92,14 +89,14 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
                 # A Pulumi program or a JSON file: show the change, edit nothing.
                 result = NoFix(finding, f"{result.title}; not edited automatically in {_kind_of(result)}: "
                                         f"add {_suggestion(result)}")
-                if _key(finding) not in seen_unfixable:
-                    seen_unfixable.add(_key(finding))
+                if finding_key(finding) not in seen_unfixable:
+                    seen_unfixable.add(finding_key(finding))
                     outcome.unfixable.append(result)
             elif isinstance(result, Fix):
                 if request.only_paths and any(e.path not in request.only_paths for e in result.edits):
                     continue
                 if result.safety != SAFE and not request.unsafe:
-                    if _key(finding) not in {_key(f.finding) for f in outcome.skipped_unsafe}:
+                    if finding_key(finding) not in {finding_key(f.finding) for f in outcome.skipped_unsafe}:
                         outcome.skipped_unsafe.append(result)
                         outcome.original_edits[id(result)] = _to_original(result.edits, history)
                     continue
@@ -121,7 +118,7 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
         sources.aliases.update(after.aliases)
         current = after.analysis
     outcome.texts = {p: (original[p], sources.texts[p]) for p in original}
-    outcome.unfixable = [n for n in outcome.unfixable if _key(n.finding) not in {_key(f.finding) for f in outcome.applied}]
+    outcome.unfixable = [n for n in outcome.unfixable if finding_key(n.finding) not in {finding_key(f.finding) for f in outcome.applied}]
     return outcome
 
 
@@ -168,8 +165,7 @@ def _back(offset: int | None, edits: list[TextEdit]) -> int | None:
 
 
 def finding_key(finding: Finding) -> tuple:
-    """What identifies a finding across rounds, whose lines and messages may shift."""
-    return (finding.code, finding.object, finding.field_path)
+    return finding.stable_key
 
 
 EDITABLE = (".yaml", ".yml")
@@ -199,10 +195,6 @@ def _suggestion(fix: Fix) -> str:
 
 def _owner(finding: Finding) -> tuple:
     return (finding.code, finding.object)
-
-
-def _key(finding: Finding) -> tuple:
-    return (finding.code, finding.object, finding.field_path)
 
 
 def _non_overlapping(fixes: list[Fix]) -> tuple[list[Fix], list[tuple[Fix, Fix]]]:
@@ -235,7 +227,7 @@ def _prove_batch(before: Any, texts: dict[str, str], batch: list[Fix], analyse_f
         if reason is None:
             accepted.append(fix)
             after = trial
-        elif _key(fix.finding) not in {_key(f.finding) for f, _ in outcome.refused}:
+        elif finding_key(fix.finding) not in {finding_key(f.finding) for f, _ in outcome.refused}:
             outcome.refused.append((fix, reason))
     return (accepted, after) if accepted else ([], None)
 
@@ -318,7 +310,3 @@ def _connectivity_failure(before: Any, after: Any, fixes: Iterable[Fix]) -> str 
         if not extra.is_empty:
             return f"the edit would allow {extra.describe()} from {change.src.id} to {change.dst.id}, more than the finding needs"
     return None
-
-
-def changed_files(outcome: FixOutcome) -> list[tuple[str, str, str]]:
-    return [(p, *outcome.texts[p]) for p in outcome.changed_paths]

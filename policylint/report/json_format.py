@@ -50,7 +50,7 @@ def render(report: Report) -> str:
                        for label, path, line, reason in s.unused],
             "skipped": [{"file": path, "reason": reason} for path, reason in s.skipped],
         },
-        "findings": [_with_fix(finding_to_dict(f), report.extra.get("fixes", {}).get((f.code, f.object, f.field_path)))
+        "findings": [_with_fix(finding_to_dict(f), report.extra.get("fixes", {}).get(f.stable_key))
                      for f in report.findings],
     }
     return json_dumps(document, indent=2, sort_keys=False) + "\n"

@@ -38,7 +38,7 @@ def render(report: Report) -> str:
 def _fixes(report: Report) -> list[str]:
     """The proved fixes as one patch per fix, folded: a reviewer opens what they want to apply."""
     fixes = report.extra.get("fixes", {})
-    shown = [(f, fixes[k]) for f in report.findings if (k := (f.code, f.object, f.field_path)) in fixes and fixes[k].diff]
+    shown = [(f, fixes[k]) for f in report.findings if (k := f.stable_key) in fixes and fixes[k].diff]
     if not shown:
         return []
     lines = [f"#### Fixes ({len(shown)})", ""]

@@ -38,7 +38,7 @@ def document(report: Report) -> dict[str, Any]:
     rules = [rule_descriptor(specs[code]) if code in specs else {"id": code, "name": names[code]} for code in codes]
     ids = fingerprints(report.findings, relative_path)
     fixes = report.extra.get("fixes", {})
-    results = [_with_fix(_result(f, index[f.code], digest, n), fixes.get((f.code, f.object, f.field_path)))
+    results = [_with_fix(_result(f, index[f.code], digest, n), fixes.get(f.stable_key))
                for f, (digest, n) in zip(report.findings, ids)]
     return {
         "$schema": SCHEMA_URI,

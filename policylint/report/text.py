@@ -28,7 +28,7 @@ def render(report: Report) -> str:
                     lines.append(f"{'':10} {'':7} {esc(related.span.path)}:{related.span.line}: {esc(related.message)}")
                 if f.remediation:
                     lines.append(f"{'':10} {'':7} fix: {f.remediation}")
-                proved = report.extra.get("fixes", {}).get((f.code, f.object, f.field_path))
+                proved = report.extra.get("fixes", {}).get(f.stable_key)
                 if proved is not None:
                     unsafe = " (unsafe: --unsafe-fixes)" if proved.safety != "safe" else ""
                     lines.append(f"{'':10} {'':7} proved fix{unsafe}: {proved.title} (policylint fix)")
