@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
 from policylint.model.kind_names import near_miss
+from policylint.model.duplicates import set_aside
 from policylint.model.fields import Fields, join_path, type_name
 from policylint.model.policy import build_policy
 from policylint.model.services import build_service
@@ -50,6 +51,10 @@ OTHER_POLICY_KINDS = {
 def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT_NAMESPACE) -> Cluster:
     cluster = Cluster()
     used_namespaces: dict[str, Span] = {}
+    objects, cluster.duplicates = set_aside(list(objects), default_namespace)
+    for duplicate in cluster.duplicates:
+        where = f"{duplicate.used.path}:{duplicate.used.line}"
+        cluster.unused.append(UnusedObject(duplicate.object, duplicate.replaced, f"defined again at {where}, which is used"))
     for raw in objects:
         try:
             _add_object(cluster, raw, default_namespace, used_namespaces)
@@ -173,7 +178,7 @@ def _add_namespace(cluster: Cluster, fields: Fields, node: YMap, meta: YMap, met
     labels = fields.string_map(meta, "labels", meta_path)
     labels[NAMESPACE_NAME_LABEL] = name  # set by the API server, whatever the manifest says
     if name in cluster.namespaces and cluster.namespaces[name].declared:
-        return  # declared twice: the first one wins, as `kubectl apply` of the same name would merge
+        return  # unreachable for named copies: model.duplicates keeps only the last one
     cluster.namespaces[name] = Namespace(name, dict(sorted(labels.items())), True, fields.source(node, raw.field_prefix.rstrip(".")))
 
 

@@ -1,0 +1,83 @@
+"""The same object defined twice in the input: which copy the analysis uses, and which it sets aside.
+
+An object's identity is its API group, kind, namespace and name. `kubectl apply` of two files
+that define the same identity leaves the cluster with the last one applied, so the analysis
+uses the **last copy read** (files are read in the order named, folders in sorted order) and
+sets the earlier copies aside: they are listed as objects not used, and a finding on the copy
+used names the other place. The copies are never merged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from policylint.load.nodes import Span, YMap
+from policylint.load.objects import RawObject
+
+# Kinds without a namespace (the ones policylint models; others keep what they say).
+CLUSTER_SCOPED = {
+    ("", "Namespace"),
+    ("trainer.kubeflow.org", "ClusterTrainingRuntime"),
+    ("cilium.io", "CiliumClusterwideNetworkPolicy"),
+    ("crd.projectcalico.org", "GlobalNetworkPolicy"),
+    ("projectcalico.org", "GlobalNetworkPolicy"),
+    ("policy.networking.k8s.io", "AdminNetworkPolicy"),
+    ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"),
+    ("policy.networking.k8s.io", "ClusterNetworkPolicy"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """An earlier copy set aside for a later one with the same identity."""
+
+    object: str  # "Deployment shop/web"
+    used: Span  # metadata.name of the copy the analysis uses
+    replaced: Span  # metadata.name of the copy set aside
+    identical: bool
+
+
+def identity(raw: RawObject, default_namespace: str) -> tuple[str, str, str, str] | None:
+    """(group, kind, namespace, name), or None for an object without a usable name."""
+    meta = raw.node.get("metadata")
+    if not isinstance(meta, YMap):
+        return None
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    if (raw.group, raw.kind) in CLUSTER_SCOPED:
+        namespace = ""
+    else:
+        written = meta.get("namespace")
+        namespace = written if isinstance(written, str) and written else default_namespace
+    return raw.group, raw.kind, namespace, name
+
+
+def _name_span(raw: RawObject) -> Span:
+    meta = raw.node.get("metadata")
+    return meta.span_of_value("name") if isinstance(meta, YMap) else raw.node.span
+
+
+def _label(key: tuple[str, str, str, str]) -> str:
+    _, kind, namespace, name = key
+    return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
+
+
+def set_aside(objects: Sequence[RawObject], default_namespace: str) -> tuple[list[RawObject], list[Duplicate]]:
+    """The objects to model (the last copy of each identity, in input order) and the duplicates."""
+    last: dict[tuple[str, str, str, str], int] = {}
+    keys: list[tuple[str, str, str, str] | None] = []
+    for index, raw in enumerate(objects):
+        key = identity(raw, default_namespace)
+        keys.append(key)
+        if key is not None:
+            last[key] = index
+    kept: list[RawObject] = []
+    duplicates: list[Duplicate] = []
+    for index, (raw, key) in enumerate(zip(objects, keys)):
+        if key is None or last[key] == index:
+            kept.append(raw)
+            continue
+        used = objects[last[key]]
+        duplicates.append(Duplicate(_label(key), _name_span(used), _name_span(raw), raw.node == used.node))
+    return kept, duplicates
