@@ -94,5 +94,12 @@ def test_ignore_annotation_covers_its_own_object_only(tmp_path: Path) -> None:
     a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
     a.write_text(HEAD + '  annotations:\n    policylint.io/ignore: "PL301: load balancer port"\n' + body)
     b.write_text(HEAD + body)  # the same NetworkPolicy shop/web, in another file, without the annotation
+    # The same object twice: the copy read last is analysed, the other set aside (PL015 names it).
+    # b read last: its unannotated copy is analysed, and a's annotation does not reach it.
     assert findings(a, b) == {("b.yaml", 10, "PL301")}
-    assert findings(b, a) == {("b.yaml", 10, "PL301")}  # whichever file comes first
+    # a read last: its own annotation silences its own finding; b's copy is not analysed at all,
+    # and a's annotation is used (no PL004).
+    assert findings(b, a) == set()
+    duplicate = [(Path(f.path).name, f.line, f.code) for f in analyse([str(b), str(a)], Config()).findings
+                 if f.code == "PL015"]
+    assert duplicate == [("a.yaml", 4, "PL015")]

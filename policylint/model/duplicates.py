@@ -8,6 +8,7 @@ used names the other place. The copies are never merged.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -58,6 +59,13 @@ def _name_span(raw: RawObject) -> Span:
     return meta.span_of_value("name") if isinstance(meta, YMap) else raw.node.span
 
 
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return first != second and os.path.samefile(first, second)
+    except (OSError, ValueError):
+        return False
+
+
 def _label(key: tuple[str, str, str, str]) -> str:
     _, kind, namespace, name = key
     return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
@@ -79,5 +87,8 @@ def set_aside(objects: Sequence[RawObject], default_namespace: str) -> tuple[lis
             kept.append(raw)
             continue
         used = objects[last[key]]
+        if raw.node == used.node and _same_file(raw.path, used.path):
+            kept.append(raw)  # one file reached twice (a symlink inside the folder): read as named
+            continue
         duplicates.append(Duplicate(_label(key), _name_span(used), _name_span(raw), raw.node == used.node))
     return kept, duplicates
