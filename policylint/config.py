@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from policylint.errors import ConfigError
 from policylint.findings import Severity
 from policylint.load.nodes import Span, YMap, YSeq, where
+from policylint.load.render.settings import RenderSettings
 from policylint.load.yaml_reader import Limits, parse_text
 from policylint.rule_api import ClusterFacts
 
@@ -35,9 +36,11 @@ TOP_LEVEL_KEYS = {
     "limits": "resource bounds: max-file-bytes, max-depth, max-alias-nodes",
     "roles": "named sets of pods (namespace and pod selectors) for intent rules",
     "expectations": "connectivity that must (or must not) be allowed",
+    "render": "rendering of Helm charts and kustomizations: kustomize, helm, helm-values, timeout",
 }
 CLUSTER_KEYS = {"pod-cidrs", "service-cidrs", "dns", "runtime-namespace-labels"}
 DNS_KEYS = {"namespace-labels", "pod-labels"}
+RENDER_KEYS = {"kustomize", "helm", "helm-values", "timeout"}
 LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-depth": "max_depth", "max-alias-nodes": "max_alias_nodes"}
 
 
@@ -56,6 +59,7 @@ class Config:
     # The `roles` and `expectations` sections, parsed (and validated) once, when the file is read;
     # None when the config has neither.
     intent: IntentConfig | None = None
+    render: RenderSettings = RenderSettings()
 
     def is_excluded(self, path: str) -> bool:
         normalised = os.path.normpath(path)
@@ -157,6 +161,8 @@ def _parse(root: Any, display: str) -> Config:
         values["facts"] = _facts(root)
     if "limits" in root:
         values["limits"] = _limits(root)
+    if "render" in root:
+        values["render"] = _render(root)
     sections = {k: root[k] for k in ("roles", "expectations") if k in root}
     if sections:  # parsed here, so that every command rejects a bad section, not only those that use it
         from policylint.intent.spec import parse_intent_sections  # only when there is something to parse
@@ -285,3 +291,26 @@ def _limits(root: YMap) -> Limits:
             raise ConfigError(f"{_where(node, key)}: `{key}` must be a positive integer")
         values[LIMIT_KEYS[key]] = value
     return Limits(**values)
+
+
+def _render(root: YMap) -> RenderSettings:
+    node = root["render"]
+    if not isinstance(node, YMap):
+        raise ConfigError(f"{_where(root, 'render')}: `render` must be a mapping")
+    for key in node:
+        if key not in RENDER_KEYS:
+            raise ConfigError(f"{_where(node, key)}: unknown key {key!r} in `render` (known: {', '.join(sorted(RENDER_KEYS))})")
+    values: dict[str, Any] = {}
+    for key in ("kustomize", "helm"):
+        if key in node:
+            if not isinstance(node[key], bool):
+                raise ConfigError(f"{_where(node, key)}: `render.{key}` must be true or false")
+            values[key] = node[key]
+    if "helm-values" in node:
+        values["helm_values"] = _string_list(node, "helm-values")
+    if "timeout" in node:
+        timeout = node["timeout"]
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigError(f"{_where(node, 'timeout')}: `render.timeout` must be a positive number of seconds")
+        values["timeout"] = float(timeout)
+    return RenderSettings(**values)

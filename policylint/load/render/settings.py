@@ -1,0 +1,24 @@
+"""What to render, and how: the `render:` section of the config and the command-line flags."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSettings:
+    """`kustomize`/`helm`: render when the tool is on PATH (False: report the sources unrendered).
+
+    `helm_values` are values files handed to `helm template -f`, relative to each chart's folder
+    (a file a chart does not have is not passed to it); `timeout` bounds each render, in seconds.
+    """
+
+    kustomize: bool = True
+    helm: bool = True
+    helm_values: tuple[str, ...] = ()
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def enabled(self) -> bool:
+        return self.kustomize or self.helm
