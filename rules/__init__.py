@@ -27,6 +27,7 @@ RULE_MODULES = (
     "pl015_duplicate_object",
     "pl016_no_kubernetes_objects",
     "pl017_duplicate_identical_object",
+    "pl021_trainjob_runtime_missing",
     "pl023_octal_number",
     "pl024_kind_near_miss",
     "pl101_invalid_label_selector",

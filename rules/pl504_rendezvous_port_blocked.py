@@ -8,8 +8,11 @@ comes from the manifest, in this order:
 
 - the operator's named container port, which the model adds when the template omits it:
   PyTorchJob `pytorchjob-port` 23456, TFJob `tfjob-port` 2222 (on the chief/master, else worker
-  0), MPIJob (v1) `mpi-port` 9999 on the launcher, XGBoostJob 9999, PaddleJob `master` 36543,
-  JAXJob `jaxjob-port` 6666 (worker 0), KubeRay `gcs-server` 6379 on the head;
+  0), MPIJob (v1) `mpi-port` 9999 on the launcher, XGBoostJob 9999, PaddleJob `master` 36543
+  (on the master, else worker 0), JAXJob `jaxjob-port` 6666 (worker 0), MXJob `mxjob-port` 9091
+  on the scheduler, KubeRay `gcs-server` 6379 on the head;
+- Kubeflow Trainer v2: a TrainJob whose runtime has `mlPolicy.torch` rendezvouses on node 0 at
+  `PET_MASTER_PORT` 29500, which the torch plugin sets (with container port 29500);
 - Volcano's `pytorch`, `tensorflow` or `ray` plugin (`--port=` or its default);
 - for JobSet, LeaderWorkerSet and plain workloads: a literal `MASTER_PORT`/`PET_MASTER_PORT` or
   `PET_RDZV_ENDPOINT` env value, `--master-port`/`--rdzv-endpoint` arguments, `--rdzv-backend

@@ -2,7 +2,9 @@
 
 Sources (shared research, part (a) and "Network needs of distributed training"): the Kubeflow
 training-operator v1.9 defaults (PyTorchJob `pytorchjob-port` 23456, TFJob `tfjob-port` 2222,
-MPIJob `mpi-port` 9999, XGBoostJob 9999, PaddleJob `master` 36543, JAXJob 6666), torchrun
+MPIJob `mpi-port` 9999, XGBoostJob 9999, PaddleJob `master` 36543 on the Master or, without
+one, on worker 0, JAXJob 6666; v1.8's MXJob `mxjob-port` 9091 on the Scheduler), Kubeflow
+Trainer v2's torch plugin (`PET_MASTER_PORT` 29500 on the `node` job), torchrun
 (`--master-port` 29500, c10d rendezvous 29400), KubeRay (GCS `gcs-server` 6379 on the head),
 mpi-operator v2beta1 and Kubeflow Trainer runtimes (launcher → workers over ssh, sshd on 22 or
 2222), Volcano's distributed-framework plugins (`pytorch` 23456, `tensorflow` 2222, `mpi` ssh
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from policylint.load.nodes import YMap, YSeq
+from policylint.model.trainer_v2 import TORCH_MASTER_PORT as TRAINER_TORCH_PORT
+from policylint.model.trainer_v2 import runtime_ml_policy
 from policylint.model.types import Workload
 
 # Controller labels that name the job a pod belongs to, in order of preference.
@@ -38,8 +42,11 @@ KUBEFLOW_MASTERS: dict[str, tuple[tuple[str, ...], str, str | None]] = {
     "TFJob": (("chief", "master"), "tfjob-port", "worker"),
     "MPIJob": (("launcher",), "mpi-port", None),
     "XGBoostJob": (("master",), "xgboostjob-port", None),
-    "PaddleJob": (("master",), "master", None),
+    # Without a Master (collective mode) the operator names worker 0 in PADDLE_MASTER, on the
+    # Worker's container port `master` (default 36543).
+    "PaddleJob": (("master",), "master", "worker"),
     "JAXJob": ((), "jaxjob-port", "worker"),
+    "MXJob": (("scheduler",), "mxjob-port", None),
 }
 RAY_KINDS = ("RayCluster", "RayJob", "RayService")
 MASTER_NAMES = ("master", "chief", "driver", "leader", "coordinator", "head", "rank0")
@@ -47,8 +54,10 @@ VOLCANO_DEFAULT_PORTS = {"pytorch": 23456, "tensorflow": 2222, "mpi": 22, "ray":
 SSH_PORT_NAMES = ("ssh", "sshd")
 TORCHRUN_PORT = 29500
 C10D_PORT = 29400
-# Replica roles that take no part in the collectives (all-to-all traffic).
-OUTSIDE_MESH = ("evaluator", "submitter")
+# Replica roles that take no part in the collectives (all-to-all traffic). Kubeflow Trainer's
+# initializers download the dataset and the model before the nodes start.
+OUTSIDE_MESH = ("evaluator", "submitter", "initializer")
+INITIALIZER_SUFFIX = "-initializer"  # dataset-initializer, model-initializer
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +161,8 @@ def replica_role(workload: Workload, plugins: dict[str, list[str]] | None = None
         return "master" if group not in ("head", "leader") else group
     if group in ("launcher", "ps", "evaluator", "submitter"):
         return group
+    if group.endswith(INITIALIZER_SUFFIX):
+        return "initializer"
     return "worker"
 
 
@@ -176,11 +187,21 @@ def _rendezvous(kind: str, replicas: tuple[Replica, ...], plugins: dict[str, lis
             if port is not None:
                 return Rendezvous(tuple(heads), port[0], port[1], "Ray GCS port gcs-server on the head")
         return None
+    if kind == "TrainJob" and "torch" in _trainer_ml_policy(replicas[0].workload):
+        nodes = [r.workload for r in replicas if (r.workload.group or "") == "node"]
+        if nodes and any(p.port == TRAINER_TORCH_PORT for p in nodes[0].ports):
+            return Rendezvous(tuple(nodes), "TCP", TRAINER_TORCH_PORT,
+                              f"PET_MASTER_PORT={TRAINER_TORCH_PORT}, set by Kubeflow Trainer's torch plugin")
+    if kind == "TrainJob" and "mpi" in _trainer_ml_policy(replicas[0].workload):
+        # The launcher starts the ranks over ssh (PL505); DeepSpeed's torch.distributed port
+        # between the ranks is one of the MPI peer ports (PL503).
+        return None
     targets = [r.workload for r in replicas if r.role in ("master", "head", "leader")]
     if not targets:
-        # No master replica: rank 0 is the first pod of the first replica type (JobSet, LWS,
-        # a StatefulSet running torchrun).
-        targets = [replicas[0].workload]
+        # No master replica: rank 0 is the first pod of the first replica type that trains
+        # (JobSet, LWS, a StatefulSet running torchrun; a TrainJob's `node` job).
+        in_mesh = [r.workload for r in replicas if r.role not in OUTSIDE_MESH]
+        targets = [(in_mesh or [replicas[0].workload])[0]]
     for name, default in VOLCANO_DEFAULT_PORTS.items():
         if name in plugins and name != "mpi":
             port = _plugin_port(plugins[name]) or default
@@ -257,6 +278,7 @@ def _ssh(first: Workload, replicas: tuple[Replica, ...], plugins: dict[str, list
     uses_ssh = (
         first.labels.get("training.kubeflow.org/operator-name") == "mpi-operator"  # MPIJob v2beta1
         or first.kind == "JobSet"  # Kubeflow Trainer MPI/DeepSpeed runtimes: a `launcher` job
+        or first.kind == "TrainJob" and "mpi" in _trainer_ml_policy(first)
         or "mpi" in plugins or "ssh" in plugins
     )
     if not uses_ssh:
@@ -312,6 +334,9 @@ def ssh_port(launchers: tuple[Workload, ...], workers: tuple[Workload, ...], plu
             match = re.search(r"(?im)^\s*Port\s+(\d+)\s*$", value)
             if match and "sshd" in key:
                 return int(match.group(1)), f"sshd_config Port {match.group(1)} in mounted ConfigMap {name}", False
+        probed = _sshd_probe_port(worker)
+        if probed is not None:
+            return probed, f"worker sshd's tcpSocket probe port {probed}", False
         for port in worker.ports:
             if port.port in (22, 2222):
                 return port.port, f"worker container port {port.port}", False
@@ -320,6 +345,21 @@ def ssh_port(launchers: tuple[Workload, ...], workers: tuple[Workload, ...], plu
     if any(image.split("/")[-2:-1] == ["mpioperator"] for w in workers for image in _images(w)):
         return 2222, f"assumed 2222, the sshd port of the mpi-operator base images; {how}", True
     return 22, f"assumed 22, OpenSSH's default; {how}", True
+
+
+def _sshd_probe_port(workload: Workload) -> int | None:
+    """The tcpSocket port of a readiness or liveness probe on a container that runs sshd (Kubeflow
+    Trainer's MPI runtimes probe their sshd on 2222 this way)."""
+    for container in _containers(workload):
+        if not any(w.endswith("sshd") for w in _command_words([container])):
+            continue
+        for probe_key in ("readinessProbe", "livenessProbe", "startupProbe"):
+            probe = container.get(probe_key)
+            tcp = probe.get("tcpSocket") if isinstance(probe, YMap) else None
+            port = tcp.get("port") if isinstance(tcp, YMap) else None
+            if isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535:
+                return port
+    return None
 
 
 SSH_PORT_KEY = "policylint.io/ssh-port"
@@ -486,8 +526,19 @@ def _role(job: TrainingJob, workload: Workload) -> str:
     return next((r.role for r in job.replicas if r.workload is workload), "worker")
 
 
+def _trainer_ml_policy(workload: Workload) -> YMap:
+    """`spec.mlPolicy` of the runtime a TrainJob's pods come from (empty for other kinds)."""
+    holder = workload.template_source
+    if workload.kind != "TrainJob" or holder is None:
+        return YMap()
+    return runtime_ml_policy(holder.node)
+
+
 def _launcher_runs_ranks(job: TrainingJob) -> bool:
     for replica in job.replicas:
+        mpi = _trainer_ml_policy(replica.workload).get("mpi")
+        if isinstance(mpi, YMap) and mpi.get("runLauncherAsNode") is True:
+            return True
         obj = replica.workload.object_source.node
         spec = obj.get("spec") if isinstance(obj, YMap) else None
         if isinstance(spec, YMap) and spec.get("runLauncherAsWorker") is True:

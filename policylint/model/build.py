@@ -19,6 +19,7 @@ from policylint.model.types import (
     NAMESPACE_NAME_LABEL,
     PROTOCOLS,
     Cluster,
+    Source,
     ContainerPort,
     IPAddress,
     Issue,
@@ -28,6 +29,7 @@ from policylint.model.types import (
     Workload,
 )
 from policylint.model.validation import dns_label_error, dns_subdomain_error
+from policylint.model.trainer_v2 import RUNTIME_KINDS, TRAINER_GROUP, RuntimeIndex, find_runtime, runtime_ref, trainjob_templates
 from policylint.model.workload_kinds import WORKLOAD_KIND_LABEL, TemplateRef, templates_of
 
 LOG = logging.getLogger(__name__)
@@ -55,14 +57,17 @@ def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT
     for duplicate in cluster.duplicates:
         where = f"{duplicate.used.path}:{duplicate.used.line}"
         cluster.unused.append(UnusedObject(duplicate.object, duplicate.replaced, f"defined again at {where}, which is used"))
+    # A TrainJob's pods are its runtime's templates, wherever the runtime is in the input.
+    runtimes = RuntimeIndex.of(objects, default_namespace)
     for raw in objects:
         try:
-            _add_object(cluster, raw, default_namespace, used_namespaces)
+            _add_object(cluster, raw, default_namespace, used_namespaces, runtimes)
         except Exception as error:  # a bug must cost one object, not the whole run
             LOG.debug("internal error while modelling %s at %s\n%s", raw.kind, raw.node.span, traceback.format_exc())
             cluster.issues.append(Issue("internal", raw.node.span, raw.field_prefix.rstrip("."), _describe(raw),
                                         f"internal error while reading this {raw.kind}: {type(error).__name__}: "
                                         f"{error}; please report it (--debug shows the traceback)"))
+    _unused_runtimes(cluster, runtimes, default_namespace)
     for name, span in sorted(used_namespaces.items()):
         if name not in cluster.namespaces:
             fields = Fields(f"Namespace {name}", cluster.issues)
@@ -80,7 +85,18 @@ def _describe(raw: RawObject) -> str:
     return f"{raw.kind} {namespace}/{name}" if isinstance(namespace, str) and namespace else f"{raw.kind} {name}"
 
 
-def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: dict[str, Span]) -> None:
+def _unused_runtimes(cluster: Cluster, runtimes: RuntimeIndex, default_namespace: str) -> None:
+    """Runtimes are pod templates for TrainJobs: one that no TrainJob of the input names is read
+    and not used (said under `-v`, never dropped silently)."""
+    for key, raw in runtimes.runtimes.items():
+        if key not in runtimes.used:
+            kind, namespace, name = key
+            label = f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
+            cluster.unused.append(UnusedObject(label, raw.node.span, "training runtime that no TrainJob of the input refers to"))
+
+
+def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: dict[str, Span],
+                runtimes: RuntimeIndex | None = None) -> None:
     node = raw.node
     kind = raw.kind
     group = raw.group
@@ -120,8 +136,14 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
         _check_name(fields, meta, meta_path, name, node, False)
         cluster.services.append(build_service(fields, node, raw.field_prefix, namespace, name))
         return
+    if group == TRAINER_GROUP and kind in RUNTIME_KINDS:
+        _check_name(fields, meta, meta_path, name, node, False)
+        return  # modelled through the TrainJobs that name it (see _unused_runtimes)
     is_policy = kind == "NetworkPolicy" and group == "networking.k8s.io"
-    templates = None if is_policy else templates_of(kind, raw.api_version, node, name, namespace)
+    if group == TRAINER_GROUP and kind == "TrainJob":
+        templates = _trainjob(cluster, fields, raw, name, namespace, runtimes or RuntimeIndex())
+    else:
+        templates = None if is_policy else templates_of(kind, raw.api_version, node, name, namespace)
     miss = near_miss(kind, raw.api_version)
     if miss is not None:  # a typo or a removed version of a known kind: never dropped silently
         key, message = miss
@@ -148,6 +170,28 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
         workload = _workload(fields, raw, template, namespace, name)
         if workload is not None:
             cluster.workloads.append(workload)
+
+
+def _trainjob(cluster: Cluster, fields: Fields, raw: RawObject, name: str, namespace: str,
+              runtimes: RuntimeIndex) -> list[TemplateRef]:
+    """The pod templates of a TrainJob, from its runtime; none (and an issue) without one."""
+    ref = runtime_ref(raw.node)
+    if isinstance(ref, str):
+        fields.issue("shape", raw.node.span_of_value("spec") if "spec" in raw.node else raw.node.span,
+                     raw.field_prefix + "spec.runtimeRef", ref)
+        return []
+    runtime = find_runtime(runtimes, ref, namespace)
+    if runtime is None:
+        where = f"namespace {namespace}" if ref.kind == "TrainingRuntime" else "the input"
+        fields.issue("trainjob-runtime-missing", ref.span, raw.field_prefix + ref.path,
+                     f"{ref.kind} {ref.name!r} is not in {where}: the TrainJob's pods are not analysed "
+                     f"(add the runtime's manifest to the input)")
+        cluster.unused.append(UnusedObject(fields.object, raw.node.span, f"TrainJob whose {ref.kind} {ref.name} is not in the input"))
+        return []
+    label = f"{ref.kind} {namespace}/{ref.name}" if ref.kind == "TrainingRuntime" else f"{ref.kind} {ref.name}"
+    holder = Source(runtime.node, runtime.field_prefix.rstrip("."), label)
+    return [TemplateRef(job, template, path, count, labels, holder=holder)
+            for job, template, path, count, labels in trainjob_templates(raw.node, name, runtime)]
 
 
 def _add_config_map(cluster: Cluster, node: YMap, namespace: str, name: str) -> None:
@@ -183,7 +227,10 @@ def _add_namespace(cluster: Cluster, fields: Fields, node: YMap, meta: YMap, met
 
 
 def _workload(fields: Fields, raw: RawObject, template: TemplateRef, namespace: str, name: str) -> Workload | None:
-    path = raw.field_prefix + template.path if template.path else raw.field_prefix.rstrip(".")
+    if template.holder is not None:
+        path = template.path  # a path in the runtime that holds the template
+    else:
+        path = raw.field_prefix + template.path if template.path else raw.field_prefix.rstrip(".")
     node = template.node
     if not isinstance(node, YMap):
         if node is not None:
@@ -217,6 +264,7 @@ def _workload(fields: Fields, raw: RawObject, template: TemplateRef, namespace: 
         annotations=annotations,
         source=fields.source(node, path),
         object_source=fields.source(raw.node, raw.field_prefix.rstrip(".")),
+        template_source=template.holder,
     )
 
 

@@ -134,6 +134,9 @@ class Workload:
     annotations: Mapping[str, str]
     source: Source  # the pod template (or the Pod)
     object_source: Source  # the owning object
+    # The object that holds the pod template when it is not the owning object (a TrainJob's
+    # TrainingRuntime or ClusterTrainingRuntime), else None
+    template_source: Source | None = None
 
     @property
     def id(self) -> str:

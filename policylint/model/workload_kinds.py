@@ -24,6 +24,9 @@ class TemplateRef:
     replicas: int
     labels: dict[str, str] = field(default_factory=dict)  # added by the controller
     default_ports: tuple[ContainerPort, ...] = ()  # added by the operator when absent
+    # The object whose file holds the template when it is not the workload's own object (a
+    # TrainJob's runtime); `path` is then that object's field path, from the file's root.
+    holder: Any = None
 
 
 KUBEFLOW_V1 = {
@@ -34,6 +37,9 @@ KUBEFLOW_V1 = {
     "XGBoostJob": ("xgbReplicaSpecs", "xgboostjob-controller", ContainerPort("xgboostjob-port", 9999, "TCP")),
     "PaddleJob": ("paddleReplicaSpecs", "paddlejob-controller", ContainerPort("master", 36543, "TCP")),
     "JAXJob": ("jaxReplicaSpecs", "jaxjob-controller", ContainerPort("jaxjob-port", 6666, "TCP")),
+    # Removed in training-operator v1.9, still run by clusters on v1.8 (DMLC_PS_ROOT_PORT is the
+    # scheduler's mxjob-port)
+    "MXJob": ("mxReplicaSpecs", "mxjob-controller", ContainerPort("mxjob-port", 9091, "TCP")),
 }
 # Replica types whose pods get `training.kubeflow.org/job-role: master`.
 KUBEFLOW_MASTER_TYPES = {"master", "chief"}
