@@ -5,7 +5,7 @@ import gc
 import logging
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from policylint import suppress
@@ -22,6 +22,7 @@ LOG = logging.getLogger(__name__)
 UNUSED_SUPPRESSION = "PL004"
 RULE_CRASHED = "PL005"
 INVALID_SUPPRESSION = "PL010"
+BUDGET_EXCEEDED = "PL025"
 
 
 def registry() -> dict[str, RuleSpec]:
@@ -154,6 +155,7 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
                 continue  # reported by the runner itself, below
             raw.extend(_run_rule(analysis, selected, config, debug, extras))
         raw.extend(_internal_errors(analysis, rules))
+        raw = _budget_findings(raw, rules, config, ignore)
         if pulumi:
             raw = without_findings_on_unknowns(raw, loaded.problems)
         analysis.findings = sorted_findings(fold(_suppressed(analysis, raw, rules),
@@ -202,6 +204,22 @@ def _internal_errors(analysis: Analysis, rules: list[SelectedRule]) -> Iterator[
         if issue.kind == "internal":
             yield Finding(RULE_CRASHED, spec.name, severity, issue.message, issue.span,
                           object=issue.object, field_path=issue.field_path, remediation=spec.remediation)
+
+
+def _budget_findings(raw: list[Finding], rules: list[SelectedRule], config: Config,
+                     ignore: Iterable[str]) -> list[Finding]:
+    """PL025 comes from the rules that own a budget, selected or not (an unfinished check must not
+    pass for a clean one); it is dropped only when ignored, and takes its configured severity."""
+    if not any(f.code == BUDGET_EXCEEDED for f in raw):
+        return raw
+    spec = registry()[BUDGET_EXCEEDED]
+    if any(token_matches(t, spec.code, spec.name) for t in (*ignore, *config.ignore) if t.strip().lower() != "all"):
+        return [f for f in raw if f.code != BUDGET_EXCEEDED]
+    severity = next((r.severity for r in rules if r.spec.code == BUDGET_EXCEEDED), spec.severity)
+    for token, value in config.severity.items():
+        if token_matches(token, spec.code, spec.name):
+            severity = value
+    return [replace(f, severity=severity) if f.code == BUDGET_EXCEEDED else f for f in raw]
 
 
 def _first_span(analysis: Analysis) -> Span:

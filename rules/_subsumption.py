@@ -28,6 +28,7 @@ from typing import Any, Iterable, Sequence
 from policylint.engine.ipset import block_ranges
 from policylint.engine.ports import MAX_PORT, MIN_PORT, PortSpec, rule_port_spec
 from policylint.model.types import NAMESPACE_NAME_LABEL, LabelSelector, NetworkPolicy, Peer, Rule
+from policylint.rules._budget import Budget
 
 MAX_CASES = 256
 WHOLE = ((MIN_PORT, MAX_PORT),)
@@ -186,40 +187,6 @@ def rule_regions(namespace: str, rule: Rule) -> list[Region] | None:
     return None if any(r is None for r in regions) else regions  # type: ignore[return-value]
 
 
-def _inside(piece: tuple[int, int, int], ranges: tuple[tuple[int, int, int], ...]) -> bool:
-    family, first, last = piece
-    return any(f == family and a <= first and last <= b for f, a, b in ranges)
-
-
-def covers(outer: Region, case: Region) -> bool:
-    if outer.kind == "all":
-        return True
-    if case.kind == "block" and outer.kind == "block":
-        return all(_inside(piece, outer.ranges) for piece in case.ranges)
-    if case.kind == "pods" and outer.kind == "pods":
-        return implies(case.namespaces, outer.namespaces) and implies(case.pods, outer.pods)  # type: ignore[arg-type]
-    return False
-
-
-def cases(r: Region, others: Sequence[Region]) -> list[Region] | None:
-    """`r` cut into pieces that each lie wholly inside or wholly outside every other region."""
-    if r.kind == "all":
-        return [r]
-    if r.kind == "block":
-        pieces = []
-        for family, first, last in r.ranges:
-            cuts = sorted({first, last + 1} | {
-                edge for o in others if o.kind == "block" for f, a, b in o.ranges if f == family
-                for edge in (a, b + 1) if first < edge <= last})
-            pieces.extend(Region("block", ((family, lo, hi - 1),)) for lo, hi in zip(cuts, cuts[1:]))
-        return pieces
-    ns_cases = split(r.namespaces)  # type: ignore[arg-type]
-    pod_cases = split(r.pods)  # type: ignore[arg-type]
-    if ns_cases is None or pod_cases is None or len(ns_cases) * len(pod_cases) > MAX_CASES:
-        return None
-    return [Region("pods", namespaces=n, pods=p) for n in ns_cases for p in pod_cases]
-
-
 # -- ports -----------------------------------------------------------------------------------------
 
 def spec_covered(spec: PortSpec, others: Iterable[PortSpec]) -> bool:
@@ -254,34 +221,183 @@ def allowance(namespace: str, rule: Rule, label: Any) -> Allowance | None:
     return Allowance(tuple(regions), rule_port_spec(rule.ports), label)
 
 
-def covered_by(rule: Allowance, others: Sequence[Allowance]) -> list[Any] | None:
+def covered_by(rule: Allowance, others: Sequence[Allowance], budget: Budget | None = None) -> list[Any] | None:
     """The labels of `others` that together allow everything `rule` allows, or None.
 
     A single covering rule is preferred (it makes the shortest explanation); otherwise, per
-    piece, one rule that covers it alone, else every rule whose peers contain it."""
-    for other in others:
-        if _covered(rule, [other]) is not None:
-            return [other.label]
-    return _covered(rule, others)
+    piece, one rule that covers it alone, else every rule whose peers contain it.
 
-
-def _covered(rule: Allowance, others: Sequence[Allowance]) -> list[Any] | None:
+    Cost: the rule's regions are cut into pieces once; for each piece, which of `others` contain
+    it is a bitset (bit k: `others[k]`) built by a sweep over the ipBlock edges, or from one
+    bitset per selector case, never by testing every piece against every region. That is
+    O(E log E + pieces x slots) bitset operations for E region edges and `slots` the most peers of
+    one rule, plus one implication test per (selector case, region). `budget` counts that work."""
+    if not others:
+        return None
+    pieces = _piece_masks(rule, others, budget)
+    if pieces is None:
+        return None
+    alone = 0
+    answers: dict[PortSpec, bool] = {}  # rules share few distinct port sets: one test per set
+    for k, other in enumerate(others):
+        ok = answers.get(other.spec)
+        if ok is None:
+            ok = answers[other.spec] = spec_covered(rule.spec, (other.spec,))
+        if ok:
+            alone |= 1 << k
+    single = alone
+    for mask in pieces:
+        single &= mask
+        if not single:
+            break
+    if single:
+        return [others[_lowest(single)].label]
     used: dict[int, Any] = {}
-    all_regions = [r for o in others for r in o.regions]
-    for r in rule.regions:
-        pieces = cases(r, all_regions)
-        if pieces is None:
-            return None
-        for piece in pieces:
-            covering = [o for o in others if any(covers(q, piece) for q in o.regions)]
-            alone = next((o for o in covering if spec_covered(rule.spec, (o.spec,))), None)
-            if alone is not None:
-                covering = [alone]
-            elif not covering or not spec_covered(rule.spec, (o.spec for o in covering)):
+    for mask in pieces:
+        hit = mask & alone
+        if hit:
+            covering = [_lowest(hit)]
+        else:
+            covering = _members(mask)
+            if budget is not None:
+                budget.spend(len(covering))
+            if not covering or not spec_covered(rule.spec, (others[k].spec for k in covering)):
                 return None
-            for o in covering:
-                used.setdefault(id(o), o.label)
+        for k in covering:
+            used.setdefault(id(others[k]), others[k].label)
     return list(used.values())
+
+
+def _lowest(mask: int) -> int:
+    return (mask & -mask).bit_length() - 1
+
+
+def _members(mask: int) -> list[int]:
+    members = []
+    while mask:
+        low = mask & -mask
+        members.append(low.bit_length() - 1)
+        mask ^= low
+    return members
+
+
+def _piece_masks(rule: Allowance, others: Sequence[Allowance], budget: Budget | None) -> list[int] | None:
+    """For each piece of `rule`'s regions (in the order of `cases`), the bitset of the `others`
+    with a region that contains it; None when a selector has too many cases to compare."""
+    # Region t of other k sets bit k of slot t: one bitset per slot, OR-ed per piece.
+    everything = 0
+    blocks: list[tuple[int, int, Region]] = []
+    selectors: list[tuple[int, int, Region]] = []
+    slots = 0
+    for k, other in enumerate(others):
+        slots = max(slots, len(other.regions))
+        for t, q in enumerate(other.regions):
+            if q.kind == "all":
+                everything |= 1 << k
+            elif q.kind == "block":
+                blocks.append((k, t, q))
+            else:
+                selectors.append((k, t, q))
+    if budget is not None:
+        budget.spend(len(others) + len(blocks) + len(selectors))
+    masks: list[int] = []
+    for r in rule.regions:
+        if r.kind == "all":
+            masks.append(everything)
+        elif r.kind == "block":
+            masks.extend(_block_masks(r, blocks, everything, slots, budget))
+        else:
+            found = _selector_masks(r, selectors, everything, slots, budget)
+            if found is None:
+                return None
+            masks.extend(found)
+    return masks
+
+
+def _block_masks(r: Region, blocks: list[tuple[int, int, Region]], everything: int, slots: int,
+                 budget: Budget | None) -> list[int]:
+    """A sweep over the edges of the other ipBlocks. Each range of `r` is cut at every edge of
+    another block inside it, so each piece lies wholly inside or wholly outside every other
+    range; the pieces come in address order, and the bitset of a piece is read off the ranges
+    open at its first address."""
+    masks: list[int] = []
+    for family in sorted({f for f, _, _ in r.ranges}):
+        events: list[tuple[int, int, int, int]] = []  # (point, 0 leave / 1 enter, slot, other)
+        for k, t, q in blocks:
+            for f, a, b in q.ranges:
+                if f == family:
+                    events.append((a, 1, t, k))
+                    events.append((b + 1, 0, t, k))
+        events.sort()
+        if budget is not None:
+            budget.spend(len(events))
+        active = [0] * max(slots, 1)
+        e = 0
+        for f, first, last in r.ranges:
+            if f != family:
+                continue
+            # Start the piece at `first` with every event up to it applied, then cut at each
+            # later edge inside the range: the same pieces as `cases`.
+            while e < len(events) and events[e][0] <= first:
+                e = _apply(events, e, active)
+            piece_masks = [_union(active, everything)]
+            while e < len(events) and events[e][0] <= last:
+                point = events[e][0]
+                while e < len(events) and events[e][0] == point:
+                    e = _apply(events, e, active)
+                piece_masks.append(_union(active, everything))
+            masks.extend(piece_masks)
+            if budget is not None:
+                budget.spend(len(piece_masks) * max(slots, 1))
+    return masks
+
+
+def _apply(events: list[tuple[int, int, int, int]], e: int, active: list[int]) -> int:
+    _, enter, t, k = events[e]
+    if enter:
+        active[t] |= 1 << k
+    else:
+        active[t] &= ~(1 << k)
+    return e + 1
+
+
+def _union(active: list[int], everything: int) -> int:
+    mask = everything
+    for slot in active:
+        mask |= slot
+    return mask
+
+
+def _selector_masks(r: Region, selectors: list[tuple[int, int, Region]], everything: int, slots: int,
+                    budget: Budget | None) -> list[int] | None:
+    """A selector region's pieces: one per (namespace case, pod case) of `split`, namespace cases
+    outermost. A piece is inside a region when both of its cases imply the region's: one
+    implication test per (case, region) instead of per (piece, region)."""
+    ns_cases = split(r.namespaces)  # type: ignore[arg-type]
+    pod_cases = split(r.pods)  # type: ignore[arg-type]
+    if ns_cases is None or pod_cases is None or len(ns_cases) * len(pod_cases) > MAX_CASES:
+        return None
+    if budget is not None:
+        budget.spend(len(selectors) * (len(ns_cases) + len(pod_cases)) + len(ns_cases) * len(pod_cases) * max(slots, 1))
+    width = max(slots, 1)
+    ns_masks = [[0] * width for _ in ns_cases]
+    pod_masks = [[0] * width for _ in pod_cases]
+    for k, t, q in selectors:
+        bit = 1 << k
+        for i, case in enumerate(ns_cases):
+            if implies(case, q.namespaces):  # type: ignore[arg-type]
+                ns_masks[i][t] |= bit
+        for j, case in enumerate(pod_cases):
+            if implies(case, q.pods):  # type: ignore[arg-type]
+                pod_masks[j][t] |= bit
+    masks = []
+    for ns in ns_masks:
+        for pods in pod_masks:
+            mask = everything
+            for t in range(width):
+                mask |= ns[t] & pods[t]
+            masks.append(mask)
+    return masks
 
 
 # -- canonical policies (PL403) --------------------------------------------------------------------

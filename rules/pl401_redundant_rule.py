@@ -14,6 +14,10 @@ address ranges, and ports as sets per protocol. A named port is only covered by 
 same port and protocol, or allowing every port of that protocol: a name resolves per destination
 pod, and pods outside the input may number it differently. What cannot be proven is not reported.
 
+Complexity: O(R^2 x (E + S)) for R rules of one direction, E ipBlock edges and S selector cases
+of a rule (at most 256): each rule is compared with all the others at once, as bitsets over
+them (see `_subsumption.covered_by`). Budget: `budget` comparisons per policy (below).
+
 Not reported: policies with parts the API server rejects, directions the policy does not isolate
 (see PL107), and rules made moot by an allow-all rule `- {}` (see PL117).
 
@@ -120,6 +124,11 @@ spec:
         - port: 9090
 ```
 
+## Options
+- `budget` (default 2,000,000): the most comparisons spent on one policy. Past it, the rules
+  found redundant so far are reported and the policy gets a PL025 (check-budget-exceeded)
+  finding instead of a full answer; 0 removes the limit. Real policies need a few thousand.
+
 ## References
 - https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource
 - kubernetes/api `networking/v1/types.go` (`NetworkPolicySpec`: rules are ORed)
@@ -131,14 +140,21 @@ from typing import Iterator
 from policylint.findings import Finding, Related, Severity
 from policylint.model.types import NetworkPolicy, Rule
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Int, Option
+from policylint.rules._budget import Budget, BudgetExceeded, budget_finding, limit_of
 from policylint.rules._subsumption import allowance, covered_by
-from policylint.rules._workloads import finding_at
+from policylint.rules._workloads import finding_at, name_span
 
+DEFAULT_BUDGET = 2_000_000
 CODE = "PL401"
 NAME = "redundant-rule"
 SEVERITY = Severity.INFO
 SCOPE = "policy"
 REMEDIATION = "Delete the redundant rule, or change it to allow what was meant if it was supposed to differ from the rules that cover it."
+OPTIONS = {
+    "budget": Option(DEFAULT_BUDGET, "the most comparisons spent on one policy before it is reported as not fully "
+                     "checked (PL025); 0 for no limit", Int(0, 10**12)),
+}
 
 
 def label(rule: Rule) -> str:
@@ -152,6 +168,7 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
     compiled_policy = engine.compiled(policy)
     if compiled_policy.invalid_parts:
         return
+    budget = Budget(limit_of(options))
     for direction in policy.policy_types:
         rules = policy.rules(direction)
         if len(rules) < 2 or any(r.allows_all_peers and r.allows_all_ports for r in rules):
@@ -160,22 +177,27 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
         allowances = [allowance(policy.namespace, r, r) for r in rules]
         alive = [i for i, a in enumerate(allowances) if a is not None]
         redundant: list[tuple[int, list[Rule]]] = []
-        for i in reversed(range(len(rules))):
-            mine = allowances[i]
-            others = [j for j in alive if j != i]
-            if mine is None or not others:
-                continue
-            union = 0
-            for j in others:
-                union |= bits[j]
-            if bits[i] & ~union:
-                continue  # a workload of the input that only this rule matches
-            used = covered_by(mine, [allowances[j] for j in others])  # type: ignore[misc]
-            if used is not None:
-                alive.remove(i)
-                redundant.append((i, used))
+        exceeded = False
+        try:
+            for i in reversed(range(len(rules))):
+                mine = allowances[i]
+                others = [j for j in alive if j != i]
+                if mine is None or not others:
+                    continue
+                union = 0
+                for j in others:
+                    union |= bits[j]
+                if bits[i] & ~union:
+                    continue  # a workload of the input that only this rule matches
+                used = covered_by(mine, [allowances[j] for j in others], budget)  # type: ignore[misc]
+                if used is not None:
+                    alive.remove(i)
+                    redundant.append((i, used))
+        except BudgetExceeded:
+            exceeded = True  # what was found so far holds: each is covered by rules still alive
         for i, used in reversed(redundant):
             # Name the rules that stay (coverage is transitive; keep the first answer otherwise).
+            # Not counted: it costs at most what finding the rule redundant did.
             used = covered_by(allowances[i], [allowances[j] for j in alive]) or used  # type: ignore[arg-type, misc]
             rule = rules[i]
             names = ", ".join(f"`{label(r)}`" for r in used)
@@ -185,3 +207,8 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
                 "every peer and port it allows",
                 [Related(r.source.span, f"{label(r)} covers it") for r in used],
             )
+        if exceeded:
+            yield budget_finding(ctx, name_span(policy), policy.source.object,
+                                 f"{policy.source.child_path('metadata')}.name",
+                                 f"the rules of `{policy.id}`", budget.limit or 0)
+            return

@@ -14,6 +14,11 @@ each other redundant, the later one is reported. A policy that is an exact dupli
 earlier one is left to PL403 (duplicate-policy). Policies with parts the API server rejects are
 neither reported nor counted as covering others.
 
+Complexity: per namespace of N policies with R rules in all, O(N^2) selector and selection
+tests plus, for each rule, one comparison with the rules of the policies that select a superset
+of its pods (see PL401): O(N^2 + R^2 x (E + S)) bitset operations in the worst case.
+Budget: `budget` comparisons per namespace (below).
+
 ## Why is this bad?
 A policy that changes nothing still has to be read, reviewed and kept in sync. It usually
 means that a broader policy (often a namespace-wide one) was added later and the narrow one was
@@ -128,6 +133,12 @@ spec:
         - port: 8080
 ```
 
+## Options
+- `budget` (default 5,000,000): the most comparisons spent on the policies of one namespace.
+  Past it, the policies found redundant so far are reported, and the first of those not
+  checked gets a PL025 (check-budget-exceeded) finding that names the others; 0 removes the
+  limit. A namespace of a few hundred ordinary policies needs well under a tenth of it.
+
 ## References
 - https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation
 - https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource
@@ -139,14 +150,21 @@ from typing import Iterator
 from policylint.findings import Finding, Related, Severity
 from policylint.model.types import Cluster, NetworkPolicy
 from policylint.rule_api import RuleContext
+from policylint.rule_options import Int, Option
+from policylint.rules._budget import Budget, BudgetExceeded, budget_finding, limit_of
 from policylint.rules._subsumption import Allowance, allowance, constraints, covered_by, implies, policy_key
 from policylint.rules._workloads import finding_at, name_span, quote_list
 
+DEFAULT_BUDGET = 5_000_000
 CODE = "PL402"
 NAME = "redundant-policy"
 SEVERITY = Severity.INFO
 SCOPE = "cluster"
 REMEDIATION = "Delete the redundant policy, or change it to allow what was meant if it was supposed to add access the other policies do not grant."
+OPTIONS = {
+    "budget": Option(DEFAULT_BUDGET, "the most comparisons spent on the policies of one namespace before the rest "
+                     "are reported as not fully checked (PL025); 0 for no limit", Int(0, 10**12)),
+}
 
 
 class _Subject:
@@ -162,8 +180,10 @@ class _Subject:
         self.usable = self.selector is not None and not compiled.invalid_parts
 
 
-def _redundant(subject: _Subject, pool: list[_Subject]) -> list[NetworkPolicy] | None:
+def _redundant(subject: _Subject, pool: list[_Subject], budget: Budget | None = None) -> list[NetworkPolicy] | None:
     """The policies that make `subject` redundant, or None."""
+    if budget is not None:
+        budget.spend(len(pool))
     coverers = [q for q in pool if q is not subject and (subject.selected & ~q.selected) == 0
                 and implies(subject.selector, q.selector)]  # type: ignore[arg-type]
     used: dict[int, NetworkPolicy] = {}
@@ -181,7 +201,7 @@ def _redundant(subject: _Subject, pool: list[_Subject]) -> list[NetworkPolicy] |
         for mine, bits in zip(subject.rules[direction], subject.bits[direction]):
             if mine is None or bits & ~union:
                 return None
-            covering = covered_by(mine, others)
+            covering = covered_by(mine, others, budget)
             if covering is None:
                 return None
             for policy in covering:
@@ -206,8 +226,15 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
             seen.add(key)
         pool = [s for s in (_Subject(engine, p) for p in policies) if s.usable]
         reported: list[tuple[_Subject, list[NetworkPolicy]]] = []
-        for subject in reversed(list(pool)):
-            covering = _redundant(subject, pool)
+        budget = Budget(limit_of(options))
+        unfinished: list[_Subject] = []
+        subjects = list(reversed(pool))
+        for n, subject in enumerate(subjects):
+            try:
+                covering = _redundant(subject, pool, budget)
+            except BudgetExceeded:
+                unfinished = subjects[n:]  # those found so far hold: covered by policies still in the pool
+                break
             if covering is None:
                 continue
             pool.remove(subject)
@@ -215,8 +242,21 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                 reported.append((subject, covering))
         for subject, covering in reversed(reported):
             # Name the policies that stay: coverage is transitive, so those left in the pool
-            # cover every removed policy too (the first answer is kept should that fail).
+            # cover every removed policy too (the first answer is kept should that fail). Not
+            # counted: it costs at most what finding the policy redundant did.
             yield _finding(ctx, subject.policy, _redundant(subject, pool) or covering)
+        if unfinished:
+            left = {id(s.policy) for s in unfinished}
+            yield _unfinished(ctx, [p for p in policies if id(p) in left], len(policies), budget.limit or 0)
+
+
+def _unfinished(ctx: RuleContext, policies: list[NetworkPolicy], total: int, limit: int) -> Finding:
+    """One PL025 finding at the first unchecked policy of the input, naming the others."""
+    first, *rest = policies
+    return budget_finding(
+        ctx, name_span(first), first.source.object, f"{first.source.child_path('metadata')}.name",
+        f"{len(policies)} of {total} policies of namespace `{first.namespace}` (from `{first.id}`)", limit,
+        tuple(Related(name_span(p), f"`{p.id}` not checked") for p in rest))
 
 
 def _finding(ctx: RuleContext, policy: NetworkPolicy, covering: list[NetworkPolicy]) -> Finding:

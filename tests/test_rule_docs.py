@@ -28,6 +28,7 @@ EXEMPT = {
 # Rules that need other rules to run for their example to mean anything.
 COMPANIONS = {
     "PL004": ("PL201",),  # a suppression is known to be unused only when the rule it names ran
+    "PL025": ("PL401",),  # a budget runs out in the rule that owns it
 }
 
 HEADINGS = ["## What it does", "## Why is this bad?", "## Example", "Use instead:", "## References"]

@@ -28,6 +28,13 @@ BAD_VALUES = {
 OPTIONS = [(spec.code, key) for spec in REGISTRY.values() for key in spec.declared]
 
 
+def _bad_values(kind) -> list[str]:
+    """The bad values of the option's kind; for an Int, just outside its own range."""
+    if isinstance(kind, Int):
+        return [str(kind.low - 1), str(kind.high + 1), "'3'", "true", "[2]"]
+    return BAD_VALUES[type(kind)]
+
+
 def test_every_option_kind_has_bad_values_to_try() -> None:
     kinds = {type(option.kind) for spec in REGISTRY.values() for option in spec.declared.values()}
     assert kinds <= set(BAD_VALUES), kinds - set(BAD_VALUES)
@@ -52,7 +59,7 @@ def test_a_bad_value_stops_every_command_with_exit_2_naming_file_line_key_and_wh
     option = REGISTRY[code].declared[key]
     manifest = tmp_path / "m.yaml"
     manifest.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n", encoding="utf-8")
-    for value in BAD_VALUES[type(option.kind)]:
+    for value in _bad_values(option.kind):
         config = _config(tmp_path, f"fail-on: error\nrules:\n  {code}:\n    {key}: {value}\n")
         with pytest.raises(ConfigError) as caught:
             load_config(config)
