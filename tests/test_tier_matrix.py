@@ -73,3 +73,42 @@ def test_text_has_an_unknown_section(tmp_path: Path) -> None:
     lines = [" ".join(line.split()) for line in tail.splitlines()[1:]]
     assert "y/b x/a all ports" in lines
     assert "x/a 10.0.0.0-10.1.0.4 TCP 443" in lines
+
+
+def _json_unknown(tmp_path: Path) -> dict:
+    data = json.loads(run(tmp_path, "-f", "json").stdout)
+    return {(c["from"], c["to"]): c["ports"] for c in data["unknown"]}
+
+
+def test_csv_marks_unknown_ports_in_a_column_of_their_own(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(run(tmp_path, "-f", "csv").stdout)))
+    assert list(rows[0]) == ["from", "to", "tcp", "udp", "sctp", "depends_on_invalid", "pairs", "unknown"]
+    unknown = {(r["from"], r["to"]): (r["tcp"], r["udp"], r["sctp"]) for r in rows if r["unknown"] == "true"}
+    allowed = {(r["from"], r["to"]) for r in rows if r["unknown"] == "false"}
+    # the hand-derived pairs of the JSON test above
+    assert unknown[("y/b", "x/a")] == ("1-65535", "1-65535", "1-65535")
+    assert unknown[("x/a", "10.0.0.0-10.1.0.4")] == ("443", "", "")
+    assert ("x/a", "10.0.0.0-10.1.0.4") not in allowed and ("x/a", "0.0.0.0-9.255.255.255") in allowed
+    # one answer in every format: the same pairs as the JSON's `unknown`
+    assert set(unknown) == set(_json_unknown(tmp_path))
+
+
+def test_csv_without_cluster_wide_rules_keeps_seven_columns(tmp_path: Path) -> None:
+    (tmp_path / "pods.yaml").write_text(CLUSTER.split("---\napiVersion: policy")[0], encoding="utf-8")
+    out = CliRunner().invoke(cli, ["matrix", str(tmp_path / "pods.yaml"), "-f", "csv"]).stdout
+    assert out.splitlines()[0] == "from,to,tcp,udp,sctp,depends_on_invalid,pairs"
+
+
+def test_markdown_and_dot_show_unknown_ports_apart(tmp_path: Path) -> None:
+    markdown = run(tmp_path, "-f", "markdown").stdout
+    head, _, tail = markdown.partition("**Unknown offline**")
+    assert tail, markdown
+    assert "| `y/b` | `x/a` | all ports |" in tail and "| `y/b` | `x/a` |" not in head
+    assert "| `x/a` | `10.0.0.0-10.1.0.4` | TCP 443 |" in tail
+    assert len([line for line in tail.splitlines() if line.startswith("| `")]) == len(_json_unknown(tmp_path))
+    dot = run(tmp_path, "-f", "dot").stdout
+    assert '"y/b" -> "x/a" [label="unknown: all ports", style="dotted"];' in dot
+    assert dot.count('style="dotted"') == len(_json_unknown(tmp_path))

@@ -25,20 +25,32 @@ def csv_line(fields: list) -> str:
 
 def write_pairs(out, view: MatrixView, endpoints: list) -> None:
     # csv quotes field by field, so a line is its fields quoted one by one and joined.
-    out.write(csv_line(HEADER))
-    tails: dict[tuple[int, bool], str] = {}
+    # With cluster-wide rules that cannot be judged offline, a last column `unknown` tells the
+    # allowed ports ("false") from those no answer can be given for ("true", after them); other
+    # inputs keep the seven columns.
+    unknown_column = view.may_have_unknown()
+    out.write(csv_line(HEADER + (["unknown"] if unknown_column else [])))
+    tails: dict[tuple[int, bool, bool], str] = {}
 
-    def tail(ports, invalid: bool) -> str:
-        key = (id(ports), invalid)
-        text = tails.get(key)
-        if text is None:
-            text = tails[key] = "," + csv_line([*csv_ports(ports), "true" if invalid else "false", 1])
-        return text
+    def tail_for(unknown: bool):
+        def tail(ports, invalid: bool) -> str:
+            key = (id(ports), invalid, unknown)
+            text = tails.get(key)
+            if text is None:
+                fields = [*csv_ports(ports), "true" if invalid else "false", 1]
+                text = tails[key] = "," + csv_line(fields + (["true" if unknown else "false"] if unknown_column else []))
+            return text
+        return tail
 
     to_text = [csv_line([esc(e.id)])[:-1] for e in view.engine.endpoints]
+    allowed = tail_for(False)
     for src, source_invalid, items in view.rows():
         head = csv_line([esc(src.id)])[:-1] + ","
-        out.write("".join(head + line for line in view.lines(items, source_invalid, tail, to_text)))
+        out.write("".join(head + line for line in view.lines(items, source_invalid, allowed, to_text)))
+    unknown = tail_for(True)
+    for src, items in view.unknown_rows():
+        head = csv_line([esc(src.id)])[:-1] + ","
+        out.write("".join(head + line for line in view.lines(items, False, unknown, to_text)))
 
 
 def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:

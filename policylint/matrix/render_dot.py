@@ -46,6 +46,12 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
     for src, source_invalid, items in view.rows():
         head = f"  {dot_id(src.id)} -> "
         out.write("".join(head + line for line in view.lines(items, source_invalid, tail, to_text)))
+    # Ports no answer can be given for offline: dotted edges whose label says so.
+    for src, items in view.unknown_rows():
+        head = f"  {dot_id(src.id)} -> "
+        out.write("".join(head + line for line in view.lines(
+            items, False, lambda ports, _: f" [label={dot_id('unknown: ' + ports.describe())}, style=\"dotted\"];\n",
+            to_text)))
     out.write("}\n")
 
 

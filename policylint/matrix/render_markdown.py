@@ -4,7 +4,7 @@ from __future__ import annotations
 from policylint.report.escape import md_code
 
 from policylint.matrix.aggregate import Row
-from policylint.matrix.labels import described, footer, invalid_note, ports_text
+from policylint.matrix.labels import describe, described, footer, invalid_note, ports_text
 from policylint.matrix.view import MatrixView
 
 
@@ -32,9 +32,23 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
         out.write("".join(head + line for line in view.lines(items, source_invalid, tail, to_text)))
     if not started:
         out.write("_No connections allowed._\n")
-        return
-    if any(invalid for _, invalid in tails):
+    elif any(invalid for _, invalid in tails):
         out.write("\n" + invalid_note() + "\n")
+    write_unknown(out, view, to_text)
+
+
+def write_unknown(out, view: MatrixView, to_text: list[str]) -> None:
+    """The pairs with ports no answer can be given for offline, as a table of their own."""
+    started = False
+    for src, items in view.unknown_rows():
+        if not started:
+            out.write("\n**Unknown offline**: a cluster-wide rule whose peer cannot be judged from manifests "
+                      "may decide these ports (`policylint reach` names it).\n\n"
+                      "| From | To | Ports |\n| --- | --- | --- |\n")
+            started = True
+        head = f"| {md_cell(src.id)} | "
+        out.write("".join(head + line for line in view.lines(
+            items, False, lambda ports, _: f" | {describe(ports).replace('|', '/')} |\n", to_text)))
 
 
 def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:

@@ -47,14 +47,20 @@ class MatrixView:
             if items:
                 yield src, engine.invalid_as_source(src), items
 
+    def may_have_unknown(self) -> bool:
+        """Whether the input has cluster-wide rules whose peers cannot be judged offline (nodes,
+        domainNames, networks against pods without IPs): only then can `unknown_rows` yield, and
+        only then do the formats with a fixed layout (CSV) add their `unknown` column."""
+        from policylint.caveats import offline_rules
+
+        return bool(self.engine.has_tiers and offline_rules(self.engine.cluster))
+
     def unknown_rows(self):
         """(source, [(ports, destination atoms)]) of the ports that cannot be judged offline
         (cluster-wide policy rules with nodes, domainNames or networks peers), filtered like `rows`.
         Empty, at no cost, when the input has no such rule."""
-        from policylint.caveats import offline_rules
-
         engine = self.engine
-        if not engine.has_tiers or not offline_rules(engine.cluster):
+        if not self.may_have_unknown():
             return
         sources = sorted(set(self.sources)) if self.sources is not None else engine.endpoints
         for src in sources:
