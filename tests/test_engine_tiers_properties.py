@@ -8,6 +8,8 @@ unknown cells and the pair query alike.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 
 from policylint.engine import EMPTY_PORTS, Engine
@@ -75,3 +77,48 @@ def test_sides_compose(gen: GenCluster) -> None:
             eu = engine.side_unknown_ports("Egress", src, dst)
             iu = engine.side_unknown_ports("Ingress", src, dst)
             assert engine.unknown_ports(src, dst) == ((eg | eu) & (ig | iu)) - (eg & ig)
+
+
+def _without_invalid_parts(policy):
+    """The policy as it would be with what the API server rejects taken out: an invalid policy is
+    gone; a rule with an invalid action is gone; invalid peers and ports are gone, and a rule
+    left with no peer, or with ports that were all invalid, is gone (it matched nothing)."""
+    if not policy.valid:
+        return None
+
+    def clean(rules):
+        kept = []
+        for rule in rules:
+            peers = tuple(p for p in rule.peers if p.valid)
+            ports = tuple(p for p in rule.ports if p.valid)
+            if not rule.verdict or not peers or (rule.ports and not ports):
+                continue
+            kept.append(replace(rule, peers=peers, ports=ports))
+        return tuple(kept)
+
+    return replace(policy, ingress=clean(policy.ingress), egress=clean(policy.egress))
+
+
+@given(clusters(max_pods=4, max_policies=2, max_tier_policies=3))
+def test_invalid_tier_parts_match_nothing(gen: GenCluster) -> None:
+    """What the API server would reject in a cluster-wide policy matches nothing: the engine gives
+    the same allowed and unknown ports as for the cluster with every rejected part taken out —
+    never "every peer" or "every port" from a part that was thrown away."""
+    cluster = gen.cluster()
+    cleaned = [p for p in map(_without_invalid_parts, cluster.tier_policies) if p is not None]
+    full, clean = Engine(cluster), Engine(replace(cluster, tier_policies=cleaned))
+    # External ranges are cut at the addresses policies mention, so they differ between the two:
+    # pods are compared pair by pair, addresses at every edge either side mentions.
+    pods = [e for e in full.endpoints if not e.is_external]
+    clean_pods = [e for e in clean.endpoints if not e.is_external]
+    assert [e.id for e in pods] == [e.id for e in clean_pods]
+    pairs = [(a, c, b, d) for a, b in zip(pods, clean_pods) for c, d in zip(pods, clean_pods)]
+    pod_ips = {ip for w in cluster.workloads for ip in w.pod_ips}
+    for address in sample_addresses(gen, pod_ips):
+        external, = full.resolve(str(address))
+        clean_external, = clean.resolve(str(address))
+        for a, b in zip(pods, clean_pods):
+            pairs += [(a, external, b, clean_external), (external, a, clean_external, b)]
+    for a, c, b, d in pairs:
+        assert full.allowed_ports(a, c) == clean.allowed_ports(b, d), (a.id, c.id, gen.text())
+        assert full.unknown_ports(a, c) == clean.unknown_ports(b, d), (a.id, c.id, gen.text())
