@@ -92,3 +92,51 @@ def test_only_a_priority_changes(tmp_path: Path) -> None:
                      ("AdminNetworkPolicy deny-monitoring", "ingress[0]", "deny", "old")}
     [edit] = data["policies"]["changed"]
     assert edit["id"] == "AdminNetworkPolicy deny-monitoring"
+
+
+ISOLATED = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-metrics, namespace: team-a}
+spec:
+  podSelector: {matchLabels: {app: trainer}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{namespaceSelector: {}}]
+    ports: [{port: 9090}]
+"""
+DENY_ALL = ISOLATED.replace("""  ingress:
+  - from: [{namespaceSelector: {}}]
+    ports: [{port: 9090}]
+""", "  ingress: []\n")
+ACCEPT_ALL = """\
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: monitoring-sees-all}
+spec:
+  tier: Admin
+  priority: 5
+  subject: {namespaces: {matchLabels: {tenant: "true"}}}
+  ingress:
+  - {name: monitoring, action: Accept, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
+"""
+
+
+def test_ports_an_admin_rule_decides_are_not_blamed_on_networkpolicy_rules(tmp_path: Path) -> None:
+    # Before: a NetworkPolicy isolates the trainer and allows nothing in. After: it allows TCP 9090
+    # from every namespace, and an admin Accept lets monitoring in on every port. For prom the admin
+    # tier decides every port, 9090 included: the NetworkPolicy rule is not why prom gained them.
+    data = diff_json(tmp_path, BASE + DENY_ALL, BASE + ISOLATED + ACCEPT_ALL)
+    changes = {(c["from"], c["to"]): c for c in data["connections"]}
+    change = changes[("monitoring/prom", "team-a/trainer")]
+    assert change["change"] == "added"
+    assert change["because"]["rules"] == []
+    assert [(r["policy"], r["verdict"], r["line"]) for r in change["because"]["tier_rules"]] == [
+        ("ClusterNetworkPolicy monitoring-sees-all", "allow", 37)]
+    # the trainer to itself: no admin rule applies, so the NetworkPolicy rule is the reason
+    own = changes[("team-a/trainer", "team-a/trainer")]
+    assert own["change"] == "added" and own["gained_ports"] == {"TCP": [[9090, 9090]], "UDP": [], "SCTP": []}
+    assert [(r["policy"], r["rule"]) for r in own["because"]["rules"]] == [("team-a/only-metrics", "ingress[0]")]
+    assert own["because"].get("tier_rules", []) == []

@@ -14,7 +14,7 @@ from typing import Iterable
 from policylint.diff.model import NEW, OLD, Because, IsolationChange, Location, PolicyRef, RuleRef, TierRuleRef
 from policylint.diff.sides import Side
 from policylint.engine.endpoints import Endpoint
-from policylint.engine.ports import PortSet
+from policylint.engine.ports import ALL_PORTS, EMPTY_PORTS, PortSet
 from policylint.model.types import EGRESS, INGRESS, NetworkPolicy
 
 Pair = tuple[Endpoint, Endpoint]
@@ -80,6 +80,9 @@ class Blame:
             fresh = ports if other_pair is None else ports - _side_ports(other, direction, other_pair)
             if fresh.is_empty:
                 continue  # this side allowed them in the other version too: not why they changed
+            fresh = fresh & _handed_down(engine, direction, pair)
+            if fresh.is_empty:
+                continue  # the admin tier decided them in this version: its rules are named instead
             policies = engine.policies_selecting(end, direction)
             for policy in policies:
                 for rule in policy.rules(direction):
@@ -107,6 +110,17 @@ class Blame:
         if ref is None:
             ref = self._policy_refs[key] = PolicyRef(self._location(version, policy.source.span), policy.id)
         return ref
+
+
+def _handed_down(engine, direction: str, pair: Pair) -> PortSet:
+    """The ports of this side that the admin tier leaves to the NetworkPolicies (all of them
+    without cluster-wide policies): only for these can a NetworkPolicy rule be the reason."""
+    if engine.tiers is None:
+        return ALL_PORTS
+    from policylint.engine.explain_tiers import trace
+
+    walk = trace(engine, direction, pair[0], pair[1], EMPTY_PORTS)
+    return ALL_PORTS if walk is None else walk.handed_down
 
 
 def _side_ports(engine, direction: str, pair: Pair) -> PortSet:
