@@ -4,6 +4,8 @@ text into names, namespaces, labels, ports and file names and checks every outpu
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -356,3 +358,43 @@ def test_matrix_outputs_are_escaped(tmp_path: Path, fmt: str, aggregate: str) ->
         _assert_markdown_inert(out)
     if fmt == "text" and aggregate == "workload":
         assert re.search(r"^\\x3a:add-mask::ns/w\\x1b\]0;pwn\\x07 +shop/b\|<img>@octocat +all ports$", out, re.M), out
+
+
+CSV_FORMULAS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: "=cmd|' /C calc'!A0"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: "+1", namespace: "=cmd|' /C calc'!A0"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: "-2", namespace: "@sum"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: "p", namespace: "  =1+1"}
+"""
+
+
+@pytest.mark.parametrize("aggregate", ["workload", "namespace"])
+def test_csv_cells_never_start_a_formula(tmp_path: Path, aggregate: str) -> None:
+    """OWASP "CSV Injection": a cell starting with = + - @ is a formula to a spreadsheet; each
+    such cell gets a leading `'` (shown as text), and the file still parses as CSV."""
+    (tmp_path / "m.yaml").write_text(CSV_FORMULAS)
+    done = _run("matrix", "-f", "csv", "--aggregate", aggregate, "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO(done.stdout.decode())))
+    assert rows[0] == ["from", "to", "tcp", "udp", "sctp", "depends_on_invalid", "pairs"]
+    names = {cell for row in rows[1:] for cell in row[:2]}
+    # No policy: everything reaches everything, the outside world (the whole of IPv4 and of IPv6) too.
+    if aggregate == "namespace":
+        assert names == {"'=cmd|' /C calc'!A0", "'@sum", "'  =1+1", "(external)"}
+    else:
+        assert names == {"'=cmd|' /C calc'!A0/+1", "'@sum/-2", "'  =1+1/p",
+                         "0.0.0.0-255.255.255.255", "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}
+    assert all(not cell.lstrip().startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    again = _run("matrix", "-f", "csv", "--aggregate", aggregate, "m.yaml", cwd=tmp_path)
+    assert again.stdout == done.stdout

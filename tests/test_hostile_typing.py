@@ -64,6 +64,14 @@ def test_octal_port_is_reported_as_read(tmp_path: Path) -> None:
                                    "as kubectl reads it; write 8 if that is meant")]
 
 
+def test_a_fraction_where_an_integer_is_wanted_is_named_with_its_value(tmp_path: Path) -> None:
+    # 80.5 is a float that kubectl cannot send as an int32 port; 8090.0 is sent as 8090 (no finding).
+    found = _findings(tmp_path, POLICY + "        - port: 80.5\n        - port: 8080\n          endPort: 8090.5\n"
+                                          "        - port: 8080\n          endPort: 8090.0\n")
+    assert found == [(10, "PL003", "port must be an integer or a name, not the fraction `80.5`"),
+                     (12, "PL003", "endPort must be an integer, not the fraction `8090.5`")]
+
+
 def test_boolean_label_values_are_rejected_like_kubectl(tmp_path: Path) -> None:
     text = POLICY.replace("podSelector: {}", "podSelector: {matchLabels: {app: y}}") + "        - port: 80\n"
     assert _findings(tmp_path, text) == [(7, "PL003", "matchLabels must map strings to strings; True is a boolean")]

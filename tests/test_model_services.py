@@ -90,7 +90,7 @@ def test_values_the_api_server_rejects_are_reported_and_dropped(cluster) -> None
         (line_of("{name: b,"), "spec.ports[1].targetPort",
          "targetPort name '8081' must contain at least one letter (a quoted number is a name: write 8081 without quotes)"),
         (line_of("{name: c,"), "spec.ports[2].protocol", "Service port protocol 'tcp' must be TCP, UDP or SCTP"),
-        (line_of("{name: d,"), "spec.ports[3].port", "Service `port` must be a number, not a string"),
+        (line_of("{name: d,"), "spec.ports[3].port", "Service `port` must be an integer, not a string"),
         (line_of("{name: e,"), "spec.ports[4].targetPort", "targetPort 70000 must be between 1 and 65535, inclusive"),
         (line_of("- just-a-string", after), "spec.ports[6]", "a Service port must be a mapping, not a string"),
     ]

@@ -1,13 +1,12 @@
 """CSV: one row per pair (or per pair of namespaces), ports split by protocol."""
 from __future__ import annotations
 
-from policylint.report.escape import text as esc
-
 import csv
 import io
 
 from policylint.matrix.aggregate import Row
 from policylint.matrix.view import MatrixView
+from policylint.report.escape import csv_cell as esc
 
 HEADER = ["from", "to", "tcp", "udp", "sctp", "depends_on_invalid", "pairs"]
 

@@ -18,6 +18,10 @@ _TYPE_NAMES = {
 
 
 def type_name(value: Any) -> str:
+    """How a message names what was found: the type, and for a fraction the value itself (a
+    reader who wrote `80.5` must see `80.5`, not "a number" where a number is wanted)."""
+    if type(value) is float:
+        return f"the fraction `{value!r}`" if value == value and abs(value) != float("inf") else f"`{value!r}`"
     for kind, name in _TYPE_NAMES.items():
         if type(value) is kind:
             return name

@@ -277,7 +277,7 @@ def _port(fields: Fields, parent: YSeq, index: int, path: str) -> PolicyPort:
     port = node.get("port")
     port_path = join_path(path, "port")
     if isinstance(port, bool) or (port is not None and not isinstance(port, (int, str))):
-        fields.issue("shape", node.span_of_value("port"), port_path, f"port must be a number or a name, not {type_name(port)}")
+        fields.issue("shape", node.span_of_value("port"), port_path, f"port must be an integer or a name, not {type_name(port)}")
         port, valid = None, False
     elif isinstance(port, int):
         error = port_number_error(port)

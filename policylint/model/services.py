@@ -86,7 +86,7 @@ def _port(fields: Fields, parent: YSeq, index: int, path: str) -> ServicePort | 
         return None
     if isinstance(number, bool) or not isinstance(number, int):
         fields.issue("shape", node.span_of_value("port"), join_path(path, "port"),
-                     f"Service `port` must be a number, not {type_name(number)}")
+                     f"Service `port` must be an integer, not {type_name(number)}")
         return None
     error = port_number_error(number)
     if error:
@@ -107,7 +107,7 @@ def _target(fields: Fields, node: YMap, path: str) -> int | str | None:
     if target is None:
         return 0
     if isinstance(target, bool) or not isinstance(target, (int, str)):
-        fields.issue("shape", where, target_path, f"`targetPort` must be a number or a port name, not {type_name(target)}")
+        fields.issue("shape", where, target_path, f"`targetPort` must be an integer or a port name, not {type_name(target)}")
         return None
     if isinstance(target, int):
         error = port_number_error(target) if target != 0 else None

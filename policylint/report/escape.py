@@ -22,6 +22,10 @@ format, here, and nowhere else:
   `\\uXXXX`, every character `text` would escape, and `#` after `#`, so the document is plain
   printable text in a log and any parser reads back the original value.
 - XML (JUnit) carries `text` values: XML 1.0 cannot carry most control characters even escaped.
+- `csv_cell`: `text`, and a cell that a spreadsheet would read as a formula (first non-blank
+  character `=`, `+`, `-` or `@`, as OWASP's "CSV Injection" page lists; tab and CR never pass
+  `text`) gets a leading `'`, which spreadsheets show as text and never evaluate. The csv
+  module then quotes the cell as usual, so the file stays valid CSV.
 """
 from __future__ import annotations
 
@@ -68,6 +72,15 @@ def text(value: object) -> str:
     s = UNSAFE.sub(_escape_char, s)
     s = s.replace("##", "#\\x23")
     return _WORKFLOW_COMMAND.sub(r"\1\\x3a", s)
+
+
+_FORMULA_START = re.compile(r"^\s*[=+\-@]")
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell: `text`, with a `'` before a value that a spreadsheet would run as a formula."""
+    s = text(value)
+    return "'" + s if _FORMULA_START.match(s) else s
 
 
 def lines(value: object) -> str:
