@@ -57,20 +57,41 @@ class Clock:
 
     def record(self, name: str, cpu: float, wall: float) -> None:
         known = self.stages.get(name)
+        # Memory after the stage (what it keeps) and the peak so far (what it touched): the first
+        # run's figures, as later runs reuse freed memory.
+        memory = {"rss_mb": rss_now_mb(), "peak_mb": peak_rss_mb()}
         if known is None:
-            self.stages[name] = {"cpu": cpu, "wall": wall}
+            self.stages[name] = {"cpu": cpu, "wall": wall, **memory}
         else:
             known["cpu"], known["wall"] = min(known["cpu"], cpu), min(known["wall"], wall)
 
 
-def profile(manifests: Path, meta: dict[str, Any], repeat: int) -> dict[str, Any]:
+def rss_now_mb() -> float:
+    """The resident set now (Linux: /proc/self/statm; elsewhere the peak)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            import os
+
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def profile(manifests: Path, meta: dict[str, Any], repeat: int, checks_only: bool = False) -> dict[str, Any]:
     """Run the whole pipeline `repeat` times from the files (a fresh model and engine each time, so
     no run profits from the caches of the one before) and keep each stage's fastest time."""
     clock = Clock()
     modules = clock.time("import", _import_check)  # imported once: the first run pays for it
     per_rule: dict[str, dict[str, Any]] = {}
     for _ in range(repeat):
-        summary = _run(clock, per_rule, manifests, meta, modules)
+        summary = _run(clock, per_rule, manifests, meta, modules, checks_only)
     rules = sorted(per_rule.values(), key=lambda r: -r["cpu"])
     stages = dict(clock.stages)
     rule_total = {key: sum(r[key] for r in rules) for key in ("cpu", "wall")}
@@ -82,7 +103,8 @@ def profile(manifests: Path, meta: dict[str, Any], repeat: int) -> dict[str, Any
     return {**summary, "stages": ordered, "rules": rules}
 
 
-def _run(clock: Clock, per_rule: dict[str, dict[str, Any]], manifests: Path, meta: dict[str, Any], modules):
+def _run(clock: Clock, per_rule: dict[str, dict[str, Any]], manifests: Path, meta: dict[str, Any], modules,
+         checks_only: bool = False):
     analysis_mod, config_mod, engine_mod = modules
     config = config_mod.Config()
     loaded = clock.time("load", lambda: analysis_mod.load_paths([str(manifests)], config.limits))
@@ -101,17 +123,23 @@ def _run(clock: Clock, per_rule: dict[str, dict[str, Any]], manifests: Path, met
         analysis = analysis_mod.Analysis(loaded, cluster, rules=rules)
         analysis._engine = engine  # built above: a rule is charged for its own work only
         wall, cpu = time.perf_counter(), time.process_time()
+        peak = peak_rss_mb()
         found = list(analysis_mod._run_rule(analysis, selected, config, False, extras))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         known = per_rule.get(selected.spec.code)
         if known is None or cpu < known["cpu"]:
             per_rule[selected.spec.code] = {"code": selected.spec.code, "name": selected.spec.name,
-                                            "findings": len(found), "cpu": cpu, "wall": wall}
+                                            "findings": len(found), "cpu": cpu, "wall": wall,
+                                            "peak_raise_mb": (known or {}).get("peak_raise_mb", peak_rss_mb() - peak)}
         findings.extend(found)
     analysis = analysis_mod.Analysis(loaded, cluster, rules=rules)
     analysis._engine = engine
     clock.time("suppress", lambda: analysis_mod._suppressed(analysis, list(findings), rules))
 
+    if checks_only:
+        return {"manifests": {"files": len(loaded.files), "objects": len(loaded.objects),
+                              "workloads": len(cluster.workloads), "policies": len(cluster.policies)},
+                "endpoints": len(engine.endpoints), "pairs": None, "findings": len(findings), "reach": None}
     clock.time("matrix cells", lambda: sum(len(cells) for _, cells in engine.matrix_cells()))
     pairs = clock.time("matrix pairs", lambda: sum(len(row) for _, row in engine.matrix_rows()))
     clock.time("matrix json", lambda: _render_matrix(engine))
@@ -188,16 +216,18 @@ def report(result: dict[str, Any], top: int) -> str:
     m = result["manifests"]
     lines = [f"{m['files']} files, {m['objects']} objects, {m['workloads']} workloads, {m['policies']} policies; "
              f"{result['endpoints']} endpoints, {result['pairs']} allowed pairs, {result['findings']} findings", "",
-             f"{'stage':<16} {'cpu s':>8} {'wall s':>8}"]
+             f"{'stage':<16} {'cpu s':>8} {'wall s':>8} {'RSS MB':>8} {'peak MB':>8}"]
     check_stages = ("import", "load", "model", "engine", "intents", "rules", "suppress")
     for name, stage in stages.items():
-        lines.append(f"{name:<16} {stage['cpu']:>8.3f} {stage['wall']:>8.3f}")
+        lines.append(f"{name:<16} {stage['cpu']:>8.3f} {stage['wall']:>8.3f} {stage.get('rss_mb', 0):>8.0f} "
+                     f"{stage.get('peak_mb', 0):>8.0f}")
         if name == "suppress":
             total = {k: sum(stages[s][k] for s in check_stages if s in stages) for k in ("cpu", "wall")}
             lines.append(f"{'= check':<16} {total['cpu']:>8.3f} {total['wall']:>8.3f}   (after the bare interpreter)")
-    lines += ["", f"slowest rules (of {len(result['rules'])}):", f"{'rule':<8} {'cpu s':>8} {'wall s':>8} {'findings':>9}"]
+    lines += ["", f"slowest rules (of {len(result['rules'])}):", f"{'rule':<8} {'cpu s':>8} {'wall s':>8} {'findings':>9} {'+peak MB':>8}"]
     for r in result["rules"][:top]:
-        lines.append(f"{r['code']:<8} {r['cpu']:>8.3f} {r['wall']:>8.3f} {r['findings']:>9}  {r['name']}")
+        lines.append(f"{r['code']:<8} {r['cpu']:>8.3f} {r['wall']:>8.3f} {r['findings']:>9} "
+                     f"{r.get('peak_raise_mb', 0):>8.0f}  {r['name']}")
     if result["reach"]:
         lines += ["", f"reach: {result['reach']['from']} -> {result['reach']['to']}"]
     return "\n".join(lines) + "\n"
@@ -210,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="run the pipeline N times; each stage's fastest run counts")
     parser.add_argument("--top", type=int, default=15, help="rules to list")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
+    parser.add_argument("--check-only", action="store_true", help="stop after check's stages (no matrix, no reach)")
     args = parser.parse_args(argv)
     gc.disable()  # as `policylint` itself runs (policylint/cli/main.py)
     if (args.manifests is None) == (args.size is None):
@@ -228,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             manifests = Path(tmp) / "cluster" / meta["manifests"]
         elif (manifests.parent / "bench-meta.json").exists():
             meta = json.loads((manifests.parent / "bench-meta.json").read_text(encoding="utf-8"))
-        result = profile(manifests, meta, max(1, args.repeat))
+        result = profile(manifests, meta, max(1, args.repeat), args.check_only)
     print(json.dumps(result, indent=2) if args.json else report(result, args.top), end="")
     return 0
 

@@ -257,14 +257,16 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     blamer = Blamer(engine)
     groups = Groups()
     reasons: dict[tuple, str] = {}
-    forward_views: dict[tuple, WantedAtoms] = {}
+    forward_views: dict[tuple, WantedAtoms] = {}  # demands keep their targets alive: ids stay unique
     backward = _Backward(engine, wanted, [d for d in demands if d.backward], intent)
     totals: dict[int, int] = {}  # group -> how many data-service workloads its jobs need
     for demand in demands:
         reasons.setdefault(demand.job.key, demand.need.reason)
-        view = forward_views.get((demand.targets, demand.ports))
+        # by identity of the shared targets tuple (hashing thousands of endpoints per job is slow)
+        view_key = (id(demand.targets), demand.ports)
+        view = forward_views.get(view_key)
         if view is None:
-            view = forward_views[(demand.targets, demand.ports)] = WantedAtoms(
+            view = forward_views[view_key] = WantedAtoms(
                 demand.targets, _named_ports(demand.ports) if demand.ports else wanted)
         for train in backward.members(demand.job):
             if demand.forward:
@@ -385,7 +387,7 @@ class _Backward:
         self.intent = intent
         training = [t for d in demands for t in self.members(d.job)]
         self.view = WantedAtoms(training, wanted) if training else None
-        self._folded: dict[tuple, tuple[dict, dict, dict]] = {}
+        self._folded: dict[int, tuple[tuple, tuple[dict, dict, dict]]] = {}
 
     def members(self, job: TrainingJob) -> list:
         found = self._members.get(job.key)
@@ -397,23 +399,30 @@ class _Backward:
     def _fold(self, targets: tuple) -> tuple[dict, dict, dict]:
         """(connected, data egress lets out, training ingress admits), each want -> atoms; the
         second also as its intersection over the data-service classes ('every one lets out')."""
-        found = self._folded.get(targets)
+        # Keyed by identity: demands share their targets tuple (all of the role, or one per named
+        # Service), and hashing a tuple of thousands of endpoints on every call was most of the time.
+        cached = self._folded.get(id(targets))
+        found = cached[1] if cached is not None and cached[0] is targets else None
         if found is None:
             view, engine = self.view, self.engine
             connected: dict = {}
             egress_any: dict = {}
             admitted: dict = {}
-            seen: set[int] = set()
+            # Sources with the same row key have the same three rows (engine.row_key): in an export
+            # every data-service pod is a class of its own, but they fall into few keys.
+            seen: set = set()
             for d in targets:
-                if d.atom in seen:
+                key = engine.row_key(d)
+                if key in seen:
                     continue
-                seen.add(d.atom)
+                seen.add(key)
                 for store, cells in ((connected, engine.cells_towards(d, view.mask)),
                                      (egress_any, engine.egress_cells(d, view.mask)),
                                      (admitted, engine.ingress_cells(d, view.mask))):
                     for want, bits in _by_want(view, cells).items():
                         store[want] = store.get(want, 0) | bits
-            found = self._folded[targets] = (connected, egress_any, admitted)
+            found = (connected, egress_any, admitted)
+            self._folded[id(targets)] = (targets, found)  # the entry keeps targets alive: its id stays unique
         return found
 
     def blocked(self, targets: tuple, train, blamer: Blamer) -> list[tuple]:

@@ -44,6 +44,7 @@ class Engine:
         self._selecting: dict[str, list[list[int]]] = {d: [[] for _ in space.classes] for d in (INGRESS, EGRESS)}
         for cp in self.policies:
             self._add_policy(cp)
+        self._build_groups()
         self._memo = _PortMemo()
         # Cluster-wide policies (engine/tiers.py): only when the input has some, so that the
         # answers for NetworkPolicies alone are computed exactly as they always were.
@@ -76,13 +77,35 @@ class Engine:
             self._isolated[direction] |= cp.selected
             if cp.invalid_for(direction):
                 self._tainted[direction] |= cp.selected
-            rules = cp.rules(direction)
+            selecting = self._selecting[direction]
             for c in iter_bits(cp.selected):
-                self._selecting[direction][c].append(cp.index)
-                groups = self._groups[direction][c]
-                for r in rules:
-                    if r.bits:
-                        groups[r.spec] = groups.get(r.spec, 0) | r.bits
+                selecting[c].append(cp.index)
+
+    def _build_groups(self) -> None:
+        """Each class's side: the union of the rules of the policies that select it, per port spec.
+
+        Classes selected by the same policies have the same side, so it is built once per distinct
+        list of policies and shared (never mutated afterwards). In a cluster export every pod is a
+        class of its own (its IP and per-pod labels), and one union of bitsets over all atoms per
+        class would take gigabytes at 150,000 pods; the distinct lists number about the workloads.
+        """
+        for direction in (INGRESS, EGRESS):
+            shared: dict[tuple[int, ...], tuple[list[int], Groups]] = {}
+            selecting = self._selecting[direction]
+            groups_of = self._groups[direction]
+            for c, indices in enumerate(selecting):
+                if not indices:
+                    continue
+                key = tuple(indices)
+                found = shared.get(key)
+                if found is None:
+                    groups: Groups = {}
+                    for i in indices:
+                        for r in self.policies[i].rules(direction):
+                            if r.bits:
+                                groups[r.spec] = groups.get(r.spec, 0) | r.bits
+                    found = shared[key] = (indices, groups)
+                selecting[c], groups_of[c] = found
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -379,6 +402,11 @@ class Engine:
             if not left[key]:
                 shared.pop(key, None)
             yield src, cells
+
+    def row_key(self, src: Endpoint) -> tuple:
+        """A key equal for sources whose rows are equal, whatever the mask: `cells_towards`,
+        `egress_cells` and `ingress_cells` of sources with equal keys are the same."""
+        return self._row_key(src.atom)
 
     def _row_key(self, s: int) -> tuple:
         """What `_cells(s, mask)` depends on besides the mask: the source's egress groups (or that
