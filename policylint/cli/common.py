@@ -18,7 +18,28 @@ def paths_argument(function: Callable) -> Callable:
     return click.argument("paths", nargs=-1, metavar="PATH…", type=click.Path(allow_dash=True))(function)
 
 
+_RENDER_KEY = "policylint.render"
+
+
 def config_options(function: Callable) -> Callable:
+    """--config, --namespace, --debug, and the rendering flags (--no-render, --helm-values), which
+    `resolve_config` applies to the config so that every command renders alike."""
+
+    inner = function
+
+    @functools.wraps(inner)
+    def command(*args: Any, no_render: bool = False, helm_values: tuple[str, ...] = (), **kwargs: Any) -> Any:
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.meta[_RENDER_KEY] = (no_render, tuple(helm_values))
+        return inner(*args, **kwargs)
+
+    function = click.option("--helm-values", "helm_values", multiple=True, metavar="FILE",
+                            help="Values file for `helm template`, relative to each chart's folder (repeatable; "
+                                 "replaces render.helm-values of the config).")(command)
+    function = click.option("--no-render", "no_render", is_flag=True,
+                            help="Do not render Helm charts and kustomizations; report each one once as not "
+                                 "rendered (config: render.helm, render.kustomize).")(function)
     function = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                             help="Config file (default: .policylint.yaml or [tool.policylint] in pyproject.toml, "
                                  "found by walking up from the working directory).")(function)
@@ -87,10 +108,16 @@ def resolve_config(config_path: str | None, default_namespace: str | None) -> Co
     except ConfigError as error:
         fail(str(error))
         raise  # unreachable: fail exits
-    if default_namespace:
-        from dataclasses import replace
+    from dataclasses import replace
 
+    if default_namespace:
         config = replace(config, namespace=default_namespace)
+    context = click.get_current_context(silent=True)
+    no_render, helm_values = context.meta.get(_RENDER_KEY, (False, ())) if context is not None else (False, ())
+    if no_render:
+        config = replace(config, render=replace(config.render, kustomize=False, helm=False))
+    if helm_values:
+        config = replace(config, render=replace(config.render, helm_values=helm_values))
     return config
 
 

@@ -74,6 +74,8 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
             if fixer is None or (request.select and not any(token_matches(t, finding.code, finding.name)
                                                             for t in request.select)):
                 continue
+            if finding.path in getattr(current.load, "rendered_files", ()):
+                continue  # the object was rendered: its source positions may be approximate, and a base is shared
             try:
                 result = fixer(ctx, finding)
             except Exception as error:  # a bug in one fixer must not cost the other fixes

@@ -10,6 +10,7 @@ from policylint.load.classify import SkippedFile, classify, nothing_found
 from policylint.load.inputs import LoadedFile, discover, read_file
 from policylint.load.nodes import Span
 from policylint.load.objects import RawObject, split_objects
+from policylint.load.render.settings import RenderSettings
 from policylint.load.yaml_reader import Limits, LoadProblem
 
 LOG = logging.getLogger(__name__)
@@ -23,13 +24,24 @@ class LoadResult:
     missing: list[str] = field(default_factory=list)  # named paths that do not exist
     excluded: int = 0  # files left out by the config's `exclude` patterns
     skipped: list[SkippedFile] = field(default_factory=list)  # files read that hold no Kubernetes object
+    rendered: list[tuple[str, str]] = field(default_factory=list)  # (chart or kustomization, how it was rendered)
+    # Files whose objects reached the analysis through a render: `fix` never edits them.
+    rendered_files: set[str] = field(default_factory=set)
 
 
 def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Callable[[str], bool] | None = None,
-               stdin: BinaryIO | None = None) -> LoadResult:
+               stdin: BinaryIO | None = None, render: RenderSettings | None = None) -> LoadResult:
+    """Read the inputs. With `render`, Helm charts and kustomizations are rendered (or reported
+    not rendered) instead of having their sources read as manifests (see load/render)."""
     result = LoadResult()
+    paths = list(paths)
     files, result.missing, walk_problems, result.excluded = discover(paths, is_excluded)
     result.problems.extend(walk_problems)
+    discovered, sources = files, None
+    if render is not None:
+        from policylint.load.render.run import prepare
+
+        files, sources = prepare(paths, files)
     for path in files:
         loaded = read_file(path, limits, stdin)  # never raises: problems are recorded
         result.files.append(loaded)
@@ -45,11 +57,19 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
                 f"{type(error).__name__}: {error}; please report it (--debug shows the traceback)")]
         result.objects.extend(objects)
         result.problems.extend(problems)
+    if sources is not None and render is not None:
+        from policylint.load.render.run import render_into
+
+        render_into(result, sources, discovered, render, limits)
     return result
 
 
 def report_nothing_found(result: LoadResult) -> None:
     """Add the problem that says an input held files but no Kubernetes object (call once, last)."""
+    from policylint.load.render.run import NOT_RENDERED, RENDER_FAILED
+
+    if any(p.kind in (*NOT_RENDERED, RENDER_FAILED) for p in result.problems):
+        return  # the charts and kustomizations not rendered say why nothing was analysed
     problem = nothing_found(result.files, result.skipped, len(result.objects))
     if problem is not None:
         result.problems.append(problem)

@@ -21,6 +21,7 @@ def build_report(analysis: Any, fail_on: Severity, *, color: bool = False, verbo
         not_analysed=tuple(sorted(f"{p.kind} {p.namespace + '/' if p.namespace else ''}{p.name}" for p in cluster.other_policies)),
         unused=tuple(sorted((u.object, u.span.path, u.span.line, u.reason) for u in cluster.unused)),
         skipped=tuple(sorted((s.path, s.reason) for s in getattr(analysis.load, "skipped", ()))),
+        rendered=tuple(sorted(getattr(analysis.load, "rendered", ()))),
     )
     chosen = tuple(analysis.findings if findings is None else findings)
     return Report(

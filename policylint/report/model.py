@@ -21,6 +21,8 @@ class Summary:
     # Kubernetes object, as (path, reason): counted in the summary line, listed under -v.
     unused: tuple[tuple[str, str, int, str], ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
+    # Charts and kustomizations rendered, as (chart or kustomization file, how): listed under -v.
+    rendered: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,9 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 def _summary(report: Report) -> str:
     s = report.summary
     text = summary_line(report)
+    if report.verbose and s.rendered:
+        text += "\nrendered before the analysis:"
+        text += "".join(f"\n  {esc(path)}: {esc(how)}" for path, how in s.rendered)
     if report.verbose and s.skipped:
         text += "\nfiles read that hold no Kubernetes object (skipped):"
         text += "".join(f"\n  {esc(path)}: {esc(reason)}" for path, reason in s.skipped)
