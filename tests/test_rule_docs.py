@@ -24,6 +24,9 @@ EXEMPT = {
     "PL002": "an unreadable file (bytes that are not UTF-8, NUL bytes) is not a YAML text; "
              "tests/test_validity_rules.py and fixtures/rules/PL002 cover it",
     "PL005": "only a bug in a rule triggers it; the runner's own tests cover it",
+    "PL018": "a kustomization is a folder, not one manifest; fixtures/rules/PL018 and tests/test_render.py cover it",
+    "PL019": "a Helm chart is a folder, not one manifest; fixtures/rules/PL019 and tests/test_render.py cover it",
+    "PL020": "a render needs a folder and a renderer; fixtures/rules/PL020 and tests/test_render.py cover it",
 }
 # Rules that need other rules to run for their example to mean anything.
 COMPANIONS = {

@@ -41,7 +41,10 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
     if render is not None:
         from policylint.load.render.run import prepare
 
-        files, sources = prepare(paths, files)
+        files, sources, aside = prepare(paths, files)
+        for item in aside:
+            result.files.append(LoadedFile(item.path))
+            result.skipped.append(item)
     for path in files:
         loaded = read_file(path, limits, stdin)  # never raises: problems are recorded
         result.files.append(loaded)

@@ -74,21 +74,24 @@ def _counterpart(item: Any, index: int, source: YSeq | None) -> int | None:
 
 
 def line_map(rendered: list[str], template: list[str]) -> list[tuple[int, bool]]:
-    """For each rendered line (0-based), (the 1-based template line it comes from, exact?)."""
+    """For each rendered line (0-based), (the 1-based template line it comes from, exact?).
+
+    Equal lines (stripped) are aligned as the longest common subsequence; the rendered lines of a
+    stretch that differs are laid over the template lines of that stretch in order (a line with
+    `{{ .Values.x }}` filled in sits where its template line sits), the extra ones on its last
+    line, and lines that the template does not have at all on the line above them.
+    """
     matcher = difflib.SequenceMatcher(None, [l.strip() for l in rendered], [l.strip() for l in template],
                                       autojunk=False)
-    mapped: list[tuple[int, bool] | None] = [None] * len(rendered)
-    for block in matcher.get_matching_blocks():
-        for offset in range(block.size):
-            mapped[block.a + offset] = (block.b + offset + 1, True)
     result: list[tuple[int, bool]] = []
-    previous = (1, False)
-    for entry in mapped:
-        if entry is None:
-            result.append((previous[0], False))
-        else:
-            result.append(entry)
-            previous = entry
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for offset in range(i2 - i1):
+            if tag == "equal":
+                result.append((j1 + offset + 1, True))
+            elif tag == "replace":
+                result.append((min(j1 + offset, j2 - 1) + 1, False))
+            else:  # inserted by the render: where the template was at that point
+                result.append((max(j1, 1), False))
     return result
 
 

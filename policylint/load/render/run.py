@@ -14,7 +14,8 @@ from policylint.load.inputs import STDIN, LoadedFile, read_file
 from policylint.load.nodes import Span
 from policylint.load.render import helm, kustomize
 from policylint.load.render.settings import RenderSettings
-from policylint.load.render.sources import Chart, Kustomization, Sources, find_sources, remote_references
+from policylint.load.render.sources import (Chart, Kustomization, Sources, find_sources, owner_of_named_file,
+                                            remote_references)
 from policylint.load.render.tools import helm_renderer, kustomize_renderer
 from policylint.load.yaml_reader import Limits, LoadProblem
 
@@ -25,12 +26,24 @@ RENDER_FAILED = "render-failed"  # PL020
 NOT_RENDERED = (KUSTOMIZE_NOT_RENDERED, HELM_NOT_RENDERED)
 
 
-def prepare(paths: list[str] | tuple[str, ...], files: list[str]) -> tuple[list[str], Sources]:
-    """The files still to read as manifests, and the charts and kustomizations found."""
+def prepare(paths: list[str] | tuple[str, ...], files: list[str]) -> tuple[list[str], Sources, list[SkippedFile]]:
+    """The files still to read as manifests, the charts and kustomizations found, and the files
+    named one by one that are sources of a chart or kustomization (set aside, not rendered)."""
     sources = find_sources(paths, [f for f in files if f != STDIN])
-    if not sources.owner:
-        return files, sources
-    return [f for f in files if f == STDIN or os.path.realpath(f) not in sources.owner], sources
+    named = set(paths)
+    cache: dict[str, Any] = {}
+    kept: list[str] = []
+    aside: list[SkippedFile] = []
+    for path in files:
+        if path == STDIN:
+            kept.append(path)
+        elif sources.owner and os.path.realpath(path) in sources.owner:
+            continue
+        elif path in named and (owner := owner_of_named_file(path, cache)) is not None:
+            aside.append(SkippedFile(path, f"part of {owner}; check its folder to render it"))
+        else:
+            kept.append(path)
+    return kept, sources, aside
 
 
 def render_into(result: Any, sources: Sources, discovered: list[str], settings: RenderSettings,

@@ -2,8 +2,9 @@
 
 What is rendered:
 - a **Helm chart** is a folder with `Chart.yaml`; a chart inside another chart's folder (a
-  vendored subchart under `charts/`) is part of that chart. Every file under a chart's folder
-  belongs to it (templates, values files, `crds/`, subcharts): none is read as a manifest.
+  vendored subchart under `charts/`) is part of that chart. The chart's files — `Chart.yaml`,
+  values files, `templates/`, `crds/`, `charts/`, `ci/` — belong to it: none is read as a
+  manifest. Other files at the chart's top are not part of what helm renders: read as they are.
 - a **kustomization** is a folder with `kustomization.yaml`, `kustomization.yml` or
   `Kustomization`. Only the top-most kustomizations of the input are rendered: those that no
   other kustomization of the input refers to (through `resources`, `bases` or `components`). A
@@ -30,6 +31,8 @@ _FOLDER_FIELDS = ("resources", "bases", "components")
 _FILE_FIELDS = ("crds", "configurations", "generators", "transformers", "validators", "patchesStrategicMerge")
 _PATH_ENTRY_FIELDS = ("patches", "patchesJson6902", "replacements")
 _GENERATORS = ("configMapGenerator", "secretGenerator")
+_CHART_FOLDERS = ("templates", "charts", "crds", "ci")
+_CHART_TOP_FILES = ("Chart.yaml", "Chart.lock", "requirements.yaml", "requirements.lock")
 
 
 @dataclass(slots=True)
@@ -67,21 +70,29 @@ def is_remote(reference: str) -> bool:
 
 
 def find_sources(paths: Iterable[str], files: list[str]) -> Sources:
-    """Kustomizations and charts under the folders of `paths`; `files` are the files discovered there."""
+    """Kustomizations and charts among `files`, the files discovered under the input's folders.
+
+    They are found from the files already listed (no second walk of the tree): a folder is a
+    kustomization when one of its files is `kustomization.yaml`/`.yml`, or when it holds a
+    `Kustomization` file next to a `.yaml`/`.yml`/`.json` file; a chart when it has `Chart.yaml`.
+    """
     sources = Sources()
-    folders = [p for p in paths if p != "-" and os.path.isdir(p)]
-    if not folders:
-        return sources
+    if not any(p != "-" and os.path.isdir(p) for p in paths):
+        return sources  # files named one by one are read as they are
     kustomization_files: dict[str, str] = {}  # real folder -> display path of its kustomization file
     chart_folders: dict[str, str] = {}
-    for top in folders:
-        for folder, names in _folders(top):
-            for name in KUSTOMIZATION_NAMES:
-                if name in names:
-                    kustomization_files.setdefault(os.path.realpath(folder), os.path.normpath(os.path.join(folder, name)))
-                    break
-            if CHART_FILE in names:
-                chart_folders.setdefault(os.path.realpath(folder), os.path.normpath(os.path.join(folder, CHART_FILE)))
+    grouped: dict[str, set[str]] = {}  # folder -> the names of its files
+    for path in files:
+        grouped.setdefault(os.path.dirname(path), set()).add(os.path.basename(path))
+    for folder, names in sorted(grouped.items()):
+        for name in KUSTOMIZATION_NAMES:
+            display = os.path.normpath(os.path.join(folder, name))
+            if (name in names or name == "Kustomization") and os.path.isfile(display):
+                kustomization_files.setdefault(os.path.realpath(folder or "."), display)
+                break
+        chart = os.path.normpath(os.path.join(folder, CHART_FILE))
+        if CHART_FILE in names:
+            chart_folders.setdefault(os.path.realpath(folder or "."), chart)
     charts = _top_most_charts(chart_folders)
     sources.charts = [Chart(folder, chart_folders[folder]) for folder in charts]
     for folder, display in sorted(kustomization_files.items()):
@@ -92,13 +103,6 @@ def find_sources(paths: Iterable[str], files: list[str]) -> Sources:
     sources.kustomizations = [k for folder, k in sorted(sources.all_kustomizations.items()) if folder not in referred]
     _assign_owners(sources, files, charts)
     return sources
-
-
-def _folders(top: str) -> Iterator[tuple[str, set[str]]]:
-    """(folder, names of its files) under `top`, hidden folders skipped, links not followed."""
-    for folder, subfolders, names in os.walk(top):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        yield folder, set(names)
 
 
 def _top_most_charts(chart_folders: dict[str, str]) -> list[str]:
@@ -165,15 +169,30 @@ def _strings(value: Any) -> list[str]:
 
 def _assign_owners(sources: Sources, files: list[str], charts: list[str]) -> None:
     """Map every discovered file that a chart or a top-most kustomization uses to its owner."""
+    if not sources.charts and not sources.kustomizations:
+        return  # nothing to map: spare a realpath per file on large trees
     by_real = {os.path.realpath(f): f for f in files}
     for chart in sources.charts:
         for real in by_real:
-            if _inside_any(real, [chart.folder]):
+            if _chart_file(real, chart.folder):
                 sources.owner.setdefault(real, chart.display)
     for top in sources.kustomizations:
         for real in _closure(top, sources.all_kustomizations):
             if real in by_real:  # a base outside the input is read through the render, not listed
                 sources.owner.setdefault(real, top.display)
+
+
+def _chart_file(real: str, folder: str) -> bool:
+    """Whether `real` is part of the chart in `folder`: its metadata, values, templates, CRDs,
+    subcharts and chart-testing values (`ci/`). Other files at the chart's top are not rendered
+    by helm, and are read as they are."""
+    if not _inside_any(real, [folder]):
+        return False
+    relative = os.path.relpath(real, folder)
+    top, _, rest = relative.partition(os.sep)
+    if rest:
+        return top in _CHART_FOLDERS
+    return top in _CHART_TOP_FILES or (top.startswith("values") and top.endswith((".yaml", ".yml", ".json")))
 
 
 def _closure(top: Kustomization, every: dict[str, Kustomization]) -> set[str]:
@@ -213,3 +232,36 @@ def remote_references(top: Kustomization, every: dict[str, Kustomization]) -> li
         found.extend(current.remote)
         pending.extend(every[f] for f in reversed(current.folders) if f in every)
     return found
+
+
+def owner_of_named_file(path: str, cache: dict[str, Any]) -> str | None:
+    """For a file named on the command line (a pre-commit hook passes the staged files one by
+    one): the chart or kustomization of a folder above it that it belongs to, if any.
+
+    A chart file belongs to the nearest folder above it with `Chart.yaml`; any other file
+    belongs to a kustomization above it that lists it directly (a resource, a patch, a generator
+    input). Such a file is not read on its own: it is only meaningful rendered, from its folder.
+    """
+    real = os.path.realpath(path)
+    folder = os.path.dirname(real)
+    while True:
+        if folder not in cache:
+            cache[folder] = _folder_kind(folder)
+        kind = cache[folder]
+        if isinstance(kind, Chart):
+            return kind.display if _chart_file(real, folder) else None
+        if isinstance(kind, Kustomization) and (real == kind.file or real in kind.files):
+            return kind.display
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _folder_kind(folder: str) -> Chart | Kustomization | None:
+    if os.path.isfile(os.path.join(folder, CHART_FILE)):
+        return Chart(folder, os.path.relpath(os.path.join(folder, CHART_FILE)))
+    for name in KUSTOMIZATION_NAMES:
+        if os.path.isfile(os.path.join(folder, name)):
+            return _read_kustomization(folder, os.path.relpath(os.path.join(folder, name)))
+    return None

@@ -73,13 +73,13 @@ def run(argv: list[str], timeout: float, max_bytes: int, cwd: str | None = None)
 
 
 def first_error_line(stderr: str) -> str:
-    """The first line that reports an error, skipping warnings (kustomize warns about deprecated
+    """The line that reports the error (helm's `Error:` line), else the first line that is no warning (kustomize warns about deprecated
     fields on stderr even when it succeeds), without kubectl's log header (it carries the time and
     the process id: reports must not change from one run to the next) and cut to its last
     `_MAX_MESSAGE` characters (kustomize nests the cause at the end of a long chain)."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    chosen = next((line for line in lines if not line.lower().startswith(("# warning", "warning:", "warn "))),
-                  lines[0] if lines else "")
+    chosen = next((line for line in lines if line.lower().startswith("error:")), None) or next(
+        (line for line in lines if not line.lower().startswith(("# warning", "warning:", "warn "))), lines[0] if lines else "")
     match = _KLOG.match(chosen)
     if match:
         chosen = match.group("message")
