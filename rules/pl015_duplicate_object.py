@@ -63,8 +63,12 @@ def check(ctx: RuleContext, cluster: object, options: dict) -> Iterator[Finding]
     for duplicate in ctx.cluster.duplicates:
         if duplicate.identical:
             continue
-        other = f"{duplicate.replaced.path}:{duplicate.replaced.line}"
+        other = f"{duplicate.replaced.path}:{duplicate.replaced.line}" + _via(duplicate.replaced_via)
         yield ctx.finding(duplicate.used, f"{duplicate.object} is also defined at {other} with different content; "
-                                          "the analysis uses this copy, the last one read (the API server keeps "
+                                          f"the analysis uses this copy{_via(duplicate.used_via)}, the last one read (the API server keeps "
                                           "the last one applied)", object=duplicate.object,
                           related=(Related(duplicate.replaced, "the other copy, set aside"),))
+
+
+def _via(kustomization_or_chart: str) -> str:
+    return f" (rendered from {kustomization_or_chart})" if kustomization_or_chart else ""

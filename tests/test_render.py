@@ -298,3 +298,20 @@ def test_a_failed_helm_render_quotes_the_first_error_line(tmp_path: Path, monkey
     assert (finding.path, finding.code) == (os.path.join("web", "Chart.yaml"), "PL020")
     assert finding.message == ("Helm chart does not render (helm template): execution error at "
                                "(web/templates/networkpolicy.yaml:12:28): cidr is required")
+
+
+@needs_kustomize
+def test_two_overlays_of_one_base_give_copies_named_by_their_kustomization(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    overlay = "namespace: shop\nresources:\n  - ../../base\n"
+    repo = _tree(tmp_path, {"base/kustomization.yaml": BASE_KUSTOMIZATION, "base/policy.yaml": BASE_POLICY,
+                            "overlays/dev/kustomization.yaml": overlay, "overlays/prod/kustomization.yaml": overlay})
+    monkeypatch.chdir(repo)
+    [finding] = _check(repo, select=("PL015", "PL017")).findings
+    policy = os.path.join("base", "policy.yaml")
+    dev, prod = (os.path.join("overlays", name, "kustomization.yaml") for name in ("dev", "prod"))
+    assert (finding.path, finding.line, finding.code) == (policy, 4, "PL017")
+    # Both copies sit on line 4 of the base: the message says which overlay each came from, and
+    # the one used is the last read (folders in sorted order: prod after dev).
+    assert f"also defined at {policy}:4 (rendered from {dev})" in finding.message
+    assert f"uses this copy (rendered from {prod})" in finding.message

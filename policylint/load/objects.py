@@ -24,6 +24,7 @@ class RawObject:
     api_version: str
     node: YMap
     field_prefix: str  # "" for a top-level object, "items[3]" inside a List
+    rendered_by: str = ""  # the kustomization or chart file it was rendered from, if any
 
     @property
     def path(self) -> str:

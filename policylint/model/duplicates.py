@@ -36,6 +36,10 @@ class Duplicate:
     used: Span  # metadata.name of the copy the analysis uses
     replaced: Span  # metadata.name of the copy set aside
     identical: bool
+    # The kustomization or chart each copy was rendered from ("" for a file read as it is): two
+    # overlays of one base give two copies at the same source line.
+    used_via: str = ""
+    replaced_via: str = ""
 
 
 def identity(raw: RawObject, default_namespace: str) -> tuple[str, str, str, str] | None:
@@ -90,5 +94,6 @@ def set_aside(objects: Sequence[RawObject], default_namespace: str) -> tuple[lis
         if raw.node == used.node and _same_file(raw.path, used.path):
             kept.append(raw)  # one file reached twice (a symlink inside the folder): read as named
             continue
-        duplicates.append(Duplicate(_label(key), _name_span(used), _name_span(raw), raw.node == used.node))
+        duplicates.append(Duplicate(_label(key), _name_span(used), _name_span(raw), raw.node == used.node,
+                                    used.rendered_by, raw.rendered_by))
     return kept, duplicates

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from policylint.load.nodes import Span
@@ -73,7 +73,7 @@ def _read(output: str, chart: Chart, limits: Limits, result: Rendered) -> None:
                 mappings[start] = _mapping(start, sources, chart, lines)
             display, mapped = mappings[start]
             rewrite(obj.node, _mover(display, mapped, start))
-        result.objects.append(obj)
+        result.objects.append(replace(obj, rendered_by=chart.display))
 
 
 def _source_lines(lines: list[str]) -> list[tuple[int, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from policylint.load.inputs import LoadedFile
@@ -66,7 +66,7 @@ def _objects(outcome: Outcome, kustomization: Kustomization, wrapper: str, targe
     for obj in objects:
         origin = _take_origin(obj.node)
         _point_back(obj, origin, wrapper, at_kustomization, source)
-        result.objects.append(obj)
+        result.objects.append(replace(obj, rendered_by=kustomization.display))
     return result
 
 
