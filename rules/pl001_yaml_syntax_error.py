@@ -3,6 +3,9 @@
 ## What it does
 Reports a file that is not valid YAML (or JSON), at the line and column where the parser stopped.
 
+Complexity: O(I) over the I load problems; the parse itself is the loader's, linear in the
+input's bytes B.
+
 ## Why is this bad?
 `kubectl apply` rejects the whole file, and nothing after the error is analysed. A common cause
 is an unrendered Helm template (`{{ .Values.x }}`) or a tab used for indentation.

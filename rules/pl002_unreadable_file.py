@@ -4,6 +4,8 @@
 Reports an input that cannot be read as text: a permission error, a folder that cannot be
 listed, a binary file, or bytes that are not valid UTF-8.
 
+Complexity: O(I) over the I load problems (a file is read once, up to the size limit).
+
 ## Why is this bad?
 The file is not analysed at all, so any policy in it is invisible to the linter and to review.
 

@@ -5,6 +5,9 @@ Reports a document that is not a Kubernetes object (a list or a scalar at the to
 and fields of known objects that have the wrong type (a string where a list is expected, a
 list where a mapping is expected) or that are missing although required.
 
+Complexity: O(I) over the model's issues and load problems; recording them is part of the linear
+model build.
+
 ## Why is this bad?
 The API server rejects such objects. policylint analyses what it can read, and treats what it
 cannot read as allowing nothing, so connectivity answers may differ from what was meant.

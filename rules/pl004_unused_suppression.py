@@ -4,6 +4,9 @@
 Reports a `# policylint: disable=…` comment or a `policylint.io/ignore` annotation entry that
 silences no finding.
 
+Complexity: O(F x U) in the runner: each of F findings is matched against the U suppressions of
+its file and line.
+
 ## Why is this bad?
 Stale suppressions hide the next real problem on that line or object, and tell readers that
 something is wrong where nothing is.

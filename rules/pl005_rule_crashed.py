@@ -4,6 +4,8 @@
 Reports that a rule raised an unexpected error on an object. The other rules still run and
 their findings are still reported.
 
+Complexity: O(1) per crash, in the runner.
+
 ## Why is this bad?
 The object was not fully checked by that rule. It is a bug in policylint: please report it with
 the input that triggers it (`--debug` prints the traceback).

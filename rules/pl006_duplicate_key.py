@@ -3,6 +3,9 @@
 ## What it does
 Reports a key that appears twice in the same YAML mapping.
 
+Complexity: O(I) over the load problems; keys are checked while parsing, O(keys) per mapping
+with a set.
+
 ## Why is this bad?
 YAML parsers disagree on which value wins, and `kubectl` rejects the object ("mapping key
 already defined"). A duplicated `ingress:` or `podSelector:` usually means half of a policy is

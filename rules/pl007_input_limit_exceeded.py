@@ -4,6 +4,9 @@
 Reports a file or document that policylint refused to analyse because it exceeds a resource
 bound: file size, nesting depth, or values produced by YAML aliases (an "alias bomb").
 
+Complexity: O(I) over the load problems; the limits bound the parse itself (bytes, depth, alias
+expansion).
+
 ## Why is this bad?
 The refused part is not analysed. Real manifests stay far below the defaults; raise them in the
 `limits` section of the config file if yours do not.

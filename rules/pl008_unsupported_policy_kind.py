@@ -14,6 +14,8 @@ cluster-wide policies of `policy.networking.k8s.io` (AdminNetworkPolicy,
 BaselineAdminNetworkPolicy, ClusterNetworkPolicy), which are evaluated in their tiers.
 `matrix`, `reach` and `diff` print the same caveat with their answers.
 
+Complexity: O(O) over the objects of a kind that is not evaluated.
+
 ## Why is this bad?
 It is not a mistake in the manifest; it is a limit of the analysis, and it should never be
 silent. A CiliumClusterwideNetworkPolicy can deny what every NetworkPolicy allows, a CiliumNetworkPolicy

@@ -4,6 +4,9 @@
 Reports a field that the NetworkPolicy API does not define, such as `podSelectors`, a
 misspelled `namespaceSelctor`, or `ports` placed inside a peer.
 
+Complexity: O(I) over the model's issues; unknown keys are found while reading each object,
+linear in B.
+
 ## Why is this bad?
 The API server drops unknown fields (or rejects them under strict field validation), so the
 rule silently means something else: a misspelled `namespaceSelector` leaves a podSelector-only

@@ -4,6 +4,8 @@
 Reports a `policylint.io/ignore` annotation entry without a reason, and a suppression that
 names a rule that does not exist.
 
+Complexity: O(U) over the U suppression comments and annotations, in the runner.
+
 ## Why is this bad?
 A suppression without a reason cannot be reviewed; one with a misspelled code silences nothing
 while looking as if it did.

@@ -8,6 +8,8 @@ the innermost line of the program in the traceback (for a time-out: the line it 
 and quotes the error. A `ConfigFile` naming a local file that does not exist is reported here
 too: the deployment would fail on it.
 
+Complexity: O(I) over the load problems (the Pulumi program runs under its own timeout).
+
 ## Why is this bad?
 Objects the program would have created after the failure are missing from the analysis, so
 other findings and connectivity answers may be incomplete. `pulumi preview` would fail the same

@@ -6,6 +6,8 @@ policylint cannot see offline: a Helm `Chart` or `Release` (rendering it needs `
 the network), a kustomization, a `ConfigFile` or `ConfigGroup` file given as a URL, or a
 `…Patch` resource (it changes an object that is not part of the input).
 
+Complexity: O(I) over the load problems.
+
 ## Why is this bad?
 The objects it creates, NetworkPolicies included, are missing from the analysis: a namespace may
 look unprotected, or a connection allowed, only because a policy from the chart is not seen.

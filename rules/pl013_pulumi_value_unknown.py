@@ -9,6 +9,8 @@ the field matches nothing, and other findings about it are not repeated. A data 
 provider function such as `aws.ec2.get_vpc(…)`) is not called offline either: it is reported
 where the program calls it, since values taken from it are missing.
 
+Complexity: O(I) over the load problems.
+
 ## Why is this bad?
 A selector, namespace or CIDR that policylint cannot see is not checked, and connectivity that
 depends on it is not known. Review it by hand, or write it as a value the program knows.

@@ -7,6 +7,8 @@ comments, a Jinja-templated Ansible playbook, a file of another tool's syntax. T
 skipped. A file that has a top-level `apiVersion` or `kind` but does not parse is an error
 instead (PL001).
 
+Complexity: O(I) over the load problems.
+
 ## Why is this bad?
 It is not: a repository holds many files that are not manifests. The finding only says that a
 file was skipped, so that a manifest broken beyond recognition is not passed over in silence.

@@ -6,6 +6,9 @@ different content. The finding points at the copy the analysis uses, the last on
 names the other place. Earlier copies are set aside, never merged: they are listed under `-v`
 as objects not used.
 
+Complexity: O(O) over the duplicates the model found with a dict keyed by (kind, namespace,
+name).
+
 ## Why is this bad?
 `kubectl apply` of both files leaves the cluster with whichever copy was applied last, so what
 the cluster enforces depends on the order of deployment. Two overlays that write the same

@@ -6,6 +6,8 @@ and `kind`), with how many files were read and why none counted. Files that are 
 manifests are skipped one by one without a finding; this finding says that nothing at all was
 analysed.
 
+Complexity: O(I) over the load problems.
+
 ## Why is this bad?
 A clean pass on an input that holds nothing to check looks like a success. In CI it usually
 means a wrong path (`policylint check .github/` instead of `k8s/`), or manifests that exist only

@@ -5,6 +5,9 @@ Reports, at `info`, an object (same API group, kind, namespace and name) that th
 twice with the same content. The analysis uses the last copy read; the finding points at it and
 names the other place.
 
+Complexity: O(O) over the duplicates the model found with a dict keyed by (kind, namespace,
+name).
+
 ## Why is this bad?
 It does no harm to the cluster, but two copies drift apart at the next edit of one of them, and
 then what the cluster enforces depends on the order of deployment (PL015).

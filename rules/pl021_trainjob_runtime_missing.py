@@ -4,6 +4,8 @@
 Reports a Kubeflow Trainer `TrainJob` whose `spec.runtimeRef` names a `ClusterTrainingRuntime`
 (the default kind) or a `TrainingRuntime` of its namespace that the input does not hold.
 
+Complexity: O(I) over the model's issues; runtimes are looked up by name in a dict.
+
 ## Why is this bad?
 A TrainJob has no pod template of its own: the Trainer controller builds its pods from the
 runtime's JobSet template (replicated jobs such as `node`, `dataset-initializer`, `launcher`).

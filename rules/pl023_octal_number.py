@@ -5,6 +5,8 @@ Reports an unquoted number written with a leading zero (`010`) or `0o` (`0o120`)
 YAML decoder (go-yaml, YAML 1.1 rules) reads it as an octal number, so `port: 010` is port 8
 and `port: 0o120` is port 80.
 
+Complexity: O(I) over the load problems; each scalar is typed once while parsing.
+
 ## Why is this bad?
 The manifest says one number and the cluster enforces another, silently: a policy meant for
 port 10 opens port 8. Most readers, and YAML 1.2 tools, read `010` as ten.

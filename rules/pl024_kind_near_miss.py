@@ -6,6 +6,8 @@ Reports an object whose `kind` differs from a kind policylint knows only by lett
 for that kind (NetworkPolicy in `extensions/v1beta1` or `networking.k8s.io/v1beta1`,
 Deployment in `apps/v1beta2`, CronJob in `batch/v1beta1`).
 
+Complexity: O(I) over the model's issues; each kind is compared with the few known kinds.
+
 ## Why is this bad?
 Kinds are case-sensitive and removed versions are refused: the API server rejects the object,
 so the policy the manifest was meant to apply does not exist. Without this rule, policylint

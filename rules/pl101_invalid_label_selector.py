@@ -8,6 +8,8 @@ missing key or operator, and label keys or values that are not valid labels (spa
 `-`, more than 63 characters, an upper-case key prefix), in `matchLabels` and in
 `matchExpressions`.
 
+Complexity: O(I) over the model's issues; each selector is checked once, linear in its size.
+
 ## Why is this bad?
 The API server rejects the whole policy, so none of its rules take effect. policylint treats
 the invalid selector as matching nothing, so connectivity answers for this policy are not what

@@ -6,6 +6,8 @@ subdomain (lower-case letters, digits, `-` and `.`, at most 253 characters), and
 name (of a Namespace object, or in any object's `metadata.namespace`) that is not a DNS-1123
 label (lower-case letters, digits and `-`, at most 63 characters).
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the object. Names such as `ML_Policy` often come from a template or a
 program that builds them from other identifiers.

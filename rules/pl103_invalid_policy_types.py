@@ -4,6 +4,8 @@
 Reports a `policyTypes` entry other than `Ingress` or `Egress` (the values are case-sensitive)
 and a `policyTypes` list with more than two entries.
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy. policylint analyses it as isolating both directions, which
 never allows more than what was written, but may deny more than what was meant.

@@ -5,6 +5,8 @@ Reports an item of `from` or `to` that names no peer: `{}`, an empty `- ` item, 
 selectors are all `null`. A `podSelector: {}` is not empty: it is a selector that matches every
 pod of the namespace.
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy ("must specify a peer"). The author usually meant either
 "everyone" (omit `from`/`to`) or "every pod of this namespace" (`podSelector: {}`), which allow

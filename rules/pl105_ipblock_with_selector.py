@@ -4,6 +4,8 @@
 Reports a peer that has an `ipBlock` together with a `podSelector` or a `namespaceSelector`
 (even `{}`).
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy ("may not specify both ipBlock and another peer"). Unlike
 `podSelector` with `namespaceSelector`, an `ipBlock` cannot be ANDed with a selector: the author

@@ -13,6 +13,8 @@ because `Egress` is missing from its (effective) `policyTypes`:
   `allow-egress` do not: `deny-all` is the usual name of an ingress-only deny). The finding
   points at `metadata.name`. It is only reported when the first case is not.
 
+Complexity: O(1) per policy, O(N) in all (the name test is one regular expression on the name).
+
 ## Why is this bad?
 When `policyTypes` is absent, Kubernetes sets it to `["Ingress"]`, and adds `"Egress"` only when
 the policy has at least one egress rule. `egress: []` therefore leaves egress completely open,

@@ -8,6 +8,8 @@ direction, for example `policyTypes: [Ingress]` with `egress:` rules. The findin
 Only an explicit `policyTypes` is checked: when it is absent, Kubernetes derives it from the
 rules written, so no rule can be dead.
 
+Complexity: O(1) per policy, O(N) in all.
+
 ## Why is this bad?
 A policy only isolates, and only applies its rules to, the directions listed in `policyTypes`.
 Rules for any other direction are accepted by the API server and then ignored: the egress

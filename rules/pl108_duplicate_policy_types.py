@@ -5,6 +5,8 @@ Reports a value of `policyTypes` that repeats an earlier one, such as the second
 `policyTypes: [Ingress, Ingress]`. The finding points at the repeated entry; when the other
 direction is missing from the list, the message says so.
 
+Complexity: O(length of policyTypes) per policy, O(N) in all.
+
 ## Why is this bad?
 The API server only checks that `policyTypes` has at most two entries, each `Ingress` or
 `Egress`, so a duplicate is accepted. It is almost always a slip for `[Ingress, Egress]`: the

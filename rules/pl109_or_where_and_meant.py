@@ -8,6 +8,8 @@ quotes both selectors; the earlier one is a related location. Each rule is repor
 A `podSelector: {}` item is not counted: "all pods of this namespace, or all pods of those
 namespaces" is a common, deliberate pair, and the AND form would make the `{}` pointless.
 
+Complexity: O(E) per policy for its E peers, O(size of the policies) in all.
+
 ## Why is this bad?
 Items of a peer list are ORed; the selectors inside one item are ANDed. Two items allow *every
 pod* in the matching namespaces **plus** the matching pods of the policy's own namespace, while

@@ -19,6 +19,9 @@ Istio's enrolment labels (`istio-injection`, `istio.io/rev`, `istio.io/dataplane
 `istio.io/use-waypoint`) and the Pod Security admission labels. Declare others in the config:
 `cluster: {runtime-namespace-labels: [team, "owner=ml-platform"]}` (a key alone: any value).
 
+Complexity: O(NS + E x k) per policy: the label keys of the NS namespaces are gathered for each
+policy, then each of its E namespaceSelectors' k keys is a set look-up; O(N x NS) in all.
+
 ## Why is this bad?
 `namespaceSelector: {matchLabels: {name: data}}` looks like "the namespace called data", but it
 matches namespaces that carry a label `name` with value `data`, and nobody sets that label. The

@@ -11,6 +11,9 @@ Set `require-workloads: false` to report every selector peer that matches no wor
 input. A `podSelector`-only peer that matches workloads in *other* namespaces is reported by
 PL110 (pod-selector-other-namespace) instead. `ipBlock` peers are not judged.
 
+Complexity: O(E) engine peer look-ups per policy, each a cached bitset; an explanation queries
+the label index.
+
 ## Why is this bad?
 A peer that matches no pod allows nothing: a label typo (`app: postgress`), a label only some
 versions of a chart set, or a `namespaceSelector` and `podSelector` that are each right but never

@@ -6,6 +6,8 @@ an empty one, to narrow it. The finding points at the `namespaceSelector` key. P
 directions are reported; a peer with a non-empty `podSelector` (such as the usual DNS peer
 `namespaceSelector: {}` + `podSelector: {k8s-app: kube-dns}`) is not.
 
+Complexity: O(E) per policy.
+
 ## Why is this bad?
 `namespaceSelector: {}` selects every namespace, so the peer allows every pod in the cluster —
 including pods in namespaces created later by other teams. That is rarely what a rule on

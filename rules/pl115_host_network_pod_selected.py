@@ -5,6 +5,9 @@ Reports a policy whose `spec.podSelector`, or a peer whose selectors (or `ipBloc
 known pod IP), match a workload with `hostNetwork: true`. The finding points at the selector (or
 the peer) and each such workload is a related location.
 
+Complexity: O(E) bitset ANDs per policy with the host-network workloads (an index built once,
+O(P)).
+
 ## Why is this bad?
 A hostNetwork pod uses its node's network namespace and address. What NetworkPolicy does to such
 pods is implementation-defined: most network plugins cannot tell their traffic from the node's,

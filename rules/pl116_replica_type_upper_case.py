@@ -6,6 +6,8 @@ selects `training.kubeflow.org/replica-type` or `training.kubeflow.org/job-role`
 containing an upper-case letter, in `matchLabels` or in the `values` of an `In`/`NotIn`
 expression. The finding points at the value.
 
+Complexity: O(size of the selectors) per policy.
+
 ## Why is this bad?
 The Kubeflow training operator writes the replica type into the pod label lower-cased
 (`strings.ToLower`): a PyTorchJob's `Master` and `Worker` replicas get `replica-type: master`

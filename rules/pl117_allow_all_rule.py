@@ -10,6 +10,8 @@ An allow-all rule that is the only rule of its direction is not reported, whatev
 `podSelector`: that is the documented "allow all ingress/egress" policy, used on purpose to open
 some pods up despite a namespace-wide default deny.
 
+Complexity: O(R) per policy.
+
 ## Why is this bad?
 A rule without peers matches every source (or destination) and a rule without ports matches
 every port and protocol, so `- {}` allows all traffic in its direction. Rules are ORed, so every

@@ -13,6 +13,10 @@ entries on labels that controllers set per pod at run time (`statefulset.kuberne
 `apps.kubernetes.io/pod-index`, `training.kubeflow.org/replica-index`, `pod-template-hash` …)
 cannot be judged from manifests and are left out of the comparison.
 
+Complexity: O(P + S x W) in all: workloads are grouped by namespace once, then each of the S
+Services is matched against the W workloads of its namespace (worst case quadratic within one
+namespace).
+
 ## Why is this bad?
 A Service that selects no pod has no endpoints: clients resolve its name and then time out. The
 usual causes are a label that differs between the Service and the pod template (`app: fs` against

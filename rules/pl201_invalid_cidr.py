@@ -4,6 +4,8 @@
 Reports an `ipBlock` whose `cidr` is missing, empty, or does not parse as an IPv4 or IPv6 CIDR
 (an address without a prefix length, a prefix out of range, a host name).
 
+Complexity: O(I) over the model's issues; each CIDR is parsed once.
+
 ## Why is this bad?
 The API server rejects the policy ("Required value" or "must be a valid CIDR value"), so none
 of its rules take effect. policylint analyses the rest of the policy and treats this peer as

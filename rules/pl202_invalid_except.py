@@ -4,6 +4,8 @@
 Reports an entry of `ipBlock.except` that is empty or does not parse as a CIDR. It is reported
 even when `cidr` is invalid too: the API server stops at the first error, policylint does not.
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy. Fixing only the `cidr` error would lead to a second
 rejection on the next apply.

@@ -4,6 +4,8 @@
 Reports an `except` entry that is a valid CIDR but not strictly inside the block's `cidr`: a
 range outside it, the same range, a wider range, or an address of the other IP family.
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy ("must be a strict subset of `cidr`"). An `except` equal to
 the `cidr` would leave nothing allowed; one outside it excludes nothing, and usually means the

@@ -4,6 +4,8 @@
 Reports an ipBlock `cidr` or `except` entry whose address has bits set beyond the prefix
 length, such as `10.0.1.1/4`, and names the network it actually means (`0.0.0.0/4`).
 
+Complexity: O(E x x) per policy for its E ipBlocks with x excepts each.
+
 ## Why is this bad?
 The API server accepts it and uses the network, silently dropping the host bits: `10.0.1.1/4`
 covers 0.0.0.0-15.255.255.255, not the /24 or the single host that was probably meant. Clusters

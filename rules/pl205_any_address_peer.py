@@ -11,6 +11,8 @@ prefix length of 0) — with or without `except` entries. The finding points at 
   express "the dataset bucket" (it has no DNS-name peers). The option
   `port-restricted-egress` decides.
 
+Complexity: O(E) per policy.
+
 ## Why is this bad?
 An ingress peer of `0.0.0.0/0` lets anything that reaches the pods' IPs in: the internet behind a
 load balancer, other clusters, every node. An egress peer of `0.0.0.0/0` on every port undoes an

@@ -11,6 +11,8 @@ address). The finding points at the `cidr` and quotes it.
 Only ipBlocks are checked: an egress rule without peers allows everything, which is the state of
 an unisolated pod and not a range anyone wrote down.
 
+Complexity: O(E x a) per policy for the a metadata addresses of the option.
+
 ## Why is this bad?
 The metadata endpoint hands out the node's (or the workload's) cloud credentials over plain
 HTTP. A broad egress allow such as `0.0.0.0/0` or `169.254.0.0/16` — typically written so that

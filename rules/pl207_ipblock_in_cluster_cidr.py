@@ -12,6 +12,8 @@ is only reported with the option `containing: true` — and then only when no `e
 covers the cluster range. (CIDRs either nest or are disjoint, so "inside" and "containing" are
 the only ways to overlap.)
 
+Complexity: O(E x (1 + x) x c) per policy for the c cluster CIDRs of the config.
+
 ## Why is this bad?
 ipBlock is meant for cluster-external addresses. Pod IPs are ephemeral: the pod that had
 `10.244.1.7` yesterday is another pod today. Traffic to a Service's ClusterIP is translated to a

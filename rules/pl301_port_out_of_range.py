@@ -4,6 +4,8 @@
 Reports a `port` or `endPort` that is a number outside 1-65535 (including 0 and negative
 numbers).
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy. `port: 0` is sometimes written to mean "any port"; that is
 spelled by omitting `port`.

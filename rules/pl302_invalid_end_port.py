@@ -4,6 +4,8 @@
 Reports an `endPort` that is smaller than `port`, or that is given with a named `port` or
 without any `port`.
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy. A range needs a numeric start: `port: 30000, endPort:
 32767` covers 30000-32767 inclusive; a named port cannot start a range.

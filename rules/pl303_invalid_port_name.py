@@ -5,6 +5,8 @@ Reports a string `port` that is not a valid port name: more than 15 characters, 
 letters or characters other than `a-z`, `0-9` and `-`, no letter at all (a quoted number such
 as `"8080"`), two consecutive hyphens, or a hyphen at either end.
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy. A quoted number is a frequent accident of templates and
 infrastructure-as-code programs that turn every value into a string: `"8080"` is a port *name*

@@ -4,6 +4,8 @@
 Reports a port entry whose `protocol` is not exactly `TCP`, `UDP` or `SCTP` (the values are
 case-sensitive, so `tcp` is reported too).
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server rejects the policy. NetworkPolicy cannot express ICMP or other protocols; CNI
 plugins differ in what they do with them, so a rule for ICMP needs the CNI's own policy kind.

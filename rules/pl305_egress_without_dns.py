@@ -26,6 +26,9 @@ the labels its `podSelector` requires (`matchLabels`, the first value of each `I
 rules. So a policy is reported even when its pods are deployed from elsewhere, as in the seed
 example.
 
+Complexity: O(R + K) per policy that isolates egress, against the DNS view built once per run
+(O(P) over the DNS pods); explanations walk the policies selecting one of the pods lacking DNS.
+
 ## Why is this bad?
 Once a pod is isolated for egress, everything its policies do not allow is dropped, including
 name resolution. Workloads then fail at start-up with "bad address" or "temporary failure in

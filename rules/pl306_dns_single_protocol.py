@@ -11,6 +11,9 @@ facts, or a stand-in `k8s-app: kube-dns` pod in `kube-system` when the input has
 address reached through an `ipBlock`. A policy that selects no workload of the input is judged
 for a hypothetical pod carrying exactly the labels its selector requires.
 
+Complexity: O(R x K) per policy for its egress rules and port entries, with the DNS view built
+once per run.
+
 ## Why is this bad?
 DNS uses UDP for ordinary queries and falls back to TCP when an answer does not fit (large
 records, many endpoints of a headless Service, DNSSEC) and for some resolvers always. With UDP

@@ -15,6 +15,8 @@ The finding points at the port entry. Both variants are warnings, in ingress and
 the entry is legal, but its meaning differs from how it reads, and in egress it breaks name
 resolution.
 
+Complexity: O(K) per policy.
+
 ## Why is this bad?
 `protocol` defaults to `TCP`. A rule meant to open every port, or to allow DNS, therefore keeps
 UDP and SCTP closed. For distributed training this shows up as pods that cannot resolve the

@@ -10,6 +10,9 @@ It is only reported when nothing else in the same rule allows the target port, w
 not themselves declare a container port equal to the Service port, and when no Service forwards
 to that port on them (then the entry may be meant for the pod port of that number).
 
+Complexity: O(K x W x s) per policy: each port entry is compared, for each of the W workloads
+its rule applies to, with the ports of the s Services of that workload.
+
 ## Why is this bad?
 A client connects to the Service's address and port; kube-proxy (or the CNI's replacement)
 rewrites the destination to a pod's address and the **target** port before any policy sees the

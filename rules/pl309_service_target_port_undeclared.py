@@ -5,6 +5,9 @@ Reports a Service port whose `targetPort` is a name (`targetPort: http`) when th
 workloads of the input and none of them declares a container port of that name with the Service
 port's protocol. When a pod declares the name for another protocol, the message says so.
 
+Complexity: O(S x p x c) in all: each Service port is resolved against the container ports c of
+the workloads it selects.
+
 ## Why is this bad?
 A named `targetPort` is looked up on each selected pod, by name and protocol. A pod without that
 port is no endpoint for it, so the Service port has no endpoints at all: connections to it are

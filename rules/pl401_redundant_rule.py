@@ -14,9 +14,9 @@ address ranges, and ports as sets per protocol. A named port is only covered by 
 same port and protocol, or allowing every port of that protocol: a name resolves per destination
 pod, and pods outside the input may number it differently. What cannot be proven is not reported.
 
-Complexity: O(R^2 x (E + S)) for R rules of one direction, E ipBlock edges and S selector cases
-of a rule (at most 256): each rule is compared with all the others at once, as bitsets over
-them (see `_subsumption.covered_by`). Budget: `budget` comparisons per policy (below).
+Complexity: O(R^2 x (e + S)) bitset operations (on R-bit sets) for R rules of one direction, e
+ipBlock edges and S selector cases (at most 256) per rule: each rule is compared with all the
+others at once (see `_subsumption.covered_by`). Budget: `budget` comparisons per policy (below).
 
 Not reported: policies with parts the API server rejects, directions the policy does not isolate
 (see PL107), and rules made moot by an allow-all rule `- {}` (see PL117).

@@ -13,6 +13,8 @@ namespace name; ipBlocks compare by the addresses they cover and ports as sets (
 equal `80`-`81`); and `policyTypes` counts as it takes effect (written or defaulted), so rules for a
 direction the policy does not isolate are ignored.
 
+Complexity: O(size of the policies) in all: each policy's canonical form is hashed once.
+
 ## Why is this bad?
 A duplicate is usually a copy under a new name (a rename applied without deleting the old
 object, or the same manifest in two folders). Nothing breaks today, but the next change is made

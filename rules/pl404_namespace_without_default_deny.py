@@ -10,6 +10,8 @@ at the first place an object uses it. Policies the API server would reject do no
 A namespace without workloads in the input is not reported: its pods, and maybe its policies,
 come from elsewhere.
 
+Complexity: O(N + NS) in all, with one bitset test per policy.
+
 ## Why is this bad?
 Pods that no policy selects accept every connection. Without a namespace-wide default-deny,
 every new workload, and every workload whose labels drift away from the selectors, is open

@@ -8,6 +8,8 @@ labels of the workload's pods (its pod template's, or the Pod's).
 Namespaces where no workload is selected are left alone (the namespace does not use
 NetworkPolicy at all; PL404 namespace-without-default-deny covers that choice).
 
+Complexity: O(P) in all: each endpoint's isolation is two bit tests in the engine.
+
 ## Why is this bad?
 In a namespace that uses NetworkPolicy, a pod that no policy selects accepts connections from
 everywhere and may connect anywhere. This is rarely meant: usually its labels do not match the

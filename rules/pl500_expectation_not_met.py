@@ -22,6 +22,9 @@ destinations' atoms; destinations of one cell with the same named ports are judg
 counted with bit counts, and only the first failing pair is explained. O(sources × cells × port
 groups) per expectation, not O(pairs).
 
+Complexity: O(X x q) for the X expectations of the config, each q engine queries (a pair of
+endpoints or a row, bitset operations).
+
 ## Why is this bad?
 Lint rules know the common mistakes; only the team knows its architecture. An expectation such
 as "the data service reaches the training pods on 5000/TCP" or "nothing outside the cluster

@@ -29,6 +29,10 @@ is one row of the engine's cells towards the data-service atoms, a handful of bi
 The reverse direction is one row per data-service class. Only one representative pair per blocked
 class is explained. O((training classes + data-service classes) × cells) bitset operations.
 
+Complexity: O(J x M x t) engine queries for J training jobs of M pods each against their t data-
+service targets, each a few bitset operations over the A atoms; explanations only for the pairs
+reported.
+
 ## Why is this bad?
 Training pods are clients of the data service: they need **egress** to it, and it needs to
 admit them on **ingress**; a policy that only allows "ingress from the data service" on the

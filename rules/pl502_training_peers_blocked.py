@@ -17,6 +17,9 @@ Cost: one row of the engine's cells per source class of a job towards the job's 
 handful of bitset operations); blocked destinations are the mesh bits no cell covers, and one
 pair per source and destination replica type is explained. O(job classes × cells) per job.
 
+Complexity: O(J x M x C) bitset operations: for each training job, each member's matrix row
+(cells over the A atoms) against the job's own pods; blame only for the pairs blocked.
+
 ## Why is this bad?
 Distributed training is all-to-all: every rank opens connections to every other rank (NCCL and
 Gloo rings and trees, parameter servers, MPI). A policy that isolates training pods and only

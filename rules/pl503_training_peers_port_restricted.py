@@ -31,6 +31,8 @@ Cost: one row of the engine's cells per source class of a job towards the job's 
 cell is compared with each distinct set of required ports as bitsets, and one pair per place is
 explained. O(job classes × cells × distinct requirements) per job.
 
+Complexity: O(J x M x C x g) for g port groups required by the job, as in PL502.
+
 ## Why is this bad?
 NCCL and Gloo listen on ports the kernel picks from the ephemeral range, and every rank connects
 to every other rank on them; NCCL has no setting to pin them. A worker↔worker rule that lists

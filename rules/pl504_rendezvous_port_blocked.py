@@ -26,6 +26,8 @@ Cost: one row of the engine's cells per source class of a job towards the rendez
 targets' atoms; one explanation per blocked source and target replica type. O(job classes ×
 cells) per job.
 
+Complexity: O(J x M x t) pair queries for the t rendezvous targets of each job (usually 1).
+
 ## Why is this bad?
 Every rank first connects to the master's rendezvous port (`MASTER_ADDR:MASTER_PORT`, the c10d
 store, Ray's GCS); without it the job never starts and the pods wait until a timeout. Allow-lists

@@ -21,6 +21,8 @@ launcher without the ssh port. The training-operator's v1 `MPIJob` starts worker
 Cost: one row of the engine's cells per launcher class towards the workers' atoms; one
 explanation per blocked launcher and worker replica type. O(launcher classes × cells).
 
+Complexity: O(J x l x M) pair queries for the l launchers and M workers of each MPI job.
+
 ## Why is this bad?
 `mpirun` (and DeepSpeed's pdsh launcher, Horovod) opens an ssh session to every worker before
 anything else happens. A worker policy that admits the launcher only on, say, the MPI data ports

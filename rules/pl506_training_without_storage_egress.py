@@ -32,6 +32,9 @@ training class is then a few bitset operations on its egress side
 (`Engine.egress_cells`), or one row of cells towards the storage pods. O(external ranges +
 training classes × egress groups).
 
+Complexity: O(J x M) egress row queries plus O(N) over the policies that select the job's pods
+for explanations.
+
 ## Why is this bad?
 NetworkPolicy has no DNS-name peers, so "the dataset bucket" can only be written as address
 ranges, an egress gateway, or "HTTPS anywhere". A policy set that isolates training pods for

@@ -19,6 +19,9 @@ at their pod template.
 Cost: one pass over the training workloads and the policies that isolate them; an ipBlock peer
 is tested against all public ranges at once, as a bitset. O(training workloads + ingress peers).
 
+Complexity: O(J x M x n x R) over the n policies selecting each pod and their ingress rules;
+each rule is examined once (cached per policy).
+
 ## Why is this bad?
 Training pods run arbitrary user code with access to datasets, credentials and expensive
 accelerators, and their framework ports (rendezvous, Ray's GCS and dashboard, Jupyter, TensorBoard)

@@ -12,6 +12,9 @@ for egress are reported too, at their pod template.
 Cost: per training class (engine atom), the egress side towards each metadata address, and one
 explanation per opening. O(training classes × metadata addresses).
 
+Complexity: O(J x M) queries, cached per pod class: O(C) reach tests against the a metadata
+addresses.
+
 ## Why is this bad?
 The metadata endpoint hands out the node's or the workload's cloud credentials. Training pods
 run third-party code (pip packages, model repositories, notebooks) next to datasets; an egress

@@ -9,6 +9,8 @@ pods. With `unselected: true`, such pods are reported even when no policy select
 
 Cost: one pass over the training workloads. O(training workloads).
 
+Complexity: O(P) over the training workloads.
+
 ## Why is this bad?
 What NetworkPolicy does to `hostNetwork` pods is implementation-defined: most network plugins
 treat them as the node's address and ignore them in selectors. Traffic on Multus secondary

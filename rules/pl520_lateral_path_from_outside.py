@@ -17,6 +17,9 @@ at that workload when no policy isolates it for ingress) and names the targets r
 the rules allowing each later hop (file:line) are its related locations. Run
 `policylint paths PATH… --from 0.0.0.0/0 --to training` for every path.
 
+Complexity: O(A x (C + edges)) for a breadth-first search from each outside address over the
+distinct matrix rows, bounded by the option max-hops; rows are computed as reached.
+
 ## Why is this bad?
 A workload that faces the internet is the one most likely to be compromised: a notebook server,
 a dashboard, an inference endpoint. Whatever it can reach, an attacker who owns it can reach.

@@ -12,6 +12,8 @@ A broken expectation is reported at its line in the config. For `allow: false` t
 spells out the shortest offending path, and the rule that allows each hop (file:line) is a
 related location, so the finding says where to cut it.
 
+Complexity: O(X x (C + edges)) for X path expectations, one bounded breadth-first search each.
+
 ## Why is this bad?
 "Nothing on the internet is within two hops of the feature store" is the kind of statement a
 security review of an ML platform ends with, and the kind no single-pair check can keep true: a

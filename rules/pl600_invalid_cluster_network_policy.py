@@ -11,6 +11,8 @@ peer or port entry that does not set exactly one field, a peer kind the directio
 CIDR or domain name, a port range whose start is not below its end, and a named port next to a
 `nodes`, `networks` or `domainNames` peer.
 
+Complexity: O(I) over the model's issues.
+
 ## Why is this bad?
 The API server refuses the object, so the cluster-wide guard the platform team wrote does not
 exist: tenants keep the access it was meant to remove. policylint analyses the rest of the

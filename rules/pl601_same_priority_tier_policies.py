@@ -6,6 +6,9 @@ policy of the same tier (Admin or Baseline) when both apply to some of the same 
 rules for the same direction. The finding points at the priority of the policy that policylint
 evaluates second (by kind, then name) and names the other.
 
+Complexity: O(T^2) over the T cluster-wide policies of one tier (each compared with the earlier
+ones of the same priority), each comparison a bitset AND.
+
 ## Why is this bad?
 Upstream leaves the order of such policies undefined: "the implementation can apply any of the
 matching policies to the connection, and there is no way for the user to reliably determine which

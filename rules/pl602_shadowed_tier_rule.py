@@ -7,6 +7,9 @@ peer and port it matches is already decided by a rule evaluated before it — an
 same policy, or a rule of a policy of the same tier with a lower priority number. The finding
 names the rules that decide first.
 
+Complexity: O(T x r x C) for T cluster-wide policies with r rules each, walking the classes each
+rule applies to.
+
 ## Why is this bad?
 In a tier the first matching rule wins. A rule placed after a broader one is dead: an `Allow`
 meant as an exception to a `Deny` that comes first never allows anything, a `Deny` after an

@@ -5,6 +5,8 @@ Reports an admin-tier rule with action `Pass` when none of the pods its policy a
 anything below the admin tier for that direction: no NetworkPolicy isolates them and no baseline
 rule applies to them. The traffic it passes is then simply allowed by default.
 
+Complexity: O(T x r) plus a bitset test per Pass rule.
+
 ## Why is this bad?
 `Pass` delegates: it means "let the namespace owners' NetworkPolicies, or the baseline, decide".
 With nothing there, it allows exactly like `Allow`/`Accept`, which the author probably did not

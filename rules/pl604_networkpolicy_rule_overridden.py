@@ -6,6 +6,9 @@ entirely decided by the admin tier before any NetworkPolicy is consulted: an `Al
 `Deny` of an AdminNetworkPolicy or Admin-tier ClusterNetworkPolicy matches every peer and port the
 rule allows. The finding names the admin rules that decide.
 
+Complexity: O(N x R x C) over the NetworkPolicy rules and the classes they apply to, against the
+tier cells of each class.
+
 ## Why is this bad?
 The namespace owner believes the rule governs their pods' traffic; it has no effect. When the
 admin tier denies, the rule suggests an access that does not exist (a training job that "allows"

@@ -6,6 +6,9 @@ Baseline-tier `ClusterNetworkPolicy`) that is the rule deciding DNS for some pod
 the cluster DNS (`k8s-app: kube-dns` in `kube-system`, or what `cluster.dns` configures) is denied
 by it for pods that no NetworkPolicy isolates for egress and that no earlier rule lets through.
 
+Complexity: O(T x C x b) for the b baseline steps over the classes each baseline policy applies
+to.
+
 ## Why is this bad?
 A baseline default-deny is a sound guardrail, but it applies exactly to the namespaces that have
 no NetworkPolicies of their own — and their pods then cannot resolve any name: every client

@@ -76,8 +76,24 @@ def write_summary(out, view: MatrixView, rows: list[Row]) -> None:
     lines.append(",\n".join(f'    {{"id": {dumps(g)}, "external": {"true" if g == EXTERNAL_GROUP else "false"}, '
                             f'"endpoints": {counts[g]}}}' for g in ordered))
     lines += ["  ],", '  "connections": [']
+    # N namespaces make N^2 rows of few distinct names and port sets: each is encoded once.
+    names: dict[str, str] = {}
+    port_texts: dict[Any, str] = {}
+
+    def name(group: str) -> str:
+        text = names.get(group)
+        if text is None:
+            text = names[group] = dumps(group)
+        return text
+
+    def ports(value: Any) -> str:
+        text = port_texts.get(value)
+        if text is None:
+            text = port_texts[value] = dumps(value.to_json())
+        return text
+
     lines.append(",\n".join(
-        f'    {{"from": {dumps(r.src)}, "to": {dumps(r.dst)}, "ports": {dumps(r.ports.to_json())}, '
+        f'    {{"from": {name(r.src)}, "to": {name(r.dst)}, "ports": {ports(r.ports)}, '
         f'"pairs": {r.pairs}' + (', "depends_on_invalid": true}' if r.invalid else "}") for r in rows))
     lines += ["  ]", "}"]
     out.write("\n".join(line for line in lines if line) + "\n")
