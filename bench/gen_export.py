@@ -74,9 +74,14 @@ def build(pods: int, policies: int, seed: int, namespaces: int) -> generate.Gene
     return generate.Generated(cluster, gen.docs, [p for p in phantoms if p in used])
 
 
+_SAFE = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' SafeEncodeString alphabet: no vowels, never a number
+
+
 def _hash(*parts: str, length: int = 10) -> str:
-    # pod-template-hash and uids look random but are a function of the names: deterministic
-    return hashlib.sha1("/".join(parts).encode()).hexdigest()[:length]
+    # pod-template-hash and name suffixes look random but are a function of the names
+    # (deterministic), in the alphabet Kubernetes uses so that no suffix reads as a number or word
+    digest = hashlib.sha1("/".join(parts).encode()).digest()
+    return "".join(_SAFE[b % len(_SAFE)] for b in digest[:length])
 
 
 def _uid(*parts: str) -> str:

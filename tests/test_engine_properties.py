@@ -120,3 +120,29 @@ def test_matrix_is_sorted_and_partition_is_exact(gen: GenCluster) -> None:
         assert all(a.last < b.first for a, b in zip(ranges, ranges[1:]))
         for r in ranges:
             assert r.cidrs()[0].startswith(str(r.first_address))
+
+
+
+@given(clusters())
+def test_engine_agrees_with_reference_when_ingress_tables_are_evicted(gen: GenCluster) -> None:
+    """The ingress tables (per distinct peer-set membership) are kept in a bounded cache: with room
+    for one table only, rows recompute them, and no answer may change."""
+    import policylint.engine.connectivity as connectivity
+
+    cluster = gen.cluster()
+    kept = connectivity._MERGED_KEPT
+    connectivity._MERGED_KEPT = 1
+    try:
+        engine = Engine(cluster)
+        matrix = matrix_of(engine)
+    finally:
+        connectivity._MERGED_KEPT = kept
+    ports = sample_ports(gen)
+    pods = [e for e in engine.endpoints if not e.is_external]
+    for src in pods:
+        for dst in pods:
+            allowed = matrix.get((src.id, dst.id), EMPTY_PORTS)
+            for protocol in PROTOCOLS:
+                for port in ports:
+                    expected = reference.allowed(cluster, src.workload, dst.workload, protocol, port)
+                    assert allowed.contains(protocol, port) == expected, (src.id, dst.id, protocol, port, gen.text())

@@ -56,7 +56,9 @@ class Engine:
             for d in (INGRESS, EGRESS):
                 self._tainted[d] |= self._tiers.tainted[d]
         self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
-        self._ingress_by_source: list[Groups] | None = None
+        self._membership: list[tuple[int, ...]] | None = None  # see _membership_of
+        self._peer_groups: list[Groups] = []
+        self._merged: dict[int, Groups] = {}  # id(membership) -> its ingress table, bounded
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
         self._signatures: dict[tuple, int] | None = None
         # Whether atom order is endpoint order (each class one workload, numbered in id order):
@@ -423,7 +425,7 @@ class Engine:
             egress = frozenset(self._groups[EGRESS][s].items())  # specs compare by value
         else:
             egress = "open"
-        return egress, id(self._ingress_from(s))
+        return egress, id(self._membership_of(s))
 
     def wanted_indexes(self, destinations: Iterable[Endpoint]) -> set[int] | None:
         """The endpoint indexes to keep when expanding cells computed for `destinations`: None when
@@ -601,9 +603,28 @@ class Engine:
     def _ingress_from(self, s: int) -> Groups:
         """The ingress rules that admit source atom s: port spec -> destination classes.
 
-        Built once for all sources by transposing the rules: per distinct peer set, its members
-        get the rule's (spec, destinations)."""
-        if self._ingress_by_source is None:
+        Sources in the same peer sets are admitted alike: the table is the union of the groups of
+        the peer sets holding s, computed per distinct membership. Only a bounded number of those
+        unions is kept: in a cluster export nearly every pod is a class with a membership of its
+        own (a peer naming one pod, an ipBlock around its IP), and one union of bitsets over all
+        atoms per class grew quadratically (1.5 GB at 50,000 pods)."""
+        membership = self._membership_of(s)
+        merged = self._merged.get(id(membership))
+        if merged is None:
+            if len(self._merged) >= _MERGED_KEPT:
+                self._merged.clear()
+            merged = {}
+            peer_groups = self._peer_groups
+            for index in membership:
+                for spec, dsts in peer_groups[index].items():
+                    merged[spec] = merged.get(spec, 0) | dsts
+            self._merged[id(membership)] = merged  # memberships live as long as the engine: ids stay unique
+        return merged
+
+    def _membership_of(self, s: int) -> tuple[int, ...]:
+        """The peer sets (indexes into `_peer_groups`) that hold atom s, one shared tuple per
+        distinct membership (so that its identity keys rows, see `_row_key`)."""
+        if self._membership is None:
             by_peers: dict[int, Groups] = {}
             for cp in self.policies:
                 if not cp.isolates(INGRESS) or not cp.selected:
@@ -612,26 +633,17 @@ class Engine:
                     if r.bits:
                         groups = by_peers.setdefault(r.bits, {})
                         groups[r.spec] = groups.get(r.spec, 0) | cp.selected
-            # Sources in the same peer sets are admitted alike: one merged table per distinct
-            # membership, shared (a 20,000-pod cluster has a few hundred, not 4,500).
-            membership: list[list[int]] = [[] for _ in range(self._compiler.atoms)]
-            peer_groups = list(by_peers.values())
+            lists: list[list[int]] = [[] for _ in range(self._compiler.atoms)]
             for index, peers in enumerate(by_peers):
                 for atom in positions(peers):
-                    membership[atom].append(index)
-            merged: dict[tuple[int, ...], Groups] = {}
-            table: list[Groups] = []
-            for indexes in membership:
-                key = tuple(indexes)
-                target = merged.get(key)
-                if target is None:
-                    target = merged[key] = {}
-                    for index in indexes:
-                        for spec, dsts in peer_groups[index].items():
-                            target[spec] = target.get(spec, 0) | dsts
-                table.append(target)
-            self._ingress_by_source = table
-        return self._ingress_by_source[s]
+                    lists[atom].append(index)
+            shared: dict[tuple[int, ...], tuple[int, ...]] = {}
+            self._membership = [shared.setdefault(key, key) for key in map(tuple, lists)]
+            self._peer_groups = list(by_peers.values())
+        return self._membership[s]
+
+
+_MERGED_KEPT = 1024  # ingress tables kept at once (see Engine._ingress_from)
 
 
 def _first_index(item: tuple[Endpoint, PortSet]) -> int:
