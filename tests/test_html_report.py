@@ -84,6 +84,7 @@ def browser() -> Iterator[Browser]:
 def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("html")
     write(tmp, "check.html", ["check", EXAMPLES, "-f", "html"])
+    write(tmp, "check-fixes.html", ["check", EXAMPLES, "-f", "html", "--show-fixes"])
     write(tmp, "matrix.html", ["matrix", EXAMPLES, "-f", "html"])
     write(tmp, "diff.html", ["diff", DIFF_OLD, DIFF_NEW, "-f", "html"])
     return tmp
@@ -154,6 +155,33 @@ def test_check_page_equals_the_json_report(browser: Browser, pages: Path) -> Non
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(OUTPUT / "html-report-seed.png")
     page.close()
+
+
+PATCHES_JS = """[...document.querySelectorAll('#findings-list .finding')].map(a => {
+  const p = a.querySelector('.patch');
+  return p && [p.getAttribute('data-safety'), p.querySelector('figcaption .title').textContent,
+               [...p.querySelectorAll('pre.diff span')].map(s => s.textContent).join('')];
+})"""
+
+
+def test_fixes_are_shown_next_to_the_source_lines(browser: Browser, pages: Path) -> None:
+    """With --show-fixes, each finding that has a proved fix shows it (safety, title, the unified
+    diff as text), as the JSON report gives it; the others show none; without the flag, none."""
+    path = pages / "check-fixes.html"
+    page = opened(browser, path)
+    report = json.loads(cli(["check", EXAMPLES, "-f", "json", "--show-fixes"]))
+    expected = [[f["fix"]["safety"], f["fix"]["title"], f["fix"]["diff"]] if "fix" in f else None for f in report["findings"]]
+    assert any(expected) and not all(expected)  # the seed has findings with and without a fix
+    assert page.eval(PATCHES_JS) == expected
+    # the patch sits beside the finding's own source lines, its added lines marked as such
+    assert page.eval("[...document.querySelectorAll('.finding .code.two')].every(c => c.querySelector('.src') && c.querySelector('.patch'))")
+    added = page.eval("[...document.querySelectorAll('.patch .add')].map(s => s.textContent)")
+    assert added and all(line.startswith("+") and not line.startswith("+++") for line in added)
+    assert_offline_and_clean(page, path)
+    page.close()
+    plain = opened(browser, pages / "check.html")
+    assert plain.eval("document.querySelectorAll('.patch').length") == 0
+    plain.close()
 
 
 def test_filters_keyboard_and_explanation(browser: Browser, pages: Path) -> None:

@@ -31,7 +31,7 @@ FORMAT_CHOICES = ["auto", *FORMATS]
               help="Apply the fixes the engine proves (see `policylint fix`), then report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the proved fixes as a unified diff; change nothing.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply or show fixes that may allow more than a finding needs.")
-@click.option("--show-fixes", is_flag=True, help="Put each finding's proved fix in the report (json, sarif, markdown, -v text).")
+@click.option("--show-fixes", is_flag=True, help="Put each finding's proved fix in the report (json, sarif, markdown, html, -v text).")
 @pulumi_options
 @config_options
 def check(paths: tuple[str, ...], output_format: str, output: str | None, fail_on: str | None,

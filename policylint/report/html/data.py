@@ -58,13 +58,21 @@ def _read_lines(path: str) -> list[str] | None:
     return raw.decode("utf-8", errors="replace").splitlines()
 
 
-def finding_data(f: Finding, sources: SourceLines) -> dict[str, Any]:
+def patch_data(fix: Any) -> dict[str, Any] | None:
+    """A proved fix as the page shows it (the `fix` object of the JSON report, less the edits,
+    which the unified diff already shows); None when the finding has none."""
+    if fix is None:
+        return None
+    return {"title": fix.title, "safety": fix.safety, "diff": fix.diff}
+
+
+def finding_data(f: Finding, sources: SourceLines, fix: Any = None) -> dict[str, Any]:
     return {
         "code": f.code, "name": f.name, "severity": f.severity.label, "message": f.message,
         "file": f.path, "line": f.line, "column": f.column, "end_line": f.span.end_line,
         "object": f.object, "field": f.field_path, "fix": f.remediation, "namespace": finding_namespace(f),
         "related": [[r.span.path, r.span.line, r.message] for r in f.related],
-        "source": sources.snippet(f),
+        "source": sources.snippet(f), "patch": patch_data(fix),
     }
 
 
@@ -80,12 +88,13 @@ def summary_data(report: Report) -> dict[str, Any]:
 def report_data(report: Report, analysis: Any = None, config: Any = None, *,
                 explain_pairs: int | None = None) -> dict[str, Any]:
     sources = SourceLines()
+    fixes = report.extra.get("fixes") or {}  # `check --show-fixes`: finding key -> its proved fix
     data: dict[str, Any] = {
         "mode": "check",
         "tool": report.tool_version,
         "summary": summary_data(report),
         "rules": {r.code: [r.name, r.severity.label] for r in report.rules},
-        "findings": [finding_data(f, sources) for f in report.findings],
+        "findings": [finding_data(f, sources, fixes.get(f.stable_key)) for f in report.findings],
     }
     if analysis is not None:
         from policylint.report.html.connectivity import EXPLAIN_PAIRS, connectivity_data

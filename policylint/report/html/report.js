@@ -87,14 +87,17 @@
         el("span", { "class": "loc mono", text: "line " + f.line + ":" + f.column })),
       el("p", { "class": "msg", text: f.message }),
       (f.object || f.field) ? el("div", { "class": "meta" }, f.object ? f.object : "", f.field ? el("span", { "class": "mono", text: "  " + f.field }) : null) : null);
+    var code = el("div", { "class": f.source && f.patch ? "code two" : "code" });
     if (f.source) {
       var first = f.source[0], end = Math.max(f.line, f.end_line || f.line);
-      node.appendChild(el("div", { "class": "src", role: "figure", "aria-label": "source lines " + first + " to " + (first + f.source[1].length - 1) },
+      code.appendChild(el("div", { "class": "src", role: "figure", "aria-label": "source lines " + first + " to " + (first + f.source[1].length - 1) },
         f.source[1].map(function (text, i) {
           var n = first + i;
           return el("div", { "class": n >= f.line && n <= end ? "hit" : null }, el("span", { "class": "ln", text: n }), text);
         })));
     }
+    if (f.patch) code.appendChild(patchNode(f.patch));
+    if (code.firstChild) node.appendChild(code);
     if (f.fix) node.appendChild(el("p", { "class": "fix" }, el("b", { text: "Fix: " }), f.fix));
     if (f.related.length) {
       node.appendChild(el("ul", { "class": "related" }, f.related.map(function (r) {
@@ -102,6 +105,19 @@
       })));
     }
     return node;
+  }
+
+  // A proved fix (check --show-fixes) as its unified diff: each line marked by a glyph and a class,
+  // so that added and removed lines read the same without colour.
+  function patchNode(p) {
+    var lines = p.diff ? p.diff.replace(/\n$/, "").split("\n") : [];
+    return el("figure", { "class": "patch", "data-safety": p.safety, "aria-label": "proposed fix: " + p.title },
+      el("figcaption", {}, el("b", { text: "Proposed fix" }), " (" + p.safety + "): ", el("span", { "class": "title", text: p.title })),
+      lines.length ? el("pre", { "class": "diff" }, lines.map(function (line) {
+        var c = line.charAt(0), cls = line.indexOf("@@") === 0 ? "hunk" : line.indexOf("+++") === 0 || line.indexOf("---") === 0 ? "file"
+          : c === "+" ? "add" : c === "-" ? "del" : null;
+        return el("span", { "class": cls, text: line + "\n" });
+      })) : el("p", { "class": "empty", text: "Applies after another fix; run policylint fix to see it." }));
   }
 
   function findingsView(findings, title, sub) {
