@@ -25,6 +25,11 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--remote-debugging-pipe")
 
 
+# key -> (Windows virtual key code, the text it types)
+KEYS = {"Tab": (9, ""), "Enter": (13, "\r"), " ": (32, " "), "ArrowLeft": (37, ""), "ArrowUp": (38, ""),
+        "ArrowRight": (39, ""), "ArrowDown": (40, ""), "Home": (36, ""), "End": (35, ""), "Escape": (27, "")}
+
+
 def find_chromium() -> str | None:
     for name in CANDIDATES:
         found = shutil.which(name)
@@ -142,6 +147,34 @@ class Page:
         if "exceptionDetails" in result:
             raise BrowserError(json.dumps(result["exceptionDetails"])[:2000])
         return result["result"].get("value")
+
+    def wait_for(self, condition: str, timeout_ms: int = 5000) -> Any:
+        """Wait, inside the page, until a JavaScript expression is truthy (checked every frame);
+        its value, or BrowserError when the time is up. No sleeping in the test."""
+        return self.eval(f"""new Promise((resolve, reject) => {{
+  const until = performance.now() + {timeout_ms};
+  const check = () => {{
+    const value = ({condition});
+    if (value) resolve(value);
+    else if (performance.now() > until) reject(new Error("timed out waiting for: " + {json.dumps(condition)}));
+    else requestAnimationFrame(check);
+  }};
+  check();
+}})""")
+
+    def press(self, key: str, shift: bool = False) -> None:
+        """A real key press (down and up) as the browser's input pipeline sees one from a keyboard:
+        Tab moves the focus, Enter and Space activate, as they would for a person."""
+        vk, text = KEYS[key]
+        params: dict[str, Any] = {"key": key, "code": "Space" if key == " " else key, "windowsVirtualKeyCode": vk,
+                                  "nativeVirtualKeyCode": vk, "modifiers": 8 if shift else 0}
+        self.browser.send("Input.dispatchKeyEvent", {**params, "type": "keyDown" if text else "rawKeyDown",
+                                                     **({"text": text} if text else {})}, self.session)
+        self.browser.send("Input.dispatchKeyEvent", {**params, "type": "keyUp"}, self.session)
+
+    def media(self, media: str) -> None:
+        """Emulate a CSS media type ("print", "screen"; "" for the default)."""
+        self.browser.send("Emulation.setEmulatedMedia", {"media": media}, self.session)
 
     def screenshot(self, path: Path, full: bool = True) -> None:
         params: dict[str, Any] = {"format": "png"}

@@ -22,6 +22,7 @@ from tests.test_report_samples import EXAMPLES, ROOT, run
 
 OUTPUT = Path(os.environ.get("POLICYLINT_TEST_OUTPUT") or ROOT / "tests" / "output")
 DIFF_OLD, DIFF_NEW = "fixtures/diff/seed-fix/old", "fixtures/diff/seed-fix/new"
+KINDS_OLD, KINDS_NEW = "fixtures/diff/every-kind/old", "fixtures/diff/every-kind/new"
 HOSTILE = "</script><script>window.pwned=1</script><!--"
 
 
@@ -87,6 +88,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(tmp, "check-fixes.html", ["check", EXAMPLES, "-f", "html", "--show-fixes"])
     write(tmp, "matrix.html", ["matrix", EXAMPLES, "-f", "html"])
     write(tmp, "diff.html", ["diff", DIFF_OLD, DIFF_NEW, "-f", "html"])
+    write(tmp, "diff-kinds.html", ["diff", KINDS_OLD, KINDS_NEW, "-f", "html"])
     return tmp
 
 
@@ -297,4 +299,168 @@ spec: {{containers: [{{name: c, image: x}}]}}
         sorted({f["file"] for f in report["findings"]}, key=[f["file"] for f in report["findings"]].index)
     assert page.eval("document.querySelector('#heatmap th.row').textContent") == "<b>ns</b>"
     assert_offline_and_clean(page, path)
+    page.close()
+
+
+CHANGED_CELLS_JS = """Object.fromEntries([...document.querySelectorAll(%r)].map(n => [
+  n.getAttribute('data-from') + ' -> ' + n.getAttribute('data-to'),
+  Object.fromEntries(n.getAttribute('data-change-kinds').split(' ').map(kv => [kv.split(':')[0], +kv.split(':')[1]]))]))"""
+
+
+def change_cells(diff: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The JSON diff's changes counted by kind per namespace pair (external ranges as one group)."""
+    group = {e["id"]: e.get("namespace") or "(external)" for e in diff["endpoints"]}
+    out: dict[str, dict[str, int]] = {}
+    for c in diff["connections"]:
+        kinds = out.setdefault(f"{group[c['from']]} -> {group[c['to']]}", {})
+        kinds[c["change"]] = kinds.get(c["change"], 0) + 1
+    return out
+
+
+def test_diff_marks_every_change_on_the_heat_map_and_the_graph(browser: Browser, pages: Path) -> None:
+    """The every-kind fixture changes three policies so that each kind of change happens, by hand:
+    db takes 5433 too from `app` (widened, web and api), and 5432 from `ops` (added, mon);
+    api keeps only 8080 from its namespace (narrowed, web and api) and drops `ops` (removed, mon);
+    mon moves from 9090 to 9091 for `app` (changed, web and api)."""
+    path = pages / "diff-kinds.html"
+    page = opened(browser, path)
+    diff = json.loads(cli(["diff", KINDS_OLD, KINDS_NEW, "-f", "json"]))
+    by_hand = {"app -> data": {"widened": 2}, "ops -> data": {"added": 1}, "app -> app": {"narrowed": 2},
+               "ops -> app": {"removed": 1}, "app -> ops": {"changed": 2}}
+    assert change_cells(diff) == by_hand
+    assert page.eval(CHANGED_CELLS_JS % "#heatmap td[data-changes]") == by_hand
+    assert page.eval(CHANGED_CELLS_JS % "#graph .edgeg.chg") == by_hand
+    # every mark says its kind in text (a glyph and a count), not by colour alone
+    marks = page.eval("[...document.querySelectorAll('#heatmap td[data-changes] .mark')].map(m => [m.getAttribute('data-kind'), m.textContent])")
+    glyph = {"added": "+", "removed": "\u2212", "widened": "\u25b2", "narrowed": "\u25bc", "changed": "\u00b1"}
+    assert sorted(marks) == sorted([k, glyph[k] + str(n)] for kinds in by_hand.values() for k, n in kinds.items())
+    # the heat map under the marks is the new version's connectivity
+    summary = json.loads(cli(["matrix", KINDS_NEW, "-f", "json", "--aggregate", "namespace"]))
+    assert sorted(page.eval(HEAT_JS)) == sorted([c["from"], c["to"], c["pairs"]] for c in summary["connections"])
+    # a changed edge is reached with the keyboard; Enter selects its cell, which lists its changes
+    page.eval("document.querySelector('#graph .edgeg.chg[data-from=\"ops\"][data-to=\"app\"]').focus()")
+    page.press("Enter")
+    assert page.eval("[...document.querySelectorAll('#heatmap td[aria-selected=true]')].map(td => td.getAttribute('data-from') + ' -> ' + td.getAttribute('data-to'))") == ["ops -> app"]
+    rows = page.eval("[...document.querySelectorAll('#change-list tr[data-change]')].map(r => [r.getAttribute('data-change'), r.getAttribute('data-from'), r.getAttribute('data-to')])")
+    assert rows == [[c["change"], c["from"], c["to"]] for c in diff["connections"] if c["from"].startswith("ops/") and c["to"].startswith("app/")]
+    # the namespace `ops` opened in the graph: mon's edges out (added to db; removed to api, drawn
+    # although nothing is allowed now) and in (changed from web and api), each marked
+    page.eval("document.querySelector('#graph .node[data-group=\"ops\"]').dispatchEvent(new MouseEvent('click'))")
+    ego = page.eval("[...document.querySelectorAll('#graph g.chg[data-change]')].map(g => [g.getAttribute('data-change'), g.querySelector('title').textContent.split(':')[0]])")
+    assert sorted(ego) == [["added", "ops/mon[Deployment] \u2192 data/db[Deployment]"],
+                           ["changed", "app/api[Deployment] \u2192 ops/mon[Deployment]"],
+                           ["changed", "app/web[Deployment] \u2192 ops/mon[Deployment]"],
+                           ["removed", "ops/mon[Deployment] \u2192 app/api[Deployment]"]]
+    page.eval("document.getElementById('graph-back').click()")
+    # the legend: one toggle per kind, in the tab order; Enter hides that kind's marks and says so
+    page.eval("document.querySelector('.legend.changes button[data-kind=\"narrowed\"]').focus()")
+    page.press("Enter")
+    assert page.eval("document.querySelector('.legend.changes button[data-kind=\"narrowed\"]').getAttribute('aria-pressed')") == "false"
+    visible = page.eval("[...document.querySelectorAll('#heatmap .mark')].filter(m => m.offsetParent !== null).map(m => m.getAttribute('data-kind'))")
+    assert sorted(visible) == ["added", "changed", "removed", "widened"]
+    page.press("Enter")
+    assert page.eval("[...document.querySelectorAll('#heatmap .mark')].filter(m => m.offsetParent !== null).length") == 5
+    rows = page.eval("[...document.querySelectorAll('#all-changes tr[data-change]')].map(r => [r.getAttribute('data-change'), r.getAttribute('data-from'), r.getAttribute('data-to')])")
+    assert rows == [[c["change"], c["from"], c["to"]] for c in diff["connections"]]
+    assert_offline_and_clean(page, path)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(OUTPUT / "html-diff-every-kind.png")
+    page.close()
+
+
+FOCUSED_JS = """(() => {
+  const a = document.activeElement;
+  if (a.id && a.id.startsWith('filter-')) return 'filter:' + a.id;
+  if (a.classList.contains('finding')) return 'finding:' + a.getAttribute('data-index');
+  if (a.closest('#heatmap')) return 'heatmap:' + a.getAttribute('data-from') + ' -> ' + a.getAttribute('data-to');
+  if (a.classList.contains('node') && a.closest('#graph')) return 'node:' + a.getAttribute('data-group');
+  if (a.closest('#graph-text')) return 'graph-text';
+  if (a.closest('#jobs')) return 'jobs';
+  return 'other:' + a.tagName;
+})()"""
+
+
+def test_the_keyboard_reaches_filters_findings_cells_and_nodes(browser: Browser, pages: Path) -> None:
+    """Real Tab presses from the first severity box: every filter, every finding, the heat map
+    (one stop: arrows move inside), every namespace of the graph, in that order; Enter on a
+    heat-map cell and on a graph node opens it, and closing the namespace gives the focus back."""
+    page = opened(browser, pages / "check.html")
+    report = json.loads(cli(["check", EXAMPLES, "-f", "json"]))
+    _, heat = matrix_expectations()
+    page.eval("document.getElementById('filter-error').focus()")
+    stops = [page.eval(FOCUSED_JS)]
+    while stops[-1] != "jobs" and len(stops) < 100:
+        page.press("Tab")
+        stops.append(page.eval(FOCUSED_JS))
+    groups = sorted({h[0] for h in heat} | {h[1] for h in heat} | {"ml-workloads"}, key=lambda g: (g == "(external)", g))
+    expected = ([f"filter:filter-{k}" for k in ("error", "warning", "info", "rule", "namespace", "text")]
+                + [f"finding:{i}" for i in range(len(report["findings"]))]
+                + [f"heatmap:{groups[0]} -> {groups[0]}"] + [f"node:{g}" for g in groups] + ["graph-text", "jobs"])
+    assert [s for s in stops if not s.startswith("other:")] == expected
+    # inside the heat map: arrows move, Enter selects and lists the pairs of the cell
+    page.eval("document.querySelector('#heatmap td[tabindex=\"0\"]').focus()")
+    page.press("ArrowDown")
+    page.press("ArrowRight")
+    page.press("Enter")
+    selected = page.eval("[...document.querySelectorAll('#heatmap td[aria-selected=true]')].map(td => td.getAttribute('data-from') + ' -> ' + td.getAttribute('data-to'))")
+    assert selected == [f"{groups[1]} -> {groups[1]}"]
+    assert page.eval("document.getElementById('pair-detail').querySelector('h3').textContent") == f"{groups[1]} \u2192 {groups[1]}"
+    # a namespace of the graph: Enter opens its workloads and puts the focus on the way back
+    page.eval(f"document.querySelector('#graph .node[data-group=\"{groups[1]}\"]').focus()")
+    page.press("Enter")
+    assert page.wait_for("document.activeElement.id === 'graph-back'")
+    assert page.eval("document.getElementById('ego-title').textContent") == f"Connections of namespace {groups[1]}"
+    page.press("Enter")
+    assert page.eval(FOCUSED_JS) == f"node:{groups[1]}"
+    page.close()
+
+
+def test_text_alternatives_of_the_pictures(browser: Browser, pages: Path) -> None:
+    """Every heat-map cell says in words what it shows; the graph has a title, a description and
+    a list of its connections, which equals the heat map's non-empty cells."""
+    page = opened(browser, pages / "check.html")
+    _, heat = matrix_expectations()
+    labels = page.eval("Object.fromEntries([...document.querySelectorAll('#heatmap td')].map(td => [td.getAttribute('data-from') + ' -> ' + td.getAttribute('data-to'), td.getAttribute('aria-label')]))")
+    for src, dst, pairs in heat:
+        assert labels.pop(f"{src} -> {dst}").startswith(f"{src} to {dst}: {pairs} of ")
+    assert labels and all(label.endswith(": nothing allowed") for label in labels.values())
+    assert page.eval("document.getElementById('heatmap').getAttribute('aria-label')")
+    assert page.eval("document.querySelector('#graph svg').getAttribute('role')") == "img"
+    assert page.eval("document.getElementById('graph-title').textContent") == "Connectivity between namespaces"
+    assert page.eval("document.getElementById('graph-desc').textContent")
+    said = page.eval("[...document.querySelectorAll('#graph-text li')].map(li => [li.getAttribute('data-from'), li.getAttribute('data-to'), li.textContent])")
+    assert sorted([s, d] for s, d, _ in said) == sorted([s, d] for s, d, _ in heat)
+    for s, d, text in said:
+        pairs = next(p for hs, hd, p in heat if (hs, hd) == (s, d))
+        assert text.startswith(f"{s} \u2192 {d}: {pairs} pair")
+    page.close()
+
+
+VISIBLE_JS = """(selector) => [...document.querySelectorAll(selector)].filter(e => {
+  const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+}).length"""
+
+
+def test_print_keeps_the_report_and_drops_the_controls(browser: Browser, pages: Path) -> None:
+    """Under print media (emulated as the print preview applies it): the summary, every finding
+    with its source lines, the heat map with its legend and the graph are on paper; navigation,
+    filters, paging buttons and the prompt to select a cell are not."""
+    page = opened(browser, pages / "check.html")
+    report = json.loads(cli(["check", EXAMPLES, "-f", "json"]))
+
+    def visible(selector: str) -> int:
+        return page.eval(f"({VISIBLE_JS})({json.dumps(selector)})")
+
+    assert visible(".top") == 1 and visible(".filters") == 1 and visible("#pair-detail > .empty") == 1
+    page.media("print")
+    try:
+        assert visible(".top") == 0 and visible(".filters") == 0 and visible("button.more") == 0
+        assert visible("#pair-detail > .empty") == 0
+        assert visible("#summary-cards .card") == 8
+        assert visible("#findings-list .finding") == len(report["findings"])
+        assert visible("#findings-list .finding .src") == sum(1 for f in report["findings"] if Path(f["file"]).is_file())
+        assert visible("#heatmap") == 1 and visible(".legend") >= 1 and visible("#graph svg") == 1
+        assert visible("[data-job]") >= 1
+    finally:
+        page.media("")
     page.close()

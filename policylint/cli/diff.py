@@ -69,7 +69,7 @@ def diff(paths: tuple[str, ...], base: str | None, output_format: str, output: s
 
     for side, name in ((old, "old"), (new, "new")):  # policy kinds the answer ignores, never silently
         click.echo(caveat_text(side.cluster, name, side.display), err=True, nl=False)
-    _emit(result, output_format, output)
+    _emit(result, output_format, output, new.engine)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
 
 
@@ -120,11 +120,12 @@ def _base_sides(base: str, paths: tuple[str, ...], config: Any, options: dict[st
     return export, old, new
 
 
-def _emit(result: Any, output_format: str, output: str | None) -> None:
+def _emit(result: Any, output_format: str, output: str | None, new_engine: Any = None) -> None:
     from policylint.diff import renderer
     from policylint.diff.words import headline
 
-    rendered = renderer(output_format)(result)
+    # the HTML page marks the changes on the new version's connectivity, so it takes its engine
+    rendered = renderer(output_format)(result, new_engine) if output_format == "html" else renderer(output_format)(result)
     if output is None:
         click.echo(rendered, nl=False)
         return

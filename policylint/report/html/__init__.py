@@ -27,8 +27,8 @@ def render_matrix(engine: Any, tool_version: str) -> str:
     return render_page(data, "policylint connectivity")
 
 
-def render_diff(result: Any) -> str:
+def render_diff(result: Any, new_engine: Any = None) -> str:
     from policylint.report.html.diff_data import diff_data
     from policylint.report.html.page import render_page
 
-    return render_page(diff_data(result), "policylint diff")
+    return render_page(diff_data(result, new_engine), "policylint diff")

@@ -72,15 +72,21 @@ class _PortTable:
         return found
 
 
+def sorted_groups(names: Any) -> list[str]:
+    """Namespaces in name order, the external ranges last."""
+    return sorted(set(names), key=lambda g: (g == EXTERNAL_GROUP, g))
+
+
 def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS,
-                      cells_of: dict[int, Any] | None = None) -> dict[str, Any]:
+                      cells_of: dict[int, Any] | None = None, extra_groups: Any = ()) -> dict[str, Any]:
     """The page's connectivity data; `cells_of`, when given, receives each source's row of cells
-    (endpoint index -> [(ports, destination atoms)]) for the views that need rows again."""
+    (endpoint index -> [(ports, destination atoms)]) for the views that need rows again.
+    `extra_groups` are namespaces to show with no endpoint (a diff's namespaces that are gone)."""
     from bisect import bisect_right
 
     endpoints = list(engine.endpoints)
     group_of = [EXTERNAL_GROUP if e.is_external else e.namespace for e in endpoints]
-    groups = sorted(set(group_of), key=lambda g: (g == EXTERNAL_GROUP, g))
+    groups = sorted_groups([*group_of, *extra_groups])
     group_index = {g: i for i, g in enumerate(groups)}
     sizes = [0] * len(groups)
     for g in group_of:

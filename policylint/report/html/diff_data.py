@@ -1,12 +1,13 @@
 """The HTML page's data for `diff`: the changed pairs (with the rules responsible), the objects
-and findings that changed. Built from the result's JSON document, so the page says what the
-`policylint.diff/v1` contract says, plus the port sets written out for people."""
+and findings that changed, and the new version's connectivity to mark the changes on. Built from
+the result's JSON document, so the page says what the `policylint.diff/v1` contract says, plus
+the port sets written out for people."""
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from policylint.report.html.connectivity import EXTERNAL_GROUP
+from policylint.report.html.connectivity import EXPLAIN_PAIRS, EXTERNAL_GROUP, connectivity_data, sorted_groups
 from policylint.report.html.data import SourceLines, finding_data
 
 
@@ -38,7 +39,18 @@ def _objects(section: dict[str, Any]) -> list[list[str]]:
     return out
 
 
-def diff_data(result: Any) -> dict[str, Any]:
+def _no_connectivity(rows: list[list[Any]], groups: list[str]) -> dict[str, Any]:
+    """The connectivity data of the page with the diff's endpoints and nothing allowed: the views
+    still draw (the changes on them) when the new version's engine is not at hand."""
+    sizes = {g: sum(1 for r in rows if r[1] == g) for g in groups}
+    return {"endpoints": rows, "groups": [[g, sizes[g]] for g in groups], "ports": [], "rows": [], "cells": [],
+            "sets": [], "summary": [], "isolation": [[[], []] for _ in rows], "policies": [], "explanations": None}
+
+
+def diff_data(result: Any, new_engine: Any = None, explain_pairs: int = EXPLAIN_PAIRS) -> dict[str, Any]:
+    """The diff page's data. With the new version's engine, its connectivity is drawn (heat map,
+    graph, reach explanations) and the changes are marked on it; namespaces that only the old
+    version has are shown empty, so that every change has a cell."""
     from policylint.diff.render_json import render
 
     doc = json.loads(render(result))
@@ -49,9 +61,7 @@ def diff_data(result: Any) -> dict[str, Any]:
         external = e["kind"] == "External"
         rows.append([e["id"], EXTERNAL_GROUP if external else e["namespace"], e["kind"],
                      e["id"] if external else e["name"], " ".join(e.get("cidrs", []))])
-    groups: dict[str, int] = {}
-    for r in rows:
-        groups[r[1]] = groups.get(r[1], 0) + 1
+    groups = sorted_groups(r[1] for r in rows)
     changes = []
     for entry, change in zip(doc["connections"], result.connections):
         changes.append([entry["change"], index[entry["from"]], index[entry["to"]], change.old.describe(),
@@ -59,6 +69,8 @@ def diff_data(result: Any) -> dict[str, Any]:
     sources = SourceLines()
     findings = [dict(finding_data(f, sources), diff="introduced") for f in result.introduced]
     findings += [dict(finding_data(f, sources), diff="fixed") for f in result.fixed]
+    connectivity = _no_connectivity(rows, groups) if new_engine is None else \
+        connectivity_data(new_engine, explain_pairs, extra_groups=[g for g in groups if g != EXTERNAL_GROUP])
     return {
         "mode": "diff",
         "tool": doc["tool"]["version"],
@@ -66,8 +78,8 @@ def diff_data(result: Any) -> dict[str, Any]:
         "summary": doc["summary"],
         "gates": doc["gates"],
         "endpoints": rows,
-        "groups": [[g, groups[g]] for g in sorted(groups, key=lambda g: (g == EXTERNAL_GROUP, g))],
         "changes": changes,
+        "connectivity": connectivity,
         "objects": {k: _objects(doc[k]) for k in ("workloads", "policies", "namespaces")},
         "findings": findings,
     }

@@ -62,7 +62,9 @@ class _Reach:
     def __init__(self, engine: Any, rows: dict[int, Any] | None = None) -> None:
         self.engine = engine
         self._rows: dict[int, list[tuple[Any, int]]] = rows if rows is not None else {}
-        self._masks: dict[tuple[int, ...], tuple[int, dict[int, list[int]]]] = {}
+        # id(list) -> (the list, its mask and slots): the role lists are the same objects for
+        # every job, and keeping the list keeps its id from being reused
+        self._masks: dict[int, tuple[list[Any], int, dict[int, list[int]]]] = {}
 
     def ports(self, src: Any, destinations: list[Any]) -> list[Any]:
         """The ports allowed from `src` to each destination (None where nothing is)."""
@@ -80,16 +82,16 @@ class _Reach:
         return found
 
     def _targets(self, destinations: list[Any]) -> tuple[int, dict[int, list[int]]]:
-        """The destinations' atoms as one mask, and atom -> positions in the list (kept per list)."""
-        key = tuple(d.index for d in destinations)
-        known = self._masks.get(key)
-        if known is None:
+        """The destinations' atoms as one mask, and atom -> positions in the list (kept per list
+        object: the same list is asked for again and again)."""
+        known = self._masks.get(id(destinations))
+        if known is None or known[0] is not destinations:
             mask, slots = 0, {}
             for k, d in enumerate(destinations):
                 mask |= 1 << d.atom
                 slots.setdefault(d.atom, []).append(k)
-            known = self._masks[key] = (mask, slots)
-        return known
+            known = self._masks[id(destinations)] = (destinations, mask, slots)
+        return known[1], known[2]
 
 
 def _text(ports: Any) -> str:
@@ -99,7 +101,7 @@ def _text(ports: Any) -> str:
 def _summed(sets: list[Any]) -> str:
     reached = [p for p in sets if p is not None and not p.is_empty]
     union = None
-    for p in reached:
+    for p in {id(p): p for p in reached}.values():  # port sets are interned: few distinct ones
         union = p if union is None else union | p
     return f"{len(reached)} of {len(sets)}" + (f": {union.describe()}" if union is not None else "")
 
@@ -121,9 +123,8 @@ def _links(reach: _Reach, job_endpoints: list[Any], others: list[Any], what: str
     return out
 
 
-def _storage(reach: _Reach, engine: Any, job_endpoints: list[Any], storage: list[Any]) -> list[list[str]]:
+def _storage(reach: _Reach, public: list[Any], job_endpoints: list[Any], storage: list[Any]) -> list[list[str]]:
     out = _links(reach, job_endpoints, storage, "storage")
-    public = [x for x in engine.endpoints if x.is_external]
     for e in job_endpoints:
         reached = sum(1 for p in reach.ports(e, public) if p is not None and p.contains("TCP", STORAGE_PORT))
         out.append([e.id, f"external ranges on TCP/{STORAGE_PORT}", f"{reached} of {len(public)} ranges", ""])
@@ -146,9 +147,11 @@ def jobs_data(analysis: Any, engine: Any, report: Report, config: Any = None,
     job_endpoints = sorted({engine.endpoint_of(r.workload) for job in intent.jobs for r in job.replicas})
     slot = {e.index: k for k, e in enumerate(job_endpoints)}
     sent = [reach.ports(o, job_endpoints) for o in data_service]
+    received = list(zip(*sent))  # per job endpoint: the ports from each data-service member
+    public = [x for x in engine.endpoints if x.is_external]
 
     def from_data_service(e: Any) -> list[Any]:
-        return [row[slot[e.index]] for row in sent]
+        return list(received[slot[e.index]]) if received else []
 
     jobs = []
     for job in intent.jobs:
@@ -164,7 +167,7 @@ def jobs_data(analysis: Any, engine: Any, report: Report, config: Any = None,
             "peers": _links(reach, endpoints, endpoints, "job"),
             "data": _links(reach, endpoints, data_service, "data-service", from_data_service),
             "dns": _links(reach, endpoints, dns, "DNS"),
-            "storage": _storage(reach, engine, endpoints, storage),
+            "storage": _storage(reach, public, endpoints, storage),
         }
         jobs.append(entry)
     return jobs

@@ -52,6 +52,53 @@
   var SEV_GLYPH = { error: "\u2716", warning: "\u25B2", info: "\u25CF" };
   var KIND_GLYPH = { added: "+", removed: "\u2212", widened: "\u25B2", narrowed: "\u25BC", changed: "\u00B1" };
   var KINDS = ["added", "removed", "widened", "narrowed", "changed"];
+  var KIND_DASH = { added: null, removed: "2 4", widened: "10 4", narrowed: "4 3", changed: "10 3 2 3" };
+  function kindsOf(cell) { return KINDS.filter(function (k) { return cell.kinds[k]; }); }
+  function dominant(cell) { return KINDS.slice().sort(function (a, b) { return (cell.kinds[b] || 0) - (cell.kinds[a] || 0) || KINDS.indexOf(a) - KINDS.indexOf(b); })[0]; }
+  function describeKinds(cell) { return kindsOf(cell).map(function (k) { return cell.kinds[k] + " " + k; }).join(", "); }
+  // The changes of a diff by namespace pair (indexes of the connectivity's groups) and by workload pair.
+  function Overlay(groups, E, changes) {
+    var gIndex = {}; groups.forEach(function (g, i) { gIndex[g] = i; });
+    var cells = {}, pairs = {};
+    changes.forEach(function (c, i) {
+      var key = gIndex[E[c[1]][1]] + "," + gIndex[E[c[2]][1]];
+      var cell = cells[key] || (cells[key] = { n: 0, kinds: {}, list: [] });
+      cell.n++; cell.kinds[c[0]] = (cell.kinds[c[0]] || 0) + 1; cell.list.push(i);
+      pairs[E[c[1]][0] + "\u0000" + E[c[2]][0]] = c[0];
+    });
+    return { cells: cells, pairs: pairs, E: E, changes: changes };
+  }
+  // A change marker: glyph and count, as text (colour only repeats it)
+  function marks(cell) {
+    return el("span", { "class": "marks" }, kindsOf(cell).map(function (k) {
+      return el("span", { "class": "mark k-" + k, "data-kind": k, text: KIND_GLYPH[k] + cell.kinds[k] });
+    }));
+  }
+  function changeRows(E, indexes) {
+    return indexes.map(function (i) {
+      var c = D.changes[i];
+      return { cells: [KIND_GLYPH[c[0]] + " " + c[0], E[c[1]][0], E[c[2]][0], c[3], c[4], c[7].join("\n")], classes: ["nowrap", "mono", "mono", null, null, "mono pre"],
+        attrs: { "data-change": c[0], "data-from": E[c[1]][0], "data-to": E[c[2]][0] } };
+    });
+  }
+  var CHANGE_COLUMNS = ["Change", "From", "To", "Before", "After", "Because"];
+  // The legend of the change marks: each kind a toggle button (shows or hides its marks)
+  function changeLegend(scope, counts) {
+    return el("div", { "class": "legend changes", role: "group", "aria-label": "Kinds of change (toggle their marks)" }, "changes:",
+      KINDS.map(function (k) {
+        var b = el("button", { type: "button", "class": "kind", "data-kind": k, "aria-pressed": "true",
+          on: { click: function () {
+            var on = b.getAttribute("aria-pressed") !== "true";
+            b.setAttribute("aria-pressed", on ? "true" : "false");
+            scope.classList.toggle("hide-" + k, !on);
+          } } },
+          el("span", { "class": "mark k-" + k, text: KIND_GLYPH[k] }),
+          svg("svg", { "class": "dash", width: "28", height: "10", "aria-hidden": "true" },
+            svg("line", { x1: "0", y1: "5", x2: "28", y2: "5", "class": "edge chg k-" + k, "stroke-dasharray": KIND_DASH[k] })),
+          " " + k + " (" + (counts[k] || 0) + ")");
+        return b;
+      }));
+  }
 
   // ---- summary -------------------------------------------------------------------------------
   function summaryView() {
@@ -175,6 +222,8 @@
       }
     }
     draw();
+    // a printout holds every finding that the filters keep, not the first page of them
+    window.addEventListener("beforeprint", function () { if (state.shown < findings.length) { state.shown = findings.length; draw(); } });
     return { filterRule: function (code) { ruleSel.value = code; state.rule = code; state.shown = PAGE; draw(); } };
   }
 
@@ -334,10 +383,12 @@
     return f >= 1 ? "s4" : f >= 0.5 ? "s3" : f >= 0.25 ? "s2" : "s1";
   }
 
-  function connectivityView(C, title) {
+  function connectivityView(C, title, diff) {
     var K = Connectivity(C);
-    var sec = section("connectivity", title,
-      "Who may connect to whom. Rows are sources, columns destinations; a cell counts the workload pairs with something allowed. Select a cell for its pairs and ports, then a pair for the reach explanation.");
+    var X = diff ? Overlay(K.groups, diff.E, diff.changes) : null;
+    var sec = section("connectivity", title, X
+      ? "The new version's connectivity, with what the change did marked on it. Rows are sources, columns destinations; a cell counts the workload pairs with something allowed now, and its marks count the pairs added, removed, widened, narrowed or changed. Select a cell for its changes and pairs, then a pair for the reach explanation."
+      : "Who may connect to whom. Rows are sources, columns destinations; a cell counts the workload pairs with something allowed. Select a cell for its pairs and ports, then a pair for the reach explanation.");
     sec.appendChild(el("div", { "class": "cards" }, card(K.E.filter(function (e) { return e[2] !== "External"; }).length, "workloads"),
       card(K.E.filter(function (e) { return e[2] === "External"; }).length, "external ranges"), card(K.groups.length, "groups"),
       card(C.summary.reduce(function (a, s) { return a + s[3]; }, 0), "pairs allowed")));
@@ -357,9 +408,21 @@
       td.setAttribute("data-to", K.groups[ci]);
       td.setAttribute("data-pairs", allowed);
       td.setAttribute("aria-label", K.groups[ri] + " to " + K.groups[ci] + ": " + (allowed ? fmt(allowed) + " of " + fmt(total) + " pairs allowed, " + K.ports(s[2])[0] : "nothing allowed"));
+      var cell = X && X.cells[ri + "," + ci];
+      if (cell) {
+        td.classList.add("chg", "on");
+        td.setAttribute("data-changes", cell.n);
+        td.setAttribute("data-change-kinds", kindsOf(cell).map(function (k) { return k + ":" + cell.kinds[k]; }).join(" "));
+        td.appendChild(marks(cell));
+        td.setAttribute("aria-label", td.getAttribute("aria-label") + "; changed: " + describeKinds(cell));
+      }
       td.title = td.getAttribute("aria-label");
     }, function (ri, ci) { showPair(ri, ci); }, "heatmap");
     sec.appendChild(legend);
+    if (X) {
+      var counts = {}; D.changes.forEach(function (c) { counts[c[0]] = (counts[c[0]] || 0) + 1; });
+      sec.appendChild(changeLegend(sec, counts));
+    }
     var graphBox = el("div", { "class": "box graph", id: "graph" });
     sec.appendChild(el("div", { "class": "panes" }, el("div", { "class": "box scroll" }, table), el("div", {}, detail, explain)));
     sec.appendChild(el("h3", { text: "Graph", style: null }));
@@ -372,6 +435,11 @@
       detail.appendChild(el("h3", {}, K.groups[sg], " \u2192 ", K.groups[dg]));
       detail.appendChild(el("p", { "class": "sub", text: s ? fmt(s[3]) + " of " + fmt(K.members[sg].length * K.members[dg].length) + " workload pairs allowed; ports: " + K.ports(s[2])[0]
         : "Nothing allowed between these " + plural(K.members[sg].length * K.members[dg].length, "pair") + "." }));
+      var here = X && X.cells[sg + "," + dg];
+      if (X) {
+        detail.appendChild(el("h3", { text: "Changes here" + (here ? " (" + describeKinds(here) + ")" : "") }));
+        detail.appendChild(here ? pairTable(changeRows(X.E, here.list), CHANGE_COLUMNS, null, "change-list") : el("p", { "class": "empty", text: "No change." }));
+      }
       var src = K.members[sg], dst = K.members[dg];
       if (src.length <= 30 && dst.length <= 30 && !(K.groups[sg] === "(external)" && K.groups[dg] === "(external)")) {
         // the workload-level matrix of this cell; a blank cell is a pair with nothing allowed
@@ -384,10 +452,18 @@
             td.className = (p === undefined ? "s0" : "s2 on") + (p !== undefined && K.ports(p)[2] ? " bad" : "");
             td.textContent = short(text, 14);
             td.setAttribute("aria-label", K.E[src[ri]][0] + " to " + K.E[dst[ci]][0] + ": " + (text || "nothing allowed"));
+            var kind = X && X.pairs[K.E[src[ri]][0] + "\u0000" + K.E[dst[ci]][0]];
+            if (kind) {
+              var one = { kinds: {} }; one.kinds[kind] = 1;
+              td.classList.add("chg");
+              td.setAttribute("data-change", kind);
+              td.appendChild(marks(one));
+              td.setAttribute("aria-label", td.getAttribute("aria-label") + "; " + kind);
+            }
             td.title = td.getAttribute("aria-label");
           }, function (ri, ci) { showExplanation(src[ri], dst[ci]); }, "workload-grid")));
       }
-      detail.appendChild(el("h3", { text: "Pairs with something allowed" }));
+      detail.appendChild(el("h3", { text: X ? "Pairs with something allowed now" : "Pairs with something allowed" }));
       detail.appendChild(pairTable(list.map(function (x) {
         var p = K.ports(x[2]);
         return { cells: [K.E[x[0]][0], K.E[x[1]][0], p[0] + (p[2] ? " !" : "")], s: x[0], d: x[1],
@@ -399,12 +475,12 @@
       explain.appendChild(el("div", { "class": "box" }, el("h3", { text: "Why: " + K.E[s][0] + " \u2192 " + K.E[d][0] }),
         el("pre", { "class": "explain", id: "explanation-text", text: K.explanation(s, d) })));
     }
-    graphView(graphBox, K, function (sg, dg) { table.pick(sg, dg, false); table.scrollIntoView({ block: "nearest" }); });
+    graphView(graphBox, K, function (sg, dg) { table.pick(sg, dg, false); table.scrollIntoView({ block: "nearest" }); }, X);
     return { K: K, showPair: showPair };
   }
 
   // ---- graph: namespaces on a circle; a namespace opens into its workloads and their neighbours ----
-  function graphView(box, K, onEdge) {
+  function graphView(box, K, onEdge, X) {
     var W = 960, H = 620, MAXNODES = 40;
     function draw(focus) {
       clear(box);
@@ -427,6 +503,9 @@
     function overview() {
       var degree = K.groups.map(function () { return 0; });
       Object.keys(K.summary).forEach(function (k) { var s = K.summary[k]; degree[s[0]] += s[3]; degree[s[1]] += s[3]; });
+      if (X) Object.keys(X.cells).forEach(function (k) {  // namespaces with changes come first
+        var ij = k.split(","); degree[+ij[0]] += 1e12; degree[+ij[1]] += 1e12;
+      });
       var order = K.groups.map(function (_, i) { return i; });
       var shown = order.length > MAXNODES ? order.slice().sort(function (a, b) { return degree[b] - degree[a] || a - b; }).slice(0, MAXNODES).sort(function (a, b) { return a - b; }) : order;
       var pos = {}, n = shown.length, R = Math.min(W, H) / 2 - 90;
@@ -434,24 +513,47 @@
         var a = -Math.PI / 2 + 2 * Math.PI * i / n;
         pos[g] = [W / 2 + R * Math.cos(a), H / 2 + R * Math.sin(a), a];
       });
-      var edges = Object.keys(K.summary).map(function (k) { return K.summary[k]; }).filter(function (s) { return pos[s[0]] && pos[s[1]]; });
+      // [src group, dst group, port id, pairs, invalid] of the summary; a diff adds the pairs of
+      // namespaces whose every connection was removed, with no port id
+      var all = Object.keys(K.summary).map(function (k) { return K.summary[k]; });
+      if (X) Object.keys(X.cells).forEach(function (k) { if (!K.summary[k]) { var ij = k.split(","); all.push([+ij[0], +ij[1], -1, 0, false]); } });
+      var edges = all.filter(function (s) { return pos[s[0]] && pos[s[1]]; });
       var root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-labelledby": "graph-title graph-desc" },
         svg("title", { id: "graph-title", text: "Connectivity between namespaces" }),
         svg("desc", { id: "graph-desc", text: n + " namespaces and external ranges" + (order.length > n ? " (the " + n + " most connected of " + order.length + ")" : "") + ", " + edges.length + " connections; the heat map above lists the same as a table." }));
       marker(root, "arrow", "#6e7781");
       var maxPairs = edges.reduce(function (m, s) { return Math.max(m, s[3]); }, 1);
       var labels = edges.length <= 40;
+      var said = [];  // the graph as text: one line per edge, for screen readers and for print
       edges.forEach(function (s) {
         var a = pos[s[0]], b = pos[s[1]], width = 1 + 4 * Math.sqrt(s[3] / maxPairs);
-        var title = K.groups[s[0]] + " \u2192 " + K.groups[s[1]] + ": " + fmt(s[3]) + " pairs, " + K.ports(s[2])[0];
-        var g = svg("g", { "class": "edgeg", on: { click: function () { onEdge(s[0], s[1]); } } }, svg("title", { text: title }));
+        var now = s[2] < 0 ? "nothing allowed now" : fmt(s[3]) + " pairs, " + K.ports(s[2])[0];
+        var cell = X && X.cells[s[0] + "," + s[1]];
+        var title = K.groups[s[0]] + " \u2192 " + K.groups[s[1]] + ": " + now + (cell ? "; changed: " + describeKinds(cell) : "");
+        var cls = "edge" + (s[4] ? " bad" : "") + (cell ? " chg k-" + dominant(cell) : X ? " faint" : "");
+        var dash = cell ? KIND_DASH[dominant(cell)] : null;
+        var pick = function () { onEdge(s[0], s[1]); };
+        said.push(el("li", { "data-from": K.groups[s[0]], "data-to": K.groups[s[1]] }, (cell ? kindsOf(cell).map(function (k) { return KIND_GLYPH[k] + cell.kinds[k] + " "; }).join("") : "") + title));
+        var g = svg("g", { "class": "edgeg" + (cell ? " chg" : ""), on: { click: pick } }, svg("title", { text: title }));
+        if (cell) {
+          setAttrs(g, { tabindex: "0", role: "button", "aria-label": title + "; select to see the changes", "data-from": K.groups[s[0]], "data-to": K.groups[s[1]],
+            "data-change-kinds": kindsOf(cell).map(function (k) { return k + ":" + cell.kinds[k]; }).join(" "),
+            on: { keydown: function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } } } });
+        }
+        var lx, ly;
         if (s[0] === s[1]) {
           var ox = a[0] - 34 * Math.cos(a[2]), oy = a[1] - 34 * Math.sin(a[2]);  // inside the circle, away from the label
-          g.appendChild(svg("circle", { "class": "edge" + (s[4] ? " bad" : ""), cx: ox.toFixed(1), cy: oy.toFixed(1), r: "14", "stroke-width": width.toFixed(1) }));
+          g.appendChild(svg("circle", { "class": cls, cx: ox.toFixed(1), cy: oy.toFixed(1), r: "14", "stroke-width": width.toFixed(1), "stroke-dasharray": dash }));
+          lx = ox; ly = oy - 18;
         } else {
           var c = curve(a[0], a[1], b[0], b[1], 24, 28, 40);
-          g.appendChild(svg("path", { "class": "edge" + (s[4] ? " bad" : ""), d: c.d, "stroke-width": width.toFixed(1), "marker-end": "url(#arrow)" }));
-          if (labels) g.appendChild(svg("text", { "class": "elabel", x: c.lx.toFixed(1), y: c.ly.toFixed(1), "text-anchor": "middle", text: short(K.ports(s[2])[0], 26) }));
+          g.appendChild(svg("path", { "class": cls, d: c.d, "stroke-width": (cell ? Math.max(width, 2.5) : width).toFixed(1), "stroke-dasharray": dash, "marker-end": "url(#arrow)" }));
+          if (labels && s[2] >= 0) g.appendChild(svg("text", { "class": "elabel", x: c.lx.toFixed(1), y: c.ly.toFixed(1), "text-anchor": "middle", text: short(K.ports(s[2])[0], 26) }));
+          lx = c.lx; ly = c.ly + (labels && s[2] >= 0 ? 13 : 4);
+        }
+        if (cell) {
+          g.appendChild(svg("text", { "class": "elabel chg", x: lx.toFixed(1), y: ly.toFixed(1), "text-anchor": "middle" },
+            kindsOf(cell).map(function (k) { return svg("tspan", { "class": "mark k-" + k, "data-kind": k, text: KIND_GLYPH[k] + cell.kinds[k] + " " }); })));
         }
         root.appendChild(g);
       });
@@ -467,13 +569,22 @@
             "text-anchor": Math.cos(p[2]) > 0.3 ? "start" : Math.cos(p[2]) < -0.3 ? "end" : "middle", text: short(label, 34) }));
         root.appendChild(node);
       });
-      return el("div", {}, el("p", { "class": "sub", text: "Circles are namespaces, the square is the external address ranges; line width grows with the pairs allowed, labels say the ports. Select a namespace (click, or Tab and Enter) to see its workloads." }), root);
+      return el("div", {}, el("p", { "class": "sub", text: "Circles are namespaces, the square is the external address ranges; line width grows with the pairs allowed, labels say the ports. Select a namespace (click, or Tab and Enter) to see its workloads." }), root,
+        el("details", { "class": "alt", id: "graph-text" }, el("summary", { text: "The graph as text (" + plural(said.length, "connection") + ")" }), el("ul", {}, said)));
     }
     function egoGraph(gi) {
       var mine = K.members[gi], mineSet = {}; mine.forEach(function (i) { mineSet[i] = 1; });
       var out = [], inc = [];
       mine.forEach(function (s) { K.row(s).forEach(function (x) { if (!mineSet[x[0]]) out.push([s, x[0], x[1]]); }); });
       K.E.forEach(function (_, s) { if (mineSet[s]) return; K.row(s, mineSet).forEach(function (x) { inc.push([s, x[0], x[1]]); }); });
+      if (X) {  // removed connections between endpoints that still exist, with no port id
+        var idIndex = {}; K.E.forEach(function (e, i) { idIndex[e[0]] = i; });
+        X.changes.forEach(function (c) {
+          var s = idIndex[X.E[c[1]][0]], d = idIndex[X.E[c[2]][0]];
+          if (c[0] !== "removed" || s === undefined || d === undefined) return;
+          if (mineSet[s] && !mineSet[d]) out.push([s, d, -1]); else if (!mineSet[s] && mineSet[d]) inc.push([s, d, -1]);
+        });
+      }
       var CAP = 24;
       function column(list, key) { var seen = {}, order = []; list.forEach(function (x) { if (!seen[x[key]]) { seen[x[key]] = 1; order.push(x[key]); } }); order.sort(function (a, b) { return a - b; }); return order; }
       var left = column(inc, 0), right = column(out, 1), middle = mine.slice();
@@ -491,10 +602,13 @@
       var edges = inc.filter(function (x) { return pos[0][x[0]] && pos[1][x[1]]; }).map(function (x) { return [pos[0][x[0]], pos[1][x[1]], x]; })
         .concat(out.filter(function (x) { return pos[1][x[0]] && pos[2][x[1]]; }).map(function (x) { return [pos[1][x[0]], pos[2][x[1]], x]; }));
       edges.forEach(function (e) {
-        var c = curve(e[0][0], e[0][1], e[1][0], e[1][1], 70, 74, 0), p = K.ports(e[2][2]);
-        var g = svg("g", {}, svg("title", { text: K.E[e[2][0]][0] + " \u2192 " + K.E[e[2][1]][0] + ": " + p[0] }),
-          svg("path", { "class": "edge" + (p[2] ? " bad" : ""), d: c.d, "stroke-width": "1.4", "marker-end": "url(#arrow2)" }));
-        if (edges.length <= 30) g.appendChild(svg("text", { "class": "elabel", x: c.lx.toFixed(1), y: (c.ly - 3).toFixed(1), "text-anchor": "middle", text: short(p[0], 22) }));
+        var c = curve(e[0][0], e[0][1], e[1][0], e[1][1], 70, 74, 0), p = e[2][2] < 0 ? ["nothing now", null, false] : K.ports(e[2][2]);
+        var kind = X && X.pairs[K.E[e[2][0]][0] + "\u0000" + K.E[e[2][1]][0]];
+        var g = svg("g", kind ? { "class": "chg", "data-change": kind } : {}, svg("title", { text: K.E[e[2][0]][0] + " \u2192 " + K.E[e[2][1]][0] + ": " + p[0] + (kind ? "; " + kind : "") }),
+          svg("path", { "class": "edge" + (p[2] ? " bad" : "") + (kind ? " chg k-" + kind : X ? " faint" : ""), d: c.d, "stroke-width": kind ? "2.5" : "1.4",
+            "stroke-dasharray": kind ? KIND_DASH[kind] : null, "marker-end": "url(#arrow2)" }));
+        var text = (kind ? KIND_GLYPH[kind] + " " : "") + (edges.length <= 30 ? short(p[0], 22) : "");
+        if (text) g.appendChild(svg("text", { "class": "elabel" + (kind ? " chg" : ""), x: c.lx.toFixed(1), y: (c.ly - 3).toFixed(1), "text-anchor": "middle", text: text }));
         root.appendChild(g);
       });
       cols.forEach(function (c, k) {
@@ -505,7 +619,11 @@
             svg("text", { x: p[0].toFixed(1), y: (p[1] + 4).toFixed(1), "text-anchor": "middle", text: short(ext ? K.E[i][0] : K.E[i][1] + "/" + K.E[i][3], 21) })));
         });
       });
-      var back = el("button", { id: "graph-back", on: { click: function () { draw(null); } } }, "\u2190 All namespaces");
+      var back = el("button", { id: "graph-back", on: { click: function () {
+        draw(null);  // and the focus back where it was: the namespace just closed
+        var node = box.querySelector('.node[data-group="' + K.groups[gi].replace(/["\\]/g, "\\$&") + '"]');
+        if (node) node.focus();
+      } } }, "\u2190 All namespaces");
       setTimeout(function () { back.focus(); }, 0);
       return el("div", {}, el("p", { "class": "sub" }, back, "  Connections of the workloads of ", el("b", { text: K.groups[gi] }), " with other namespaces and external ranges (connections inside the namespace are in the heat map)."), root);
     }
@@ -564,10 +682,9 @@
     page();
   }
 
-  // ---- diff -----------------------------------------------------------------------------------
+  // ---- diff: the summary, the new connectivity with the changes marked on it, every change ----
   function diffViews() {
-    var S = D.summary, E = D.endpoints, groups = D.groups.map(function (g) { return g[0]; });
-    var gIndex = {}; groups.forEach(function (g, i) { gIndex[g] = i; });
+    var S = D.summary;
     var sec = section("summary", "Summary");
     sec.appendChild(el("p", { "class": "sub" }, "policylint " + D.tool + " diff: ", el("span", { "class": "mono", text: D.sides.old.label }), " \u2192 ", el("span", { "class": "mono", text: D.sides.new.label }),
       D.gates.failed ? el("span", { "class": "verdict fail", text: "gate fails" }) : null));
@@ -579,44 +696,9 @@
     var notEval = D.sides.old.not_evaluated.concat(D.sides.new.not_evaluated);
     if (notEval.length) sec.appendChild(el("div", { "class": "note", text: "Not evaluated: " + notEval.map(function (i) { return i.kind + " " + (i.namespace ? i.namespace + "/" : "") + i.name; }).join(", ") }));
 
-    var conn = section("changes", "Connectivity changes", "Pairs of endpoints that gained or lost ports, by namespace. Colour and glyph give the kind of change; select a cell for its pairs and the rules responsible.");
-    var cells = {};
-    D.changes.forEach(function (c, i) {
-      var key = gIndex[E[c[1]][1]] + "," + gIndex[E[c[2]][1]];
-      var cell = cells[key] || (cells[key] = { n: 0, kinds: {}, list: [] });
-      cell.n++; cell.kinds[c[0]] = (cell.kinds[c[0]] || 0) + 1; cell.list.push(i);
-    });
-    function dominant(cell) { return KINDS.slice().sort(function (a, b) { return (cell.kinds[b] || 0) - (cell.kinds[a] || 0) || KINDS.indexOf(a) - KINDS.indexOf(b); })[0]; }
-    function describe(cell) { return KINDS.filter(function (k) { return cell.kinds[k]; }).map(function (k) { return cell.kinds[k] + " " + k; }).join(", "); }
-    conn.appendChild(el("div", { "class": "legend", "aria-hidden": "true" }, KINDS.map(function (k) { return el("span", {}, el("span", { "class": "sw c-" + k }), KIND_GLYPH[k] + " " + k); })));
-    var detail = el("div", { "class": "box", id: "pair-detail" }, el("p", { "class": "empty", text: "Select a cell." }));
-    function rowsOf(indexes) {
-      return indexes.map(function (i) {
-        var c = D.changes[i];
-        return { cells: [KIND_GLYPH[c[0]] + " " + c[0], E[c[1]][0], E[c[2]][0], c[3], c[4], c[7].join("\n")], classes: ["nowrap", "mono", "mono", null, null, "mono pre"],
-          attrs: { "data-change": c[0], "data-from": E[c[1]][0], "data-to": E[c[2]][0] } };
-      });
-    }
-    var table = grid("Connectivity changes between namespaces", groups, groups, function (td, ri, ci) {
-      var cell = cells[ri + "," + ci];
-      td.setAttribute("data-from", groups[ri]); td.setAttribute("data-to", groups[ci]);
-      if (!cell) { td.className = "s0"; td.setAttribute("aria-label", groups[ri] + " to " + groups[ci] + ": no change"); return; }
-      var k = dominant(cell);
-      td.className = "on c-" + k;
-      td.textContent = KIND_GLYPH[k] + cell.n;
-      td.setAttribute("data-changes", cell.n);
-      td.setAttribute("aria-label", groups[ri] + " to " + groups[ci] + ": " + describe(cell));
-      td.title = td.getAttribute("aria-label");
-    }, function (ri, ci) {
-      var cell = cells[ri + "," + ci];
-      clear(detail);
-      detail.appendChild(el("h3", {}, groups[ri], " \u2192 ", groups[ci]));
-      detail.appendChild(el("p", { "class": "sub", text: cell ? describe(cell) : "No change." }));
-      if (cell) detail.appendChild(pairTable(rowsOf(cell.list), ["Change", "From", "To", "Before", "After", "Because"], null, "change-list"));
-    }, "heatmap");
-    conn.appendChild(el("div", { "class": "panes" }, el("div", { "class": "box scroll" }, table), detail));
-    conn.appendChild(el("h3", { text: "Every change" }));
-    conn.appendChild(pairTable(rowsOf(D.changes.map(function (_, i) { return i; })), ["Change", "From", "To", "Before", "After", "Because"], null, "all-changes"));
+    connectivityView(D.connectivity, "Connectivity and its changes", { E: D.endpoints, changes: D.changes });
+    var all = section("changes", "Every change", "Each pair of endpoints that gained or lost ports, with its ports before and after and the rules responsible.");
+    all.appendChild(pairTable(changeRows(D.endpoints, D.changes.map(function (_, i) { return i; })), CHANGE_COLUMNS, null, "all-changes"));
 
     var obj = section("objects", "Objects changed");
     ["workloads", "policies", "namespaces"].forEach(function (k) {
