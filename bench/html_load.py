@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """How long the HTML report takes to write, and to load and use in a headless Chromium.
 
-    python bench/html_load.py OUT/manifests [--runs 3]
+    python bench/html_load.py OUT/manifests [--runs 3] [--baseline]
 
-Writes `check --format html` of the manifests (CPU time of the whole command, page size), opens
-the page in Chromium (the one the tests drive, tests/browser.py) and reports, as medians:
+Writes `check --format html` of the manifests `--runs` times (wall and CPU time of the whole
+command, as medians; page size; with `--baseline`, the same for `check --format json`, so that
+the page's own share shows), opens the page in Chromium (the one the tests drive,
+tests/browser.py) and reports, as medians:
 `load`, from navigation to the load event (parsing the page and its JSON, drawing the summary,
 the first findings, the heat map, the graph and the first jobs); `render`, the script's own time
 inside it; `expand`, selecting the heat-map cell with the most pairs (its pair list and, when
 small enough, its workload grid); `graph`, opening the namespace with the most workloads.
+The load average before and after is printed: the machine's other work slows every figure.
 """
 from __future__ import annotations
 
@@ -42,23 +45,29 @@ BIGGEST_NAMESPACE = """const nodes = [...document.querySelectorAll('#graph .node
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("manifests")
+    parser.add_argument("manifests", nargs="?")
+    parser.add_argument("--page", help="time loading this page instead of writing one")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", action="store_true", help="also time check --format json")
     args = parser.parse_args()
+    if not args.manifests and not args.page:
+        parser.error("give the manifests to write the page from, or --page")
     executable = find_chromium()
     if executable is None:
         sys.exit("no chromium on PATH")
+    print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
-        page_path = Path(tmp, "report.html")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "policylint", "check", args.manifests, "-f", "html", "-o", str(page_path)],
-                       cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
-        wall = time.monotonic() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-        print(f"write: {wall:.2f} s wall, {cpu:.2f} s CPU, {os.path.getsize(page_path) / 1e6:.1f} MB, "
-              f"peak RSS {after.ru_maxrss / 1024:.0f} MB")
+        page_path = Path(args.page) if args.page else Path(tmp, "report.html")
+        formats = [("html", page_path)] + ([("json", Path(tmp, "report.json"))] if args.baseline else [])
+        for fmt, out in formats if not args.page else []:
+            walls, cpus, peak = [], [], 0.0
+            for _ in range(args.runs):
+                wall, cpu, rss = _write(args.manifests, fmt, out)
+                walls.append(wall)
+                cpus.append(cpu)
+                peak = max(peak, rss)
+            print(f"write {fmt}: median {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
+                  f"(CPU {', '.join(f'{c:.2f}' for c in cpus)}), {os.path.getsize(out) / 1e6:.1f} MB, peak RSS {peak:.0f} MB")
         browser = Browser(executable, timeout=300)
         results: dict[str, list[float]] = {"load": [], "render": [], "expand": [], "graph": []}
         try:
@@ -77,6 +86,20 @@ def main() -> None:
         for name, values in results.items():
             print(f"{name}: median {statistics.median(values):.0f} ms ({', '.join(f'{v:.0f}' for v in values)})")
         print(f"heat map cells {counts[0]}, pair rows shown {counts[1]}, DOM elements {counts[2]}; problems: {problems or 'none'}")
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def _write(manifests: str, fmt: str, out: Path) -> tuple[float, float, float]:
+    """One `check --format FMT -o OUT` in a child process: wall seconds, CPU seconds, peak RSS MB
+    (the peak of every child so far: an upper bound)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "policylint", "check", manifests, "-f", fmt, "-o", str(out)],
+                   cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, after.ru_maxrss / 1024
 
 
 if __name__ == "__main__":

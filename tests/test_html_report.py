@@ -464,3 +464,45 @@ def test_print_keeps_the_report_and_drops_the_controls(browser: Browser, pages: 
     finally:
         page.media("")
     page.close()
+
+
+def test_a_big_heat_map_draws_its_rows_when_needed(browser: Browser, tmp_path: Path) -> None:
+    """45 namespaces of one workload each and no policy: every pair is allowed. The heat map draws
+    its first 40 rows at once and the others when reached with the keyboard, scrolled to, or asked
+    for; drawn in full it equals the JSON matrix."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    docs = []
+    for i in range(45):
+        docs.append(f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: ns{i:02d}}}\n---\n"
+                    f"apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: ns{i:02d}, labels: {{app: p}}}}\n"
+                    "spec: {containers: [{name: c, image: x}]}\n")
+    (folder / "all.yaml").write_text("---\n".join(docs), encoding="utf-8")
+    path = write(tmp_path, "many.html", ["matrix", str(folder), "-f", "html"])
+    summary = json.loads(cli(["matrix", str(folder), "-f", "json", "--aggregate", "namespace"]))
+    groups = sorted({c["from"] for c in summary["connections"]} | {c["to"] for c in summary["connections"]},
+                    key=lambda g: (g == "(external)", g))
+    assert len(groups) == 46  # 45 namespaces and the external ranges
+    page = opened(browser, path)
+    rows = "document.querySelectorAll('#heatmap tbody tr:not(.lazy)').length"
+    assert page.eval(rows) == 40
+    # the keyboard: ArrowDown from the last row drawn draws the next ones and moves there
+    page.eval("document.querySelector('#heatmap td[tabindex=\"0\"]').focus()")
+    for _ in range(40):
+        page.press("ArrowDown")
+    assert page.eval("document.activeElement.getAttribute('data-from')") == groups[40]
+    assert page.eval(rows) == 46
+    assert sorted(page.eval(HEAT_JS)) == sorted([c["from"], c["to"], c["pairs"]] for c in summary["connections"])
+    page.close()
+    # scrolled to: the row that stands for the others draws them when it comes into view
+    page = opened(browser, path)
+    page.eval("document.querySelector('#heatmap tr.lazy').scrollIntoView()")
+    assert page.wait_for(f"{rows} === 46")
+    page.close()
+    # asked for: its button, with the keyboard
+    page = opened(browser, path)
+    assert page.eval("document.querySelector('#heatmap tr.lazy button').textContent") == "Show the other 6 rows"
+    page.eval("document.querySelector('#heatmap tr.lazy button').focus()")
+    page.press("Enter")
+    assert page.eval(rows) == 46 and page.eval("document.querySelector('#heatmap tr.lazy')") is None
+    page.close()

@@ -1,11 +1,16 @@
 (function () {
   "use strict";
   // Everything from the input reaches the page through textContent and setAttribute: never as markup.
+  var T0 = performance.now();
   var D = JSON.parse(document.getElementById("policylint-data").textContent);
+  // milliseconds per part, on the page for the benchmark (bench/html_load.py) to read
+  var timings = { parse: Math.round(performance.now() - T0) };
+  function timed(name, f) { var t = performance.now(); var r = f(); timings[name] = Math.round(performance.now() - t); return r; }
   var main = document.getElementById("main");
   var nav = document.getElementById("nav");
   var SVGNS = "http://www.w3.org/2000/svg";
   var PAGE = 200;
+  var GRID_ROWS = 40;  // rows of a grid drawn at first; the others when needed
 
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -161,7 +166,7 @@
     return el("figure", { "class": "patch", "data-safety": p.safety, "aria-label": "proposed fix: " + p.title },
       el("figcaption", {}, el("b", { text: "Proposed fix" }), " (" + p.safety + "): ", el("span", { "class": "title", text: p.title })),
       lines.length ? el("pre", { "class": "diff" }, lines.map(function (line) {
-        var c = line.charAt(0), cls = line.indexOf("@@") === 0 ? "hunk" : line.indexOf("+++") === 0 || line.indexOf("---") === 0 ? "file"
+        var c = line.charAt(0), cls = line.indexOf("@@") === 0 ? "hunk" : line.indexOf("+++") === 0 || line.indexOf("---") === 0 ? "fname"
           : c === "+" ? "add" : c === "-" ? "del" : null;
         return el("span", { "class": cls, text: line + "\n" });
       })) : el("p", { "class": "empty", text: "Applies after another fix; run policylint fix to see it." }));
@@ -236,22 +241,50 @@
     table.appendChild(el("thead", {}, head));
     var body = el("tbody");
     var cells = [];
-    rowNames.forEach(function (r, ri) {
-      var tr = el("tr", {}, el("th", { "class": "row", scope: "row", title: r, text: short(r, 40) }));
-      cells.push([]);
-      colNames.forEach(function (c, ci) {
-        var td = el("td", { role: "gridcell", tabindex: "-1", "aria-selected": "false" });
-        cellFor(td, ri, ci);
-        td.addEventListener("click", function () { pick(ri, ci, true); });
-        tr.appendChild(td);
-        cells[ri].push(td);
-      });
-      body.appendChild(tr);
-    });
+    // A big grid (a heat map of a hundred namespaces has ten thousand cells) draws its first rows
+    // and the others when they are scrolled to, asked for, or reached with the keyboard.
+    var more = null;
+    function drawRows(upto) {
+      upto = Math.min(upto, rowNames.length);
+      if (more) { more.remove(); more = null; }
+      for (var ri = cells.length; ri < upto; ri++) {
+        var r = rowNames[ri];
+        var tr = el("tr", {}, el("th", { "class": "row", scope: "row", title: r, text: short(r, 40) }));
+        cells.push([]);
+        for (var ci = 0; ci < colNames.length; ci++) {
+          var td = document.createElement("td");
+          td.setAttribute("role", "gridcell");
+          td.tabIndex = -1;
+          td.setAttribute("aria-selected", "false");
+          td.ri = ri; td.ci = ci;
+          cellFor(td, ri, ci);
+          tr.appendChild(td);
+          cells[ri].push(td);
+        }
+        body.appendChild(tr);
+      }
+      if (cells.length < rowNames.length) {
+        var left = rowNames.length - cells.length;
+        more = el("tr", { "class": "lazy" }, el("th", { "class": "row", scope: "row" },
+          el("button", { type: "button", "class": "more-rows", on: { click: function () { drawRows(rowNames.length); } } },
+            "Show the other " + plural(left, "row"))), el("td", { colspan: colNames.length, "class": "s0" }));
+        body.appendChild(more);
+        if (observer) observer.observe(more);
+      }
+    }
+    var observer = typeof IntersectionObserver === "function" ? new IntersectionObserver(function (entries) {
+      entries.forEach(function (x) { if (x.isIntersecting && x.target === more) drawRows(cells.length + GRID_ROWS); });
+    }, { rootMargin: "200px" }) : null;
+    drawRows(GRID_ROWS);
     table.appendChild(body);
+    table.setAttribute("aria-rowcount", String(rowNames.length + 1));
+    // one listener for the whole grid; the tooltip is the cell's label, set when the pointer comes
+    table.addEventListener("click", function (e) { var td = e.target.closest("td"); if (td && td.ri !== undefined) pick(td.ri, td.ci, true); });
+    table.addEventListener("mouseover", function (e) { var td = e.target.closest("td"); if (td && td.ri !== undefined && !td.title) td.title = td.getAttribute("aria-label") || ""; });
     var at = [0, 0], selected = null;
     if (cells.length && cells[0].length) cells[0][0].setAttribute("tabindex", "0");
     function move(ri, ci) {
+      if (ri >= cells.length) drawRows(ri + GRID_ROWS);
       cells[at[0]][at[1]].setAttribute("tabindex", "-1");
       at = [ri, ci];
       var td = cells[ri][ci];
@@ -259,6 +292,7 @@
       td.focus();
     }
     function pick(ri, ci, focus) {
+      if (ri >= cells.length) drawRows(ri + GRID_ROWS);
       if (focus) move(ri, ci);
       if (selected) selected.setAttribute("aria-selected", "false");
       selected = cells[ri][ci];
@@ -266,8 +300,8 @@
       onSelect(ri, ci, selected);
     }
     table.addEventListener("keydown", function (e) {
-      if (!cells.length) return;
-      var r = at[0], c = at[1], rows = cells.length, cols = cells[0].length;
+      if (!cells.length || e.target.tagName !== "TD") return;
+      var r = at[0], c = at[1], rows = rowNames.length, cols = colNames.length;
       switch (e.key) {
         case "ArrowRight": c = Math.min(cols - 1, c + 1); break;
         case "ArrowLeft": c = Math.max(0, c - 1); break;
@@ -281,6 +315,8 @@
       e.preventDefault();
       move(r, c);
     });
+    // a printout holds every row
+    window.addEventListener("beforeprint", function () { drawRows(rowNames.length); });
     table.pick = pick;
     return table;
   }
@@ -416,7 +452,6 @@
         td.appendChild(marks(cell));
         td.setAttribute("aria-label", td.getAttribute("aria-label") + "; changed: " + describeKinds(cell));
       }
-      td.title = td.getAttribute("aria-label");
     }, function (ri, ci) { showPair(ri, ci); }, "heatmap");
     sec.appendChild(legend);
     if (X) {
@@ -711,19 +746,20 @@
   }
 
   // ---- the page -----------------------------------------------------------------------------
-  var started = Date.now();
+  var started = performance.now();
   if (D.mode === "diff") {
     diffViews();
   } else {
     var findingsApi = null;
     if (D.mode === "check") {
-      summaryView();
-      findingsApi = findingsView(D.findings, "Findings", "Grouped by file, with the source lines around each finding and how to fix it.");
+      timed("summary", summaryView);
+      findingsApi = timed("findings", function () { return findingsView(D.findings, "Findings", "Grouped by file, with the source lines around each finding and how to fix it."); });
     }
-    if (D.connectivity) connectivityView(D.connectivity, "Connectivity");
-    if (D.jobs) jobsView(D.jobs, findingsApi);
+    if (D.connectivity) timed("connectivity", function () { connectivityView(D.connectivity, "Connectivity"); });
+    if (D.jobs) timed("jobs", function () { jobsView(D.jobs, findingsApi); });
   }
   main.appendChild(el("footer", { text: "policylint " + D.tool + " \u2014 this page works offline and makes no network request." }));
   document.documentElement.setAttribute("data-ready", "true");
-  document.documentElement.setAttribute("data-render-ms", String(Date.now() - started));
+  document.documentElement.setAttribute("data-render-ms", String(Math.round(performance.now() - started)));
+  document.documentElement.setAttribute("data-timings", JSON.stringify(timings));
 })();
