@@ -50,6 +50,7 @@ def caveat_lines(cluster: Cluster, side: str | None = None, display: Callable[[s
         lines.append(f"policylint: {label}: {_headline(ignored)}:")
     for p in ignored:
         lines.append(f"  {display(p.source.span.path)}:{p.source.span.line}: {_object(p)} ({p.api_version})")
+    lines.extend(operator_policy_lines(cluster, label, display))
     offline = offline_rules(cluster)
     if offline:
         lines.append(f"policylint: {label}: some answers are unknown offline: {len(offline)} rule"
@@ -60,6 +61,27 @@ def caveat_lines(cluster: Cluster, side: str | None = None, display: Callable[[s
             span = rule.source.span
             lines.append(f"  {display(span.path)}:{span.line}: {policy.id} {rule.label}: {why}")
     return [esc(line) for line in lines]  # one line each: escaping the line escapes every value in it
+
+
+def operator_policy_lines(cluster: Cluster, label: str = "caveat", display: Callable[[str], str] = _same) -> list[str]:
+    """NetworkPolicies that operators create from the input's resources: those the answers
+    include (they exist only if the operator creates them), and those they cannot include."""
+    lines = []
+    created = cluster.created_policies
+    if created:
+        count = "1 NetworkPolicy" if len(created) == 1 else f"{len(created)} NetworkPolicies"
+        lines.append(f"policylint: {label}: answers include {count} that operators create from fields of the input's "
+                     "resources; they hold only if the operator creates them:")
+        for p in created:
+            lines.append(f"  {display(p.span.path)}:{p.span.line}: NetworkPolicy {p.namespace}/{p.name} for {p.owner}, "
+                         f"{p.condition}")
+    missing = cluster.unmodelled_operator_policies
+    if missing:
+        lines.append(f"policylint: {label}: answers ignore NetworkPolicies that operators create and policylint does "
+                     f"not model; connections of these pods may be denied where the answer says allowed:")
+        for m in missing:
+            lines.append(f"  {display(m.span.path)}:{m.span.line}: {m.operator} creates {m.what} ({m.owner})")
+    return lines
 
 
 def offline_rules(cluster: Cluster) -> list[tuple[Any, Any, str]]:
@@ -96,14 +118,27 @@ def caveat_text(cluster: Cluster, side: str | None = None, display: Callable[[st
 def caveat_markdown(cluster: Cluster, side: str | None = None, display: Callable[[str], str] = _same) -> str:
     """A block quote for a Markdown answer (a pull-request summary), or "" when nothing is ignored."""
     ignored = not_evaluated(cluster)
-    if not ignored:
-        return ""
     label = f"Caveat ({side})" if side else "Caveat"
-    lines = [f"> **{label}:** {_escape(_headline(ignored))}:"]
+    lines = []
+    if ignored:
+        lines.append(f"> **{label}:** {_escape(_headline(ignored))}:")
     for p in ignored:
         where = f"{relative_path(display(p.source.span.path))}:{p.source.span.line}"
         lines.append(f"> - {_code(where)} {_escape(p.kind)} {_code(_name(p))} ({_code(p.api_version)})")
-    return "\n".join(lines) + "\n"
+    if cluster.created_policies:
+        lines.append(f"> **{label}:** answers include NetworkPolicies that operators create from fields of the "
+                     "input's resources; they hold only if the operator creates them:")
+    for c in cluster.created_policies:
+        where = f"{relative_path(display(c.span.path))}:{c.span.line}"
+        lines.append(f"> - {_code(where)} NetworkPolicy {_code(f'{c.namespace}/{c.name}')} for "
+                     f"{_escape(c.owner)}, {_escape(c.condition)}")
+    if cluster.unmodelled_operator_policies:
+        lines.append(f"> **{label}:** answers ignore NetworkPolicies that operators create and policylint does not "
+                     "model; connections of these pods may be denied where the answer says allowed:")
+    for m in cluster.unmodelled_operator_policies:
+        where = f"{relative_path(display(m.span.path))}:{m.span.line}"
+        lines.append(f"> - {_code(where)} {_escape(m.operator)} creates {_escape(m.what)} ({_escape(m.owner)})")
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def not_evaluated_json(cluster: Cluster, display: Callable[[str], str] = _same) -> list[dict[str, Any]]:

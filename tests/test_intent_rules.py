@@ -13,7 +13,7 @@ from policylint.config import Config, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "rules"
-CODES = ("PL500", "PL501", "PL502", "PL503", "PL504", "PL505", "PL506", "PL507", "PL508", "PL509", "PL520", "PL521")
+CODES = ("PL500", "PL501", "PL502", "PL503", "PL504", "PL505", "PL506", "PL507", "PL508", "PL509", "PL510", "PL520", "PL521")
 HEADINGS = ["## What it does", "## Why is this bad?", "## Example", "Use instead:", "## References"]
 
 

@@ -35,8 +35,8 @@ class Engine:
             self._atom_endpoints[e.atom].append(e)
         self._named_ports = [c.named_ports for c in space.classes]
         self._compiler = compiler = Compiler(cluster, space)
-        self.policies: list[CompiledPolicy] = [compiler.compile_policy(i, p) for i, p in enumerate(cluster.policies)]
-        self._policy_index = {id(p): i for i, p in enumerate(cluster.policies)}
+        self.policies: list[CompiledPolicy] = [compiler.compile_policy(i, p) for i, p in enumerate(cluster.evaluated_policies)]
+        self._policy_index = {id(p): i for i, p in enumerate(cluster.evaluated_policies)}
         self._compiled_rules = {id(r.rule): r for cp in self.policies for r in cp.ingress + cp.egress}
         self._isolated = {INGRESS: 0, EGRESS: 0}
         self._tainted = {INGRESS: 0, EGRESS: 0}

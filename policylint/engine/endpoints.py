@@ -112,7 +112,7 @@ def external_ranges(cluster: Cluster) -> list[IPRange]:
 
 
 def valid_ip_blocks(cluster: Cluster) -> Iterator:
-    for policy in cluster.policies:
+    for policy in cluster.evaluated_policies:
         for rule in policy.ingress + policy.egress:
             for peer in rule.peers:
                 block = peer.ip_block

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 import logging
 import traceback
 from typing import Any, Iterable
@@ -11,6 +12,7 @@ from policylint.load.objects import RawObject
 from policylint.model.kind_names import near_miss
 from policylint.model.duplicates import set_aside
 from policylint.model.fields import Fields, join_path, type_name
+from policylint.model.operator_policies import created_policies
 from policylint.model.policy import build_policy
 from policylint.model.services import build_service
 from policylint.model.tier_policy import build_tier_policy
@@ -68,6 +70,7 @@ def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT
                                         f"internal error while reading this {raw.kind}: {type(error).__name__}: "
                                         f"{error}; please report it (--debug shows the traceback)"))
     _unused_runtimes(cluster, runtimes, default_namespace)
+    _operator_policies(cluster, objects, default_namespace)
     for name, span in sorted(used_namespaces.items()):
         if name not in cluster.namespaces:
             fields = Fields(f"Namespace {name}", cluster.issues)
@@ -83,6 +86,19 @@ def _describe(raw: RawObject) -> str:
     namespace = meta.get("namespace") if isinstance(meta, YMap) else None
     name = name if isinstance(name, str) and name else "<unnamed>"
     return f"{raw.kind} {namespace}/{name}" if isinstance(namespace, str) and namespace else f"{raw.kind} {name}"
+
+
+def _operator_policies(cluster: Cluster, objects: list[RawObject], default_namespace: str) -> None:
+    created, unmodelled = created_policies(objects, default_namespace)
+    for policy in created:
+        fields = Fields(f"NetworkPolicy {policy.namespace}/{policy.name} (created by {policy.operator} for "
+                        f"{policy.owner})", cluster.issues)
+        built = build_policy(fields, policy.node, "", policy.namespace, policy.name, {})
+        # the whole policy points at the owner's field (its rules copied from the owner keep theirs)
+        built = replace(built, source=Source(policy.node, policy.field_path, fields.object))
+        cluster.operator_policies.append(built)
+        cluster.created_policies.append(policy)
+    cluster.unmodelled_operator_policies.extend(unmodelled)
 
 
 def _unused_runtimes(cluster: Cluster, runtimes: RuntimeIndex, default_namespace: str) -> None:

@@ -354,6 +354,11 @@ class Cluster:
     issues: list[Issue] = field(default_factory=list)
     unknown_kinds: dict[str, int] = field(default_factory=dict)
     unused: list[UnusedObject] = field(default_factory=list)  # read, not used: said, never dropped silently
+    # NetworkPolicies that operators create from a field of their resources (model/operator_policies):
+    # evaluated by the engine like the input's, linted by no policy rule (nobody wrote them)
+    operator_policies: list[NetworkPolicy] = field(default_factory=list)
+    created_policies: list[Any] = field(default_factory=list)  # CreatedPolicy, parallel to operator_policies
+    unmodelled_operator_policies: list[Any] = field(default_factory=list)  # UnmodelledPolicy
     # ConfigMap data by (namespace, name): string values only. Not analysed as objects; intent
     # rules read what a job's mounted or env-sourced ConfigMaps say (service addresses).
     config_maps: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
@@ -362,6 +367,12 @@ class Cluster:
     object_annotations: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, object label)
     # Services by namespace, built on first use (rules ask per workload; there may be thousands)
     _services_by_namespace: dict[str, list[Service]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def evaluated_policies(self) -> list[NetworkPolicy]:
+        """The NetworkPolicies connectivity is computed from: the input's, then those operators
+        create from the input's resources."""
+        return self.policies + self.operator_policies if self.operator_policies else self.policies
 
     # -- Services ----------------------------------------------------------------------------------
 
