@@ -74,7 +74,7 @@ def operator_policy_lines(cluster: Cluster, label: str = "caveat", display: Call
                      "resources; they hold only if the operator creates them:")
         for p in created:
             lines.append(f"  {display(p.span.path)}:{p.span.line}: NetworkPolicy {p.namespace}/{p.name} for {p.owner}, "
-                         f"{p.condition}")
+                         f"created by {p.operator} {p.condition}")
     missing = cluster.unmodelled_operator_policies
     if missing:
         lines.append(f"policylint: {label}: answers ignore NetworkPolicies that operators create and policylint does "
@@ -131,7 +131,7 @@ def caveat_markdown(cluster: Cluster, side: str | None = None, display: Callable
     for c in cluster.created_policies:
         where = f"{relative_path(display(c.span.path))}:{c.span.line}"
         lines.append(f"> - {_code(where)} NetworkPolicy {_code(f'{c.namespace}/{c.name}')} for "
-                     f"{_escape(c.owner)}, {_escape(c.condition)}")
+                     f"{_escape(c.owner)}, created by {_escape(c.operator)} {_escape(c.condition)}")
     if cluster.unmodelled_operator_policies:
         lines.append(f"> **{label}:** answers ignore NetworkPolicies that operators create and policylint does not "
                      "model; connections of these pods may be denied where the answer says allowed:")

@@ -91,7 +91,7 @@ def check(ctx: RuleContext, cluster, options: dict) -> Iterator[Finding]:
     for built, created in zip(cluster.operator_policies, cluster.created_policies):
         yield ctx.finding(
             created.span,
-            f"created by {created.operator}: NetworkPolicy `{created.namespace}/{created.name}` for {created.owner}, "
-            f"isolating its pods for {_what(built)} ({created.condition}); the analysis includes it",
+            f"created by {created.operator} {created.condition}: NetworkPolicy `{created.namespace}/{created.name}` "
+            f"for {created.owner}, isolating its pods for {_what(built)}; the analysis includes it",
             object=created.owner, field_path=created.field_path,
         )

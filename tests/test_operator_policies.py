@@ -99,10 +99,10 @@ def test_reach_and_matrix_say_which_policies_operators_create() -> None:
                                  "--port", "23456", str(FIXTURES / "created")])
     assert "answers include 4 NetworkPolicies that operators create" in result.stderr
     assert "NetworkPolicy ml/resnet for Job ml/resnet, created by Volcano through the svc plugin that its " \
-           "pytorch plugin brings" in result.stderr
+           "pytorch plugin brings, unless given `--disable-network-policy`" in result.stderr
     matrix = runner.invoke(cli, ["matrix", str(FIXTURES / "created")])
-    assert "NetworkPolicy ml/rc-head for RayCluster ml/rc, created by KubeRay only when its " \
-           "RayClusterNetworkPolicy feature gate is on" in matrix.stderr
+    assert "NetworkPolicy ml/rc-head for RayCluster ml/rc, created by KubeRay when its " \
+           "RayClusterNetworkPolicy feature gate (alpha, off by default) is on" in matrix.stderr
 
 
 def test_unmodelled_operator_policies_are_a_caveat(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ class CreatedPolicy:
     node: YMap  # a NetworkPolicy manifest: apiVersion, kind, metadata, spec
     field_path: str  # of the resource field, from the owner's root
     span: Span
-    condition: str  # "" or what must hold for the policy to exist ("the operator's feature gate …")
+    condition: str  # how the operator comes to create it: "when its … feature gate … is on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +141,7 @@ def volcano_policy(raw: RawObject, default_namespace: str, existing: set[tuple[s
     why = "its svc plugin" if key == "svc" else f"the svc plugin that its {key} plugin brings"
     return CreatedPolicy("Volcano", f"Job {namespace}/{name}", namespace, name, node,
                          raw.field_prefix + f"spec.plugins.{key}", span,
-                         f"created by Volcano through {why} (`--disable-network-policy` turns it off)")
+                         f"through {why}, unless given `--disable-network-policy`")
 
 
 # -- KubeRay --------------------------------------------------------------------------------------
@@ -177,8 +177,7 @@ def kuberay_policies(raw: RawObject, default_namespace: str, existing: set[tuple
     types = KUBERAY_MODES[mode]
     span = spec.span_of_key("networkPolicy")
     path = raw.field_prefix + "spec.networkPolicy"
-    condition = ("created by KubeRay only when its RayClusterNetworkPolicy feature gate is on "
-                 "(alpha, off by default)")
+    condition = "when its RayClusterNetworkPolicy feature gate (alpha, off by default) is on"
     cluster = {"ray.io/cluster": name}
     base_in = {"from": [{"podSelector": {"matchLabels": dict(cluster)}}]}
     base_out = {"to": [{"podSelector": {"matchLabels": dict(cluster)}}]}
