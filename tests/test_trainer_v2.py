@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from policylint.cli.main import cli
@@ -160,3 +161,40 @@ def test_mxjob_rendezvous_is_the_schedulers_port(tmp_path: Path) -> None:
     (job,) = build_jobs(cluster.workloads)
     assert job.rendezvous is not None
     assert (job.rendezvous.port, [w.group for w in job.rendezvous.targets]) == (9091, ["Scheduler"])
+
+
+def test_initializers_get_the_trainjobs_storage_uri(tmp_path: Path) -> None:
+    runtime = (FIXTURE / "runtimes.yaml").read_text().split("---")[0]
+    (tmp_path / "runtime.yaml").write_text(runtime)
+    (tmp_path / "job.yaml").write_text(
+        "apiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\nmetadata:\n  name: a\n  namespace: team-a\n"
+        "spec:\n  runtimeRef:\n    name: torch-distributed\n  initializer:\n    dataset:\n"
+        "      storageUri: s3://datasets/alpaca\n      env:\n        - name: AWS_REGION\n          value: eu-west-1\n")
+    cluster = _cluster(tmp_path)
+    init = next(w for w in cluster.workloads if w.group == "dataset-initializer")
+    assert init.replicas == 1
+    container = init.source.node["spec"]["containers"][0]
+    assert [(e["name"], e["value"]) for e in container["env"]] == [("STORAGE_URI", "s3://datasets/alpaca"),
+                                                                  ("AWS_REGION", "eu-west-1")]
+    assert Path(container["env"].span_of_item(0).path).name == "job.yaml"
+    assert container["env"].span_of_item(0).line == 11
+
+
+@pytest.mark.parametrize(("framework", "variable", "value"), [
+    ("xgboost", "DMLC_TRACKER_PORT", "29500"),
+    ("jax", "JAX_COORDINATOR_ADDRESS", "a-node-0-0.a:29500"),
+])
+def test_xgboost_and_jax_runtimes_coordinate_on_node_zero(tmp_path: Path, framework: str, variable: str,
+                                                          value: str) -> None:
+    runtime = (FIXTURE / "runtimes.yaml").read_text().split("---")[0].replace("torch: {}", f"{framework}: {{}}")
+    (tmp_path / "runtime.yaml").write_text(runtime)
+    (tmp_path / "job.yaml").write_text(
+        "apiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\nmetadata:\n  name: a\n  namespace: team-a\n"
+        "spec:\n  runtimeRef:\n    name: torch-distributed\n  trainer:\n    numNodes: 2\n")
+    cluster = _cluster(tmp_path)
+    node = next(w for w in cluster.workloads if w.group == "node")
+    env = {e["name"]: e["value"] for e in node.source.node["spec"]["containers"][0]["env"]}
+    assert env[variable] == value and "PET_MASTER_PORT" not in env
+    (job,) = build_jobs(cluster.workloads)
+    assert job.rendezvous is not None and job.rendezvous.port == 29500
+    assert f"Kubeflow Trainer's {framework} plugin" in job.rendezvous.origin

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from policylint.load.nodes import YMap, YSeq
+from policylint.model.trainer_v2 import COORDINATOR_ENV as TRAINER_COORDINATOR_ENV
 from policylint.model.trainer_v2 import TORCH_MASTER_PORT as TRAINER_TORCH_PORT
 from policylint.model.trainer_v2 import runtime_ml_policy
 from policylint.model.types import Workload
@@ -187,11 +188,15 @@ def _rendezvous(kind: str, replicas: tuple[Replica, ...], plugins: dict[str, lis
             if port is not None:
                 return Rendezvous(tuple(heads), port[0], port[1], "Ray GCS port gcs-server on the head")
         return None
-    if kind == "TrainJob" and "torch" in _trainer_ml_policy(replicas[0].workload):
+    framework = next((f for f in TRAINER_COORDINATOR_ENV if f in _trainer_ml_policy(replicas[0].workload)), None)
+    if kind == "TrainJob" and framework is not None:
         nodes = [r.workload for r in replicas if (r.workload.group or "") == "node"]
         if nodes and any(p.port == TRAINER_TORCH_PORT for p in nodes[0].ports):
+            variable = TRAINER_COORDINATOR_ENV[framework][0]
             return Rendezvous(tuple(nodes), "TCP", TRAINER_TORCH_PORT,
-                              f"PET_MASTER_PORT={TRAINER_TORCH_PORT}, set by Kubeflow Trainer's torch plugin")
+                              f"{variable} …{TRAINER_TORCH_PORT}, set by Kubeflow Trainer's {framework} plugin"
+                              if framework == "jax" else
+                              f"{variable}={TRAINER_TORCH_PORT}, set by Kubeflow Trainer's {framework} plugin")
     if kind == "TrainJob" and "mpi" in _trainer_ml_policy(replicas[0].workload):
         # The launcher starts the ranks over ssh (PL505); DeepSpeed's torch.distributed port
         # between the ranks is one of the MPI peer ports (PL503).

@@ -15,9 +15,14 @@ What the controller's plugins change, as kubeflow/trainer's sources do it
   named `node` takes the TrainJob's `image`, `command`, `args` and `env`;
 - with `mlPolicy.torch`, that container also gets the `PET_*` variables, among them
   `PET_MASTER_PORT=29500` (torchrun's rendezvous at `<job>-node-0-0.<job>`), and container port
-  29500 — only when the TrainJob has a `spec.trainer` section, as the plugin does;
+  29500 — only when the TrainJob has a `spec.trainer` section, as the plugin does; `xgboost`
+  (`DMLC_TRACKER_PORT`, the tracker on node 0) and `jax` (`JAX_COORDINATOR_ADDRESS` on node 0)
+  (`JAX_COORDINATOR_ADDRESS=<job>-node-0-0.<job>:29500`) use the same port;
 - with `mlPolicy.mpi`, the `node` job runs `numNodes` pods (one less when `runLauncherAsNode`,
-  the launcher being the first node), the `launcher` job one; the launcher reaches the nodes' sshd.
+  the launcher being the first node), the `launcher` job one; the launcher reaches the nodes' sshd;
+- the jobs labelled `dataset-initializer` and `model-initializer` run one Job whose container of
+  that name gets `STORAGE_URI` (the TrainJob's `spec.initializer.<dataset|model>.storageUri`)
+  and that section's env, so that dependency evidence (an `s3://` URI) is read from them.
 
 The ancestor label is on the Job template, not on the pod template: pods do not carry it.
 
@@ -36,9 +41,19 @@ TRAINER_GROUP = "trainer.kubeflow.org"
 RUNTIME_KINDS = ("TrainingRuntime", "ClusterTrainingRuntime")
 ANCESTOR_LABEL = "trainer.kubeflow.org/trainjob-ancestor-step"
 ANCESTOR_TRAINER = "trainer"
+DATASET_INITIALIZER = "dataset-initializer"
+MODEL_INITIALIZER = "model-initializer"
 NODE = "node"
 LAUNCHER = "launcher"
 TORCH_MASTER_PORT = 29500  # constants.ContainerTrainerPort
+# The ML policies whose plugin puts the coordinator on node 0 at ContainerTrainerPort, with the
+# variable that names the port (torch: torchrun's master; xgboost: the Rabit tracker; jax: the
+# coordination service)
+COORDINATOR_ENV = {
+    "torch": ("PET_MASTER_PORT", f"{TORCH_MASTER_PORT}"),
+    "xgboost": ("DMLC_TRACKER_PORT", f"{TORCH_MASTER_PORT}"),
+    "jax": ("JAX_COORDINATOR_ADDRESS", "{job}-node-0-0.{job}:" + f"{TORCH_MASTER_PORT}"),
+}
 
 
 @dataclass(slots=True)
@@ -167,6 +182,7 @@ def _upsert_env(env: YSeq, entries: Iterable[tuple[YMap, Span]]) -> None:
 class _Policy:
     num_nodes: int
     torch: YMap | None  # mlPolicy.torch, when set
+    framework: tuple[str, YMap] | None  # the first of mlPolicy.torch/xgboost/jax, which rendezvous on node 0
     mpi: YMap | None
     run_launcher_as_node: bool
     trainer: YMap | None  # the TrainJob's spec.trainer
@@ -182,7 +198,13 @@ def _policy(trainjob: YMap, runtime: YMap) -> _Policy:
     torch = torch if isinstance(torch, YMap) else (YMap(ml.span_of_value("torch")) if "torch" in ml else None)
     mpi = mpi if isinstance(mpi, YMap) else (YMap(ml.span_of_value("mpi")) if "mpi" in ml else None)
     as_node = bool(mpi is not None and mpi.get("runLauncherAsNode") is True)
-    return _Policy(nodes, torch, mpi, as_node, trainer)
+    framework = None
+    for name in COORDINATOR_ENV:
+        if name in ml:
+            value = ml.get(name)
+            framework = (name, value if isinstance(value, YMap) else YMap(ml.span_of_value(name)))
+            break
+    return _Policy(nodes, torch, framework, mpi, as_node, trainer)
 
 
 def trainjob_templates(trainjob: YMap, name: str, runtime: RawObject) -> Iterator[tuple[str, YMap, str, int, dict[str, str]]]:
@@ -204,62 +226,106 @@ def trainjob_templates(trainjob: YMap, name: str, runtime: RawObject) -> Iterato
         path = f"{prefix}[{index}].template.spec.template"
         labels = {"jobset.sigs.k8s.io/jobset-name": name, "jobset.sigs.k8s.io/replicatedjob-name": job_name}
         is_trainer = ancestor == ANCESTOR_TRAINER
-        count = _count(job, job_spec, job_name, is_trainer, policy)
+        count = _count(job, job_spec, job_name, is_trainer, policy,
+                       ancestor in (DATASET_INITIALIZER, MODEL_INITIALIZER))
         if not isinstance(pod_template, YMap):
             yield job_name, pod_template, path, count, labels
             continue
+        if ancestor in (DATASET_INITIALIZER, MODEL_INITIALIZER):
+            yield job_name, _filled_initializer(pod_template, ancestor, trainjob), path, count, labels
+            continue
         takes_env = is_trainer or (policy.run_launcher_as_node and job_name == NODE)
-        yield job_name, _filled(pod_template, is_trainer, takes_env, policy), path, count, labels
+        yield job_name, _filled(pod_template, is_trainer, takes_env, policy, name), path, count, labels
 
 
-def _count(job: YMap, job_spec: YMap, job_name: str, is_trainer: bool, policy: _Policy) -> int:
+def _count(job: YMap, job_spec: YMap, job_name: str, is_trainer: bool, policy: _Policy,
+           ancestor_initializer: bool = False) -> int:
     if policy.mpi is not None and job_name == NODE:
         return max(policy.num_nodes - 1, 1) if policy.run_launcher_as_node else policy.num_nodes
     if policy.mpi is not None and job_name == LAUNCHER:
         return 1
     if is_trainer:  # replicas forced to 1, parallelism = completions = numNodes
         return policy.num_nodes
+    if ancestor_initializer:  # replicas forced to 1
+        parallelism = _int(job_spec.get("parallelism"))
+        return 1 if parallelism is None else parallelism
     replicas = _int(job.get("replicas"))
     parallelism = _int(job_spec.get("parallelism"))
     return (1 if replicas is None else replicas) * (1 if parallelism is None else parallelism)
 
 
-def _filled(pod_template: YMap, is_trainer: bool, takes_env: bool, policy: _Policy) -> YMap:
+def _filled(pod_template: YMap, is_trainer: bool, takes_env: bool, policy: _Policy, job_name: str) -> YMap:
     """The pod template with the TrainJob's overrides and the plugins' additions on its `node`
     container; the template itself when nothing changes."""
     trainer = policy.trainer
     if trainer is None or not takes_env:
         return pod_template
+    overrides = {k: (trainer[k], trainer.span_of_value(k)) for k in ("image", "command", "args")
+                 if is_trainer and trainer.get(k) is not None}
+    env = _env_entries(trainer.get("env"))
+    ports: list[tuple[int, Span]] = []
+    if is_trainer and policy.framework is not None:
+        name, node = policy.framework
+        variable, value = COORDINATOR_ENV[name]
+        span = node.span
+        env.append((_synthetic_env(variable, value.format(job=job_name), span), span))
+        ports.append((TORCH_MASTER_PORT, span))
+    return _with_container(pod_template, NODE, overrides, env, ports)
+
+
+def _filled_initializer(pod_template: YMap, ancestor: str, trainjob: YMap) -> YMap:
+    """An initializer's container with the TrainJob's `storageUri` (env STORAGE_URI) and env, as
+    the JobSet plugin's builder upserts them."""
+    initializer = _map(_map(trainjob.get("spec")).get("initializer"))
+    key = "dataset" if ancestor == DATASET_INITIALIZER else "model"
+    section = initializer.get(key)
+    if not isinstance(section, YMap):
+        return pod_template
+    env = []
+    uri = section.get("storageUri")
+    if isinstance(uri, str):
+        span = section.span_of_value("storageUri")
+        env.append((_synthetic_env("STORAGE_URI", uri, span), span))
+    env.extend(_env_entries(section.get("env")))
+    return _with_container(pod_template, ancestor, {}, env, [])
+
+
+def _env_entries(env: Any) -> list[tuple[YMap, Span]]:
+    if not isinstance(env, YSeq):
+        return []
+    return [(e, env.span_of_item(j)) for j, e in enumerate(env) if isinstance(e, YMap)]
+
+
+def _with_container(pod_template: YMap, container_name: str, overrides: dict[str, tuple[Any, Span]],
+                    env: list[tuple[YMap, Span]], ports: list[tuple[int, Span]]) -> YMap:
+    """A copy of the pod template whose container `container_name` has the given fields replaced,
+    env variables upserted and container ports added (positions kept for each)."""
     spec = pod_template.get("spec")
     containers = spec.get("containers") if isinstance(spec, YMap) else None
-    if not isinstance(containers, YSeq):
+    if not isinstance(containers, YSeq) or not (overrides or env or ports):
         return pod_template
     new_containers = _copy_seq(containers)
     for i, container in enumerate(containers):
-        if not isinstance(container, YMap) or container.get("name") != NODE:
+        if not isinstance(container, YMap) or container.get("name") != container_name:
             continue
         filled = _copy_map(container)
-        if is_trainer:
-            for key in ("image", "command", "args"):
-                if trainer.get(key) is not None:
-                    _set(filled, key, trainer[key], trainer.span_of_value(key))
-        env = filled.get("env")
-        new_env = _copy_seq(env) if isinstance(env, YSeq) else YSeq(filled.span)
-        user_env = trainer.get("env")
-        if isinstance(user_env, YSeq):
-            _upsert_env(new_env, ((e, user_env.span_of_item(j)) for j, e in enumerate(user_env) if isinstance(e, YMap)))
-        if is_trainer and policy.torch is not None:
-            span = policy.torch.span
-            _upsert_env(new_env, [(_synthetic_env("PET_MASTER_PORT", str(TORCH_MASTER_PORT), span), span)])
-            ports = filled.get("ports")
-            new_ports = _copy_seq(ports) if isinstance(ports, YSeq) else YSeq(span)
-            if not any(isinstance(p, YMap) and p.get("containerPort") == TORCH_MASTER_PORT for p in new_ports):
-                port = YMap(span)
-                _set(port, "containerPort", TORCH_MASTER_PORT, span)
-                new_ports.append(port)
-                new_ports.item_spans.append(span)
-            _set(filled, "ports", new_ports, span)
-        _set(filled, "env", new_env, filled.span_of_value("env") if "env" in filled else filled.span)
+        for key, (value, span) in overrides.items():
+            _set(filled, key, value, span)
+        if env:
+            old_env = filled.get("env")
+            new_env = _copy_seq(old_env) if isinstance(old_env, YSeq) else YSeq(filled.span)
+            _upsert_env(new_env, env)
+            _set(filled, "env", new_env, filled.span_of_value("env") if "env" in filled else filled.span)
+        if ports:
+            old_ports = filled.get("ports")
+            new_ports = _copy_seq(old_ports) if isinstance(old_ports, YSeq) else YSeq(ports[0][1])
+            for number, span in ports:
+                if not any(isinstance(p, YMap) and p.get("containerPort") == number for p in new_ports):
+                    port = YMap(span)
+                    _set(port, "containerPort", number, span)
+                    new_ports.append(port)
+                    new_ports.item_spans.append(span)
+            _set(filled, "ports", new_ports, ports[0][1])
         new_containers[i] = filled
     new_spec = _copy_map(spec)
     _set(new_spec, "containers", new_containers, spec.span_of_value("containers"))
