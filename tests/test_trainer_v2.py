@@ -198,3 +198,19 @@ def test_xgboost_and_jax_runtimes_coordinate_on_node_zero(tmp_path: Path, framew
     (job,) = build_jobs(cluster.workloads)
     assert job.rendezvous is not None and job.rendezvous.port == 29500
     assert f"Kubeflow Trainer's {framework} plugin" in job.rendezvous.origin
+
+
+def test_runtime_patches_add_pod_labels(tmp_path: Path) -> None:
+    (tmp_path / "runtime.yaml").write_text((FIXTURE / "runtimes.yaml").read_text().split("---")[0])
+    (tmp_path / "job.yaml").write_text(
+        "apiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\nmetadata:\n  name: a\n  namespace: team-a\n"
+        "spec:\n  runtimeRef:\n    name: torch-distributed\n  runtimePatches:\n    - manager: example.io/platform\n"
+        "      trainingRuntimeSpec:\n        template:\n          metadata:\n            labels: {jobset-only: x}\n"
+        "          spec:\n            replicatedJobs:\n              - name: node\n                template:\n"
+        "                  spec:\n                    template:\n                      metadata:\n"
+        "                        labels: {team: ml-platform}\n")
+    cluster = _cluster(tmp_path)
+    labels = {w.group: dict(w.labels) for w in cluster.workloads}
+    assert labels["node"]["team"] == "ml-platform"  # the patch wins over the runtime's `vision`
+    assert "jobset-only" not in labels["node"]  # template metadata labels go to the JobSet, not the pods
+    assert "team" not in labels["dataset-initializer"]

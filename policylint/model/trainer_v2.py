@@ -24,7 +24,9 @@ What the controller's plugins change, as kubeflow/trainer's sources do it
   that name gets `STORAGE_URI` (the TrainJob's `spec.initializer.<dataset|model>.storageUri`)
   and that section's env, so that dependency evidence (an `s3://` URI) is read from them.
 
-The ancestor label is on the Job template, not on the pod template: pods do not carry it.
+The ancestor label is on the Job template, not on the pod template: pods do not carry it. Pod
+labels that the TrainJob's `runtimePatches` merge into a replicated job's pod template are added;
+its other patches (node selectors, volumes, container patches) are not modelled.
 
 Sources of positions: the pod template of the runtime (a pod spec's fields are the runtime's),
 the TrainJob for the job itself and for the fields it overrides.
@@ -216,6 +218,7 @@ def trainjob_templates(trainjob: YMap, name: str, runtime: RawObject) -> Iterato
     if not isinstance(jobs, YSeq):
         return
     prefix = runtime.field_prefix + "spec.template.spec.replicatedJobs"
+    patched_labels = _patched_pod_labels(trainjob)
     for index, job in enumerate(jobs):
         job = _map(job)
         job_name = str(job.get("name", index))
@@ -224,7 +227,8 @@ def trainjob_templates(trainjob: YMap, name: str, runtime: RawObject) -> Iterato
         job_spec = _map(job_template.get("spec"))
         pod_template = job_spec.get("template")
         path = f"{prefix}[{index}].template.spec.template"
-        labels = {"jobset.sigs.k8s.io/jobset-name": name, "jobset.sigs.k8s.io/replicatedjob-name": job_name}
+        labels = {**patched_labels.get(job_name, {}),
+                  "jobset.sigs.k8s.io/jobset-name": name, "jobset.sigs.k8s.io/replicatedjob-name": job_name}
         is_trainer = ancestor == ANCESTOR_TRAINER
         count = _count(job, job_spec, job_name, is_trainer, policy,
                        ancestor in (DATASET_INITIALIZER, MODEL_INITIALIZER))
@@ -236,6 +240,25 @@ def trainjob_templates(trainjob: YMap, name: str, runtime: RawObject) -> Iterato
             continue
         takes_env = is_trainer or (policy.run_launcher_as_node and job_name == NODE)
         yield job_name, _filled(pod_template, is_trainer, takes_env, policy, name), path, count, labels
+
+
+def _patched_pod_labels(trainjob: YMap) -> dict[str, dict[str, str]]:
+    """Pod labels that the TrainJob's `runtimePatches` merge into a replicated job's pod template
+    (a strategic merge: replicatedJobs by name, labels by key; later patches win). Other patched
+    fields are not modelled."""
+    found: dict[str, dict[str, str]] = {}
+    patches = _map(trainjob.get("spec")).get("runtimePatches")
+    for patch in patches if isinstance(patches, YSeq) else ():
+        spec = _map(_map(_map(_map(patch).get("trainingRuntimeSpec")).get("template")).get("spec"))
+        jobs = spec.get("replicatedJobs")
+        for job in jobs if isinstance(jobs, YSeq) else ():
+            job = _map(job)
+            pod = _map(_map(_map(job.get("template")).get("spec")).get("template"))
+            labels = _map(_map(pod.get("metadata")).get("labels"))
+            if isinstance(job.get("name"), str):
+                found.setdefault(job["name"], {}).update(
+                    {k: v for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)})
+    return found
 
 
 def _count(job: YMap, job_spec: YMap, job_name: str, is_trainer: bool, policy: _Policy,
