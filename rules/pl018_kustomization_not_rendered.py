@@ -11,6 +11,8 @@ kustomization uses — its resources, patches, generator inputs and those of its
 not read as manifests: a patch is not an object, `$(VAR)` placeholders are not names, and a base
 shared by two overlays is not a workload defined twice.
 
+Complexity: O(I) over the load problems (one per kustomization not rendered).
+
 ## Why is this bad?
 What the kustomization deploys is not analysed: its NetworkPolicies and workloads are missing
 from every other finding and from connectivity answers. Reading its sources as they are would

@@ -8,6 +8,8 @@ dependencies are not vendored under `charts/` (policylint never downloads them),
 did not finish in time (`render.timeout`). No file of the chart is read as a manifest: templates
 are Go templates, not YAML, and values files configure the chart.
 
+Complexity: O(I) over the load problems (one per chart not rendered).
+
 ## Why is this bad?
 What the chart deploys is not analysed: its NetworkPolicies and workloads are missing from every
 other finding and from connectivity answers.

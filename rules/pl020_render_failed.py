@@ -7,6 +7,8 @@ is not in the build, a template error, a `required` value that no values file gi
 points at the kustomization file or at `Chart.yaml`. Nothing the kustomization or chart would
 deploy is analysed.
 
+Complexity: O(I) over the load problems (one per failed render).
+
 ## Why is this bad?
 `kubectl apply -k` and `helm install` fail the same way: nothing of it can be deployed as it is.
 

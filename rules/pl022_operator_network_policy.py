@@ -16,6 +16,8 @@ input, at that field, and says that the analysis includes it:
 The engine evaluates these policies with the input's own, so `matrix`, `reach` and the training
 rules see what the cluster will enforce; `matrix` and `reach` list them in their caveat.
 
+Complexity: O(N) over the policies that operators create (built with the model, O(O)).
+
 ## Why is this bad?
 It is not a mistake: it is information that a reviewer cannot see in the manifests. A policy
 nobody wrote can still isolate pods: Volcano's makes every other ingress to the job's pods

@@ -6,6 +6,8 @@ cannot show: a KubeRay `RayJob` or `RayService` whose cluster spec has `networkP
 creates the RayCluster under a generated name and its policies select that name
 (`ray.io/cluster`), so they are left out of the analysis.
 
+Complexity: O(O) over the RayJobs and RayServices that ask for network isolation.
+
 ## Why is this bad?
 The policies isolate the Ray pods (by default for both directions): connections that `matrix`
 and `reach` show as allowed may be denied, and the training rules cannot judge the cluster's
