@@ -315,3 +315,39 @@ def test_two_overlays_of_one_base_give_copies_named_by_their_kustomization(tmp_p
     # the one used is the last read (folders in sorted order: prod after dev).
     assert f"also defined at {policy}:4 (rendered from {dev})" in finding.message
     assert f"uses this copy (rendered from {prod})" in finding.message
+
+
+@pytest.mark.parametrize("output", [
+    "{not: [yaml\n",  # not YAML at all
+    "just a scalar\n",  # a document that is no object
+    "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",  # no origin annotation (an old kustomize)
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  annotations:\n"
+    "    config.kubernetes.io/origin: |\n      path: ../../../../etc/passwd\n",  # an origin outside the tree
+])
+def test_whatever_a_renderer_prints_is_a_finding_or_an_object_never_a_traceback(
+        output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tools, printed = tmp_path / "bin", tmp_path / "printed.yaml"
+    printed.write_text(output, encoding="utf-8")
+    _script(tools, "kustomize", f"cat {printed}\n")
+    monkeypatch.setenv("PATH", str(tools))
+    repo = _repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    analysis = _check(repo)
+    kustomization = os.path.join("overlays", "prod", "kustomization.yaml")
+    assert not [f for f in analysis.findings if f.code == "PL005"]
+    # Every position is a file of the tree: the kustomization when the origin is unknown.
+    for obj in analysis.load.objects:
+        assert obj.path in (kustomization, os.path.join("overlays", "prod", "stray.yaml")), obj.path
+    for finding in analysis.findings:
+        assert (repo / finding.path).is_file(), finding
+
+
+def test_a_source_marker_outside_the_chart_points_at_the_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tools, args, output = tmp_path / "bin", tmp_path / "args", tmp_path / "rendered.yaml"
+    output.write_text(RENDERED.replace("# Source: web/templates/", "# Source: web/../../../"), encoding="utf-8")
+    _fake_helm(tools, args, output)
+    monkeypatch.setenv("PATH", str(tools))
+    repo = _chart(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    findings = _check(repo, select=("PL205",)).findings
+    assert [(f.path, f.line, f.code) for f in findings] == [(os.path.join("web", "Chart.yaml"), 1, "PL205")]

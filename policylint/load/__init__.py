@@ -41,7 +41,15 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
     if render is not None:
         from policylint.load.render.run import prepare
 
-        files, sources, aside = prepare(paths, files)
+        try:
+            files, sources, aside = prepare(paths, files)
+        except Exception as error:  # a bug in finding charts and kustomizations must not stop the run
+            LOG.debug("internal error while looking for charts and kustomizations\n%s", traceback.format_exc())
+            aside = []
+            result.problems.append(LoadProblem("internal", Span(files[0] if files else "<input>", 1, 1, 1, 1),
+                                               f"internal error while looking for Helm charts and kustomizations: "
+                                               f"{type(error).__name__}: {error}; they are read as plain files; "
+                                               "please report it (--debug shows the traceback)"))
         for item in aside:
             result.files.append(LoadedFile(item.path))
             result.skipped.append(item)

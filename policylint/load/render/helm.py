@@ -99,6 +99,9 @@ def _mapping(start: int, sources: list[tuple[int, str]], chart: Chart, lines: li
     display = template_path(printed, chart)
     end = next((number for number, _ in sources if number > start), len(lines) + 1)
     block = lines[start: end - 1]  # the lines after the marker, up to the next marker
+    real = os.path.realpath(display)
+    if not real.startswith(chart.folder.rstrip(os.sep) + os.sep):  # a marker naming a file outside the chart
+        return chart.display, [(1, False)] * len(block)
     try:
         template = Path(display).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):

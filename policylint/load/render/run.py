@@ -6,7 +6,9 @@ one (or reports it not rendered) and adds the objects, problems and files to the
 """
 from __future__ import annotations
 
+import logging
 import os
+import traceback
 from typing import Any, Callable
 
 from policylint.load.classify import SkippedFile
@@ -14,11 +16,12 @@ from policylint.load.inputs import STDIN, LoadedFile, read_file
 from policylint.load.nodes import Span
 from policylint.load.render import helm, kustomize
 from policylint.load.render.settings import RenderSettings
-from policylint.load.render.sources import (Chart, Kustomization, Sources, find_sources, owner_of_named_file,
-                                            remote_references)
+from policylint.load.render.sources import (Chart, Kustomization, Sources, closure, find_sources,
+                                            owner_of_named_file, remote_references)
 from policylint.load.render.tools import helm_renderer, kustomize_renderer
 from policylint.load.yaml_reader import Limits, LoadProblem
 
+LOG = logging.getLogger(__name__)
 # Load-problem kinds, each reported by one rule.
 KUSTOMIZE_NOT_RENDERED = "kustomize-not-rendered"  # PL018
 HELM_NOT_RENDERED = "helm-not-rendered"  # PL019
@@ -61,9 +64,22 @@ def render_into(result: Any, sources: Sources, discovered: list[str], settings: 
     for real, owner in sources.owner.items():
         owned.setdefault(owner, []).append((real, displays.get(real) or os.path.relpath(real)))
     for unit in sources.kustomizations:
-        _kustomization(unit, sorted(owned.get(unit.display, [])), sources, settings, limits, result, source)
+        _guarded(unit.display, result, lambda: _kustomization(unit, sorted(owned.get(unit.display, [])), sources,
+                                                              settings, limits, result, source))
     for chart in sources.charts:
-        _chart(chart, sorted(owned.get(chart.display, [])), settings, limits, result, source)
+        _guarded(chart.display, result, lambda: _chart(chart, sorted(owned.get(chart.display, [])), settings,
+                                                       limits, result, source))
+
+
+def _guarded(display: str, result: Any, render: Callable[[], None]) -> None:
+    """A bug while rendering one chart or kustomization costs that one, with a PL005 finding."""
+    try:
+        render()
+    except Exception as error:
+        LOG.debug("internal error while rendering %s\n%s", display, traceback.format_exc())
+        result.problems.append(LoadProblem("internal", Span(display, 1, 1, 1, 1),
+                                           f"internal error while rendering {display}: {type(error).__name__}: "
+                                           f"{error}; please report it (--debug shows the traceback)"))
 
 
 def _kustomization(unit: Kustomization, owned: list[tuple[str, str]], sources: Sources, settings: RenderSettings,
@@ -84,7 +100,11 @@ def _kustomization(unit: Kustomization, owned: list[tuple[str, str]], sources: S
     elif unit.uses_helm:
         reason = f"it inflates Helm charts (`helmCharts`), which policylint does not do; {how} --enable-helm"
     if not reason:
-        rendered = kustomize.render(unit, renderer, settings.timeout, limits, source)  # type: ignore[arg-type]
+        # Positions are taken only from files the kustomization uses: an origin annotation naming
+        # any other file (a resource could carry one) is not followed.
+        usable = closure(unit, sources.all_kustomizations)
+        rendered = kustomize.render(unit, renderer, settings.timeout, limits,  # type: ignore[arg-type]
+                                    lambda real: source(real) if real in usable else None)
         if rendered.timed_out:
             reason = f"{renderer.name} {rendered.error}"  # type: ignore[union-attr]
         elif rendered.error:

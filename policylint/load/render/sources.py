@@ -177,7 +177,7 @@ def _assign_owners(sources: Sources, files: list[str], charts: list[str]) -> Non
             if _chart_file(real, chart.folder):
                 sources.owner.setdefault(real, chart.display)
     for top in sources.kustomizations:
-        for real in _closure(top, sources.all_kustomizations):
+        for real in closure(top, sources.all_kustomizations):
             if real in by_real:  # a base outside the input is read through the render, not listed
                 sources.owner.setdefault(real, top.display)
 
@@ -195,7 +195,7 @@ def _chart_file(real: str, folder: str) -> bool:
     return top in _CHART_TOP_FILES or (top.startswith("values") and top.endswith((".yaml", ".yml", ".json")))
 
 
-def _closure(top: Kustomization, every: dict[str, Kustomization]) -> set[str]:
+def closure(top: Kustomization, every: dict[str, Kustomization]) -> set[str]:
     """The files of `top` and of every kustomization it reaches (cycles are kustomize's to report)."""
     owned: set[str] = set()
     pending, seen = [top], set()
