@@ -57,7 +57,7 @@ TORCHRUN_PORT = 29500
 C10D_PORT = 29400
 # Replica roles that take no part in the collectives (all-to-all traffic). Kubeflow Trainer's
 # initializers download the dataset and the model before the nodes start.
-OUTSIDE_MESH = ("evaluator", "submitter", "initializer")
+OUTSIDE_MESH = ("evaluator", "submitter", "initializer", "independent")
 INITIALIZER_SUFFIX = "-initializer"  # dataset-initializer, model-initializer
 
 
@@ -134,11 +134,48 @@ def build_jobs(workloads: Iterable[Workload], config_maps: ConfigMaps | None = N
         first = members[0]
         plugins = _volcano_plugins(first)
         replicas = tuple(Replica(w, replica_role(w, plugins)) for w in members)
-        jobs.append(TrainingJob(key, first.kind, first.namespace, names[key], replicas,
-                                _rendezvous(first.kind, replicas, plugins),
-                                _ssh(first, replicas, plugins, config_maps or {})))
+        rendezvous = _rendezvous(first.kind, replicas, plugins)
+        ssh = _ssh(first, replicas, plugins, config_maps or {})
+        if first.kind == "JobSet" and rendezvous is None and ssh is None and not _collective(members, names[key]):
+            # A JobSet is also the API for batch work that never talks (parallel independent
+            # jobs): without a sign of collective traffic its pods are not held to the mesh.
+            replicas = tuple(Replica(r.workload, "independent") for r in replicas)
+        jobs.append(TrainingJob(key, first.kind, first.namespace, names[key], replicas, rendezvous, ssh))
     jobs.sort(key=lambda j: (j.namespace, j.name, j.kind))
     return jobs
+
+
+# Signs that the pods of a JobSet exchange traffic with each other: a launcher or framework
+# command, the environment a distributed framework reads, or a reference to a sibling pod's DNS
+# name (JobSet names pods `<jobset>-<replicated job>-<job index>-<pod index>`).
+COLLECTIVE_COMMANDS = frozenset({"torchrun", "torch.distributed.run", "torch.distributed.launch", "mpirun",
+                                 "mpiexec", "deepspeed", "horovodrun", "accelerate", "srun"})
+COLLECTIVE_ENV = frozenset({"MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "NODE_RANK", "TF_CONFIG",
+                            "JAX_COORDINATOR_ADDRESS", "JAX_COORDINATOR_PORT", "JAX_NUM_PROCESSES",
+                            "COORDINATOR_ADDRESS", "TPU_WORKER_HOSTNAMES", "PADDLE_MASTER"})
+COLLECTIVE_ENV_PREFIXES = ("PET_", "NCCL_", "OMPI_", "PMIX_", "HOROVOD_", "MEGASCALE_", "DMLC_", "GLOO_")
+
+
+def _collective(members: list[Workload], job_name: str) -> bool:
+    """Whether anything in the job's pods says they talk to each other (see above); a declared
+    container port counts too (something is meant to connect to it)."""
+    siblings = tuple(f"{job_name}-{(w.group or '').lower()}-" for w in members if w.group)
+    for workload in members:
+        containers = _containers(workload)
+        if any(isinstance(c.get("ports"), YSeq) and len(c["ports"]) for c in containers):
+            return True
+        env = _env(containers)
+        names = [e.get("name") for c in containers if isinstance(c.get("env"), YSeq) for e in c["env"] if isinstance(e, YMap)]
+        if any(isinstance(n, str) and (n in COLLECTIVE_ENV or n.startswith(COLLECTIVE_ENV_PREFIXES)) for n in names):
+            return True  # by name: a value from the downward API or a Secret counts as well
+        words = _command_words(containers)
+        if any(word.rsplit("/", 1)[-1] in COLLECTIVE_COMMANDS for word in words):
+            return True
+        if any(sibling in text for text in [*words, *env.values()] for sibling in siblings):
+            return True
+        if "ray" in (w.rsplit("/", 1)[-1] for w in words) and "start" in words:
+            return True
+    return False
 
 
 # -- replica roles --------------------------------------------------------------------------------
