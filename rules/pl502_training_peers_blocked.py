@@ -8,7 +8,9 @@ that take part in the collectives — master, workers, PS, launcher, Ray head an
 both directions, and a replica type with several pods with itself. A pair with **nothing**
 allowed is reported, at the side that blocks it: the `egress` list of the policy isolating the
 sending pods, or the `ingress` list (or a near-miss peer) of the policy isolating the receiving
-pods. One finding is reported per blocking place, listing the pairs it breaks.
+pods. One finding is reported per blocking place, listing the pairs it breaks. A plain JobSet
+whose pods show no sign of talking to each other (no launcher command, framework environment,
+declared port or sibling DNS name: independent batch jobs) has no mesh to check.
 
 Pairs that are allowed on some ports but not all are reported by `PL503`; a rendezvous or ssh
 port missing from an otherwise open pair by `PL504` and `PL505`.
