@@ -351,3 +351,26 @@ def test_a_source_marker_outside_the_chart_points_at_the_chart(tmp_path: Path, m
     monkeypatch.chdir(repo)
     findings = _check(repo, select=("PL205",)).findings
     assert [(f.path, f.line, f.code) for f in findings] == [(os.path.join("web", "Chart.yaml"), 1, "PL205")]
+
+
+@needs_kustomize
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not on PATH here")
+def test_diff_against_a_revision_sees_only_the_edit_in_rendered_overlays(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    overlay = "namespace: shop\nresources:\n  - ../../base\n"
+    repo = _tree(tmp_path, {"base/kustomization.yaml": BASE_KUSTOMIZATION, "base/policy.yaml": BASE_POLICY,
+                            "overlays/dev/kustomization.yaml": overlay, "overlays/prod/kustomization.yaml": overlay})
+    monkeypatch.chdir(repo)
+    git = ["git", "-c", "user.email=dev@example.com", "-c", "user.name=dev"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(git + command, check=True, capture_output=True)
+    (repo / "base" / "policy.yaml").write_text(BASE_POLICY.replace("0.0.0.0/0", "10.0.0.0/8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", "--base", "HEAD", "--format", "json", "."])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    # The duplicate notes name files under the exported revision's folder on the old side: written
+    # relative to it, they read as on the new side, so only the fixed PL205 is a change.
+    assert [f["code"] for f in report["findings"]["introduced"]] == []
+    assert [f["code"] for f in report["findings"]["fixed"]] == ["PL205"]

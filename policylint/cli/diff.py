@@ -112,7 +112,7 @@ def _base_sides(base: str, paths: tuple[str, ...], config: Any, options: dict[st
         if nowhere:
             fail(f"no such file or folder in the working tree or at {base}: {', '.join(nowhere)}")
         old = analyse_side(", ".join(export.names), export.paths, config, display=export.display, revision=base,
-                           absent=export.absent, **options)
+                           absent=export.absent, root=export.root, **options)
         new = analyse_side(", ".join(paths), present, config, absent=gone, **options)
     except BaseException:
         export.close()

@@ -7,6 +7,7 @@ of the revision; `display` turns its temporary paths back into `REV:path`.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Iterable
 
@@ -44,17 +45,21 @@ class Side:
 def analyse_side(label: str, paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
                  ignore: Iterable[str] = (), stdin: BinaryIO | None = None, debug: bool = False,
                  display: Callable[[str], str] = _same, revision: str | None = None,
-                 absent: Iterable[str] = ()) -> Side:
+                 absent: Iterable[str] = (), root: str | None = None) -> Side:
+    """`root`: the folder a revision was exported to; in messages (which may name other files,
+    as the duplicate rules do) its paths are written relative to it, as the working tree's are,
+    so that one finding on both sides reads the same and is not taken for a change."""
     analysis = analyse(list(paths), config, select=select, ignore=ignore, stdin=stdin, debug=debug)
     side = Side(label, analysis, display, revision, tuple(absent))
-    side.findings = [_displayed(f, display) for f in analysis.findings] if display is not _same \
+    side.findings = [_displayed(f, display, root) for f in analysis.findings] if display is not _same \
         else list(analysis.findings)
     return side
 
 
-def _displayed(finding: Finding, display: Callable[[str], str]) -> Finding:
+def _displayed(finding: Finding, display: Callable[[str], str], root: str | None = None) -> Finding:
     def span(s: Span) -> Span:
         return dataclasses.replace(s, path=display(s.path))
 
     related = tuple(Related(span(r.span), r.message) for r in finding.related)
-    return dataclasses.replace(finding, span=span(finding.span), related=related)
+    message = finding.message.replace(root + os.sep, "") if root else finding.message
+    return dataclasses.replace(finding, span=span(finding.span), related=related, message=message)
