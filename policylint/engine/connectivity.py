@@ -453,6 +453,10 @@ class Engine:
             return None
         return [endpoints[0].index for endpoints in self._atom_endpoints]
 
+    def namespace_names(self) -> list[str]:
+        """Every namespace the engine knows: declared ones and those only used by workloads."""
+        return list(self._compiler.namespace_names)
+
     def namespace_atoms(self, namespace: str) -> int:
         """The atoms (pod classes) of a namespace."""
         return self._compiler.classes_in_namespace.get(namespace, 0)

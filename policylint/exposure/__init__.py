@@ -1,0 +1,20 @@
+"""Exposure: who else could reach a workload, and what else it could reach.
+
+`matrix` answers for the pods it was given. Exposure answers for the peers the input does not
+contain, described by what they would have to be — "any pod in a namespace matching
+{team=research}", "pods matching {app=notebook} in namespace ml", "any pod in the cluster",
+"any address in 0.0.0.0/0" — with the ports, for every policy kind the engine evaluates.
+
+- `constraints` — label selectors as an algebra (meet, complement, satisfiability)
+- `space` — the hypothetical peers cut into regions every policy treats alike
+- `probes` — one representative pod per region, added to a copy of the input
+- `analysis` — the engine's answers for the representatives, described as claims
+- `model` — `Claim` and `Peer` (what a claim says, in text and JSON)
+- `described` — a described peer given on the command line (`ns:team=a/pod:app=b`)
+"""
+from __future__ import annotations
+
+from policylint.exposure.analysis import analyse
+from policylint.exposure.model import INBOUND, OUTBOUND, Claim, Peer
+
+__all__ = ["INBOUND", "OUTBOUND", "Claim", "Peer", "analyse"]

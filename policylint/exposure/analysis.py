@@ -1,0 +1,251 @@
+"""Exposure: what each workload allows to and from peers that the input does not contain.
+
+For a workload and a direction the hypothetical space is cut into regions (space.py), one
+representative pod per region is added to a copy of the input and the engine answers for it
+(probes.py). The regions are then described as claims as wide as the answers allow
+(`_widen`): a region grows by dropping a requirement whenever every region it would take in gets
+at least the same ports, so a rule's "namespaces matching team=research" reads as that, not as
+the pieces the other policies cut it into. External addresses come from the engine's own ranges.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from policylint.engine.ports import EMPTY_PORTS, PortSet
+from policylint.exposure.constraints import Conjunction, KeyConstraint
+from policylint.exposure.model import INBOUND, MATCHING, NAMED, NEW, OUTBOUND, Claim, Peer
+from policylint.exposure.probes import Probes
+from policylint.exposure.space import NAME, Region, Space
+from policylint.model.types import EGRESS, INGRESS
+
+SIDE = {INBOUND: INGRESS, OUTBOUND: EGRESS}
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    region: Region
+    ports: PortSet
+
+
+def analyse(engine, endpoints: Iterable | None = None,
+            directions: Iterable[str] = (INBOUND, OUTBOUND)) -> list[Claim]:
+    """Every claim for the given workload endpoints (all by default), sorted."""
+    directions = tuple(directions)
+    targets = [e for e in (engine.endpoints if endpoints is None else endpoints) if not e.is_external]
+    by_atom: dict[int, list] = {}
+    for e in targets:
+        by_atom.setdefault(e.atom, []).append(e)
+    space = Space(engine.cluster, engine.namespace_names())
+    probes = Probes(space)
+    plans: list[tuple[list, str, list[tuple[Region, object]]]] = []
+    for atom in sorted(by_atom):
+        members = by_atom[atom]
+        workload = members[0]
+        for direction in directions:
+            policies = engine.policies_selecting(workload, SIDE[direction])
+            regions = space.regions(space.splitters(policies, SIDE[direction]))
+            plans.append((members, direction, [(r, probes.add(r)) for r in regions]))
+    from policylint.engine import Engine
+
+    engines = [Engine(probes.cluster(b)) for b in range(len(probes.batches))] if plans else []
+    claims: list[Claim] = []
+    for members, direction, regions in plans:
+        workload = members[0]
+        allowed: list[Cell] = []
+        unknown: list[Cell] = []
+        for region, probe in regions:
+            probed = engines[probe.batch]
+            w, p = probed.endpoint(workload.id), probed.endpoint(probe.id)
+            src, dst = (p, w) if direction == INBOUND else (w, p)
+            allowed.append(Cell(region, probed.allowed_ports(src, dst)))
+            unknown.append(Cell(region, probed.unknown_ports(src, dst)))
+        peers = [(peer, ports, EMPTY_PORTS) for peer, ports in describe_cells(space, allowed)]
+        peers += [(peer, EMPTY_PORTS, ports) for peer, ports in describe_cells(space, unknown)]
+        peers += _addresses(engine, workload, direction)
+        for member in members:
+            claims.extend(Claim(member.id, direction, peer, ports, unknown_ports) for peer, ports, unknown_ports in peers)
+    claims.sort(key=Claim.sort_key)
+    return claims
+
+
+# -- describing regions ----------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Draft:
+    namespace: str | None  # an input namespace, or None for new namespaces
+    ns: Conjunction
+    pod: Conjunction
+    ports: PortSet
+    scope: str = NEW
+
+
+def describe_cells(space: Space, cells: list[Cell]) -> list[tuple[Peer, PortSet]]:
+    """Claims (peer, ports) equivalent to the cells: a pod of any region gets exactly the union of
+    the ports of the claims that describe it."""
+    drafts = _merge_equal([_widen(space, cells, c) for c in cells if not c.ports.is_empty])
+    for draft in drafts:
+        if draft.namespace is None and _every_input_namespace_too(space, cells, draft):
+            draft.scope = MATCHING
+    drafts = _subtract_covered(space, drafts)
+    return [(_peer(space, d), d.ports) for d in drafts]
+
+
+def _overlaps(space: Space, a: Region, namespace: str | None, ns: Conjunction, pod: Conjunction) -> bool:
+    if a.namespace != namespace:
+        return False
+    if a.pod.meet(pod) is None:
+        return False
+    return namespace is not None or space.meet_new(a.ns, ns)
+
+
+def _covers(ports: PortSet, wanted: PortSet) -> bool:
+    return wanted.difference(ports).is_empty
+
+
+def _widen(space: Space, cells: list[Cell], cell: Cell) -> _Draft:
+    region = cell.region
+    ns, pod = region.ns, region.pod
+
+    # Only the regions that give fewer ports can stop the claim from growing over them.
+    short = [c.region for c in cells if c.region.namespace == region.namespace and not _covers(c.ports, cell.ports)]
+
+    def holds(ns_: Conjunction, pod_: Conjunction) -> bool:
+        return not any(_overlaps(space, r, region.namespace, ns_, pod_) for r in short)
+
+    for key, _ in pod.keys:
+        candidate = pod.without(key)
+        if holds(ns, candidate):
+            pod = candidate
+    if region.namespace is None:
+        for key, _ in ns.keys:
+            candidate = ns.without(key)
+            if holds(candidate, pod):
+                ns = candidate
+        ns = _shown_namespace_selector(space, ns)
+    return _Draft(region.namespace, ns, pod, cell.ports)
+
+
+def _shown_namespace_selector(space: Space, ns: Conjunction) -> Conjunction:
+    """A new namespace's selector without the implied "its name is none of the input's"."""
+    name = ns.get(NAME)
+    if name.inclusive:
+        return ns
+    rest = name.values - space.existing
+    shown = KeyConstraint(name.absent, False, rest)
+    if not name.absent and not rest:
+        shown = KeyConstraint(True, False, frozenset())  # every namespace has a name
+    return Conjunction.of({**dict(ns.keys), NAME: shown})
+
+
+def _merge_equal(drafts: list[_Draft]) -> list[_Draft]:
+    merged: dict[tuple, _Draft] = {}
+    for d in drafts:
+        key = (d.namespace, d.ns, d.pod)
+        if key in merged:
+            merged[key].ports = merged[key].ports.union(d.ports)
+        else:
+            merged[key] = d
+    return list(merged.values())
+
+
+def _every_input_namespace_too(space: Space, cells: list[Cell], draft: _Draft) -> bool:
+    """Whether the input's namespaces that match the draft's selector get its ports too (then
+    the claim is about every matching namespace, not only new ones)."""
+    for name, labels in space.labels.items():
+        if not draft.ns.matches(labels):
+            continue
+        if not all(_covers(c.ports, draft.ports) for c in cells
+                   if c.region.namespace == name and c.region.pod.meet(draft.pod) is not None):
+            return False
+    return True
+
+
+def _contains(space: Space, outer: _Draft, inner: _Draft) -> bool:
+    if not inner.pod.within(outer.pod):
+        return False
+    if outer.namespace is not None:
+        return inner.namespace == outer.namespace
+    if inner.namespace is not None:
+        return outer.scope == MATCHING and outer.ns.matches(space.labels[inner.namespace])
+    inner_ns = space.new_namespace(inner.ns)
+    return inner_ns is None or inner_ns.within(outer.ns)
+
+
+def _subtract_covered(space: Space, drafts: list[_Draft]) -> list[_Draft]:
+    """Drop from each claim the ports that claims describing more pods already give them."""
+    out = []
+    for d in drafts:
+        covered = EMPTY_PORTS
+        for other in drafts:
+            if other is not d and _contains(space, other, d) and not _contains(space, d, other):
+                covered = covered.union(other.ports)
+        rest = d.ports.difference(covered)
+        if not rest.is_empty:
+            out.append(_Draft(d.namespace, d.ns, d.pod, rest, d.scope))
+    return out
+
+
+def _peer(space: Space, d: _Draft) -> Peer:
+    if d.namespace is not None:
+        return Peer("pods", NAMED, d.namespace, True, pod_selector=d.pod)
+    name = d.ns.get(NAME)
+    if name.inclusive and len(name.values) == 1 and not name.absent and len(d.ns.keys) == 1:
+        # "kubernetes.io/metadata.name=x" names one namespace (not in the input: a region of new
+        # namespaces never holds an input namespace's name)
+        return Peer("pods", NAMED, min(name.values), False, pod_selector=d.pod)
+    return Peer("pods", d.scope, namespace_selector=d.ns, pod_selector=d.pod)
+
+
+# -- addresses -------------------------------------------------------------------------------
+
+def _addresses(engine, workload, direction: str) -> list[tuple[Peer, PortSet, PortSet]]:
+    """External ranges by the ports they get, adjacent ranges joined, as CIDRs."""
+    from policylint.engine.ipset import IPRange
+
+    runs: list[tuple[IPRange, PortSet, PortSet]] = []
+    for e in engine.endpoints:
+        if not e.is_external:
+            continue
+        src, dst = (e, workload) if direction == INBOUND else (workload, e)
+        ports, unknown = engine.allowed_ports(src, dst), engine.unknown_ports(src, dst)
+        if ports.is_empty and unknown.is_empty:
+            continue
+        r = e.range
+        if runs:
+            last, last_ports, last_unknown = runs[-1]
+            if last.version == r.version and last.last + 1 == r.first and last_ports == ports and last_unknown == unknown:
+                runs[-1] = (IPRange(r.version, last.first, r.last), ports, unknown)
+                continue
+        runs.append((r, ports, unknown))
+    grouped: dict[tuple, list[str]] = {}
+    values: dict[tuple, tuple[PortSet, PortSet]] = {}
+    for r, ports, unknown in runs:
+        key = (ports, unknown)
+        grouped.setdefault(key, []).extend(r.cidrs())
+        values[key] = (ports, unknown)
+    return [(Peer("addresses", cidrs=tuple(cidrs), summary=_summary(cidrs)), *values[key])
+            for key, cidrs in grouped.items()]
+
+
+def _summary(cidrs: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """The same addresses as one CIDR with exceptions, when that is shorter: `10.0.0.0/8 except
+    10.1.0.0/16` rather than the eight CIDRs around the hole."""
+    import ipaddress
+
+    networks = [ipaddress.ip_network(c) for c in cidrs]
+    if len(networks) < 2 or len({n.version for n in networks}) != 1:
+        return None
+    first = min(int(n.network_address) for n in networks)
+    last = max(int(n.broadcast_address) for n in networks)
+    bits = networks[0].max_prefixlen
+    prefix = bits - (first ^ last).bit_length()
+    enclosing = ipaddress.ip_network((first >> (bits - prefix) << (bits - prefix), prefix))
+    holes = [enclosing]
+    for n in networks:
+        holes = [piece for h in holes for piece in ([h] if not h.overlaps(n) else
+                                                   ([] if h.subnet_of(n) else list(h.address_exclude(n))))]
+    holes.sort()
+    if len(holes) + 1 >= len(networks):
+        return None
+    return str(enclosing), tuple(str(h) for h in ipaddress.collapse_addresses(holes))
