@@ -7,7 +7,7 @@ import click
 
 from policylint.cli.common import EXIT_OK, config_options, fail, paths_argument
 from policylint.cli.engine_input import load_engine, select_endpoints
-from policylint.matrix import FORMATS
+from policylint.matrix import EXPOSURE_FORMATS, FORMATS
 
 
 @click.command()
@@ -23,9 +23,14 @@ from policylint.matrix import FORMATS
 @click.option("--aggregate", type=click.Choice(["workload", "namespace"]), default="workload", show_default=True,
               help="One line per pair of namespaces instead of per pair of endpoints; each line says how many "
                    "endpoint pairs it stands for and the union of their ports.")
+@click.option("--exposure", is_flag=True,
+              help="Also list what each workload allows to and from peers the input does not contain (pods of "
+                   "other or new namespaces, addresses), described by what they would have to be. With --from, "
+                   "only what those endpoints may reach; with --to, only who may reach them; --port and "
+                   "--namespace filter the claims too (text, json and markdown).")
 @config_options
 def matrix(paths: tuple[str, ...], output_format: str, from_: tuple[str, ...], to: tuple[str, ...], port: str | None,
-           aggregate: str, config_path: str | None, default_namespace: str | None, debug: bool) -> None:
+           aggregate: str, exposure: bool, config_path: str | None, default_namespace: str | None, debug: bool) -> None:
     """Print the connectivity matrix of PATH… (files, folders, - for stdin).
 
     With --namespace NS, objects without a namespace go to NS (as for `check`) and only
@@ -46,6 +51,8 @@ def matrix(paths: tuple[str, ...], output_format: str, from_: tuple[str, ...], t
     if output_format == "html" and (from_ or to or port or aggregate != "workload" or default_namespace):
         fail("--format html shows the whole matrix (it aggregates and filters in the page); "
              "drop --from, --to, --port, --aggregate and --namespace")
+    if exposure and (output_format not in EXPOSURE_FORMATS or aggregate != "workload"):
+        fail(f"--exposure works with --format {', '.join(EXPOSURE_FORMATS)} and --aggregate workload")
     engine = load_engine(paths, config_path, default_namespace, debug)
     if output_format == "html":  # one self-contained page (policylint.report.html), not a streamed table
         from policylint import __version__
@@ -57,7 +64,12 @@ def matrix(paths: tuple[str, ...], output_format: str, from_: tuple[str, ...], t
     destinations = select_endpoints(engine, to, "--to") if to else None
     endpoints = shown_endpoints(engine, sources, destinations, default_namespace)
     view = MatrixView(engine, sources, destinations, default_namespace, port_filter)
+    claims = None
+    if exposure:
+        from policylint.exposure.focus import focused_claims
+
+        claims = focused_claims(engine, sources, destinations, default_namespace, port_filter)
     out = Output()
-    write(out, view, endpoints, output_format, aggregate)
+    write(out, view, endpoints, output_format, aggregate, claims)
     out.close()
     sys.exit(EXIT_OK)

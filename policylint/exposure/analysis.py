@@ -139,6 +139,9 @@ def _shown_namespace_selector(space: Space, ns: Conjunction) -> Conjunction:
 
 
 def _merge_equal(drafts: list[_Draft]) -> list[_Draft]:
+    """One claim per region (ports joined), then siblings with the same ports joined into one
+    when their union is a single selector: `team=a` and `team notin (a, b)` with the same ports
+    are `team notin (b)`."""
     merged: dict[tuple, _Draft] = {}
     for d in drafts:
         key = (d.namespace, d.ns, d.pod)
@@ -146,7 +149,30 @@ def _merge_equal(drafts: list[_Draft]) -> list[_Draft]:
             merged[key].ports = merged[key].ports.union(d.ports)
         else:
             merged[key] = d
-    return list(merged.values())
+    out = list(merged.values())
+    changed = True
+    while changed:
+        changed = False
+        for i, a in enumerate(out):
+            for j in range(i + 1, len(out)):
+                b = out[j]
+                if a.namespace != b.namespace or a.ports != b.ports:
+                    continue
+                joined = None
+                if a.ns == b.ns:
+                    pod = a.pod.join_one(b.pod)
+                    joined = None if pod is None else _Draft(a.namespace, a.ns, pod, a.ports)
+                elif a.pod == b.pod:
+                    ns = a.ns.join_one(b.ns)
+                    joined = None if ns is None else _Draft(a.namespace, ns, a.pod, a.ports)
+                if joined is not None:
+                    out[i] = joined
+                    del out[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return out
 
 
 def _every_input_namespace_too(space: Space, cells: list[Cell], draft: _Draft) -> bool:
@@ -173,16 +199,17 @@ def _contains(space: Space, outer: _Draft, inner: _Draft) -> bool:
 
 
 def _subtract_covered(space: Space, drafts: list[_Draft]) -> list[_Draft]:
-    """Drop from each claim the ports that claims describing more pods already give them."""
+    """Drop the claims whose ports the claims describing more pods already give them all. A
+    claim that adds some ports keeps all of its own: each claim stays a whole statement about
+    its pods ("TCP 22 and 6000"), not a remainder ("every port but TCP 6000")."""
     out = []
     for d in drafts:
         covered = EMPTY_PORTS
         for other in drafts:
             if other is not d and _contains(space, other, d) and not _contains(space, d, other):
                 covered = covered.union(other.ports)
-        rest = d.ports.difference(covered)
-        if not rest.is_empty:
-            out.append(_Draft(d.namespace, d.ns, d.pod, rest, d.scope))
+        if not d.ports.difference(covered).is_empty:
+            out.append(d)
     return out
 
 

@@ -51,6 +51,17 @@ class KeyConstraint:
             return KeyConstraint(absent, True, other.values - self.values)
         return KeyConstraint(absent, False, self.values | other.values)
 
+    def join(self, other: KeyConstraint) -> KeyConstraint:
+        """The union (the family is closed under it, as under intersection)."""
+        absent = self.absent or other.absent
+        if self.inclusive and other.inclusive:
+            return KeyConstraint(absent, True, self.values | other.values)
+        if self.inclusive:
+            return KeyConstraint(absent, False, other.values - self.values)
+        if other.inclusive:
+            return KeyConstraint(absent, False, self.values - other.values)
+        return KeyConstraint(absent, False, self.values & other.values)
+
     def complement(self) -> KeyConstraint:
         return KeyConstraint(not self.absent, not self.inclusive, self.values)
 
@@ -151,6 +162,15 @@ class Conjunction:
     def within(self, other: Conjunction) -> bool:
         """Whether every label set satisfying self satisfies other."""
         return not self.minus(other)
+
+    def join_one(self, other: Conjunction) -> Conjunction | None:
+        """The union when it is a conjunction too: both agree on every key but one."""
+        mine, theirs = dict(self.keys), dict(other.keys)
+        differing = [k for k in set(mine) | set(theirs) if mine.get(k, ANY) != theirs.get(k, ANY)]
+        if len(differing) != 1:
+            return self if not differing else None
+        key = differing[0]
+        return Conjunction.of({**mine, key: mine.get(key, ANY).join(theirs.get(key, ANY))})
 
     def without(self, key: str) -> Conjunction:
         return Conjunction(tuple((k, c) for k, c in self.keys if k != key))

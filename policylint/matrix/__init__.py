@@ -27,11 +27,24 @@ def renderer(name: str) -> Any:
     return importlib.import_module(f"policylint.matrix.{FORMATS[name]}")
 
 
-def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: str) -> None:
-    """The whole matrix in `output_format`, per endpoint pair or aggregated by namespace."""
+EXPOSURE_FORMATS = ("text", "json", "markdown")
+
+
+def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: str,
+          exposure: list | None = None) -> None:
+    """The whole matrix in `output_format`, per endpoint pair or aggregated by namespace; with
+    `exposure` (claims, policylint.exposure), those after the pairs (text, markdown) or as the
+    document's `exposure` field (json)."""
     module = renderer(output_format)
     if aggregate != "namespace":
+        if exposure is not None and output_format == "json":
+            module.write_pairs(out, view, endpoints, exposure)
+            return
         module.write_pairs(out, view, endpoints)
+        if exposure is not None:
+            from policylint.exposure import render
+
+            out.write(("\n" + render.text_lines(exposure)) if output_format == "text" else render.markdown_lines(exposure))
         return
     from policylint.matrix.aggregate import aggregate_rows
 
@@ -42,4 +55,4 @@ def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: s
         out.write(module.render_rows(rows, endpoints, aggregate))
 
 
-__all__ = ["FORMATS", "renderer", "write"]
+__all__ = ["EXPOSURE_FORMATS", "FORMATS", "renderer", "write"]

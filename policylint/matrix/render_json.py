@@ -26,7 +26,7 @@ def dumps(value: Any) -> str:
     return json_dumps(value, separators=(", ", ": "))  # exact values, printable text
 
 
-def write_pairs(out, view: MatrixView, endpoints: list) -> None:
+def write_pairs(out, view: MatrixView, endpoints: list, exposure: list | None = None) -> None:
     """The policylint.matrix/v1 document, one endpoint or connection per line: still one JSON
     document, but a 10,000-pod matrix stays readable with grep and is written as it is computed."""
     out.write("{\n" + f'  "schema": {dumps(SCHEMA)},\n' + '  "endpoints": [')
@@ -62,7 +62,13 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
             continue
         out.write((',\n  "unknown": [\n' if first is None else ",\n") + head + (",\n" + head).join(pieces))
         first = False
-    out.write("\n}\n" if first is None else "\n  ]\n}\n")
+    out.write("" if first is None else "\n  ]")
+    if exposure is not None:  # `matrix --exposure`: peers the input does not contain (docs/exposure.md)
+        from policylint.exposure.render import json_items
+
+        items = json_items(exposure)
+        out.write(',\n  "exposure": [' + ",".join(f"\n    {dumps(item)}" for item in items) + ("\n  ]" if items else "]"))
+    out.write("\n}\n")
 
 
 def write_summary(out, view: MatrixView, rows: list[Row]) -> None:
