@@ -74,6 +74,7 @@ RULE_MODULES = (
     "pl403_duplicate_policy",
     "pl404_namespace_without_default_deny",
     "pl405_workload_not_selected",
+    "pl406_workload_open_to_every_namespace",
     "pl500_expectation_not_met",
     "pl501_data_service_unreachable",
     "pl502_training_peers_blocked",
