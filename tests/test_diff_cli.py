@@ -124,7 +124,7 @@ def test_markdown_puts_counts_first_then_changes_by_namespace() -> None:
     assert "| Connections (pairs) | 10 | 0 | 0 | 0 | 0 |" in lines
     headings = [line for line in lines if line.startswith("#### ")]
     assert headings == ["#### Namespace `data-services`", "#### Namespace `kube-system`", "#### Namespace `ml-workloads`",
-                        "#### Objects", "#### Findings fixed"]
+                        "#### Exposure to peers the input does not contain", "#### Objects", "#### Findings fixed"]
     assert lines.index("| Connections (pairs) | 10 | 0 | 0 | 0 | 0 |") < lines.index(headings[0])
     assert "<details>" not in out  # short: nothing folded
 

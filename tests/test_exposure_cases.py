@@ -144,3 +144,68 @@ def test_exposure_refuses_formats_without_a_place_for_it() -> None:
     result = CliRunner().invoke(cli, ["matrix", str(FIXTURES / "addresses.yaml"), "--exposure", "-f", "csv"])
     assert result.exit_code == 2
     assert "--exposure works with" in result.output
+
+
+# -- described peers: reach and paths ----------------------------------------------------------
+
+def test_reach_from_a_described_pod_in_a_new_namespace() -> None:
+    """A pod labelled app=notebook in a new namespace labelled team=research: the first rule of
+    trainer-ingress admits it on the trainer's `http` port (8080), nothing else does (no gpu or
+    role label); nothing isolates its egress."""
+    result = CliRunner().invoke(cli, ["reach", str(FIXTURES / "operators.yaml"), "--from", "ns:team=research/pod:app=notebook",
+                                      "--to", "ml/trainer", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)["results"][0]
+    assert answer["allowed"] and answer["ports"] == {"TCP": [[8080, 8080]], "UDP": [], "SCTP": []}
+
+
+def test_reach_from_a_described_pod_in_an_input_namespace() -> None:
+    """In ml (no env label, so env notin (prod) holds) a pod with a gpu label gets rule 2's 9000;
+    in a new namespace labelled env=prod it gets nothing (exit 1)."""
+    path = str(FIXTURES / "operators.yaml")
+    inside = CliRunner().invoke(cli, ["reach", path, "--from", "ns:ml/pod:gpu=a100", "--to", "ml/trainer", "-f", "json"])
+    assert json.loads(inside.stdout)["results"][0]["ports"] == {"TCP": [[9000, 9000]], "UDP": [], "SCTP": []}
+    prod = CliRunner().invoke(cli, ["reach", path, "--from", "ns:env=prod/pod:gpu=a100", "--to", "ml/trainer"])
+    assert prod.exit_code == 1
+
+
+def test_a_described_peer_that_does_not_parse_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["reach", str(FIXTURES / "operators.yaml"), "--from", "ns:team=research/pod:app",
+                                      "--to", "ml/trainer"])
+    assert result.exit_code == 2
+    assert "must be key=value" in result.output
+
+
+def test_paths_from_a_described_pod() -> None:
+    """A pod of namespace staging, which the input does not have: trainer-in admits staging on
+    7001 and every namespace on 6000; the loader is not isolated for ingress. So both are one
+    hop away."""
+    result = CliRunner().invoke(cli, ["paths", str(FIXTURES / "namespaces.yaml"), "--from", "ns:staging/pod:app=x",
+                                      "--max-hops", "1", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["query"]["from"] == ["ns:staging/pod:app=x"]
+    reached = {item["id"] for group in document["groups"] for item in group["endpoints"]} if "groups" in document else None
+    text = json.dumps(document)
+    assert "data/loader" in text and "ml/trainer" in text, reached
+
+
+# -- diff -------------------------------------------------------------------------------------
+
+def test_diff_reports_exposure_gained_with_no_such_pod_in_the_input() -> None:
+    """The first rule goes from namespaces labelled team in (research, data) to every namespace:
+    every pod of every namespace gains the trainer's 8080 (the narrower claims that now also
+    list 8080 are said by that one entry). Backwards, the same ports are lost."""
+    runner = CliRunner()
+    old, new = str(FIXTURES / "diff" / "old.yaml"), str(FIXTURES / "diff" / "new.yaml")
+    forward = json.loads(runner.invoke(cli, ["diff", old, new, "-f", "json"]).stdout)
+    jsonschema.validate(forward, json.loads((REPO / "policylint" / "schemas" / "diff-v1.schema.json").read_text()))
+    assert [(e["change"], e["endpoint"], e["direction"], e["description"], e["new"]) for e in forward["exposure"]] == [
+        ("added", "ml/trainer", "ingress", "any pod in the cluster", {"TCP": [[8080, 8080]], "UDP": [], "SCTP": []})]
+    backward = json.loads(runner.invoke(cli, ["diff", new, old, "-f", "json"]).stdout)
+    assert [(e["change"], e["description"], e["old"]) for e in backward["exposure"]] == [
+        ("removed", "any pod in the cluster", {"TCP": [[8080, 8080]], "UDP": [], "SCTP": []})]
+    text = runner.invoke(cli, ["diff", old, new]).stdout
+    assert "added: any pod in the cluster → ml/trainer: gained TCP 8080" in text
+    same = json.loads(runner.invoke(cli, ["diff", old, old, "-f", "json"]).stdout)
+    assert "exposure" not in same

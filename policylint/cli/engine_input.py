@@ -29,6 +29,33 @@ def load_engine(paths: tuple[str, ...], config_path: str | None, default_namespa
     return Engine(cluster)
 
 
+def with_described(engine, option_texts: dict[str, list[str]]) -> tuple[object, dict[str, list[str]]]:
+    """Pods described on the command line (`ns:team=a/pod:app=b`, policylint.exposure.described)
+    added to a copy of the input, with the engine rebuilt on it once; each such text is replaced
+    by the new pod's endpoint id. Without any, the engine and texts as they were."""
+    from policylint.exposure.described import add_described, is_described, parse_described
+
+    if not any(is_described(t) for texts in option_texts.values() for t in texts):
+        return engine, option_texts
+    cluster = engine.cluster
+    replaced: dict[str, list[str]] = {}
+    for option, texts in option_texts.items():
+        replaced[option] = []
+        for text in texts:
+            if not is_described(text):
+                replaced[option].append(text)
+                continue
+            try:
+                cluster, endpoint_id = add_described(cluster, parse_described(text))
+            except ValueError as error:
+                fail(f"{option} {text!r}: {error}")
+            click.echo(f"policylint: {option} {text}: a pod the input does not contain, added as {endpoint_id}", err=True)
+            replaced[option].append(endpoint_id)
+    from policylint.engine import Engine
+
+    return Engine(cluster), replaced
+
+
 def select_endpoints(engine, texts: Iterable[str], option: str) -> list:
     """Resolve --from/--to values (sorted, each once); an unknown one is a usage error."""
     found = []

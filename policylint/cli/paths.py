@@ -27,7 +27,8 @@ EXTERNAL_GROUP = "(external)"
 @paths_argument
 @click.option("--from", "from_", multiple=True, metavar="ENDPOINT",
               help="Where paths start: a workload id, ns/name, NS/* (a namespace), an IP address or CIDR "
-                   "(0.0.0.0/0: the outside world), or a role (role:training, or the bare role name). Repeatable.")
+                   "(0.0.0.0/0: the outside world), a role (role:training, or the bare role name), or a pod "
+                   "the input does not contain, described (ns:NAME/pod:k=v or ns:k=v/pod:k=v). Repeatable.")
 @click.option("--to", multiple=True, metavar="ENDPOINT", help="Where paths end, in the same forms. Repeatable.")
 @click.option("--max-hops", type=click.IntRange(min=1), metavar="N",
               help=f"Longest path considered (default: no limit with --from and --to, {RADIUS_HOPS} for a "
@@ -63,6 +64,11 @@ def paths(paths: tuple[str, ...], from_: tuple[str, ...], to: tuple[str, ...], m
         fail(str(error))
         return
     engine = load_engine(paths, config_path, default_namespace, debug)
+    from policylint.cli.engine_input import with_described
+
+    asked = {"from": list(from_), "to": list(to)}  # as given, described peers included
+    engine, given = with_described(engine, {"--from": list(from_), "--to": list(to)})
+    from_, to = tuple(given["--from"]), tuple(given["--to"])
     intent = resolve(engine.cluster, config.facts, parsed)
     try:
         sources = resolve_ends(engine, intent.roles, from_, "--from")
@@ -73,7 +79,7 @@ def paths(paths: tuple[str, ...], from_: tuple[str, ...], to: tuple[str, ...], m
     from policylint.graph.rows import Rows
 
     graph = Rows(engine)
-    query = {"from": list(from_), "to": list(to), "max_hops": max_hops, "ports": port_set}
+    query = {"from": asked["from"], "to": asked["to"], "max_hops": max_hops, "ports": port_set}
     if from_ and to:
         document, text = _paths(engine, graph, sources, targets, max_hops, port_set, query)
         code = EXIT_FOUND if document["paths"] else EXIT_NONE

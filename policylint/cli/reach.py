@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from policylint.cli.common import config_options, fail, paths_argument
-from policylint.cli.engine_input import load_engine, resolve_endpoint
+from policylint.cli.engine_input import load_engine, resolve_endpoint, with_described
 from policylint.load.nodes import where
 from policylint.model.types import Service, ServicePort
 from policylint.report.escape import json_dumps
@@ -26,7 +26,9 @@ PROTOCOL_CHOICES = ["TCP", "UDP", "SCTP"]
 @click.command()
 @paths_argument
 @click.option("--from", "from_", required=True, metavar="ENDPOINT",
-              help="Source: a workload id (ns/name[Kind]), ns/name (all its pod groups), or an IP address or CIDR.")
+              help="Source: a workload id (ns/name[Kind]), ns/name (all its pod groups), an IP address or CIDR, "
+                   "or a pod the input does not contain, described: ns:NAME/pod:k=v,… (in namespace NAME) or "
+                   "ns:k=v,…/pod:k=v,… (in a new namespace with those labels).")
 @click.option("--to", "to", required=True, metavar="ENDPOINT", help="Destination, in the same forms as --from, or ns/name[Service]: the pods the "
                    "Service selects, on the pod ports its ports forward to.")
 @click.option("--port", metavar="[PROTO/]N", help="Destination port (TCP unless --protocol or PROTO/ says otherwise); the "
@@ -54,6 +56,8 @@ def reach(paths: tuple[str, ...], from_: str, to: str, port: str | None, protoco
         protocol = port_protocol or protocol or "TCP"
     protocol = protocol.upper() if protocol else None
     engine = load_engine(paths, config_path, default_namespace, debug)
+    engine, given = with_described(engine, {"--from": [from_], "--to": [to]})
+    from_, to = given["--from"][0], given["--to"][0]
     sources = resolve_endpoint(engine, from_, "--from")
     destinations = resolve_endpoint(engine, to, "--to")
     pairs = [(s, d) for s in sources for d in destinations if not (s.is_external and d.is_external)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from policylint.diff.causes import Blame, Pair
+from policylint.diff.exposure import exposure_changes
 from policylint.diff.connections import OUT, SideMatrix, external_changes, pod_changes, refinement, side_matrix
 from policylint.diff.model import (ADDED, CHANGED, NARROWED, NEW, OLD, REMOVED, WIDENED, ConnectionChange,
                                    DiffResult, EndpointRef, Gates, Ignored, Location, SideSummary)
@@ -30,6 +31,9 @@ def compute_diff(old: Side, new: Side, gates: Gates = Gates(), *, everything: bo
         introduced=introduced,
         fixed=fixed,
         gates=gates,
+        # Every workload: a policy of any namespace may change who else could reach one (the
+        # egress policies of the namespace a new pod would be in), which `touched` does not follow.
+        exposure=exposure_changes(old, new, None),
     )
 
 

@@ -196,6 +196,7 @@ class DiffResult:
     introduced: tuple[Finding, ...]
     fixed: tuple[Finding, ...]
     gates: Gates = Gates()
+    exposure: tuple = ()  # ExposureChange (diff/exposure.py): peers the input does not contain
 
     def count(self, change: str) -> int:
         return sum(1 for c in self.connections if c.change == change)
@@ -222,5 +223,5 @@ class DiffResult:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.connections or self.introduced or self.fixed or any(
+        return not (self.connections or self.exposure or self.introduced or self.fixed or any(
             c.added or c.removed or c.changed for c in (self.workloads, self.policies, self.namespaces)))

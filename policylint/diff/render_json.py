@@ -24,7 +24,7 @@ def render(result: DiffResult) -> str:
 
 def to_dict(result: DiffResult) -> dict[str, Any]:
     gates = result.gates
-    return {
+    document = {
         "schema": SCHEMA,
         "tool": {"name": "policylint", "version": __version__},
         "old": _side(result.old),
@@ -55,6 +55,11 @@ def to_dict(result: DiffResult) -> dict[str, Any]:
             "fixed": [finding_to_dict(f) for f in result.fixed],
         },
     }
+    if result.exposure:  # only when some changed: documents of other changes stay as they were
+        document["exposure"] = [{"change": c.change, "endpoint": c.endpoint, "direction": c.direction,
+                                 "peer": c.peer, "description": c.description, "old": c.old.to_json(),
+                                 "new": c.new.to_json()} for c in result.exposure]
+    return document
 
 
 def _side(side: SideSummary) -> dict[str, Any]:

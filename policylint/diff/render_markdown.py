@@ -27,10 +27,23 @@ def render(result: DiffResult) -> str:
     out += _counts(result)
     for namespace, members in groupby(lines, key=lambda line: line.namespace):
         out += _namespace(namespace, list(members), fold)
+    out += _exposure(result)
     out += _objects(result)
     out += _findings("Findings introduced", result.introduced)
     out += _findings("Findings fixed", result.fixed)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _exposure(result: DiffResult) -> list[str]:
+    if not result.exposure:
+        return []
+    out = ["#### Exposure to peers the input does not contain", "", "| Change | Workload | Direction | Peer | Ports |",
+           "| --- | --- | --- | --- | --- |"]
+    for c in result.exposure:
+        direction = "inbound from" if c.direction == "ingress" else "outbound to"
+        out.append(f"| {c.change} | {_code(c.endpoint)} | {direction} | {_code(c.description)} | "
+                   f"{_text(words.exposure_ports(c)).replace('|', '/')} |")
+    return out + [""]
 
 
 def _counts(result: DiffResult) -> list[str]:

@@ -30,6 +30,7 @@ def render(result: DiffResult) -> str:
             for line in chosen:
                 out.extend(_line(line))
             out.append("")
+    out.extend(_exposure(result))
     for title, changes in (("Workloads", result.workloads), ("Policies", result.policies),
                            ("Namespaces", result.namespaces)):
         out.extend(_objects(title, changes))
@@ -57,6 +58,18 @@ def _line(line: Line) -> list[str]:
             out.extend(f"{_INDENT}{' ' * (len(label) + 2)}{item}" for item in items[1:])
         else:
             out.extend(f"{_INDENT}{item}" for item in items)
+    return out
+
+
+def _exposure(result: DiffResult) -> list[str]:
+    """Claims about peers the input does not contain that changed (diff/exposure.py)."""
+    if not result.exposure:
+        return []
+    out = ["Exposure to peers the input does not contain"]
+    for c in result.exposure:
+        arrow = f"{c.description} → {c.endpoint}" if c.direction == "ingress" else f"{c.endpoint} → {c.description}"
+        out.append(f"  {c.change}: {arrow}: {words.exposure_ports(c)}")
+    out.append("")
     return out
 
 

@@ -35,16 +35,22 @@ def ends(line: Line) -> tuple[str, str]:
 
 def ports(line: Line) -> str:
     """What the line's pairs allow now, and what that means against before."""
-    if line.change == ADDED:
-        return line.new.describe()
-    if line.change == REMOVED:
-        return f"{line.old.describe()} (all lost)"
+    return port_change(line.old, line.new)
+
+
+def port_change(old, new) -> str:
+    """`TCP 80 → TCP 80, 443 (gained TCP 443)`; a side that is empty says added or all lost."""
+    if old.is_empty:
+        return new.describe()
+    if new.is_empty:
+        return f"{old.describe()} (all lost)"
     delta = []
-    if not line.gained.is_empty:
-        delta.append(f"gained {line.gained.describe()}")
-    if not line.lost.is_empty:
-        delta.append(f"lost {line.lost.describe()}")
-    return f"{line.old.describe()} → {line.new.describe()} ({', '.join(delta)})"
+    gained, lost = new - old, old - new
+    if not gained.is_empty:
+        delta.append(f"gained {gained.describe()}")
+    if not lost.is_empty:
+        delta.append(f"lost {lost.describe()}")
+    return f"{old.describe()} → {new.describe()} ({', '.join(delta)})"
 
 
 Code = Callable[[str], str]
@@ -130,3 +136,12 @@ def headline(result: DiffResult) -> str:
         parts.append(f"{plural(len(result.fixed), 'finding')} fixed")
     return ", ".join(parts) if parts else "no change in connectivity or findings"
 
+
+
+def exposure_ports(change) -> str:
+    """An exposure entry's ports: what the described peers gained, or what not all of them keep."""
+    if change.change in (ADDED, WIDENED):
+        gained = (change.new - change.old).describe()
+        return f"gained {gained}" + (f" (had {change.old.describe()})" if not change.old.is_empty else "")
+    lost = (change.old - change.new).describe()
+    return f"lost {lost}, for some or all of them" + (f" (keep {change.new.describe()})" if not change.new.is_empty else "")
