@@ -8,7 +8,10 @@ too. The finding points at the Namespace manifest's name or, when the namespace 
 at the first place an object uses it. Policies the API server would reject do not count.
 
 A namespace without workloads in the input is not reported: its pods, and maybe its policies,
-come from elsewhere.
+come from elsewhere. Nor is a namespace where a new pod without labels would still accept
+nothing (or, for egress, reach nothing): something else denies by default there — a
+BaselineAdminNetworkPolicy, or a policy whose selector also catches unlabelled pods. The message
+says what such a new pod would be open to (the exposure analysis of `matrix --exposure`).
 
 Complexity: O(N + NS) in all, with one bitset test per policy.
 
@@ -162,14 +165,63 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
         if selector.valid and selector.is_empty and not engine.compiled(policy).invalid_parts:
             denied.setdefault(policy.namespace, set()).update(policy.policy_types)
     excluded = set(options["exclude-namespaces"])
+    candidates = {}
     for name in sorted(set(index(ctx).namespace_bits) - excluded):
-        missing = [d.lower() for d in directions if d not in denied.get(name, set())]
+        missing = [d for d in directions if d not in denied.get(name, set())]
+        if missing:
+            candidates[name] = missing
+    exposure = _new_pod_exposure(engine, candidates)
+    rejected = {p.namespace for p in cluster.policies if engine.compiled(p).invalid_parts}
+    for name, missing in candidates.items():
+        # What a new pod (no labels yet) of the namespace would accept or reach, through every
+        # policy kind: when that is nothing, something else denies by default (a baseline
+        # cluster-wide policy, a selector that catches unlabelled pods) and there is no finding.
+        # A policy the API server would reject is not there to deny: then the finding stays.
+        open_claims = {d: exposure.get((name, d), []) for d in missing}
+        if name not in rejected:
+            missing = [d for d in missing if open_claims[d]]
         if not missing:
             continue
+        words = [d.lower() for d in missing]
+        examples = "; ".join(_example(d, open_claims[d]) for d in missing if open_claims[d])
         namespace = cluster.namespaces[name]
         yield ctx.finding(
             _name_span(namespace),
-            f"namespace `{name}` has no default-deny {' or '.join(missing)} policy "
-            f"(`podSelector: {{}}` isolating {' and '.join(missing)})",
+            f"namespace `{name}` has no default-deny {' or '.join(words)} policy "
+            f"(`podSelector: {{}}` isolating {' and '.join(words)})" + (f": {examples}" if examples else ""),
             object=namespace.source.object, field_path="metadata.name" if namespace.declared else "",
         )
+
+
+def _new_pod_exposure(engine, candidates: dict[str, list[str]]) -> dict[tuple[str, str], list]:
+    """Per (namespace, direction), the exposure claims of a new pod without labels there (see
+    policylint.exposure): the pods, namespaces and addresses it would accept or reach."""
+    if not candidates:
+        return {}
+    from policylint.engine import Engine
+    from policylint.exposure import INBOUND, OUTBOUND, analyse
+    from policylint.exposure.described import DescribedPeer, add_described
+
+    cluster, probes = engine.cluster, {}
+    for name in candidates:
+        cluster, probes[name] = add_described(cluster, DescribedPeer(f"ns:{name}", name))
+    grown = Engine(cluster)
+    side = {INGRESS: INBOUND, EGRESS: OUTBOUND}
+    found: dict[tuple[str, str], list] = {}
+    wanted = {(probes[name], side[d]): (name, d) for name, ds in candidates.items() for d in ds}
+    endpoints = [grown.endpoint(probes[name]) for name in candidates]
+    for claim in analyse(grown, endpoints):
+        key = wanted.get((claim.endpoint, claim.direction))
+        if key is not None and not claim.ports.is_empty:
+            found.setdefault(key, []).append(claim)
+    return found
+
+
+def _example(direction: str, claims: list) -> str:
+    """The widest of a new pod's claims, in words: who may connect to it, or where it may go."""
+    pods = [c for c in claims if c.peer.kind == "pods"] or claims
+    widest = min(pods, key=lambda c: (len(c.peer.namespace_selector.keys) + len(c.peer.pod_selector.keys), c.sort_key()))
+    more = f" (and {len(claims) - 1} more)" if len(claims) > 1 else ""
+    if direction == INGRESS:
+        return f"a new pod there accepts {widest.peer.describe()} on {widest.ports.describe()}{more}"
+    return f"a new pod there may connect to {widest.peer.describe()} on {widest.ports.describe()}{more}"
