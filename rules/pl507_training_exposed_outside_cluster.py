@@ -12,6 +12,10 @@ reports a rule that admits:
   `DoesNotExist`), with no `podSelector` or an empty one: every pod of the cluster, including
   namespaces created later.
 
+An every-namespace peer is confirmed by the exposure analysis (what `matrix --exposure` shows):
+when a cluster-wide policy closes it (an admin `Deny` from those namespaces) or its ports are
+none the replicas have, nothing is reported for those jobs.
+
 The finding points at the rule or peer and names the jobs and the ports it opens. With the
 option `unisolated: true`, training pods that no policy isolates for ingress are reported too,
 at their pod template.
@@ -181,12 +185,17 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                 policies[id(policy)] = policy
                 jobs_of.setdefault(id(policy), {})[job.key] = job
     public = public_atoms(engine)  # once: every ipBlock peer is then one AND
+    open_to_all = _open_to_every_namespace(engine, intent.jobs) if policies else set()
     for key, policy in policies.items():
         for rule in policy.ingress:
             ports = _ports(engine, policy, rule)
-            for anchor, what in _exposures(engine, policy, rule, public):
+            for anchor, what, by_namespace in _exposures(engine, policy, rule, public):
+                chosen = [job for job in jobs_of[key].values()
+                          if not by_namespace or any(engine.endpoint_of(r.workload).id in open_to_all for r in job.replicas)]
+                if not chosen:
+                    continue  # closed all the same: an admin Deny, or ports no replica has
                 group = groups.get(anchor, f"{what} on {ports}")
-                for job in jobs_of[key].values():
+                for job in chosen:
                     group.add(job=job)
     for _, group in groups.items():
         message = f"training pods of {job_names(group.jobs.values())} are exposed: {group.reason}"
@@ -194,11 +203,31 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                           object=group.anchor.object, field_path=group.anchor.field_path)
 
 
-def _exposures(engine, policy: NetworkPolicy, rule: Rule, public: int) -> Iterator[tuple[Anchor, str]]:
+def _open_to_every_namespace(engine, jobs) -> set[str]:
+    """Training endpoints that pods of every namespace may reach on some port, new namespaces
+    included (every namespace but a few excluded by name or label counts, as for the peers):
+    the exposure analysis (policylint.exposure), through every policy kind the engine evaluates."""
+    from policylint.exposure import INBOUND, analyse
+    from policylint.model.types import NAMESPACE_NAME_LABEL
+
+    endpoints = sorted({engine.endpoint_of(r.workload) for job in jobs for r in job.replicas})
+    found = set()
+    for claim in analyse(engine, endpoints, [INBOUND]):
+        peer = claim.peer
+        if (peer.kind == "pods" and peer.scope != "named" and not claim.ports.is_empty
+                and peer.pod_selector.is_everything
+                and all(c.absent or (key == NAMESPACE_NAME_LABEL and not c.inclusive)
+                        for key, c in peer.namespace_selector.keys)):
+            found.add(claim.endpoint)
+    return found
+
+
+def _exposures(engine, policy: NetworkPolicy, rule: Rule, public: int) -> Iterator[tuple[Anchor, str, bool]]:
+    """(where, what, whether it is about every namespace: then the exposure analysis confirms it)."""
     source = rule.source
     if not rule.peers:
         yield (Anchor(source.span, source.object, source.field_path),
-               f"{policy.id} {rule.direction.lower()}[{rule.index}] has no `from` and admits every source")
+               f"{policy.id} {rule.direction.lower()}[{rule.index}] has no `from` and admits every source", False)
         return
     for index, peer in enumerate(rule.peers):
         if not peer.valid:
@@ -207,9 +236,9 @@ def _exposures(engine, policy: NetworkPolicy, rule: Rule, public: int) -> Iterat
         anchor = Anchor(peer.source.span, peer.source.object, peer.source.field_path)
         if peer.ip_block is not None:
             if engine.peer_bits(policy, peer) & public:
-                yield anchor, f"{label} ipBlock {peer.ip_block.cidr_text} admits public addresses"
+                yield anchor, f"{label} ipBlock {peer.ip_block.cidr_text} admits public addresses", False
         elif admits_every_namespace(peer, exclusions_count=True):
-            yield anchor, f"{label} admits every pod in every namespace"
+            yield anchor, f"{label} admits every pod in every namespace", True
 
 
 def _ports(engine, policy: NetworkPolicy, rule: Rule) -> str:
