@@ -13,7 +13,8 @@ nothing (or, for egress, reach nothing): something else denies by default there 
 BaselineAdminNetworkPolicy, or a policy whose selector also catches unlabelled pods. The message
 says what such a new pod would be open to (the exposure analysis of `matrix --exposure`).
 
-Complexity: O(N + NS) in all, with one bitset test per policy.
+Complexity: O(N + NS) in all, with one bitset test per policy, plus the exposure of one new pod
+per namespace without a default deny: O(NS x G) engine answers (docs/exposure.md).
 
 ## Why is this bad?
 Pods that no policy selects accept every connection. Without a namespace-wide default-deny,

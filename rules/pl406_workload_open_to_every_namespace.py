@@ -14,6 +14,10 @@ the workload's pod template when a cluster-wide policy opens it; it names the po
 Expectations whose `from` is `{namespaceSelector: {}}` or a `podSelector` alone (every namespace)
 and whose `to` holds the workload say which ports are meant to be open.
 
+Complexity: O(C x G) engine answers over one engine built on the input plus one representative
+pod per region, G the regions the selectors that bear on one class cut the peers the input does
+not contain into (docs/exposure.md), and O(C x G²) to describe them; O(X) for the expectations.
+
 ## Why is this bad?
 Whoever can create a namespace and a pod in it can reach the workload on that port. A rule
 meant for "the monitoring namespace" written as `namespaceSelector: {}` admits the whole

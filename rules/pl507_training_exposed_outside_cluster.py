@@ -24,7 +24,8 @@ Cost: one pass over the training workloads and the policies that isolate them; a
 is tested against all public ranges at once, as a bitset. O(training workloads + ingress peers).
 
 Complexity: O(J x M x n x R) over the n policies selecting each pod and their ingress rules;
-each rule is examined once (cached per policy).
+each rule is examined once (cached per policy). Every-namespace peers are confirmed by the
+exposure of the training classes: O(C x G) engine answers (docs/exposure.md).
 
 ## Why is this bad?
 Training pods run arbitrary user code with access to datasets, credentials and expensive
