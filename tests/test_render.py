@@ -374,3 +374,22 @@ def test_diff_against_a_revision_sees_only_the_edit_in_rendered_overlays(tmp_pat
     # relative to it, they read as on the new side, so only the fixed PL205 is a change.
     assert [f["code"] for f in report["findings"]["introduced"]] == []
     assert [f["code"] for f in report["findings"]["fixed"]] == ["PL205"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not on PATH here")
+def test_diff_against_a_revision_names_a_top_level_kustomization_as_on_the_working_tree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    # A kustomization at the top of the repository, not rendered: PL018's message says how to
+    # render it (`kubectl kustomize .`); on the old side the folder is the revision's export, and
+    # it must read "." there too, or the unchanged finding is reported as fixed and introduced.
+    repo = _tree(tmp_path, {"kustomization.yaml": "resources: [policy.yaml]\n", "policy.yaml": BASE_POLICY})
+    monkeypatch.chdir(repo)
+    git = ["git", "-c", "user.email=dev@example.com", "-c", "user.name=dev"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(git + command, check=True, capture_output=True)
+    result = CliRunner().invoke(cli, ["diff", "--base", "HEAD", "--no-render", "--format", "json", "."])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["findings"]["introduced"] == [] and report["findings"]["fixed"] == []

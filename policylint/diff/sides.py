@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Iterable
 
@@ -61,5 +62,9 @@ def _displayed(finding: Finding, display: Callable[[str], str], root: str | None
         return dataclasses.replace(s, path=display(s.path))
 
     related = tuple(Related(span(r.span), r.message) for r in finding.related)
-    message = finding.message.replace(root + os.sep, "") if root else finding.message
+    message = finding.message
+    if root:
+        # a path under the export becomes relative; the export folder itself (a kustomization at
+        # the top of the repository: "render it with `kubectl kustomize ROOT`") becomes "."
+        message = re.sub(re.escape(root) + r"(?![^\s`'\"),;:])", ".", message.replace(root + os.sep, ""))
     return dataclasses.replace(finding, span=span(finding.span), related=related, message=message)
