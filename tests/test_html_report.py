@@ -527,3 +527,32 @@ def test_pages_are_byte_identical_across_processes(args: list[str]) -> None:
 
     first = page("1")
     assert first.startswith(b"<!DOCTYPE html>") and first == page("2")
+
+
+def test_ports_unknown_offline_are_listed_apart_as_in_the_json(browser: Browser, tmp_path: Path) -> None:
+    from tests.test_tier_matrix import CLUSTER
+
+    (tmp_path / "cluster.yaml").write_text(CLUSTER, encoding="utf-8")
+    matrix = json.loads(cli(["matrix", str(tmp_path / "cluster.yaml"), "-f", "json"]))
+    path = write(tmp_path, "tiers.html", ["matrix", str(tmp_path / "cluster.yaml"), "-f", "html"])
+    page = opened(browser, path)
+    shown = page.eval("""(() => {
+      const table = document.getElementById('unknown-list');
+      let more;
+      while ((more = table.closest('div').parentElement.querySelector(':scope > button.more'))) more.click();
+      return [...document.querySelectorAll('#unknown-list tr[data-from]')]
+        .map(tr => [tr.getAttribute('data-from'), tr.getAttribute('data-to'), tr.getAttribute('data-ports')]);
+    })()""")
+    assert sorted(shown) == sorted([c["from"], c["to"], describe(c["ports"])] for c in matrix["unknown"])
+    assert ["y/b", "x/a", "all ports"] in shown  # hand-derived in tests/test_tier_matrix.py
+    # never among the allowed pairs
+    allowed = {(c["from"], c["to"]) for c in matrix["connections"]}
+    assert ("y/b", "x/a") not in allowed
+    assert_offline_and_clean(page, path)
+    page.close()
+
+
+def test_a_page_without_cluster_wide_rules_has_no_unknown_section(browser: Browser, pages: Path) -> None:
+    page = opened(browser, pages / "matrix.html")
+    assert page.eval("document.getElementById('unknown-list')") is None
+    page.close()

@@ -175,6 +175,7 @@ def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS,
         rows.append([src.index, known[2]])
     namespace_rows = [[s, d, table.id(_union(v[0].values()), False), v[1], v[2]] for (s, d), v in sorted(summary.items())]
     policies: dict[str, int] = {}
+    unknown = _unknown(engine, table)  # before "ports" is written: it numbers port sets of its own
     data = {
         "endpoints": [endpoint_data(e) for e in endpoints],
         "groups": [[g, sizes[i]] for i, g in enumerate(groups)],
@@ -187,7 +188,25 @@ def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS,
     }
     data["policies"] = list(policies)
     data["explanations"] = _explanations(engine, endpoints, explain_pairs)
+    if unknown:
+        data["unknown"] = unknown
     return data
+
+
+def _unknown(engine: Any, table: _PortTable) -> list[list[int]]:
+    """[source index, destination index, port id] of the ports no answer can be given for offline
+    (cluster-wide rules with nodes, domainNames or networks peers): never among the allowed pairs,
+    listed apart as in the matrix's other formats. Empty without such rules, at no cost."""
+    from policylint.caveats import offline_rules
+
+    if not engine.has_tiers or not offline_rules(engine.cluster):
+        return []
+    out = []
+    for src in engine.endpoints:
+        for ports, bits in engine.unknown_cells(src):
+            out.extend([src.index, dst.index, table.id(ports, False)] for dst in engine.cell_endpoints(bits))
+    out.sort()
+    return out
 
 
 def _union(port_sets: Any) -> Any:

@@ -511,6 +511,15 @@
         el("pre", { "class": "explain", id: "explanation-text", text: K.explanation(s, d) })));
     }
     graphView(graphBox, K, function (sg, dg) { table.pick(sg, dg, false); table.scrollIntoView({ block: "nearest" }); }, X);
+    if (C.unknown && C.unknown.length) {
+      // ports a cluster-wide rule may decide but that cannot be judged offline: never counted above
+      sec.appendChild(el("h3", { id: "unknown-h", text: "Unknown offline (" + plural(C.unknown.length, "pair") + ")" }));
+      sec.appendChild(el("p", { "class": "sub", text: "A cluster-wide rule whose peer cannot be judged from manifests (nodes, domainNames, networks against pods of unknown IP) may decide these ports; they are not counted as allowed. `policylint reach` names the rule." }));
+      sec.appendChild(pairTable(C.unknown.map(function (x) {
+        var p = K.ports(x[2]);
+        return { cells: [K.E[x[0]][0], K.E[x[1]][0], p[0]], attrs: { "data-from": K.E[x[0]][0], "data-to": K.E[x[1]][0], "data-ports": p[0] } };
+      }), ["From", "To", "Ports"], null, "unknown-list"));
+    }
     return { K: K, showPair: showPair };
   }
 
