@@ -53,6 +53,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from policylint.findings import Finding, Related, Severity
+from policylint.model.duplicates import rendered_from
 from policylint.rule_api import RuleContext
 
 CODE = "PL015"
@@ -66,12 +67,9 @@ def check(ctx: RuleContext, cluster: object, options: dict) -> Iterator[Finding]
     for duplicate in ctx.cluster.duplicates:
         if duplicate.identical:
             continue
-        other = f"{duplicate.replaced.path}:{duplicate.replaced.line}" + _via(duplicate.replaced_via)
+        other = duplicate.replaced_place
         yield ctx.finding(duplicate.used, f"{duplicate.object} is also defined at {other} with different content; "
-                                          f"the analysis uses this copy{_via(duplicate.used_via)}, the last one read (the API server keeps "
+                                          f"the analysis uses this copy{rendered_from(duplicate.used_via)}, the last one read (the API server keeps "
                                           "the last one applied)", object=duplicate.object,
                           related=(Related(duplicate.replaced, "the other copy, set aside"),))
 
-
-def _via(kustomization_or_chart: str) -> str:
-    return f" (rendered from {kustomization_or_chart})" if kustomization_or_chart else ""

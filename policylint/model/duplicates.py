@@ -41,6 +41,16 @@ class Duplicate:
     used_via: str = ""
     replaced_via: str = ""
 
+    @property
+    def replaced_place(self) -> str:
+        """`path:line` of the copy set aside, with what it was rendered from."""
+        return f"{self.replaced.path}:{self.replaced.line}" + rendered_from(self.replaced_via)
+
+
+def rendered_from(kustomization_or_chart: str) -> str:
+    """` (rendered from overlays/prod/kustomization.yaml)`, or nothing for a file read as it is."""
+    return f" (rendered from {kustomization_or_chart})" if kustomization_or_chart else ""
+
 
 def identity(raw: RawObject, default_namespace: str) -> tuple[str, str, str, str] | None:
     """(group, kind, namespace, name), or None for an object without a usable name."""
