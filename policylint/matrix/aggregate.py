@@ -31,11 +31,16 @@ def group_order(key: tuple[str, str]) -> tuple:
 
 def aggregate_rows(view: MatrixView) -> list[Row]:
     """One Row per (source namespace, destination namespace): the union of the ports of its pairs,
-    whether any rests on an invalid policy, and how many endpoint pairs it stands for."""
+    whether any rests on an invalid policy, and how many endpoint pairs it stands for.
+
+    N namespaces that all reach each other make N^2 groups, so a group holds little: its port
+    sets (the engine shares one object per distinct set; a tuple only when a group sees more
+    than one), its pair count and the invalid flag, in three flat dicts."""
     engine, wanted = view.engine, view.wanted
     invalid_atoms = engine.invalid_destination_atoms()
-    # (source group, destination group) -> [distinct port sets by identity, pairs, invalid]
-    groups: dict[tuple[str, str], list] = {}
+    port_sets: dict[tuple[str, str], Any] = {}  # a PortSet, or a tuple of distinct ones
+    pairs: dict[tuple[str, str], int] = {}
+    invalid: set[tuple[str, str]] = set()
     for src, source_invalid, items in view.rows():
         source_group = group_of(src)
         for ports, bits in items:
@@ -47,17 +52,24 @@ def aggregate_rows(view: MatrixView) -> list[Row]:
             if not source_invalid and bits & invalid_atoms:
                 invalid_groups = {group_of(e) for e in engine.cell_endpoints(bits & invalid_atoms, wanted)}
             for group, count in counts.items():
-                entry = groups.get((source_group, group))
-                if entry is None:
-                    entry = groups[(source_group, group)] = [{}, 0, False]
-                entry[0][id(ports)] = ports
-                entry[1] += count
-                entry[2] = entry[2] or source_invalid or group in invalid_groups
+                key = (source_group, group)
+                known = port_sets.get(key)
+                if known is None:
+                    port_sets[key] = ports
+                    pairs[key] = count
+                else:
+                    if known is not ports and not (isinstance(known, tuple) and any(k is ports for k in known)):
+                        port_sets[key] = (*known, ports) if isinstance(known, tuple) else (known, ports)
+                    pairs[key] += count
+                if source_invalid or group in invalid_groups:
+                    invalid.add(key)
     rows = []
-    for key in sorted(groups, key=group_order):
-        port_sets, pairs, invalid = groups[key]
-        union = None
-        for ports in port_sets.values():
-            union = ports if union is None else union | ports
-        rows.append(Row(key[0], key[1], union, invalid, pairs))
+    for key in sorted(port_sets, key=group_order):
+        found = port_sets[key]
+        union = found
+        if isinstance(found, tuple):
+            union = found[0]
+            for ports in found[1:]:
+                union = union | ports
+        rows.append(Row(key[0], key[1], union, key in invalid, pairs[key]))
     return rows

@@ -98,8 +98,12 @@ def write_summary(out, view: MatrixView, rows: list[Row]) -> None:
             text = port_texts[value] = dumps(value.to_json())
         return text
 
-    lines.append(",\n".join(
-        f'    {{"from": {name(r.src)}, "to": {name(r.dst)}, "ports": {ports(r.ports)}, '
-        f'"pairs": {r.pairs}' + (', "depends_on_invalid": true}' if r.invalid else "}") for r in rows))
-    lines += ["  ]", "}"]
     out.write("\n".join(line for line in lines if line) + "\n")
+    # Written a slice at a time: the whole text of N^2 rows would be held twice (lines and join).
+    step = 4096
+    for start in range(0, len(rows), step):
+        out.write(("" if start == 0 else ",\n") + ",\n".join(
+            f'    {{"from": {name(r.src)}, "to": {name(r.dst)}, "ports": {ports(r.ports)}, '
+            f'"pairs": {r.pairs}' + (', "depends_on_invalid": true}' if r.invalid else "}")
+            for r in rows[start:start + step]))
+    out.write(("\n" if rows else "") + "  ]\n}\n")
