@@ -272,11 +272,11 @@ def test_default_limits() -> None:
 
 @pytest.mark.parametrize("available, expected_mib", [
     (None, None),  # whatever this machine has: between the bounds, a power of two
-    (2 << 30, 64),  # 2 GiB free: 20 MiB by the budget, raised to the floor
-    (8 << 30, 64),  # 81 MiB by the budget -> 64 MiB
-    (20 << 30, 128),  # 204 MiB -> 128 MiB: a 70 MB cluster export is admitted
-    (64 << 30, 512),
-    (512 << 30, 1024),  # capped at 1 GiB
+    (2 << 30, 64),  # 2 GiB free: 51 MiB by the budget (40 bytes per byte), raised to the floor
+    (8 << 30, 128),  # 204 MiB by the budget -> 128 MiB: a 70 MB cluster export is admitted
+    (20 << 30, 512),  # 512 MiB: a 150,000-pod export (134 MB) is admitted
+    (64 << 30, 1024),  # 1,638 MiB, capped at 1 GiB
+    (512 << 30, 1024),
 ])
 def test_default_file_limit_follows_available_memory(available, expected_mib) -> None:
     found = default_max_file_bytes(available)
