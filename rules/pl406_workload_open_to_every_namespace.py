@@ -114,6 +114,8 @@ from policylint.rule_options import Flag, NameList, Option
 CODE = "PL406"
 NAME = "workload-open-to-every-namespace"
 SEVERITY = Severity.WARNING
+# At the same peer, "this peer matches every namespace" is the cause this finding already names.
+SUBSUMES = ("PL114",)
 SCOPE = "cluster"
 REMEDIATION = ("Admit the namespaces that need the port by name (a namespaceSelector on "
                "kubernetes.io/metadata.name), or state with an `allow: true` expectation from every "

@@ -160,6 +160,8 @@ from policylint.rules._policy_parts import admits_every_namespace
 CODE = "PL507"
 NAME = "training-exposed-outside-cluster"
 SEVERITY = Severity.WARNING
+# At the same peer, the general findings about an every-namespace peer say less about training pods.
+SUBSUMES = ("PL114", "PL406")
 SCOPE = "cluster"
 REMEDIATION = ("Admit only the job's own pods and named clients: a podSelector (with a namespaceSelector on "
                "kubernetes.io/metadata.name for other namespaces), and private address ranges where needed.")
