@@ -209,3 +209,40 @@ def test_diff_reports_exposure_gained_with_no_such_pod_in_the_input() -> None:
     assert "added: any pod in the cluster → ml/trainer: gained TCP 8080" in text
     same = json.loads(runner.invoke(cli, ["diff", old, old, "-f", "json"]).stdout)
     assert "exposure" not in same
+
+
+def test_fail_on_widened_counts_exposure_gained_when_no_pair_changes(tmp_path: pathlib.Path) -> None:
+    """Only ml/trainer is in the input, and it already reaches itself on every port; the change
+    opens 8080 from namespaces labelled team=research to every namespace. No pair of the input
+    changes, but every pod of another namespace gains 8080: the widening gate fails."""
+    head = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: trainer, namespace: ml, labels: {app: trainer}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: trainer-in, namespace: ml}
+spec:
+  podSelector: {matchLabels: {app: trainer}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {}}]
+  - from: [{namespaceSelector: %s}]
+    ports: [{port: 8080}]
+"""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old" / "m.yaml").write_text(head % "{matchLabels: {team: research}}", encoding="utf-8")
+    (tmp_path / "new" / "m.yaml").write_text(head % "{}", encoding="utf-8")
+    runner = CliRunner()
+    args = ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "-f", "json"]
+    plain = runner.invoke(cli, args)
+    assert plain.exit_code == 0, plain.output
+    document = json.loads(plain.stdout)
+    assert document["connections"] == [] and [e["change"] for e in document["exposure"]] == ["added"]
+    gated = runner.invoke(cli, [*args, "--fail-on-widened"])
+    assert gated.exit_code == 1, gated.output
+    narrowed = runner.invoke(cli, ["diff", str(tmp_path / "new"), str(tmp_path / "old"), "--fail-on-widened"])
+    assert narrowed.exit_code == 0, narrowed.output  # exposure lost does not fail the widening gate

@@ -26,7 +26,7 @@ STDIN = "-"
 @click.option("--fail-on-new", type=click.Choice(["error", "warning", "info"]),
               help="Exit 1 when the change introduces a finding of this severity or above.")
 @click.option("--fail-on-widened", is_flag=True,
-              help="Exit 1 when any connection is added or gains ports.")
+              help="Exit 1 when any connection, or any exposure to peers outside the input, is added or gains ports.")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rules (codes, prefixes such as PL2, or names).")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes, prefixes or names).")
 @config_options

@@ -209,6 +209,12 @@ class DiffResult:
             gaining = sum(1 for c in self.connections if c.change in GAINING)
             if gaining:
                 reasons.append(f"{gaining} connection{'s' if gaining != 1 else ''} gained ports (--fail-on-widened)")
+            # A workload opened to pods the input does not contain (every namespace, say) widens
+            # access as surely as a new pair does, even when no such pod exists yet.
+            exposed = sum(1 for e in self.exposure if e.change in GAINING)
+            if exposed:
+                reasons.append(f"{exposed} exposure{'s' if exposed != 1 else ''} to peers outside the input gained ports "
+                               "(--fail-on-widened)")
         threshold = self.gates.fail_on_new
         if threshold is not None:
             worse = sum(1 for f in self.introduced if f.severity >= threshold)
