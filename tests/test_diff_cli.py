@@ -183,7 +183,8 @@ def test_output_file_gets_the_diff_and_stdout_a_summary(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert target.read_text(encoding="utf-8").startswith("<!-- policylint diff -->\n")
     assert result.stdout == (f"diff written to {target}: 10 connections added, 2 findings fixed; "
-                             "failed: 10 connections gained ports (--fail-on-widened)\n")
+                             "failed: 10 connections gained ports (--fail-on-widened); "
+                             "12 exposures to peers outside the input gained ports (--fail-on-widened)\n")
 
 
 def test_standard_input_as_one_side() -> None:
