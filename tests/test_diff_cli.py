@@ -174,7 +174,8 @@ def test_a_failed_gate_says_why() -> None:
     assert out.endswith("result: failed: 2 new findings at or above error (--fail-on-new error)\n")
     document = json.loads(run([SEED_OLD, SEED_NEW, "--fail-on-widened", "-f", "json", *SELECT]).stdout)
     assert document["gates"] == {"fail_on_new": None, "fail_on_widened": True, "failed": True,
-                                 "reasons": ["10 connections gained ports (--fail-on-widened)"]}
+                                 "reasons": ["10 connections gained ports (--fail-on-widened)",
+                                             "12 exposures to peers outside the input gained ports (--fail-on-widened)"]}
 
 
 def test_output_file_gets_the_diff_and_stdout_a_summary(tmp_path: Path) -> None:
