@@ -14,8 +14,11 @@ from policylint.engine.ipset import IPRange
 from policylint.engine.ports import PortSet
 
 
-def compute_diff(old: Side, new: Side, gates: Gates = Gates(), *, everything: bool = False) -> DiffResult:
-    """`everything` compares every pair instead of the pairs a change can touch (for tests)."""
+def compute_diff(old: Side, new: Side, gates: Gates = Gates(), *, everything: bool = False,
+                 exposure: bool = True) -> DiffResult:
+    """`everything` compares every pair instead of the pairs a change can touch (for tests);
+    `exposure=False` leaves out exposure to peers outside the input (for tests of the pairs:
+    exposure costs more than the pairs on small random inputs and has tests of its own)."""
     policies = policy_changes(old, new)
     edited = {r.id for r in policies.added + policies.removed} | {e.id for e in policies.changed}
     blame = Blame(old, new, {_base_id(i) for i in edited})
@@ -33,7 +36,7 @@ def compute_diff(old: Side, new: Side, gates: Gates = Gates(), *, everything: bo
         gates=gates,
         # Every workload: a policy of any namespace may change who else could reach one (the
         # egress policies of the namespace a new pod would be in), which `touched` does not follow.
-        exposure=exposure_changes(old, new, None),
+        exposure=exposure_changes(old, new, None) if exposure else (),
     )
 
 
