@@ -4,7 +4,9 @@ Both are written as they are computed, like the other matrix formats: nodes are 
 shown (or namespace groups with `--aggregate namespace`), edges the allowed pairs with their
 ports. Attributes: `kind`, `namespace`, `name` and `cidrs` on nodes; `ports` (as text),
 `tcp`/`udp`/`sctp` (intervals as text, e.g. `80,443-450`), `depends_on_invalid` and, when
-aggregated, `pairs` on edges. The bytes depend only on the input (no dates, no tool versions),
+aggregated, `pairs` on edges; and `unknown` only when the input has cluster-wide rules whose peers
+cannot be judged offline ("true" on the edges of ports no answer can be given for, listed after
+the allowed ones, so a pair may have one edge of each). The bytes depend only on the input (no dates, no tool versions),
 and `networkx.read_graphml` / `read_gexf` read both back (tests/test_paths_export.py).
 """
 from __future__ import annotations
@@ -16,7 +18,11 @@ from policylint.model.types import PROTOCOLS
 
 NODE_KEYS = ("kind", "namespace", "name", "cidrs")
 EDGE_KEYS = ("ports", "tcp", "udp", "sctp", "depends_on_invalid", "pairs")
-_TYPES = {"depends_on_invalid": "boolean", "pairs": "long"}
+_TYPES = {"depends_on_invalid": "boolean", "pairs": "long", "unknown": "boolean"}
+
+
+def edge_keys(aggregated: bool, unknown: bool) -> tuple[str, ...]:
+    return (EDGE_KEYS if aggregated else EDGE_KEYS[:-1]) + (("unknown",) if unknown else ())
 
 
 def protocol_text(ports: Any, protocol: str) -> str:
@@ -29,19 +35,21 @@ def node_values(endpoint: Any) -> dict[str, str]:
     return {"kind": endpoint.kind, "namespace": endpoint.namespace, "name": endpoint.name}
 
 
-def edge_values(ports: Any, invalid: bool, pairs: int | None = None) -> dict[str, str]:
+def edge_values(ports: Any, invalid: bool, pairs: int | None = None, unknown: bool | None = None) -> dict[str, str]:
     values = {"ports": ports.describe()}
     values.update({p.lower(): protocol_text(ports, p) for p in PROTOCOLS})
     values["depends_on_invalid"] = "true" if invalid else "false"
     if pairs is not None:
         values["pairs"] = str(pairs)
+    if unknown is not None:
+        values["unknown"] = "true" if unknown else "false"
     return values
 
 
 class GraphML:
     """GraphML 1.0 (http://graphml.graphdrawing.org/)."""
 
-    def head(self, aggregated: bool) -> str:
+    def head(self, aggregated: bool, unknown: bool = False) -> str:
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
                  'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -49,7 +57,7 @@ class GraphML:
                  'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
         for key in NODE_KEYS:
             lines.append(f'  <key id="n_{key}" for="node" attr.name="{key}" attr.type="string"/>')
-        for key in EDGE_KEYS if aggregated else EDGE_KEYS[:-1]:
+        for key in edge_keys(aggregated, unknown):
             lines.append(f'  <key id="e_{key}" for="edge" attr.name="{key}" attr.type="{_TYPES.get(key, "string")}"/>')
         lines.append('  <graph id="policylint" edgedefault="directed">')
         return "\n".join(lines) + "\n"
@@ -81,8 +89,8 @@ class GraphML:
 class GEXF:
     """GEXF 1.3 (https://gexf.net/)."""
 
-    def head(self, aggregated: bool) -> str:
-        keys = EDGE_KEYS if aggregated else EDGE_KEYS[:-1]
+    def head(self, aggregated: bool, unknown: bool = False) -> str:
+        keys = edge_keys(aggregated, unknown)
         self._edge_ids = {k: str(i) for i, k in enumerate(keys)}
         self._node_ids = {k: str(i) for i, k in enumerate(NODE_KEYS)}
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
@@ -133,21 +141,26 @@ FORMATS: dict[str, Callable[[], Any]] = {"graphml": GraphML, "gexf": GEXF}
 
 def write_endpoints(fmt: Any, write: Callable[[str], None], view: Any, endpoints: list) -> None:
     """One node per endpoint shown, one edge per allowed pair, row by row (see MatrixView)."""
-    write(fmt.head(aggregated=False))
+    has_unknown = view.may_have_unknown()
+    write(fmt.head(aggregated=False, unknown=has_unknown))
     write("".join(fmt.node(e.id, node_values(e)) for e in endpoints))
     write(fmt.middle())
-    tails: dict[tuple[int, bool], str] = {}
+    tails: dict[tuple[int, bool, bool], str] = {}
 
-    def tail(ports: Any, invalid: bool) -> str:
-        key = (id(ports), invalid)
-        text = tails.get(key)
-        if text is None:
-            text = tails[key] = fmt.edge_tail(edge_values(ports, invalid))
-        return text
+    def tail_for(unknown: bool) -> Callable[[Any, bool], str]:
+        def tail(ports: Any, invalid: bool) -> str:
+            key = (id(ports), invalid, unknown)
+            text = tails.get(key)
+            if text is None:
+                text = tails[key] = fmt.edge_tail(edge_values(ports, invalid, unknown=unknown if has_unknown else None))
+            return text
+        return tail
 
     targets = [fmt.edge_target(e.id) for e in view.engine.endpoints]
     number = 0
-    for src, source_invalid, items in view.rows():
+    rows = [(src, source_invalid, items, tail_for(False)) for src, source_invalid, items in view.rows()]
+    rows += [(src, False, items, tail_for(True)) for src, items in view.unknown_rows()]
+    for src, source_invalid, items, tail in rows:
         head = fmt.edge_head(src.id)
         text, number = fmt.numbered((head + line for line in view.lines(items, source_invalid, tail, targets)),
                                     number)
@@ -155,13 +168,15 @@ def write_endpoints(fmt: Any, write: Callable[[str], None], view: Any, endpoints
     write(fmt.foot())
 
 
-def render_rows(fmt: Any, rows: list, groups: list[str]) -> str:
-    """Aggregated lines (`--aggregate namespace`): one node per group, one edge per row."""
-    parts = [fmt.head(aggregated=True)]
+def render_rows(fmt: Any, rows: list, groups: list[str], unknown: list | None = None) -> str:
+    """Aggregated lines (`--aggregate namespace`): one node per group, one edge per row; with
+    `unknown` (the input has rules that cannot be judged offline), the `unknown` attribute."""
+    parts = [fmt.head(aggregated=True, unknown=unknown is not None)]
     parts += [fmt.node(g, {}) for g in groups]
     parts.append(fmt.middle())
-    lines = [fmt.edge_head(r.src) + fmt.edge_target(r.dst) + fmt.edge_tail(edge_values(r.ports, r.invalid, r.pairs))
-             for r in rows]
+    marked = [(r, None if unknown is None else False) for r in rows] + [(r, True) for r in unknown or []]
+    lines = [fmt.edge_head(r.src) + fmt.edge_target(r.dst)
+             + fmt.edge_tail(edge_values(r.ports, r.invalid, r.pairs, unknown=mark)) for r, mark in marked]
     text, _ = fmt.numbered(lines, 0)
     parts += [text, fmt.foot()]
     return "".join(parts)

@@ -10,7 +10,8 @@ for a review, DOT for Graphviz, GraphML and GEXF for yEd, Gephi and networkx.
 - `output` — buffered writes
 - `labels` — port texts and notes shared by the human formats
 - `render_*` — one module per format: `write_pairs` streams one line per endpoint pair,
-  `render_rows` (or `write_summary` for JSON) writes aggregated rows
+  `render_rows` (or `write_summary` for JSON) writes aggregated rows, and the aggregated ports
+  that cannot be judged offline apart from them
 """
 from __future__ import annotations
 
@@ -46,13 +47,16 @@ def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: s
 
             out.write(("\n" + render.text_lines(exposure)) if output_format == "text" else render.markdown_lines(exposure))
         return
-    from policylint.matrix.aggregate import aggregate_rows
+    from policylint.matrix.aggregate import aggregate_rows, aggregate_unknown_rows
 
     rows = aggregate_rows(view)
+    # None: the input has no cluster-wide rule that cannot be judged offline, and every format
+    # stays as it was; a list (maybe empty): such rules exist, and the formats say so.
+    unknown = aggregate_unknown_rows(view) if view.may_have_unknown() else None
     if output_format == "json":
-        module.write_summary(out, view, rows)
+        module.write_summary(out, view, rows, unknown)
     else:
-        out.write(module.render_rows(rows, endpoints, aggregate))
+        out.write(module.render_rows(rows, endpoints, aggregate, unknown))
 
 
 __all__ = ["EXPOSURE_FORMATS", "FORMATS", "renderer", "write"]

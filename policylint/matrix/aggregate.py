@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from policylint.matrix.view import MatrixView
 
@@ -31,17 +31,29 @@ def group_order(key: tuple[str, str]) -> tuple:
 
 def aggregate_rows(view: MatrixView) -> list[Row]:
     """One Row per (source namespace, destination namespace): the union of the ports of its pairs,
-    whether any rests on an invalid policy, and how many endpoint pairs it stands for.
+    whether any rests on an invalid policy, and how many endpoint pairs it stands for."""
+    return _aggregate(view, view.rows(), view.engine.invalid_destination_atoms())
+
+
+def aggregate_unknown_rows(view: MatrixView) -> list[Row]:
+    """The same grouping of the ports no answer can be given for offline (cluster-wide rules with
+    nodes, domainNames or networks peers; MatrixView.unknown_rows): one Row per pair of
+    namespaces with such ports, never counted among the allowed ones. Empty, at no cost, for
+    inputs without such rules."""
+    return _aggregate(view, ((src, False, items) for src, items in view.unknown_rows()), 0)
+
+
+def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> list[Row]:
+    """Group `(source, source_invalid, [(ports, destination atoms)])` rows by namespace pair.
 
     N namespaces that all reach each other make N^2 groups, so a group holds little: its port
     sets (the engine shares one object per distinct set; a tuple only when a group sees more
     than one), its pair count and the invalid flag, in three flat dicts."""
     engine, wanted = view.engine, view.wanted
-    invalid_atoms = engine.invalid_destination_atoms()
     port_sets: dict[tuple[str, str], Any] = {}  # a PortSet, or a tuple of distinct ones
     pairs: dict[tuple[str, str], int] = {}
     invalid: set[tuple[str, str]] = set()
-    for src, source_invalid, items in view.rows():
+    for src, source_invalid, items in source_rows:
         source_group = group_of(src)
         for ports, bits in items:
             counts: dict[str, int] = {}

@@ -52,10 +52,14 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
         out.write("".join(head + line for line in view.lines(items, False, unknown, to_text)))
 
 
-def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:
+def render_rows(rows: list[Row], endpoints: list, aggregate: str, unknown: list[Row] | None = None) -> str:
+    """One line per pair of namespaces; with `unknown` (the input has cluster-wide rules that
+    cannot be judged offline), the `unknown` column as in the pair list, its rows after the others."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
-    for r in rows:
-        writer.writerow([esc(r.src), esc(r.dst), *csv_ports(r.ports), "true" if r.invalid else "false", r.pairs])
+    writer.writerow(HEADER + (["unknown"] if unknown is not None else []))
+    marks: list[tuple[list[Row], list[str]]] = [(rows, [] if unknown is None else ["false"]), (unknown or [], ["true"])]
+    for group, mark in marks:
+        for r in group:
+            writer.writerow([esc(r.src), esc(r.dst), *csv_ports(r.ports), "true" if r.invalid else "false", r.pairs, *mark])
     return buffer.getvalue()

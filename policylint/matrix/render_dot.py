@@ -55,7 +55,7 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
     out.write("}\n")
 
 
-def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:
+def render_rows(rows: list[Row], endpoints: list, aggregate: str, unknown: list[Row] | None = None) -> str:
     lines = list(HEAD)
     if aggregate == "workload":
         lines += dot_nodes(endpoints)
@@ -63,5 +63,8 @@ def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:
         style = ', style="dashed"' if r.invalid else ""
         label = r.ports.describe() + (f" ({r.pairs} pairs)" if aggregate != "workload" else "")
         lines.append(f"  {dot_id(r.src)} -> {dot_id(r.dst)} [label={dot_id(label)}{style}];")
+    for r in unknown or []:  # ports no answer can be given for offline: dotted, as in the pair list
+        label = "unknown: " + r.ports.describe() + (f" ({r.pairs} pairs)" if aggregate != "workload" else "")
+        lines.append(f"  {dot_id(r.src)} -> {dot_id(r.dst)} [label={dot_id(label)}, style=\"dotted\"];")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ def write_pairs(out, view: MatrixView, endpoints: list) -> None:
     write_endpoints(GraphML(), out.write, view, endpoints)
 
 
-def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:
+def render_rows(rows: list[Row], endpoints: list, aggregate: str, unknown: list[Row] | None = None) -> str:
     groups = dict.fromkeys(sorted({group_of(e) for e in endpoints}, key=lambda g: (g == EXTERNAL_GROUP, g)))
-    groups.update(dict.fromkeys(name for r in rows for name in (r.src, r.dst)))
-    return _render_rows(GraphML(), rows, list(groups))
+    groups.update(dict.fromkeys(name for r in [*rows, *(unknown or [])] for name in (r.src, r.dst)))
+    return _render_rows(GraphML(), rows, list(groups), unknown)

@@ -71,8 +71,9 @@ def write_pairs(out, view: MatrixView, endpoints: list, exposure: list | None = 
     out.write("\n}\n")
 
 
-def write_summary(out, view: MatrixView, rows: list[Row]) -> None:
-    """The policylint.matrix-summary/v1 document: one connection per pair of namespaces."""
+def write_summary(out, view: MatrixView, rows: list[Row], unknown: list[Row] | None = None) -> None:
+    """The policylint.matrix-summary/v1 document: one connection per pair of namespaces, and, only
+    when some pairs have ports that cannot be judged offline, those in `unknown` after them."""
     counts: dict[str, int] = {}
     for e in shown_endpoints(view.engine, view.sources, view.destinations, view.namespace):
         counts[group_of(e)] = counts.get(group_of(e), 0) + 1
@@ -106,4 +107,9 @@ def write_summary(out, view: MatrixView, rows: list[Row]) -> None:
             f'    {{"from": {name(r.src)}, "to": {name(r.dst)}, "ports": {ports(r.ports)}, '
             f'"pairs": {r.pairs}' + (', "depends_on_invalid": true}' if r.invalid else "}")
             for r in rows[start:start + step]))
-    out.write(("\n" if rows else "") + "  ]\n}\n")
+    out.write(("\n" if rows else "") + "  ]")
+    if unknown:  # absent for every input without cluster-wide rules that cannot be judged offline
+        out.write(',\n  "unknown": [\n' + ",\n".join(
+            f'    {{"from": {name(r.src)}, "to": {name(r.dst)}, "ports": {ports(r.ports)}, "pairs": {r.pairs}}}'
+            for r in unknown) + "\n  ]")
+    out.write("\n}\n")

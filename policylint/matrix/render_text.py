@@ -57,18 +57,33 @@ def write_unknown(out, view: MatrixView) -> None:
     for src, items in view.unknown_rows():
         lines.extend(f"{esc(src.id)}  {line}" for line in view.lines(items, False, lambda ports, _: "  " + describe(ports), to_text))
     if lines:
-        out.write("unknown offline (a cluster-wide rule whose peer cannot be judged from manifests may decide; "
-                  "`policylint reach` names it):\n")
+        out.write(UNKNOWN_HEADING + "\n")
         out.write("".join(f"  {line}\n" for line in lines))
 
 
-def render_rows(rows: list[Row], endpoints: list, aggregate: str) -> str:
-    if not rows:
-        return "no connections allowed\n"
-    header = ("FROM", "TO", "PORTS") + (("PAIRS",) if aggregate != "workload" else ())
+UNKNOWN_HEADING = ("unknown offline (a cluster-wide rule whose peer cannot be judged from manifests may decide; "
+                   "`policylint reach` names it):")
+
+
+def render_rows(rows: list[Row], endpoints: list, aggregate: str, unknown: list[Row] | None = None) -> str:
+    """The aggregated table, then the groups with ports no answer can be given for offline."""
+    pairs = aggregate != "workload"
+    if rows:
+        text = _table(rows, pairs, with_invalid=True) + "".join(note + "\n" for note in footer(rows, aggregate))
+    else:
+        text = "no connections allowed\n"
+    if unknown:
+        table = _table(unknown, pairs, with_invalid=False)
+        text += UNKNOWN_HEADING + "\n" + "".join(f"  {line}\n" for line in table.splitlines())
+    return text
+
+
+def _table(rows: list[Row], pairs: bool, with_invalid: bool) -> str:
+    """Aligned FROM / TO / PORTS (/ PAIRS) lines, each ending in a newline."""
+    header = ("FROM", "TO", "PORTS") + (("PAIRS",) if pairs else ())
     table = [header] + [
-        (esc(r.src), esc(r.dst), ports_text(r)) + ((str(r.pairs),) if aggregate != "workload" else ()) for r in rows
+        (esc(r.src), esc(r.dst), ports_text(r) if with_invalid else describe(r.ports)) + ((str(r.pairs),) if pairs else ())
+        for r in rows
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() for line in table]
-    return "\n".join(lines + footer(rows, aggregate)) + "\n"
+    return "".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() + "\n" for line in table)
