@@ -53,6 +53,7 @@ RULE_MODULES = (
     "pl116_replica_type_upper_case",
     "pl117_allow_all_rule",
     "pl118_service_selects_no_pods",
+    "pl119_invalid_container_port",
     "pl201_invalid_cidr",
     "pl202_invalid_except",
     "pl203_except_not_subset",

@@ -30,7 +30,7 @@ from policylint.model.types import (
     UnusedObject,
     Workload,
 )
-from policylint.model.validation import dns_label_error, dns_subdomain_error
+from policylint.model.validation import dns_label_error, dns_subdomain_error, port_name_error, port_number_error
 from policylint.model.trainer_v2 import RUNTIME_KINDS, TRAINER_GROUP, RuntimeIndex, find_runtime, runtime_ref, trainjob_templates
 from policylint.model.workload_kinds import WORKLOAD_KIND_LABEL, TemplateRef, templates_of
 
@@ -290,7 +290,7 @@ def _container_ports(fields: Fields, spec: YMap, spec_path: str) -> list[Contain
         containers = spec.get(key)
         if not isinstance(containers, YSeq):
             continue
-        for container in containers:
+        for c, container in enumerate(containers):
             if not isinstance(container, YMap):
                 continue
             # Only init containers that keep running (native sidecars) serve ports.
@@ -299,23 +299,54 @@ def _container_ports(fields: Fields, spec: YMap, spec_path: str) -> list[Contain
             entries = container.get("ports")
             if not isinstance(entries, YSeq):
                 continue
-            for entry in entries:
-                port = _container_port(entry)
-                if port is not None:
-                    ports.append(port)
+            names: set[str] = set()
+            for i, entry in enumerate(entries):
+                path = join_path(spec_path, f"{key}[{c}].ports[{i}]")
+                port = _container_port(fields, entries, i, entry, path)
+                if port is None:
+                    continue
+                if port.name is not None and port.name in names:
+                    fields.issue("container-port", entry.span_of_value("name"), join_path(path, "name"),
+                                 f"port name {port.name!r} is used twice in this container")
+                elif port.name is not None:
+                    names.add(port.name)
+                ports.append(port)
     return ports
 
 
-def _container_port(entry: Any) -> ContainerPort | None:
+def _container_port(fields: Fields, entries: YSeq, index: int, entry: Any, path: str) -> ContainerPort | None:
+    """One `ports` entry of a container, or None with an issue where the API server would reject
+    it (the pod is refused whole, so the port is never served; a named port resting on it resolves
+    to nothing, which the issue says rather than silently)."""
     if not isinstance(entry, YMap):
+        fields.issue("container-port", entries.span_of_item(index), path,
+                     f"a container port must be a mapping, not {type_name(entry)}")
         return None
     number = entry.get("containerPort")
-    if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 65535:
+    if number is None:
+        fields.issue("container-port", entry.span, path, "containerPort is required")
+        return None
+    if not isinstance(number, int) or isinstance(number, bool):
+        fields.issue("container-port", entry.span_of_value("containerPort"), join_path(path, "containerPort"),
+                     f"containerPort must be an integer, not {type_name(number)}"
+                     + (f" ({number!r}: quoted, it is text)" if isinstance(number, str) else ""))
+        return None
+    error = port_number_error(number)
+    if error is not None:
+        fields.issue("container-port", entry.span_of_value("containerPort"), join_path(path, "containerPort"),
+                     f"containerPort {number} {error}")
         return None
     protocol = entry.get("protocol", "TCP")
     if protocol not in PROTOCOLS:
+        fields.issue("container-port", entry.span_of_value("protocol"), join_path(path, "protocol"),
+                     f"unsupported protocol {protocol!r}: must be TCP, UDP or SCTP")
         return None
     name = entry.get("name")
+    if name is not None and name != "":
+        error = port_name_error(name) if isinstance(name, str) else f"must be a string, not {type_name(name)}"
+        if error is not None:
+            fields.issue("container-port", entry.span_of_value("name"), join_path(path, "name"),
+                         f"port name {name!r} {error}")  # the port is kept: what its number allows is still true
     return ContainerPort(name if isinstance(name, str) and name else None, number, protocol)
 
 
