@@ -273,6 +273,26 @@ def test_a_chart_is_rendered_by_helm_and_findings_point_at_the_template(tmp_path
     assert "values-absent.yaml" not in args.read_text(encoding="utf-8")  # a file the chart does not have
 
 
+def test_the_json_report_lists_what_was_rendered_and_only_then(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSON report's summary names each rendered chart and how (review tools show it); a report
+    of an input with nothing rendered has no `rendered` field (its bytes are unchanged)."""
+    import jsonschema
+
+    tools, args, output = tmp_path / "bin", tmp_path / "args", tmp_path / "rendered.yaml"
+    output.write_text(RENDERED, encoding="utf-8")
+    _fake_helm(tools, args, output)
+    monkeypatch.setenv("PATH", str(tools))
+    repo = _chart(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    schema = json.loads((Path(__file__).resolve().parent.parent / "policylint" / "schemas" / "report-v1.schema.json").read_text())
+    report = json.loads(CliRunner().invoke(cli, ["check", ".", "-f", "json", "--select", "PL205"]).stdout)
+    jsonschema.validate(report, schema)
+    [entry] = report["summary"]["rendered"]
+    assert entry["file"] == os.path.join("web", "Chart.yaml") and entry["how"].startswith("rendered with helm template")
+    plain = json.loads(CliRunner().invoke(cli, ["check", ".", "-f", "json", "--no-render", "--select", "PL205"]).stdout)
+    assert "rendered" not in plain["summary"]
+
+
 def test_without_helm_a_chart_is_one_finding_and_its_templates_are_not_parsed(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "empty-path"

@@ -53,6 +53,8 @@ def render(report: Report) -> str:
         "findings": [_with_fix(finding_to_dict(f), report.extra.get("fixes", {}).get(f.stable_key))
                      for f in report.findings],
     }
+    if s.rendered:  # only when something was rendered: every other report keeps its bytes
+        document["summary"]["rendered"] = [{"file": path, "how": how} for path, how in s.rendered]
     return json_dumps(document, indent=2, sort_keys=False) + "\n"
 
 
