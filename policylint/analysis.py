@@ -130,7 +130,8 @@ def collector_paused() -> Iterator[None]:
 def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None = None,
                    pulumi: PulumiInputs | None = None) -> tuple[LoadResult, Cluster]:
     with collector_paused():
-        loaded = load_paths(paths, config.limits, config.is_excluded if config.exclude else None, stdin, config.render)
+        loaded = load_paths(paths, config.limits, config.is_excluded if config.exclude else None, stdin, config.render,
+                            config.jobs)
         if pulumi:
             from policylint.pulumi import load_programs  # runs user code: only when --pulumi asks for it
 

@@ -60,6 +60,9 @@ class Config:
     # None when the config has neither.
     intent: IntentConfig | None = None
     render: RenderSettings = RenderSettings()
+    # Processes that read and parse the input (0: every usable core); set by --jobs or
+    # $POLICYLINT_JOBS, never by the file: it changes how fast, not what is reported.
+    jobs: int = 0
 
     def is_excluded(self, path: str) -> bool:
         normalised = os.path.normpath(path)

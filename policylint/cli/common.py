@@ -19,6 +19,7 @@ def paths_argument(function: Callable) -> Callable:
 
 
 _RENDER_KEY = "policylint.render"
+_JOBS_KEY = "policylint.jobs"
 
 
 def config_options(function: Callable) -> Callable:
@@ -28,15 +29,22 @@ def config_options(function: Callable) -> Callable:
     inner = function
 
     @functools.wraps(inner)
-    def command(*args: Any, no_render: bool = False, helm_values: tuple[str, ...] = (), **kwargs: Any) -> Any:
+    def command(*args: Any, no_render: bool = False, helm_values: tuple[str, ...] = (), jobs: int | None = None,
+                **kwargs: Any) -> Any:
         context = click.get_current_context(silent=True)
         if context is not None:
             context.meta[_RENDER_KEY] = (no_render, tuple(helm_values))
+            context.meta[_JOBS_KEY] = jobs
         return inner(*args, **kwargs)
+
+    function = click.option("--jobs", "jobs", type=click.IntRange(min=0), envvar="POLICYLINT_JOBS",
+                            metavar="N", show_envvar=True,
+                            help="Processes that read and parse the input (default: 0, every usable core, for "
+                                 "inputs of a few MB or more; 1: one process). The output is the same.")(command)
 
     function = click.option("--helm-values", "helm_values", multiple=True, metavar="FILE",
                             help="Values file for `helm template`, relative to each chart's folder (repeatable; "
-                                 "replaces render.helm-values of the config).")(command)
+                                 "replaces render.helm-values of the config).")(function)
     function = click.option("--no-render", "no_render", is_flag=True,
                             help="Do not render Helm charts and kustomizations; report each one once as not "
                                  "rendered (config: render.helm, render.kustomize).")(function)
@@ -118,6 +126,9 @@ def resolve_config(config_path: str | None, default_namespace: str | None) -> Co
         config = replace(config, render=replace(config.render, kustomize=False, helm=False))
     if helm_values:
         config = replace(config, render=replace(config.render, helm_values=helm_values))
+    jobs = context.meta.get(_JOBS_KEY) if context is not None else None
+    if jobs:
+        config = replace(config, jobs=jobs)
     return config
 
 

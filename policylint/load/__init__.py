@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable
 
 from policylint.load.classify import SkippedFile, classify, nothing_found
-from policylint.load.inputs import LoadedFile, discover, read_file
+from policylint.load.inputs import LoadedFile, discover
 from policylint.load.nodes import Span
 from policylint.load.objects import RawObject, split_objects
+from policylint.load.parallel import read_files
 from policylint.load.render.settings import RenderSettings
 from policylint.load.yaml_reader import Limits, LoadProblem
 
@@ -30,9 +31,13 @@ class LoadResult:
 
 
 def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Callable[[str], bool] | None = None,
-               stdin: BinaryIO | None = None, render: RenderSettings | None = None) -> LoadResult:
+               stdin: BinaryIO | None = None, render: RenderSettings | None = None, jobs: int | None = None
+               ) -> LoadResult:
     """Read the inputs. With `render`, Helm charts and kustomizations are rendered (or reported
-    not rendered) instead of having their sources read as manifests (see load/render)."""
+    not rendered) instead of having their sources read as manifests (see load/render).
+
+    Files are read and parsed on up to `jobs` processes (None or 0: every usable core; 1: this
+    process only) when the input is large enough to gain from it; the result is the same."""
     result = LoadResult()
     paths = list(paths)
     files, result.missing, walk_problems, result.excluded = discover(paths, is_excluded)
@@ -53,8 +58,7 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
         for item in aside:
             result.files.append(LoadedFile(item.path))
             result.skipped.append(item)
-    for path in files:
-        loaded = read_file(path, limits, stdin)  # never raises: problems are recorded
+    for loaded in read_files(files, limits, stdin, jobs):  # never raises: problems are recorded
         result.files.append(loaded)
         try:
             objects, problems = split_objects(loaded.documents)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Any, BinaryIO, Iterable
 
 from policylint.load.nodes import Span
-from policylint.load.yaml_reader import Document, Limits, LoadProblem, parse_text
+from policylint.load.yaml_reader import Document, Limits, LoadProblem, ParseResult, parse_text
 
 LOG = logging.getLogger(__name__)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -166,12 +166,18 @@ def _entry_kind(entry: os.DirEntry) -> str:
     return "special file"
 
 
-def read_file(path: str, limits: Limits = Limits(), stdin: BinaryIO | None = None) -> LoadedFile:
-    """Read and parse one file (or stdin for `-`). Never raises for bad input."""
+Parse = Callable[[str, str, Limits], ParseResult]
+
+
+def read_file(path: str, limits: Limits = Limits(), stdin: BinaryIO | None = None,
+              parse: Parse = parse_text) -> LoadedFile:
+    """Read and parse one file (or stdin for `-`). Never raises for bad input.
+
+    `parse` is `parse_text` or what gives the same result (split.py's parse in parts)."""
     name = STDIN_NAME if path == STDIN else display_name(path)
     loaded = LoadedFile(name)
     try:
-        _read_into(loaded, path, name, limits, stdin)
+        _read_into(loaded, path, name, limits, stdin, parse)
     except Exception as error:  # a bug here must cost one file, not the whole run
         LOG.debug("internal error while reading %s\n%s", name, traceback.format_exc())
         loaded.documents = []
@@ -180,7 +186,8 @@ def read_file(path: str, limits: Limits = Limits(), stdin: BinaryIO | None = Non
     return loaded
 
 
-def _read_into(loaded: LoadedFile, path: str, name: str, limits: Limits, stdin: BinaryIO | None) -> None:
+def _read_into(loaded: LoadedFile, path: str, name: str, limits: Limits, stdin: BinaryIO | None,
+               parse: Parse) -> None:
     data = _read_bytes(path, name, limits, loaded, stdin)
     if data is None:
         return
@@ -188,7 +195,7 @@ def _read_into(loaded: LoadedFile, path: str, name: str, limits: Limits, stdin: 
     del data
     if text is None:
         return
-    result = parse_text(text, name, limits)
+    result = parse(text, name, limits)
     loaded.documents = result.documents
     loaded.problems.extend(result.problems)
     loaded.directive_lines = result.directive_lines  # real comments only, never text inside a string

@@ -319,10 +319,15 @@ _KEY_KINDS = {type(None): "null", YMap: "a mapping", YSeq: "a list"}
 class _Parser:
     """Builds the documents of one text from libyaml's events."""
 
-    def __init__(self, text: str, path: str, limits: Limits, result: ParseResult) -> None:
+    def __init__(self, text: str, path: str, limits: Limits, result: ParseResult,
+                 lines: LineIndex | None = None, base: int = 0, depth: int = 0) -> None:
         self.text = text
         self.path = path
-        self.lines = LineIndex(path, text)
+        # A part of a split file (split.py) is parsed with the file's line index, its offset in
+        # the file, and the nesting of the containers around it.
+        self.lines = lines if lines is not None else LineIndex(path, text)
+        self.base = base
+        self.depth = depth
         self.limits = limits
         self.result = result
         self.problems = result.problems
@@ -368,7 +373,8 @@ class _Parser:
         # One long loop on purpose: it runs once per YAML event (millions for a large file),
         # so the per-event work is inlined and attribute look-ups are hoisted into locals.
         lines = self.lines
-        max_depth = min(self.limits.max_depth, MAX_DEPTH_CAP)
+        base = self.base  # where the text starts in its file (a part of a split file; else 0)
+        max_depth = min(self.limits.max_depth, MAX_DEPTH_CAP) - self.depth
         max_alias = self.limits.max_alias_nodes
         cache = self.cache
         intern = sys.intern
@@ -394,7 +400,7 @@ class _Parser:
                     if skip_depth > 2 * max_depth:
                         # libyaml's time grows with flow nesting times the tokens that follow:
                         # draining deeper would take minutes. The rest of the file is lost.
-                        self.problem("limit", event.start_mark.index,
+                        self.problem("limit", event.start_mark.index + base,
                                      f"nesting deeper than {2 * max_depth} levels (twice max-depth): "
                                      "rest of the file not read")
                         return
@@ -406,11 +412,11 @@ class _Parser:
                 continue
             # -- a value ------------------------------------------------------------------
             if kind is ScalarEvent:
-                start = event.start_mark.index
-                at = start << 32 | event.end_mark.index
-                if directives and find("policylint:", start, event.end_mark.index) >= 0:
+                start = event.start_mark.index + base
+                at = start << 32 | event.end_mark.index + base
+                if directives and find("policylint:", start, event.end_mark.index + base) >= 0:
                     # text that looks like a suppression comment inside a string is not one
-                    directive_scalars.append((start, event.end_mark.index))
+                    directive_scalars.append((start, event.end_mark.index + base))
                 text = event.value
                 tag = event.tag
                 if tag is None and not event.style:
@@ -424,7 +430,7 @@ class _Parser:
                     elif type(value) is int and text[0] in "0+-" and _octal_looking(text, value):
                         self.problem("typing", start, f"`{text}` is read as {value}: a leading 0 (or 0o) makes "
                                      "an octal number in YAML 1.1, as kubectl reads it; write "
-                                     f"{value} if that is meant", event.end_mark.index)
+                                     f"{value} if that is meant", event.end_mark.index + base)
                 elif tag is None or tag == "!":
                     value = text
                 else:
@@ -433,7 +439,7 @@ class _Parser:
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                start = event.start_mark.index
+                start = event.start_mark.index + base
                 if len(stack) >= max_depth:
                     self.problem("limit", start,
                                  f"document nested deeper than {max_depth} levels (limit max-depth); document skipped")
@@ -441,17 +447,17 @@ class _Parser:
                     stack.clear()
                     continue
                 if kind is MappingStartEvent:
-                    node: Any = YMap.located(lines, start << 32 | event.end_mark.index)
+                    node: Any = YMap.located(lines, start << 32 | event.end_mark.index + base)
                     stack.append(_Frame(node, node._pos, True, event.anchor))
                 else:
-                    node = YSeq.located(lines, start << 32 | event.end_mark.index)
+                    node = YSeq.located(lines, start << 32 | event.end_mark.index + base)
                     stack.append(_Frame(node, node._pos, False, event.anchor))
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 frame = stack.pop()
                 value = frame.value
                 start = value._at >> 32
-                end = event.end_mark.index
+                end = event.end_mark.index + base
                 at = value._at = start << 32 | end
                 if templated and frame.is_map and self._is_template(start, end):
                     value = self.text[start:end]  # `{{ .Values.x }}` is text to Kubernetes' eyes
@@ -462,8 +468,8 @@ class _Parser:
                 if frame.anchor is not None:
                     anchors[frame.anchor] = (value, size)
             elif kind is AliasEvent:
-                start = event.start_mark.index
-                at = start << 32 | event.end_mark.index
+                start = event.start_mark.index + base
+                at = start << 32 | event.end_mark.index + base
                 anchored = anchors.get(event.anchor)
                 if anchored is None:
                     raise yaml.MarkedYAMLError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
@@ -482,11 +488,11 @@ class _Parser:
                 anchors = {}
                 alias_nodes = 0
                 root = None
-                doc_start = event.start_mark.index
+                doc_start = event.start_mark.index + base
                 continue
             elif kind is DocumentEndEvent:
                 self.result.documents.append(
-                    Document(self.path, index, root, lines.span(pack(doc_start, event.end_mark.index))))
+                    Document(self.path, index, root, lines.span(pack(doc_start, event.end_mark.index + base))))
                 index += 1
                 continue
             else:  # StreamStart, StreamEnd
@@ -546,7 +552,9 @@ class _Parser:
         if isinstance(value, float):
             return _float_key(value)
         start, end = at >> 32, at & _MASK
-        if isinstance(value, YMap) and self.text.startswith("{", start - 1) and self.text.startswith("}", end):
+        local_start, local_end = start - self.base, end - self.base  # offsets into this text
+        if (isinstance(value, YMap) and self.text.startswith("{", local_start - 1)
+                and self.text.startswith("}", local_end)):
             return f"<template at {start}>"  # the inner `{ .Values.x }` of `{{ .Values.x }}`
         what = _KEY_KINDS.get(type(value), type(value).__name__)
         self.problem("shape", at >> 32,
@@ -654,18 +662,31 @@ def _directive_lines(text: str, scalars: list[tuple[int, int]]) -> dict[int, str
     return lines
 
 
-def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
-    """Parse every document of `text`. Never raises for bad input: problems are returned."""
-    result = ParseResult()
+def normalise(text: str) -> str:
+    """The text as the parser reads it: line ends made "\n", JSON's surrogate escapes joined."""
     if "\r" in text:
         # A lone CR ends a line for YAML (and go-yaml) but not for the positions, which count
         # "\n": made a "\n", of the same length, so every offset and column stays right.
         text = _LONE_CR.sub("\n", text)
     if text.lstrip()[:1] in ("{", "[") and "\\u" in text:
         text = _json_surrogates(text)
+    return text
+
+
+def too_long(text: str, path: str) -> LoadProblem | None:
     if len(text) >= MAX_TEXT_LENGTH:
-        result.problems.append(LoadProblem("limit", Span(path, 1, 1, 1, 1),
-                                           f"text longer than {MAX_TEXT_LENGTH - 1} characters; file skipped"))
+        return LoadProblem("limit", Span(path, 1, 1, 1, 1),
+                           f"text longer than {MAX_TEXT_LENGTH - 1} characters; file skipped")
+    return None
+
+
+def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
+    """Parse every document of `text`. Never raises for bad input: problems are returned."""
+    result = ParseResult()
+    text = normalise(text)
+    refused = too_long(text, path)
+    if refused is not None:
+        result.problems.append(refused)
         return result
     # The values built here hold no reference cycles, but millions of new containers make the
     # cyclic collector rescan the growing heap again and again (half the load time).

@@ -1,0 +1,147 @@
+"""Reading and parsing input files on several cores.
+
+Parsing YAML is most of the load stage, and files are independent, so worker processes read and
+parse them while the main process receives the results in input order. What a worker sends back
+is the `LoadedFile` itself, pickled: positions are packed into arrays (see nodes.py), so a
+file's values pickle at about a third of their parse time in the worker and unpickle at about a
+seventh in the main process. Nothing else changes: the objects, problems and directive lines
+are those `read_file` makes in one process, and the files are handed on in the same order.
+
+The pool is started only when the input is large enough to pay for it (`PARALLEL_MIN_BYTES`):
+a small repository or the seed example stays in one process, and `multiprocessing` is imported
+only then. Anything that goes wrong with the pool — no `fork`, a worker killed, a result that
+does not pickle (values nested hundreds of levels deep) — costs nothing but time: the files
+concerned are read again in this process.
+
+One large `kind: List` file (a cluster export) is cut at its items and parsed in parts, each in
+a worker; see split.py for when that is done and why it gives exactly the whole parse's result.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from typing import Any, BinaryIO, Callable, Iterator
+
+from policylint.load.inputs import STDIN, LoadedFile, read_file
+from policylint.load.yaml_reader import Limits
+
+LOG = logging.getLogger(__name__)
+
+JOBS_ENV = "POLICYLINT_JOBS"
+# Below this many bytes of input in all, one process is faster: starting the workers and sending
+# the results back costs more than parsing (measured: ~1 MB of YAML parses in about 0.15 s).
+PARALLEL_MIN_BYTES = 2 << 20
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    """Worker processes to use: `jobs` when positive, else the usable cores."""
+    if jobs is not None and jobs > 0:
+        return jobs
+    return usable_cores()
+
+
+def _size(path: str) -> int:
+    if path == STDIN:
+        return 0
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _parse_in_worker(path: str, limits: Limits) -> LoadedFile:
+    return read_file(path, limits)
+
+
+class Pool:
+    """A process pool that fails soft: `submit` returns None when work cannot be handed out."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: Any = None
+        self._broken = False
+
+    def _start(self) -> Any:
+        if self._executor is None and not self._broken:
+            try:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                methods = multiprocessing.get_all_start_methods()
+                # fork starts a worker in milliseconds and shares the loaded modules; spawn (where
+                # fork does not exist) re-imports the loader in each worker.
+                context = multiprocessing.get_context("fork" if "fork" in methods else None)
+                self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            except Exception:  # no semaphores (some containers), no processes: one process it is
+                LOG.debug("cannot start worker processes; reading in one process\n%s", traceback.format_exc())
+                self._broken = True
+        return self._executor
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
+        executor = self._start()
+        if executor is None:
+            return None
+        try:
+            return executor.submit(function, *args)
+        except Exception:  # a broken pool (a worker was killed): the rest runs here
+            LOG.debug("worker pool broken; reading in one process\n%s", traceback.format_exc())
+            self._broken = True
+            return None
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+def result_of(future: Any) -> Any:
+    """The future's result, or None when the worker failed (the caller redoes the work here)."""
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:
+        LOG.debug("a worker failed; doing its work in this process\n%s", traceback.format_exc())
+        return None
+
+
+def read_files(paths: list[str], limits: Limits, stdin: BinaryIO | None = None, jobs: int | None = None
+               ) -> Iterator[LoadedFile]:
+    """`read_file` of each path, in order, on up to `jobs` processes (None or 0: every usable core)."""
+    workers = resolve_jobs(jobs)
+    if workers <= 1 or len(paths) < 1:
+        yield from (read_file(path, limits, stdin) for path in paths)
+        return
+    sizes = [_size(path) for path in paths]
+    if sum(sizes) < PARALLEL_MIN_BYTES:
+        for path in paths:
+            yield read_file(path, limits, stdin)
+        return
+    from policylint.load import split
+
+    pool = Pool(workers)
+    try:
+        # Largest first, so that one big file does not start last; results are taken in order.
+        futures: dict[int, Any] = {}
+        order = sorted(range(len(paths)), key=lambda i: -sizes[i])
+        big = {i for i in order if paths[i] != STDIN and split.worth_splitting(paths[i], sizes[i])}
+        for i in order:
+            if paths[i] != STDIN and i not in big:
+                futures[i] = pool.submit(_parse_in_worker, paths[i], limits)
+        for i, path in enumerate(paths):
+            if i in big:
+                yield split.read_split(path, limits, pool)
+                continue
+            loaded = result_of(futures.pop(i, None))
+            yield loaded if loaded is not None else read_file(path, limits, stdin)
+    finally:
+        pool.close()
