@@ -79,6 +79,16 @@ def _export(pods: int, extra: str = "", indent: str = "") -> str:
     return "# exported\napiVersion: v1\nitems:\n" + extra + items + "kind: List\nmetadata:\n  resourceVersion: \"\"\n"
 
 
+def _json_export(pods: int) -> str:
+    items = [{"apiVersion": "v1", "kind": "Pod",
+              "metadata": {"name": f"api-{i}", "namespace": f"ns-{i % 3}", "labels": {"app": f"api-{i % 4}"}},
+              "spec": {"containers": [{"name": "main", "ports": [{"containerPort": 9000 + i, "name": "grpc"}]}]}}
+             for i in range(pods)]
+    # as kubectl writes it: four spaces, sorted keys
+    return json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}},
+                      indent=4, sort_keys=True) + "\n"
+
+
 @pytest.fixture()
 def low_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
@@ -88,6 +98,7 @@ def low_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
 def _tree(root: Path) -> Path:
     (root / "ns").mkdir(parents=True)
     (root / "cluster.yaml").write_text(_export(40), encoding="utf-8")  # cut in parts
+    (root / "cluster.json").write_text(_json_export(30), encoding="utf-8")  # likewise
     for i in range(6):
         (root / "ns" / f"app-{i}.yaml").write_text(
             f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-{i}\n"
@@ -112,8 +123,8 @@ def test_parallel_load_equals_one_process(tmp_path: Path, low_thresholds: None,
     original = split.parse_split
     monkeypatch.setattr(split, "parse_split", lambda *a: calls.append(a[1]) or original(*a))
     several = load_paths([str(root)], jobs=2)
-    assert calls == [str(root / "cluster.yaml")]
-    assert len(one.objects) == 40 + 6 + 2  # the broken file holds none
+    assert calls == [str(root / "cluster.json"), str(root / "cluster.yaml")]
+    assert len(one.objects) == 30 + 40 + 6 + 2  # the broken file holds none
     assert any(p.kind == "syntax" for p in one.problems) and any(p.kind == "duplicate-key" for p in one.problems)
     assert _snapshot(several) == _snapshot(one)
 
@@ -134,8 +145,8 @@ def test_check_json_report_is_byte_identical(tmp_path: Path, low_thresholds: Non
 def test_the_split_parse_is_the_whole_parse(tmp_path: Path) -> None:
     text = _export(30)
     found = split.plan(text)
-    assert found is not None and len(found.dashes) == 30 and found.indent == 0
-    assert text[found.tail:].startswith("kind: List")
+    assert found is not None and len(found.starts) == 30 and found.indent == 0 and not found.json
+    assert text[found.close:].startswith("kind: List")
     whole = parse_text(text, "x.yaml")
     parts = split.parse_split(text, "x.yaml", Limits(), _InProcess(), 4)
     assert _documents(parts.documents) == _documents(whole.documents)
@@ -145,9 +156,39 @@ def test_the_split_parse_is_the_whole_parse(tmp_path: Path) -> None:
 def test_indented_entries_are_cut_too() -> None:
     text = _export(12, indent="  ")
     found = split.plan(text)
-    assert found is not None and found.indent == 2 and len(found.dashes) == 12
+    assert found is not None and found.indent == 2 and len(found.starts) == 12
     whole = parse_text(text, "x.yaml")
     assert _documents(split.parse_split(text, "x.yaml", Limits(), _InProcess(), 5).documents) == _documents(whole.documents)
+
+
+def test_a_json_list_is_cut_between_its_entries() -> None:
+    text = _json_export(20)
+    found = split.plan(text)
+    assert found is not None and found.json and found.indent == 8 and len(found.starts) == 20
+    assert text[found.open] == "[" and text[found.close] == "]"
+    whole = parse_text(text, "x.json")
+    parts = split.parse_split(text, "x.json", Limits(), _InProcess(), 3)
+    assert _documents(parts.documents) == _documents(whole.documents) and parts.problems == whole.problems == []
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.sampled_from("a{[}],:\" \\\n-#é"), max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "kind", "items"]), inner,
+                                                                 max_size=3),
+    max_leaves=8)
+
+
+_json_items = st.dictionaries(st.sampled_from(["a", "b", "kind", "items", "é"]), _json_values, min_size=1, max_size=3)
+
+
+@given(st.lists(st.one_of(_json_items, _json_items, _json_items, _json_values), min_size=2, max_size=6),
+       st.integers(2, 5), st.sampled_from([2, 4]))
+def test_cutting_json_anywhere_gives_the_whole_parse(items: list[Any], parts: int, indent: int) -> None:
+    text = json.dumps({"apiVersion": "v1", "items": items, "kind": "List"}, indent=indent)
+    whole = parse_text(text, "x.json")
+    cut = split.parse_split(text, "x.json", Limits(), _InProcess(), parts)
+    assert (_documents(cut.documents), cut.problems) == (_documents(whole.documents), whole.problems)
 
 
 @pytest.mark.parametrize("extra", [

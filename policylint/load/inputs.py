@@ -170,14 +170,15 @@ Parse = Callable[[str, str, Limits], ParseResult]
 
 
 def read_file(path: str, limits: Limits = Limits(), stdin: BinaryIO | None = None,
-              parse: Parse = parse_text) -> LoadedFile:
+              parse: Parse | None = None) -> LoadedFile:
     """Read and parse one file (or stdin for `-`). Never raises for bad input.
 
-    `parse` is `parse_text` or what gives the same result (split.py's parse in parts)."""
+    `parse` (default `parse_text`) is what gives the same result as `parse_text` (split.py's
+    parse in parts)."""
     name = STDIN_NAME if path == STDIN else display_name(path)
     loaded = LoadedFile(name)
     try:
-        _read_into(loaded, path, name, limits, stdin, parse)
+        _read_into(loaded, path, name, limits, stdin, parse or parse_text)
     except Exception as error:  # a bug here must cost one file, not the whole run
         LOG.debug("internal error while reading %s\n%s", name, traceback.format_exc())
         loaded.documents = []

@@ -177,10 +177,33 @@ class YMap(_Located, dict):
             return self._value_spans[key]
         return self._packed(key, 1) or self.span
 
+    def __reduce__(self) -> Any:
+        # Pickled (to come back from a worker process, see load/parallel.py) as the positions and
+        # the entries, without the slots' names: a third less time than the default for slots.
+        extra = (self._span, self._key_spans, self._value_spans)
+        return (_ymap, (self._lines, self._at, self._pos, *extra) if any(x is not None for x in extra)
+                else (self._lines, self._at, self._pos), None, None, iter(dict.items(self)))
+
     def __repr__(self) -> str:
         return short_repr(self)
 
     __str__ = __repr__
+
+
+def _ymap(lines: LineIndex | None, at: int, pos: array | None, span: Span | None = None,
+          key_spans: dict[Any, Span] | None = None, value_spans: dict[Any, Span] | None = None) -> YMap:
+    node = YMap(span)
+    node._lines, node._at, node._pos = lines, at, pos
+    node._key_spans, node._value_spans = key_spans, value_spans
+    return node
+
+
+def _yseq(lines: LineIndex | None, at: int, pos: array | None, span: Span | None = None,
+          item_spans: list[Span] | None = None) -> YSeq:
+    node = YSeq(span)
+    node._lines, node._at, node._pos = lines, at, pos
+    node._item_spans = item_spans
+    return node
 
 
 class YSeq(_Located, list):
@@ -206,6 +229,11 @@ class YSeq(_Located, list):
     @item_spans.setter
     def item_spans(self, value: list[Span]) -> None:
         self._item_spans = value
+
+    def __reduce__(self) -> Any:
+        extra = (self._span, self._item_spans)
+        return (_yseq, (self._lines, self._at, self._pos, *extra) if any(x is not None for x in extra)
+                else (self._lines, self._at, self._pos), None, iter(list.__iter__(self)))
 
     def span_of_item(self, index: int) -> Span:
         if self._item_spans is not None:

@@ -48,47 +48,106 @@ PARTS_PER_WORKER = 3  # a few parts per worker even out their speeds
 # Problems a part may have and still be joined: they are local to the value where they occur.
 _LOCAL_PROBLEMS = frozenset({"duplicate-key", "typing", "shape"})
 _PLACEHOLDER = "- x #"
+_JSON_PLACEHOLDER = '"x"'
+_JSON_ITEMS_KEY = re.compile(r'\n +"items": \[\n')
+_MASK = (1 << 32) - 1
 
 _EXCLUDED = ("{{", "policylint:", "\x85", "\u2028", "\u2029", "\ufeff", "\t", "\r")
 # Searched with a leading "\n" rather than `^` and re.M: the search then jumps from line to line.
 _MARKERS = re.compile(r"\n(?:---|\.\.\.|%)")
 # A node property (&anchor, *alias, !tag) starts a node: after a line start, an indentation,
 # a space, or a flow or block indicator.
-_PROPERTIES = re.compile(r"(?:^|[ \[{,:?-])[&*!]", re.M)
+_PROPERTIES = re.compile(r"[\n \[{,:?-][&*!]")
 _ITEMS_KEY = re.compile(r"\nitems:[ ]*(?:#[^\n]*)?\n")
 _FIRST_ENTRY = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*( *)-(?=[ \n])")
 
 
 def worth_splitting(path: str, size: int) -> bool:
-    """Whether a file is large enough to be cut, and may be YAML with a List (JSON is not cut)."""
-    if size < SPLIT_MIN_BYTES or path.endswith(".json"):
-        return False
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(256).lstrip()
-    except OSError:
-        return False
-    return not head.startswith((b"{", b"["))
+    """Whether a file is large enough to be cut."""
+    return size >= SPLIT_MIN_BYTES
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Where the entries of `items:` are: [start, tail) holds them; `dashes` are their `-`s."""
+    """Where the entries of the top-level `items` list are, and how to cut between them.
 
+    YAML (a block sequence): `starts` are the `-` of the entries, [open, close) is the region from
+    the first entry's line to the tail. JSON (a flow sequence, as `kubectl get -o json` indents
+    it, one `{` per line): `starts` are the entries' `{`, `open` and `close` the list's `[` and `]`.
+    """
+
+    json: bool
     indent: int
-    start: int  # line start of the first entry
-    tail: int  # line start of what follows the last entry (or the end of the text)
-    dashes: list[int]
+    open: int
+    close: int
+    starts: list[int]
+
+    def parts(self, text: str, count: int) -> list[tuple[str, int, int]]:
+        """(text, offset in the file, entries) of about `count` parts of equal size."""
+        starts = self.starts
+        bounds = [0]
+        for k in range(1, count):
+            index = bisect_left(starts, self.open + (self.close - self.open) * k // count)
+            if bounds[-1] < index < len(starts):
+                bounds.append(index)
+        bounds.append(len(starts))
+        parts = []
+        previous = self.open + 1  # where the text between two parts starts
+        for a, b in zip(bounds, bounds[1:]):
+            if self.json:
+                # "[" over the space before the first `{`, "]" over the `,` (or line end) after
+                # the last `}`: a flow sequence of the same length, at the same offsets. Between
+                # two parts only a comma: an entry that is not a mapping would be lost there.
+                first = starts[a] - 1
+                last = text.rfind("}", first, starts[b] if b < len(starts) else self.close)
+                if last < 0 or text[first] != " " or text[previous:first].strip() != ("," if a else ""):
+                    return []
+                parts.append(("[" + text[first + 1:last + 1] + "]", first, b - a))
+                previous = last + 1
+            else:
+                start = starts[a] - self.indent
+                end = starts[b] if b < len(starts) else self.close
+                parts.append((text[start:end], start, b - a))
+        if self.json and text[previous:self.close].strip():
+            return []
+        return parts
+
+    def skeleton(self, text: str) -> str:
+        """The text with the entries replaced by one placeholder entry, at the same offsets."""
+        if self.json:
+            return text[:self.open + 1] + _JSON_PLACEHOLDER.ljust(self.close - self.open - 1) + text[self.close:]
+        length = self.close - self.open
+        newline = "\n" if text.endswith("\n", 0, self.close) else ""
+        filler = " " * self.indent + _PLACEHOLDER
+        filler += "." * (length - len(filler) - len(newline)) + newline
+        return text[:self.open] + filler + text[self.close:]
+
+    def holder(self, skeleton: ParseResult) -> YSeq | None:
+        """The list that holds the placeholder entry, if the head and tail parsed as expected."""
+        if skeleton.problems or len(skeleton.documents) != 1:
+            return None
+        root = skeleton.documents[0].root
+        holder = root.get("items") if isinstance(root, YMap) else None
+        if not isinstance(holder, YSeq) or len(holder) != 1 or holder[0] != "x" or holder._pos is None:
+            return None
+        at = self.open if self.json else self.starts[0]
+        if holder._at >> 32 != at or holder._pos[0] >> 32 != at + (1 if self.json else 2):
+            return None
+        if self.json and holder._at & _MASK != self.close + 1:
+            return None
+        return holder
 
 
 def plan(text: str) -> Plan | None:
-    """The entries of the top-level `items:` list, if the text has the shape that can be cut."""
+    """Where the entries of the top-level `items:` list are, if the text has a shape that can be cut."""
     if any(marker in text for marker in _EXCLUDED):
         return None
     if text.startswith(("---", "...", "%", "items:")) or _MARKERS.search(text):
         return None
-    if ("&" in text or "*" in text or "!" in text) and _PROPERTIES.search(text):
+    if ("&" in text or "*" in text or "!" in text) and (text[:1] in "&*!" or _PROPERTIES.search(text)):
         return None
+    if text.lstrip()[:1] == "{":
+        return _plan_json(text)
     keys = _ITEMS_KEY.findall(text)
     if len(keys) != 1:
         return None
@@ -106,7 +165,30 @@ def plan(text: str) -> Plan | None:
     dashes = [m.end() - 1 for m in re.compile(rf"\n {{{indent}}}-(?=[ \n])").finditer(text, start - 1, tail)]
     if len(dashes) < 2:
         return None
-    return Plan(indent, start, tail, dashes)
+    return Plan(False, indent, start, tail, dashes)
+
+
+def _plan_json(text: str) -> Plan | None:
+    # JSON strings hold no raw line break, so a line is structure: `"items": [` ends a line, each
+    # entry's `{` is alone on a line at one indentation, and the first line indented less closes
+    # the list. Whatever else the text holds is checked by parsing the parts.
+    keys = _JSON_ITEMS_KEY.findall(text)
+    if len(keys) != 1:
+        return None
+    found = _JSON_ITEMS_KEY.search(text)
+    first = re.compile(r"\n( +)\{\n").match(text, found.end() - 1) if found is not None else None
+    if found is None or first is None:
+        return None
+    indent = len(first.group(1))
+    open_ = found.end() - 2
+    end = re.compile(rf"\n {{0,{indent - 1}}}[^ \n]").search(text, first.end())
+    if end is None or text[end.end() - 1] != "]":
+        return None
+    close = end.end() - 1
+    starts = [m.end() - 2 for m in re.compile(rf"\n {{{indent}}}\{{\n").finditer(text, open_, close)]
+    if len(starts) < 2:
+        return None
+    return Plan(True, indent, open_, close, starts)
 
 
 class PartLines(LineIndex):
@@ -168,25 +250,6 @@ def _unpickle(data: bytes, lines: LineIndex) -> Any:
         _unpickling.pop()
 
 
-def _cuts(found: Plan, parts: int) -> list[tuple[int, int, int]]:
-    """(start, end, entries) of each part: about equal sizes, cut before an entry's line."""
-    dashes, indent = found.dashes, found.indent
-    size = found.tail - found.start
-    bounds = [0]
-    for k in range(1, parts):
-        target = found.start + size * k // parts
-        index = bisect_left(dashes, target)
-        if bounds[-1] < index < len(dashes):
-            bounds.append(index)
-    bounds.append(len(dashes))
-    cuts = []
-    for a, b in zip(bounds, bounds[1:]):
-        start = dashes[a] - indent
-        end = dashes[b] if b < len(dashes) else found.tail
-        cuts.append((start, end, b - a))
-    return cuts
-
-
 def parse_split(text: str, path: str, limits: Limits, pool: Any, parts: int) -> ParseResult:
     """What `parse_text(text, path, limits)` returns, with the entries parsed by `pool`'s workers."""
     from policylint.load.parallel import result_of
@@ -195,23 +258,20 @@ def parse_split(text: str, path: str, limits: Limits, pool: Any, parts: int) -> 
     found = plan(text) if too_long(text, path) is None else None
     if found is None:
         return parse_text(text, path, limits)
+    cuts = found.parts(text, parts)
+    if not cuts:
+        return parse_text(text, path, limits)
     lines = LineIndex(path, text)
-    cuts = _cuts(found, parts)
-    futures = [pool.submit(_parse_part, text[a:b], path, limits, a, lines.position(a)[0]) for a, b, _ in cuts]
+    futures = [pool.submit(_parse_part, part, path, limits, base, lines.position(base)[0]) for part, base, _ in cuts]
     if any(f is None for f in futures):
         return parse_text(text, path, limits)
-    # The head and the tail, with the entries replaced by one entry of the same length.
-    length = found.tail - found.start
-    newline = "\n" if text.endswith("\n", 0, found.tail) else ""
-    filler = " " * found.indent + _PLACEHOLDER
-    filler += "." * (length - len(filler) - len(newline)) + newline
     skeleton = ParseResult()
     collecting = gc.isenabled()
     gc.disable()
     try:
-        if len(filler) == length:
-            _Parser(text[:found.start] + filler + text[found.tail:], path, limits, skeleton, lines=lines).run()
-        holder = _placeholder(skeleton, found)
+        # The head and the tail, with the entries replaced by one entry, parsed meanwhile here.
+        _Parser(found.skeleton(text), path, limits, skeleton, lines=lines).run()
+        holder = found.holder(skeleton)
         results = [result_of(f) for f in futures]
         if holder is None or any(r is None for r in results):
             return parse_text(text, path, limits)
@@ -234,21 +294,6 @@ def parse_split(text: str, path: str, limits: Limits, pool: Any, parts: int) -> 
     finally:
         if collecting:
             gc.enable()
-
-
-def _placeholder(skeleton: ParseResult, found: Plan) -> YSeq | None:
-    """The list that holds the placeholder entry, if the head and tail parsed as expected."""
-    if skeleton.problems or len(skeleton.documents) != 1:
-        return None
-    root = skeleton.documents[0].root
-    if not isinstance(root, YMap):
-        return None
-    holder = root.get("items")
-    if not isinstance(holder, YSeq) or len(holder) != 1 or holder[0] != "x":
-        return None
-    if holder._at >> 32 != found.dashes[0] or holder._pos is None or holder._pos[0] >> 32 != found.dashes[0] + 2:
-        return None
-    return holder
 
 
 def read_split(path: str, limits: Limits, pool: Any) -> LoadedFile:
