@@ -8,7 +8,6 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,8 +83,18 @@ def discover_config(start: Path | None = None) -> Path | None:
 
 def _pyproject_section(path: Path) -> dict | None:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    # Most projects' pyproject.toml has no policylint section: a table or key that defines one
+    # names it, plainly or with \u escapes in a quoted key, so without either the file is not parsed.
+    if "policylint" not in text and "\\u" not in text and "\\U" not in text:
+        return None
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return None
     section = data.get("tool", {}).get("policylint")
     return section if isinstance(section, dict) else None
@@ -97,6 +106,8 @@ def load_config(path: Path | None) -> Config:
         return Config()
     display = str(path)
     if path.name == "pyproject.toml":
+        import tomllib
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import re
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from policylint.findings import Finding, Related, Severity
 from policylint.load.nodes import Span
 from policylint.load.yaml_reader import LoadProblem
 from policylint.model.types import Cluster, Issue, Source
-from policylint.rule_options import Option
+
+if TYPE_CHECKING:
+    from policylint.rule_options import Option  # imported where rules are read: `matrix` and `reach` load none
 
 SCOPES = ("input", "policy", "cluster")
 _CODE_PREFIX = re.compile(r"^PL\d{0,3}$")
@@ -51,6 +53,8 @@ class RuleSpec:
         scope = getattr(module, "SCOPE", "policy")
         if scope not in SCOPES:
             raise ValueError(f"{module.__name__}: SCOPE must be one of {SCOPES}")
+        from policylint.rule_options import Option
+
         declared = dict(getattr(module, "OPTIONS", {}))
         if hasattr(module, "DEFAULTS") or not all(isinstance(o, Option) for o in declared.values()):
             raise ValueError(f"{module.__name__}: declare options once, as OPTIONS = {{name: Option(...)}}")

@@ -14,7 +14,23 @@ contain, described by what they would have to be — "any pod in a namespace mat
 """
 from __future__ import annotations
 
-from policylint.exposure.analysis import analyse
-from policylint.exposure.model import INBOUND, OUTBOUND, Claim, Peer
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policylint.exposure.analysis import analyse
+    from policylint.exposure.model import INBOUND, OUTBOUND, Claim, Peer
+
+# Imported on first use (PEP 562): `reach` with a described pod needs only `described` and
+# `constraints`, not the analysis with its engine runs.
+_FROM = {"analyse": "analysis", "INBOUND": "model", "OUTBOUND": "model", "Claim": "model", "Peer": "model"}
 
 __all__ = ["INBOUND", "OUTBOUND", "Claim", "Peer", "analyse"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_FROM[name]}"), name)
+    globals()[name] = value
+    return value

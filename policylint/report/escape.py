@@ -29,7 +29,7 @@ format, here, and nowhere else:
 """
 from __future__ import annotations
 
-import html
+import functools
 import json
 import re
 from typing import Any
@@ -90,6 +90,8 @@ def lines(value: object) -> str:
 
 def md_text(value: object) -> str:
     """Plain text inside Markdown (a table cell, a list item): shown exactly, interpreted never."""
+    import html
+
     s = html.escape(text(value), quote=False)  # & < > first: the escapes below add none of them
     s = "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else ch for ch in s)
     return _MENTION.sub("@&#8203;", s)
@@ -107,6 +109,8 @@ def md_code(value: object) -> str:
 
 def md_html(value: object) -> str:
     """Text inside an HTML element of a Markdown document (`<summary>`, `<code>`)."""
+    import html
+
     return _MENTION.sub("@&#8203;", html.escape(text(value)))
 
 
@@ -122,10 +126,13 @@ def _utf16_units(ch: str) -> list[int]:
     return [0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)]
 
 
-# json.dumps already escapes C0 inside strings; outside them C0 is the indentation's whitespace.
-_JSON_UNSAFE = re.compile(f"[{_UNSAFE_CLASS.replace(chr(0) + '-' + chr(0x1f), '')}]|(?<=#)#")
+@functools.cache
+def _json_unsafe() -> re.Pattern[str]:
+    # json.dumps already escapes C0 inside strings; outside them C0 is the indentation's whitespace.
+    # Compiled on first use: this class takes milliseconds to compile, and text reports never need it.
+    return re.compile(f"[{_UNSAFE_CLASS.replace(chr(0) + '-' + chr(0x1f), '')}]|(?<=#)#")
 
 
 def json_dumps(document: Any, **options: Any) -> str:
     """`json.dumps` whose output is printable text: exact values, escaped bytes (module doc)."""
-    return _JSON_UNSAFE.sub(_json_escape, json.dumps(document, ensure_ascii=False, **options))
+    return _json_unsafe().sub(_json_escape, json.dumps(document, ensure_ascii=False, **options))

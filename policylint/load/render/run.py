@@ -14,12 +14,13 @@ from typing import Any, Callable
 from policylint.load.classify import SkippedFile
 from policylint.load.inputs import STDIN, LoadedFile, read_file
 from policylint.load.nodes import Span
-from policylint.load.render import helm, kustomize
 from policylint.load.render.settings import RenderSettings
 from policylint.load.render.sources import (Chart, Kustomization, Sources, closure, find_sources,
                                             owner_of_named_file, remote_references)
-from policylint.load.render.tools import helm_renderer, kustomize_renderer
 from policylint.load.yaml_reader import Limits, LoadProblem
+
+# helm, kustomize and tools (subprocess, shutil, tempfile) are imported by the functions that
+# render: most inputs have neither charts nor kustomizations, and start-up should not pay for them.
 
 LOG = logging.getLogger(__name__)
 # Load-problem kinds, each reported by one rule.
@@ -87,6 +88,9 @@ def _kustomization(unit: Kustomization, owned: list[tuple[str, str]], sources: S
     where = Span(unit.display, 1, 1, 1, 1)
     folder = os.path.dirname(unit.display) or "."
     how = f"render it with `kubectl kustomize {folder} | policylint check -`"
+    from policylint.load.render import kustomize
+    from policylint.load.render.tools import kustomize_renderer
+
     renderer = kustomize_renderer()
     remote = remote_references(unit, sources.all_kustomizations)
     reason = ""
@@ -130,6 +134,9 @@ def _chart(chart: Chart, owned: list[tuple[str, str]], settings: RenderSettings,
     where = Span(chart.display, 1, 1, 1, 1)
     folder = os.path.dirname(chart.display) or "."
     how = f"render it with `helm template {folder} | policylint check -`"
+    from policylint.load.render import helm
+    from policylint.load.render.tools import helm_renderer
+
     renderer = helm_renderer()
     reason = ""
     if not settings.helm:

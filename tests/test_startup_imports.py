@@ -1,0 +1,98 @@
+"""Each command imports what it uses and nothing heavy besides: start-up is most of a small run.
+
+Every case runs the real entry point (`policylint.cli.main.main`) in a fresh interpreter and
+reads `sys.modules` at the end; no timing is asserted (timings live in bench/). The lists name
+modules that are expensive to import and that a command has no use for on these inputs.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "fixtures" / "examples" / "seed"
+FROM, TO = "ml-workloads/bert-pretrain[PyTorchJob/Worker]", "ml-workloads/bert-pretrain[PyTorchJob/Master]"
+
+# Written without imports of its own, so that sys.modules shows only what the command imported.
+_HARNESS = """
+import sys
+sys.argv = ["policylint", *sys.argv[2:]]
+out = sys.argv and __import__("os").environ["MODULES_OUT"]
+try:
+    from policylint.cli.main import main
+    main()
+except SystemExit:
+    pass
+finally:
+    with open(out, "w") as handle:
+        handle.write("\\n".join(sorted(sys.modules)))
+"""
+
+# Never needed unless asked for: graph libraries, HTML pages, diffs, fixes, Pulumi programs,
+# Helm and kustomize rendering (there is no chart or kustomization in these inputs).
+NEVER = ("networkx", "policylint.report.html", "policylint.diff", "policylint.fix", "policylint.pulumi.runner",
+         "policylint.pulumi.program", "policylint.load.render.helm", "policylint.load.render.kustomize",
+         "policylint.load.render.tools", "policylint.graph.export", "subprocess")
+# What only `check` (the rules) needs.
+RULES = ("policylint.rules", "policylint.intent", "policylint.exposure.analysis", "policylint.graph",
+         "policylint.engine.explain", "policylint.engine.near_miss")
+# The whole analysis stack, which --version and --help have no use for.
+STACK = ("yaml", "policylint.config", "policylint.load", "policylint.model", "policylint.engine",
+         "policylint.analysis", "policylint.report", "policylint.matrix", "policylint.exposure")
+
+
+def imported(tmp_path: Path, *args: str) -> set[str]:
+    out = tmp_path / "modules.txt"
+    env = {**os.environ, "MODULES_OUT": str(out), "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    # From an empty folder: no config file is found, as for a repository without one.
+    subprocess.run([sys.executable, "-c", _HARNESS, "policylint", *args], cwd=tmp_path, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60, check=False)
+    return set(out.read_text(encoding="utf-8").split("\n"))
+
+
+def loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes))
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",)], ids=["version", "help"])
+def test_version_and_help_import_no_analysis(tmp_path: Path, args: tuple[str, ...]) -> None:
+    modules = imported(tmp_path, *args)
+    assert "click" in modules  # the harness did run the command
+    assert loaded(modules, NEVER + RULES + STACK) == []
+
+
+def test_matrix_imports_no_rule(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "matrix", str(SEED), "--format", "json")
+    assert "policylint.matrix.render_json" in modules
+    assert loaded(modules, NEVER + RULES + ("policylint.rule_options",)) == []
+
+
+def test_reach_imports_no_rule(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "reach", str(SEED), "--from", FROM, "--to", TO)
+    assert "policylint.engine.connectivity" in modules
+    assert loaded(modules, NEVER + ("policylint.rules", "policylint.intent", "policylint.exposure.analysis",
+                                    "policylint.matrix")) == []
+
+
+def test_check_imports_the_rules_and_nothing_it_does_not_use(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "check", str(SEED))
+    assert "policylint.rules.pl201_invalid_cidr" in modules
+    assert loaded(modules, NEVER + ("policylint.matrix", "tomllib", "html")) == []
+
+
+def test_every_listed_command_resolves_and_keeps_its_summary() -> None:
+    """`policylint --help` shows the summaries of the COMMANDS table without importing the
+    commands; each one must exist and show the same line once imported."""
+    import click
+
+    from policylint.cli.main import COMMANDS, cli
+
+    context = click.Context(cli)
+    for name, (_, _, summary) in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert isinstance(command, click.Command), name
+        assert command.get_short_help_str(200) == summary, name
