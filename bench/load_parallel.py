@@ -19,9 +19,11 @@ import sys
 
 _CHILD = r"""
 import json, resource, sys, time
+from policylint.analysis import collector_paused
 from policylint.load import load_paths
 wall, cpu = time.perf_counter(), time.process_time()
-result = load_paths(sys.argv[1:-1], jobs=int(sys.argv[-1]))
+with collector_paused():  # as `check` runs the load stage
+    result = load_paths(sys.argv[1:-1], jobs=int(sys.argv[-1]))
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 own = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -153,6 +153,24 @@ def test_the_split_parse_is_the_whole_parse(tmp_path: Path) -> None:
     assert parts.problems == whole.problems and [p.kind for p in whole.problems] == ["typing"] * 30
 
 
+class _NeverStarted:
+    """A pool whose workers never start: this process parses every part itself."""
+
+    workers = 2
+
+    def submit(self, function: Any, *args: Any) -> Future:
+        return Future()
+
+
+@pytest.mark.parametrize("pool", [_InProcess(), _NeverStarted()], ids=["workers", "here"])
+@pytest.mark.parametrize("make", [lambda: _export(25, indent="  "), lambda: _json_export(25)], ids=["yaml", "json"])
+def test_parts_parsed_here_or_by_workers_join_alike(pool: Any, make: Any) -> None:
+    text = make()
+    whole = parse_text(text, "x")
+    parts = split.parse_split(text, "x", Limits(), pool, 4)
+    assert _documents(parts.documents) == _documents(whole.documents) and parts.problems == whole.problems
+
+
 def test_indented_entries_are_cut_too() -> None:
     text = _export(12, indent="  ")
     found = split.plan(text)

@@ -116,32 +116,53 @@ def result_of(future: Any) -> Any:
 
 def read_files(paths: list[str], limits: Limits, stdin: BinaryIO | None = None, jobs: int | None = None
                ) -> Iterator[LoadedFile]:
-    """`read_file` of each path, in order, on up to `jobs` processes (None or 0: every usable core)."""
-    workers = resolve_jobs(jobs)
-    if workers <= 1 or len(paths) < 1:
+    """`read_file` of each path, in order, on up to `jobs` processes (None or 0: every usable core).
+
+    This process is one of them: it reads the files no worker has started yet (`cancel` succeeds
+    on those), which spares their results the trip through pickle, and it parses smaller files
+    while it waits for a worker's.
+    """
+    jobs = resolve_jobs(jobs)
+    if jobs <= 1 or not paths:
         yield from (read_file(path, limits, stdin) for path in paths)
         return
     sizes = [_size(path) for path in paths]
     if sum(sizes) < PARALLEL_MIN_BYTES:
-        for path in paths:
-            yield read_file(path, limits, stdin)
+        yield from (read_file(path, limits, stdin) for path in paths)
         return
     from policylint.load import split
 
-    pool = Pool(workers)
+    pool = Pool(jobs - 1)
     try:
-        # Largest first, so that one big file does not start last; results are taken in order.
-        futures: dict[int, Any] = {}
-        order = sorted(range(len(paths)), key=lambda i: -sizes[i])
-        big = {i for i in order if paths[i] != STDIN and split.worth_splitting(paths[i], sizes[i])}
-        for i in order:
-            if paths[i] != STDIN and i not in big:
-                futures[i] = pool.submit(_parse_in_worker, paths[i], limits)
+        big = {i for i, path in enumerate(paths) if path != STDIN and split.worth_splitting(path, sizes[i])}
+        # Largest first, so that a big file does not start last; this process takes the smallest.
+        order = sorted((i for i, path in enumerate(paths) if path != STDIN and i not in big), key=lambda i: -sizes[i])
+        futures: dict[int, Any] = {i: pool.submit(_parse_in_worker, paths[i], limits) for i in order}
+        stealable = list(order)
+        done: dict[int, LoadedFile] = {}
         for i, path in enumerate(paths):
             if i in big:
-                yield split.read_split(path, limits, pool)
+                yield split.read_split(path, limits, pool, jobs)
                 continue
-            loaded = result_of(futures.pop(i, None))
-            yield loaded if loaded is not None else read_file(path, limits, stdin)
+            while i not in done:
+                future = futures.get(i)
+                if future is None or future.cancel():
+                    done[i] = read_file(path, limits, stdin)
+                elif future.done() or not _steal(stealable, futures, done, paths, limits):
+                    loaded = result_of(future)
+                    done[i] = loaded if loaded is not None else read_file(path, limits, stdin)
+            yield done.pop(i)
     finally:
         pool.close()
+
+
+def _steal(stealable: list[int], futures: dict[int, Any], done: dict[int, LoadedFile], paths: list[str],
+           limits: Limits) -> bool:
+    """Read here one file that no worker has started (the smallest left); False if none is left."""
+    while stealable:
+        j = stealable.pop()
+        future = futures.get(j)
+        if j not in done and future is not None and future.cancel():
+            done[j] = read_file(paths[j], limits)
+            return True
+    return False

@@ -210,29 +210,38 @@ class PartLines(LineIndex):
         return index + 1 + self._first, offset - self._starts[index] + 1
 
 
-def _parse_part(text: str, path: str, limits: Limits, base: int, first_line: int) -> bytes | None:
-    """Parse one part in a worker; its values pickled with the line index left as a reference."""
-    lines = PartLines(path, text, base, first_line)
+def _parse_part_here(text: str, path: str, limits: Limits, base: int, lines: LineIndex
+                     ) -> tuple[list[Any], Any, list[Any]] | None:
+    """The entries, their packed positions and the problems of one part; None if it cannot be joined."""
     result = ParseResult()
     collecting = gc.isenabled()
     gc.disable()
     try:
         _Parser(text, path, limits, result, lines=lines, base=base, depth=1).run()
-        if any(p.kind not in _LOCAL_PROBLEMS for p in result.problems) or len(result.documents) != 1:
-            return None
-        root = result.documents[0].root
-        if not isinstance(root, YSeq):
-            return None
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        # The part's line index is not sent: it unpickles as the whole file's (see _unpickle). A
-        # reducer for its type only, not `persistent_id`, which would be called for every value.
-        pickler.dispatch_table = {PartLines: lambda _: (_file_lines, ())}  # type: ignore[assignment]
-        pickler.dump((list(root), root._pos, result.problems))
-        return buffer.getvalue()
     finally:
         if collecting:
             gc.enable()
+    if any(p.kind not in _LOCAL_PROBLEMS for p in result.problems) or len(result.documents) != 1:
+        return None
+    root = result.documents[0].root
+    if not isinstance(root, YSeq):
+        return None
+    return list(root), root._pos, result.problems
+
+
+def _parse_part(text: str, path: str, limits: Limits, base: int, first_line: int) -> bytes | None:
+    """Parse one part in a worker; its values pickled with the line index left as a reference."""
+    lines = PartLines(path, text, base, first_line)
+    found = _parse_part_here(text, path, limits, base, lines)
+    if found is None:
+        return None
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # The part's line index is not sent: it unpickles as the whole file's (see _unpickle). A
+    # reducer for its type only, not `persistent_id`, which would be called for every value.
+    pickler.dispatch_table = {PartLines: lambda _: (_file_lines, ())}  # type: ignore[assignment]
+    pickler.dump(found)
+    return buffer.getvalue()
 
 
 _unpickling: list[LineIndex] = []  # the line index of the file whose parts are being unpickled
@@ -251,20 +260,17 @@ def _unpickle(data: bytes, lines: LineIndex) -> Any:
 
 
 def parse_split(text: str, path: str, limits: Limits, pool: Any, parts: int) -> ParseResult:
-    """What `parse_text(text, path, limits)` returns, with the entries parsed by `pool`'s workers."""
+    """What `parse_text(text, path, limits)` returns, with the entries parsed in parts: by `pool`'s
+    workers, and by this process for the parts no worker has started when it gets to them."""
     from policylint.load.parallel import result_of
 
     text = normalise(text)
     found = plan(text) if too_long(text, path) is None else None
-    if found is None:
-        return parse_text(text, path, limits)
-    cuts = found.parts(text, parts)
-    if not cuts:
+    cuts = found.parts(text, parts) if found is not None else []
+    if found is None or not cuts:
         return parse_text(text, path, limits)
     lines = LineIndex(path, text)
     futures = [pool.submit(_parse_part, part, path, limits, base, lines.position(base)[0]) for part, base, _ in cuts]
-    if any(f is None for f in futures):
-        return parse_text(text, path, limits)
     skeleton = ParseResult()
     collecting = gc.isenabled()
     gc.disable()
@@ -272,19 +278,34 @@ def parse_split(text: str, path: str, limits: Limits, pool: Any, parts: int) -> 
         # The head and the tail, with the entries replaced by one entry, parsed meanwhile here.
         _Parser(found.skeleton(text), path, limits, skeleton, lines=lines).run()
         holder = found.holder(skeleton)
-        results = [result_of(f) for f in futures]
-        if holder is None or any(r is None for r in results):
+        if holder is None:
+            for future in futures:
+                if future is not None:
+                    future.cancel()
             return parse_text(text, path, limits)
+        # The last parts first: the workers take them from the front.
+        here: dict[int, Any] = {}
+        for k in reversed(range(len(cuts))):
+            if futures[k] is None or futures[k].cancel():
+                part, base, _ = cuts[k]
+                here[k] = _parse_part_here(part, path, limits, base, lines)
         items: list[Any] = []
         positions = array("Q")
         problems = []
-        for (_, _, count), data in zip(cuts, results):
-            values, packed, found_problems = _unpickle(data, lines)
-            if len(values) != count or len(packed) != count:
+        for k, (_, _, count) in enumerate(cuts):
+            if k in here:
+                joined = here.pop(k)
+            else:
+                data = result_of(futures[k])
+                joined = _unpickle(data, lines) if data is not None else None
+            if joined is None or len(joined[0]) != count or len(joined[1]) != count:
+                for future in futures[k:]:
+                    if future is not None:
+                        future.cancel()
                 return parse_text(text, path, limits)
-            items.extend(values)
-            positions.extend(packed)
-            problems.extend(found_problems)
+            items.extend(joined[0])
+            positions.extend(joined[1])
+            problems.extend(joined[2])
         list.clear(holder)
         list.extend(holder, items)
         holder._pos = positions
@@ -296,7 +317,7 @@ def parse_split(text: str, path: str, limits: Limits, pool: Any, parts: int) -> 
             gc.enable()
 
 
-def read_split(path: str, limits: Limits, pool: Any) -> LoadedFile:
-    """`read_file(path, limits)`, with a large List file's entries parsed in parts by `pool`."""
-    parts = max(2, pool.workers * PARTS_PER_WORKER)
+def read_split(path: str, limits: Limits, pool: Any, jobs: int) -> LoadedFile:
+    """`read_file(path, limits)`, with a large List file's entries parsed in parts by `pool` and here."""
+    parts = max(2, jobs * PARTS_PER_WORKER)
     return read_file(path, limits, parse=lambda text, name, bounds: parse_split(text, name, bounds, pool, parts))
