@@ -252,11 +252,14 @@ def _workload(fields: Fields, raw: RawObject, template: TemplateRef, namespace: 
         if node is not None:
             fields.issue("shape", raw.node.span, path, f"pod template must be a mapping, not {type_name(node)}")
         return None
+    meta_path = join_path(path, "metadata")
+    if template.metadata_path is not None:
+        meta_path = raw.field_prefix + template.metadata_path
     meta = fields.mapping(node, "metadata", path)
     meta = meta if isinstance(meta, YMap) else YMap(node.span)
-    labels = fields.string_map(meta, "labels", join_path(path, "metadata"))
+    labels = fields.string_map(meta, "labels", meta_path)
     labels.update(template.labels)
-    annotations = fields.string_map(meta, "annotations", join_path(path, "metadata"))
+    annotations = fields.string_map(meta, "annotations", meta_path)
     spec = fields.mapping(node, "spec", path)
     spec = spec if isinstance(spec, YMap) else YMap(node.span)
     ports = _container_ports(fields, spec, join_path(path, "spec"))

@@ -2,7 +2,9 @@
 
 Sources (see shared research, part (a)): Kubeflow training-operator v1.9 (labels
 `training.kubeflow.org/*`, replica types lower-cased), mpi-operator v2beta1, JobSet, KubeRay,
-Volcano, LeaderWorkerSet, and the core controllers. Only labels whose value is known from the
+Volcano, LeaderWorkerSet, the Prometheus operator (monitoring.coreos.com: Prometheus,
+PrometheusAgent, Alertmanager, ThanosRuler; what its `makeSelectorLabels` and container builders
+set, read in prometheus-operator's `pkg/`), and the core controllers. Only labels whose value is known from the
 manifest are added; hashes and per-pod indices are not (they differ per pod or per revision).
 """
 from __future__ import annotations
@@ -27,6 +29,9 @@ class TemplateRef:
     # The object whose file holds the template when it is not the workload's own object (a
     # TrainJob's runtime); `path` is then that object's field path, from the file's root.
     holder: Any = None
+    # Where the pod metadata is written when it is not `<path>.metadata` (the Prometheus
+    # operator's `spec.podMetadata`), for the field paths of findings on its labels.
+    metadata_path: str | None = None
 
 
 KUBEFLOW_V1 = {
@@ -186,6 +191,66 @@ def _templates_lws(obj: YMap, name: str) -> Iterator[TemplateRef]:
                           groups * (size - 1), dict(labels))
 
 
+# The Prometheus operator's kinds have no pod template: the operator builds each StatefulSet's pods
+# from the resource's fields. kind: (app.kubernetes.io/name, the kind's own name label, the
+# containers' ports (the `portName` one named as the resource says, "web" by default), ports
+# served even with `listenLocal`).
+PROMETHEUS_OPERATOR_KINDS: dict[str, tuple[str, str | None, tuple[ContainerPort, ...], tuple[ContainerPort, ...]]] = {
+    "Prometheus": ("prometheus", "prometheus", (ContainerPort("web", 9090, "TCP"),), ()),
+    "PrometheusAgent": ("prometheus-agent", None, (ContainerPort("web", 9090, "TCP"),), ()),
+    "Alertmanager": ("alertmanager", "alertmanager", (ContainerPort("web", 9093, "TCP"),),
+                     (ContainerPort("mesh-tcp", 9094, "TCP"), ContainerPort("mesh-udp", 9094, "UDP"))),
+    "ThanosRuler": ("thanos-ruler", "thanos-ruler", (ContainerPort("web", 10902, "TCP"),),
+                    (ContainerPort("grpc", 10901, "TCP"),)),
+}
+CONFIG_RELOADER_PORT = ContainerPort("reloader-web", 8080, "TCP")  # the config-reloader sidecar
+THANOS_SIDECAR_PORTS = (ContainerPort("grpc", 10901, "TCP"), ContainerPort("http", 10902, "TCP"))
+
+
+def _templates_prometheus_operator(kind: str, obj: YMap, name: str) -> Iterator[TemplateRef]:
+    """One template per shard (Prometheus, PrometheusAgent) or one (Alertmanager, ThanosRuler).
+
+    The pods' labels are `spec.podMetadata.labels` with the operator's selector labels over them;
+    their ports the operator's containers' (web, the config reloader's, Alertmanager's mesh,
+    the Thanos sidecar's when `spec.thanos` is set) and those of `spec.containers`, which the
+    operator merges into its own."""
+    app_name, own_label, web_ports, other_ports = PROMETHEUS_OPERATOR_KINDS[kind]
+    spec = _map(obj.get("spec")) or YMap(obj.span)
+    listen_local = spec.get("listenLocal") is True
+    port_name = spec.get("portName") if isinstance(spec.get("portName"), str) and spec.get("portName") else "web"
+    ports = [] if listen_local else [ContainerPort(port_name, p.port, p.protocol) for p in web_ports]
+    ports += other_ports
+    if not listen_local:
+        ports.append(CONFIG_RELOADER_PORT)
+    if kind == "Prometheus" and _map(spec.get("thanos")) is not None:
+        ports += THANOS_SIDECAR_PORTS
+    labels = {"app.kubernetes.io/name": app_name, "app.kubernetes.io/managed-by": "prometheus-operator",
+              "app.kubernetes.io/instance": name}
+    if own_label is not None:
+        labels[own_label] = name
+    if kind in ("Prometheus", "PrometheusAgent"):
+        labels["operator.prometheus.io/name"] = name
+    # A pod template the operator would build: the resource's podMetadata (positions kept), its
+    # extra containers, hostNetwork.
+    template = YMap(spec.span)
+    metadata = _map(spec.get("podMetadata"))
+    template["metadata"] = metadata if metadata is not None else YMap(spec.span)
+    pod_spec = YMap(spec.span)
+    for key in ("containers", "hostNetwork"):
+        if key in spec:
+            pod_spec[key] = spec[key]
+    template["spec"] = pod_spec
+    replicas = _int(spec.get("replicas"), 1)
+    shards = _int(spec.get("shards"), 1) if kind in ("Prometheus", "PrometheusAgent") else 1
+    for shard in range(max(shards, 1)):
+        shard_labels = dict(labels)
+        if kind in ("Prometheus", "PrometheusAgent"):
+            shard_labels["operator.prometheus.io/shard"] = str(shard)
+        # path "": the built pod spec's fields (containers, hostNetwork) sit under the resource's `spec`
+        yield TemplateRef(f"shard-{shard}" if shards > 1 else None, template, "", replicas, shard_labels,
+                          tuple(ports), metadata_path="spec.podMetadata")
+
+
 def templates_of(kind: str, api_version: str, obj: YMap, name: str, namespace: str) -> Iterator[TemplateRef] | None:
     """The pod templates of a workload object, or None when the kind holds no pods."""
     group = api_version.split("/", 1)[0] if "/" in api_version else ""
@@ -199,6 +264,8 @@ def templates_of(kind: str, api_version: str, obj: YMap, name: str, namespace: s
         return _templates_ray(kind, obj, name)
     if kind == "LeaderWorkerSet" and group == "leaderworkerset.x-k8s.io":
         return _templates_lws(obj, name)
+    if kind in PROMETHEUS_OPERATOR_KINDS and group == "monitoring.coreos.com":
+        return _templates_prometheus_operator(kind, obj, name)
     if kind in CORE_TEMPLATE_KINDS | {"Pod", "PodTemplate", "Job", "CronJob"} and group in ("", "apps", "batch"):
         return _templates_core(kind, obj, name)
     return None
