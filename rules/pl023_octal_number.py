@@ -3,7 +3,8 @@
 ## What it does
 Reports an unquoted number written with a leading zero (`010`) or `0o` (`0o120`): Kubernetes'
 YAML decoder (go-yaml, YAML 1.1 rules) reads it as an octal number, so `port: 010` is port 8
-and `port: 0o120` is port 80.
+and `port: 0o120` is port 80. File modes (`defaultMode`, `mode` of volume items) are exempt:
+the API documents them in octal (`defaultMode: 0644`), so the octal reading is the one meant.
 
 Complexity: O(I) over the load problems; each scalar is typed once while parsing.
 

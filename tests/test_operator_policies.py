@@ -8,6 +8,7 @@ evaluator's on the built policies.
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -110,3 +111,24 @@ def test_unmodelled_operator_policies_are_a_caveat(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["matrix", str(tmp_path)])
     assert "answers ignore NetworkPolicies that operators create and policylint does not model" in result.stderr
     assert "rayjob.yaml:10: KubeRay creates NetworkPolicies for the RayCluster it creates" in result.stderr
+
+
+def test_exposure_counts_the_operators_policies() -> None:
+    """What the RayCluster's pods admit from peers the input does not have: what KubeRay's policies
+    admit (by hand from the fixture: the cluster's own pods; the head also any pod of `monitoring`
+    on TCP 8080), never "every namespace" (PL406), which ignoring those policies would say."""
+    runner = CliRunner()
+    result = runner.invoke(cli, ["matrix", str(FIXTURES / "created"), "--exposure", "-f", "json"])
+    ingress = {}
+    for claim in json.loads(result.stdout)["exposure"]:
+        if claim["endpoint"].startswith("ml/rc[") and claim["direction"] == "ingress":
+            ingress.setdefault(claim["endpoint"], set()).add((claim["description"], json.dumps(claim["ports"])))
+    every_port = json.dumps({"TCP": [[1, 65535]], "UDP": [[1, 65535]], "SCTP": [[1, 65535]]})
+    own = ("pods matching {ray.io/cluster=rc} in namespace ml", every_port)
+    assert ingress == {
+        "ml/rc[RayCluster/head]": {own, ("any pod in namespace monitoring", json.dumps({"TCP": [[8080, 8080]], "UDP": [], "SCTP": []}))},
+        "ml/rc[RayCluster/cpu]": {own},
+        "ml/rc[RayCluster/gpu]": {own},
+    }
+    check = runner.invoke(cli, ["check", str(FIXTURES / "created"), "--select", "PL406", "-f", "json"])
+    assert json.loads(check.stdout)["findings"] == []

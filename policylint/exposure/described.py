@@ -99,9 +99,7 @@ def add_described(cluster: Cluster, peer: DescribedPeer) -> tuple[Cluster, str]:
         name = f"{POD_NAME}-{n}"
     source = _source(f"Pod {namespace}/{name}")
     pod = Workload("Pod", namespace, name, None, dict(peer.labels), (), 1, False, (), {}, source, source)
-    grown = Cluster(namespaces=namespaces, workloads=list(cluster.workloads) + [pod], policies=cluster.policies,
-                    services=cluster.services, other_policies=cluster.other_policies,
-                    tier_policies=cluster.tier_policies, issues=cluster.issues)
+    grown = cluster.with_pods(namespaces, [pod])
     return grown, f"{namespace}/{name}"
 
 

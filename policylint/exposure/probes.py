@@ -91,9 +91,7 @@ class Probes:
         namespaces = dict(base.namespaces)
         for name, labels in self.batches[batch].items():
             namespaces[name] = Namespace(name, labels, True, _source(f"Namespace {name}"))
-        return Cluster(namespaces=namespaces, workloads=list(base.workloads) + self.workloads[batch],
-                       policies=base.policies, services=base.services, other_policies=base.other_policies,
-                       tier_policies=base.tier_policies, issues=base.issues)
+        return base.with_pods(namespaces, self.workloads[batch])
 
 
 def _source(label: str) -> Source:
@@ -108,7 +106,7 @@ def _pod(namespace: str, name: str, labels: dict[str, str]) -> Workload:
 def _all_conjunctions(cluster: Cluster):
     from policylint.exposure.constraints import selector_conjunction
 
-    for policy in cluster.policies:
+    for policy in cluster.evaluated_policies:  # operators' policies select and admit pods too
         yield selector_conjunction(policy.pod_selector) or Conjunction()
         for rule in policy.ingress + policy.egress:
             for peer in rule.peers:

@@ -57,7 +57,7 @@ class Space:
         # A namespace not in the input: it has a name label, and its name is none of the input's.
         self.base = Conjunction.of({NAME: KeyConstraint(False, False, self.existing)})
         self.np_subjects: dict[str, list[Conjunction | None]] = {}
-        for policy in cluster.policies:
+        for policy in cluster.evaluated_policies:  # operators' policies isolate pods too
             self.np_subjects.setdefault(policy.namespace, []).append(selector_conjunction(policy.pod_selector))
         self.tier_splitters: list[Splitter] = []
         for policy in cluster.tier_policies:

@@ -46,6 +46,9 @@ _IMPLICIT: dict[str | None, list[tuple[str, Any]]] = yaml.SafeLoader.yaml_implic
 _MAX_INT_BITS = 4096
 _CACHED_SCALAR_LENGTH = 64  # plain scalars this short are resolved once per file and shared
 _CACHE_ENTRIES = 100_000
+# Keys whose values are file modes (volumes' `defaultMode` and items' `mode`): the API documents
+# octal as the way to write them (`0644`), so an octal number there is what was meant.
+FILE_MODE_KEYS = frozenset({"defaultMode", "mode"})
 _MASK = (1 << 32) - 1  # positions are packed as start << 32 | end (see nodes.pack)
 
 
@@ -427,7 +430,8 @@ class _Parser:
                             cache[text] = value
                     if value is _MERGE_KEY and not (stack and stack[-1].is_map and stack[-1].key is _NO_KEY):
                         value = "<<"  # `<<` merges only as a key; as a value it is the text "<<"
-                    elif type(value) is int and text[0] in "0+-" and _octal_looking(text, value):
+                    elif (type(value) is int and text[0] in "0+-" and _octal_looking(text, value)
+                          and not (stack and stack[-1].is_map and stack[-1].key in FILE_MODE_KEYS)):
                         self.problem("typing", start, f"`{text}` is read as {value}: a leading 0 (or 0o) makes "
                                      "an octal number in YAML 1.1, as kubectl reads it; write "
                                      f"{value} if that is meant", event.end_mark.index + base)

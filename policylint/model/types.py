@@ -374,6 +374,13 @@ class Cluster:
         create from the input's resources."""
         return self.policies + self.operator_policies if self.operator_policies else self.policies
 
+    def with_pods(self, namespaces: dict[str, Namespace], pods: list[Workload]) -> "Cluster":
+        """A copy with more pods (and their namespaces) and everything else the same — every
+        policy kind, operators' policies included, so the engine built on it answers as on this one."""
+        from dataclasses import replace
+
+        return replace(self, namespaces=namespaces, workloads=list(self.workloads) + pods, _services_by_namespace=None)
+
     # -- Services ----------------------------------------------------------------------------------
 
     def service(self, namespace: str, name: str) -> Service | None:
