@@ -6,7 +6,7 @@ import logging
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 
 from policylint import suppress
 from policylint.config import Config, ConfigError
@@ -25,10 +25,18 @@ INVALID_SUPPRESSION = "PL010"
 BUDGET_EXCEEDED = "PL025"
 
 
-def registry() -> dict[str, RuleSpec]:
-    from policylint.rules import REGISTRY  # the only place that knows the list of rules
+def registry() -> Mapping[str, RuleSpec]:
+    """Every rule by code. A rule's module is imported when its entry is first read, so a run that
+    selects a few rules imports only theirs (policylint.rules)."""
+    from policylint.rules import RULES  # the only place that knows the list of rules
 
-    return REGISTRY
+    return RULES
+
+
+def _names(rules: Mapping[str, RuleSpec]) -> dict[str, str]:
+    """Code -> name of every rule in `rules`, read without importing them where the mapping can."""
+    names = getattr(rules, "names", None)
+    return names() if callable(names) else {code: spec.name for code, spec in rules.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +47,23 @@ class SelectedRule:
 
 
 def select_rules(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = (),
-                 rules: dict[str, RuleSpec] | None = None) -> list[SelectedRule]:
-    """The rules to run, after select/ignore from the config and the command line."""
+                 rules: Mapping[str, RuleSpec] | None = None) -> list[SelectedRule]:
+    """The rules to run, after select/ignore from the config and the command line. Tokens are
+    checked against the codes and names alone: only the rules chosen are read (imported)."""
     rules = rules if rules is not None else registry()
+    names = _names(rules)
     select = tuple(select) or config.select
     ignore = tuple(ignore) + config.ignore
     for token in (*select, *ignore, *config.severity, *config.rule_options):
-        if not any(token_matches(token, spec.code, spec.name) for spec in rules.values()):
+        if not any(token_matches(token, code, name) for code, name in names.items()):
             raise ConfigError(f"unknown rule code or name {token!r} (see `policylint rules`)")
     chosen = []
-    for code, spec in sorted(rules.items()):
-        if select and not any(token_matches(t, code, spec.name) for t in select):
+    for code, name in sorted(names.items()):
+        if select and not any(token_matches(t, code, name) for t in select):
             continue
-        if any(token_matches(t, code, spec.name) for t in ignore):
+        if any(token_matches(t, code, name) for t in ignore):
             continue
+        spec = rules[code]
         severity = spec.severity
         for token, value in config.severity.items():
             if token_matches(token, code, spec.name):
@@ -159,8 +170,11 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
         raw = _budget_findings(raw, rules, config, ignore)
         if pulumi:
             raw = without_findings_on_unknowns(raw, loaded.problems)
-        analysis.findings = sorted_findings(fold(_suppressed(analysis, raw, rules),
-                                                 {code: spec.subsumes for code, spec in registry().items()}))
+        kept = _suppressed(analysis, raw, rules)
+        known = registry()
+        # Folding looks up the codes reported only: the rules of the others need not be read.
+        subsumes = {code: known[code].subsumes for code in {f.code for f in kept} if code in known}
+        analysis.findings = sorted_findings(fold(kept, subsumes))
     return analysis
 
 
@@ -231,7 +245,7 @@ def _first_span(analysis: Analysis) -> Span:
 
 def _suppressed(analysis: Analysis, findings: list[Finding], rules: list[SelectedRule]) -> list[Finding]:
     suppressions, bad = suppress.collect(analysis.load.files, analysis.cluster.object_annotations)
-    specs = registry()
+    names = _names(registry())
 
     def matches(token: str, finding: Finding) -> bool:
         return token_matches(token, finding.code, finding.name)
@@ -243,7 +257,7 @@ def _suppressed(analysis: Analysis, findings: list[Finding], rules: list[Selecte
         for item in bad:
             kept.append(_runner_finding(rule, item.span, item.message))
         for suppression in suppressions:
-            if not any(token_matches(suppression.token, code, spec.name) for code, spec in specs.items()):
+            if not any(token_matches(suppression.token, code, name) for code, name in names.items()):
                 kept.append(_runner_finding(rule, suppression.span, f"unknown rule {suppression.token!r} in a suppression"))
     if UNUSED_SUPPRESSION in selected:
         rule = selected[UNUSED_SUPPRESSION]

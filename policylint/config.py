@@ -214,7 +214,7 @@ def _rule_options(root: YMap) -> dict[str, dict[str, Any]]:
     """`rules:`, each value checked against the declarations of the rules its token names (a
     code, a prefix such as PL2, a name, or `all`): an option must be declared by at least one of
     them, and its value must be allowed by every one that declares it."""
-    from policylint.rules import REGISTRY  # the rules' own declarations; imported only for a `rules:` section
+    from policylint.rules import RULES  # the rules' own declarations: those a `rules:` entry names are imported
     from policylint.rule_api import token_matches
 
     node = root["rules"]
@@ -223,7 +223,7 @@ def _rule_options(root: YMap) -> dict[str, dict[str, Any]]:
     result = {}
     for token, options in node.items():
         token = str(token)
-        specs = [spec for spec in REGISTRY.values() if token_matches(token, spec.code, spec.name)]
+        specs = [RULES[code] for code, name in RULES.names().items() if token_matches(token, code, name)]
         if not specs:
             raise ConfigError(f"{_where(node, token)}: `rules`: unknown rule code or name {token!r} (see `policylint rules`)")
         if not isinstance(options, YMap):

@@ -2,12 +2,21 @@
 
 Adding a rule is adding its module name to `RULE_MODULES`. The engine never imports a rule by
 name; only this list knows them.
+
+A rule's module is named after it, `pl<number>_<name, with underscores for dashes>` (a test
+holds every module to its CODE and NAME), so this list alone says which rules exist: `INDEX`
+needs no import; `RULES` maps every code to its rule and imports a rule's module when that entry
+is first read, so a run that selects a few rules imports only theirs; `REGISTRY` is the same as a
+plain dict, every rule imported, built when first used.
 """
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable
 
-from policylint.rule_api import RuleSpec
+if TYPE_CHECKING:
+    from policylint.rule_api import RuleSpec
 
 RULE_MODULES = (
     "pl001_yaml_syntax_error",
@@ -98,23 +107,78 @@ RULE_MODULES = (
 )
 
 
+def _code_and_name(module_name: str) -> tuple[str, str]:
+    number, _, words = module_name.partition("_")
+    return "PL" + number[len("pl"):], words.replace("_", "-")
+
+
+# code -> (name, module), read off the module names: nothing is imported.
+INDEX: dict[str, tuple[str, str]] = dict(sorted((code, (name, module)) for module in RULE_MODULES
+                                                for code, name in [_code_and_name(module)]))
+if len(INDEX) != len(RULE_MODULES) or len({name for name, _ in INDEX.values()}) != len(INDEX):
+    raise RuntimeError("rule code or name used twice in RULE_MODULES")
+
+_loaded: dict[str, RuleSpec] = {}
+
+
+def spec(code: str) -> RuleSpec:
+    """The rule `code` (a key of INDEX), its module imported on first use."""
+    found = _loaded.get(code)
+    if found is None:
+        from policylint.rule_api import RuleSpec
+
+        name, module_name = INDEX[code]
+        found = RuleSpec.from_module(importlib.import_module(f"{__name__}.{module_name}"))
+        if (found.code, found.name) != (code, name):
+            raise RuntimeError(f"module {module_name} declares {found.code} {found.name}: its name must be "
+                               f"pl<number>_<name> of the rule it holds")
+        unknown = [c for c in found.subsumes if c not in INDEX]
+        if unknown:
+            raise ValueError(f"{code}: SUBSUMES names unknown codes {unknown}")
+        _loaded[code] = found
+    return found
+
+
+def specs(codes: Iterable[str]) -> dict[str, RuleSpec]:
+    """The rules of `codes`, sorted by code; only their modules are imported."""
+    return {code: spec(code) for code in sorted(set(codes))}
+
+
+class _Rules(Mapping):
+    """Every rule by code (sorted), each module imported when its entry is first read."""
+
+    def __getitem__(self, code: str) -> RuleSpec:
+        if code not in INDEX:
+            raise KeyError(code)
+        return spec(code)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(INDEX)
+
+    def __len__(self) -> int:
+        return len(INDEX)
+
+    def __contains__(self, code: object) -> bool:
+        return code in INDEX
+
+    def names(self) -> dict[str, str]:
+        """Code -> name of every rule, without importing any."""
+        return {code: name for code, (name, _) in INDEX.items()}
+
+
+RULES = _Rules()
+
+
 def _build() -> dict[str, RuleSpec]:
-    registry: dict[str, RuleSpec] = {}
-    names: set[str] = set()
-    for module_name in RULE_MODULES:
-        spec = RuleSpec.from_module(importlib.import_module(f"{__name__}.{module_name}"))
-        if spec.code in registry or spec.name in names:
-            raise RuntimeError(f"rule code or name used twice: {spec.code} {spec.name}")
-        registry[spec.code] = spec
-        names.add(spec.name)
+    registry = specs(INDEX)
     _check_subsumes(registry)
-    return dict(sorted(registry.items()))
+    return registry
 
 
 def _check_subsumes(registry: dict[str, RuleSpec]) -> None:
     """`SUBSUMES` names registered codes and has no cycle (folding must end at a finding that stays)."""
-    for code, spec in registry.items():
-        unknown = [c for c in spec.subsumes if c not in registry]
+    for code, rule in registry.items():
+        unknown = [c for c in rule.subsumes if c not in registry]
         if unknown:
             raise ValueError(f"{code}: SUBSUMES names unknown codes {unknown}")
 
@@ -126,4 +190,9 @@ def _check_subsumes(registry: dict[str, RuleSpec]) -> None:
             raise ValueError(f"{code}: SUBSUMES forms a cycle")
 
 
-REGISTRY: dict[str, RuleSpec] = _build()
+def __getattr__(name: str) -> Any:
+    # REGISTRY: every rule, built on first use (PEP 562), so that importing the package costs nothing.
+    if name == "REGISTRY":
+        registry = globals()["REGISTRY"] = _build()
+        return registry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

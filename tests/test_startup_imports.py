@@ -96,3 +96,12 @@ def test_every_listed_command_resolves_and_keeps_its_summary() -> None:
         command = cli.get_command(context, name)
         assert isinstance(command, click.Command), name
         assert command.get_short_help_str(200) == summary, name
+
+
+def test_check_with_select_imports_only_the_rules_selected(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "check", str(SEED), "--select", "PL201")
+    rule_modules = sorted(m for m in modules if m.startswith("policylint.rules.pl"))
+    # PL201 itself, and PL005, which the runner consults for internal errors in every run.
+    assert rule_modules == ["policylint.rules.pl005_rule_crashed", "policylint.rules.pl201_invalid_cidr"]
+    assert loaded(modules, NEVER + ("policylint.exposure.analysis", "policylint.graph", "policylint.engine.explain",
+                                    "policylint.matrix")) == []
