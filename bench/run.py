@@ -2,6 +2,7 @@
 """Time policylint against the parse-only baseline (and nca, when installed) at standard sizes.
 
     python bench/run.py [--sizes tiny,small,medium,large] [--runs 3] [--out bench/results.md]
+    python bench/run.py --startup-only [--runs 7]   # only the start-up table, in place
 
 For each size the cluster is generated into a temporary directory, then every command runs in a
 fresh subprocess `--runs` times; the table shows the median wall time and the peak RSS. Each run
@@ -41,6 +42,13 @@ from sizes import DEFAULT_SEED, SIZES  # noqa: E402
 
 RESULTS_START = "<!-- results:start -->"
 RESULTS_END = "<!-- results:end -->"
+# The start-up table, inside the results: `--startup-only` rewrites just these lines.
+STARTUP_START = "<!-- startup:start -->"
+STARTUP_END = "<!-- startup:end -->"
+SEED_EXAMPLE = "fixtures/examples/"  # the README's quick start
+# What `check` imports, timed without running it (the method cache as the command line installs it).
+_CHECK_IMPORTS = ("from policylint import dataclass_code; dataclass_code.install(); "
+                  "import policylint.cli.check, policylint.analysis, policylint.rules")
 
 # Runs the command given as argv[1:], stdout to the null device, and prints one JSON line.
 # ru_maxrss is in KiB on Linux (bytes on macOS; converted where read).
@@ -266,15 +274,106 @@ def profile_inside(manifests: Path, timeout: float) -> dict | None:
 
 
 def startup_timings(args: argparse.Namespace) -> dict[str, Timing]:
+    """Start-up, and the README's quick start end to end (`check` of the seed example). Each
+    command runs once unmeasured first: the first run after an install writes the dataclass
+    method cache (policylint.dataclass_code), as the bytecode is written at install time."""
     pl = policylint_argv()
     runs = max(args.runs, 5)  # cheap, and the noisiest numbers
-    return {
-        "python -c pass": measure([sys.executable, "-c", "pass"], (0,), runs, args.timeout, args.slow),
-        "python -c 'import policylint'": measure([sys.executable, "-c", "import policylint"], (0,), runs,
-                                                 args.timeout, args.slow),
-        "policylint --version": measure([*pl, "--version"] if pl else None, (0,), runs, args.timeout,
-                                        args.slow, "policylint not found"),
+    commands: dict[str, tuple[list[str] | None, tuple[int, ...]]] = {
+        "python -c pass": ([sys.executable, "-c", "pass"], (0,)),
+        "python -c 'import policylint'": ([sys.executable, "-c", "import policylint"], (0,)),
+        "policylint --version": ([*pl, "--version"] if pl else None, (0,)),
+        "policylint --help": ([*pl, "--help"] if pl else None, (0,)),
+        "python -c 'import policylint.cli.check, policylint.rules'": ([sys.executable, "-c", _CHECK_IMPORTS], (0,)),
+        f"policylint check {SEED_EXAMPLE}": ([*pl, "check", SEED_EXAMPLE] if pl else None, (0, 1)),
     }
+    timings = {}
+    for label, (argv, ok) in commands.items():
+        if argv is not None:
+            measure_once(argv, args.timeout)
+        timings[label] = measure(argv, ok, runs, args.timeout, args.slow, "policylint not found")
+        print(f"  start-up {label:60s} {timings[label].cell():>6s} s  {timings[label].cpu_cell():>6s} s CPU",
+              file=sys.stderr)
+    return timings
+
+
+def side_by_side(args: argparse.Namespace) -> dict[str, Timing]:
+    """`matrix --format json` and nca's connectivity map on the `small` cluster, alternately, in
+    the same session (the issue's 20× comparison, end to end)."""
+    runs = max(args.runs, 5)
+    size = SIZES["small"]
+    with tempfile.TemporaryDirectory(prefix="policylint-bench-startup-") as tmp:
+        out = Path(tmp) / "cluster"
+        meta = generate.generate(out, size.pods, size.policies, args.seed, None, "small")
+        commands = size_commands(out / meta["manifests"], meta)
+        chosen = {"matrix": commands["matrix"], "nca": commands["nca"]}
+        if args.no_nca:
+            chosen.pop("nca")
+        for argv, _, _ in chosen.values():
+            if argv is not None:
+                measure_once(argv, args.nca_timeout)
+        found: dict[str, list[Timing]] = {name: [] for name in chosen}
+        for _ in range(runs):  # interleaved: a change of load hits both alike
+            for name, (argv, ok, why) in chosen.items():
+                found[name].append(measure(argv, ok, 1, args.nca_timeout, args.nca_timeout, why))
+    result = {}
+    for name, timings in found.items():
+        done = [t for t in timings if t.seconds is not None]
+        if not done:
+            result[name] = timings[0]
+            continue
+        result[name] = Timing(statistics.median(t.seconds for t in done), max(t.rss_mb or 0 for t in done),
+                              len(done), "", statistics.median(t.cpu for t in done if t.cpu is not None))
+        print(f"  small    {name:7s} {result[name].cell():>8s} s  {result[name].cpu_cell():>8s} s CPU", file=sys.stderr)
+    return result
+
+
+def startup_block(startup: dict[str, Timing], pair: dict[str, Timing] | None, runs: int) -> list[str]:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+    lines = [STARTUP_START, "", f"Start-up and small inputs (median of {max(runs, 5)} runs each; load average "
+             f"(1, 5, 15 min) after them: {load}):", "",
+             "| start-up | s | CPU s | MB |", "|---|---:|---:|---:|"]
+    lines += [f"| `{label}` | {t.cell()} | {t.cpu_cell()} | {t.rss_cell()} |" for label, t in startup.items()]
+    if pair and "matrix" in pair:
+        matrix = pair["matrix"]
+        lines.append(f"| `policylint matrix DIR --format json` (small: 500 pods, 100 policies) | {matrix.cell()} | "
+                     f"{matrix.cpu_cell()} | {matrix.rss_cell()} |")
+        if "nca" in pair:
+            nca = pair["nca"]
+            lines.append(f"| `nca --connectivity DIR …` (same files) | {nca.cell()} | {nca.cpu_cell()} | {nca.rss_cell()} |")
+            lines += ["", f"nca/matrix on `small`, side by side: {_ratio(nca.seconds, matrix.seconds)}× the wall time, "
+                          f"{_ratio(nca.cpu, matrix.cpu)}× the CPU time (nca {nca_version()})."]
+    lines += ["", "`import policylint.cli.check, policylint.rules`: what `check` imports (every rule), with the "
+                  "dataclass method cache on as the command line has it, without running anything. Each command "
+                  "ran once unmeasured first, as the first run after an install writes that cache.", "", STARTUP_END]
+    return lines
+
+
+def replace_startup(text: str, block: str) -> str:
+    """Put the start-up block into a results text: between its markers, else in place of an
+    unmarked start-up table (results written before the markers existed), else at the end."""
+    start, end = text.find(STARTUP_START), text.find(STARTUP_END)
+    if 0 <= start < end:
+        return text[:start] + block + text[end + len(STARTUP_END):]
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("| start-up |"):
+            stop = index
+            while stop < len(lines) and lines[stop].startswith("|"):
+                stop += 1
+            return "\n".join(lines[:index] + block.split("\n") + lines[stop:])
+    return text.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def write_results(path: Path, top: str) -> None:
+    """The top section (this run) replaces the old one; the sections after it (`## ...`, written by
+    the other benchmarks) are kept."""
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        at = old.find("\n## ")
+        kept = old[at:] if at >= 0 else ""
+    path.write_text(top.rstrip("\n") + "\n" + kept, encoding="utf-8")
 
 
 # -- the report -----------------------------------------------------------------------------------
@@ -430,8 +529,9 @@ def report(results: list[SizeResult], startup: dict[str, Timing], args: argparse
                   "costs once the input is loaded and the engine built). nca/matrix compares nca's CPU time, "
                   "start-up included, with this in-process matrix.", ""]
         lines += inside + [""]
-    lines += ["| start-up | s | CPU s | MB |", "|---|---:|---:|---:|"]
-    lines += [f"| `{label}` | {t.cell()} | {t.cpu_cell()} | {t.rss_cell()} |" for label, t in startup.items()]
+    small = next((r for r in results if r.size == "small"), None)
+    pair = {k: small.timings[k] for k in ("matrix", "nca")} if small else None
+    lines += startup_block(startup, pair, args.runs)
     found = notes(results, startup)
     if found:
         lines += ["", "Notes:", *found]
@@ -467,6 +567,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a command whose first run takes longer than this is not repeated")
     parser.add_argument("--no-nca", action="store_true", help="skip nca even when it is installed")
     parser.add_argument("--nca", help="path of the nca executable (default: $NCA, then PATH)")
+    parser.add_argument("--startup-only", action="store_true",
+                        help="measure only start-up, the seed example and matrix vs nca on `small` (side by side), "
+                             "and rewrite only the start-up table of --out (and of --readme)")
     parser.add_argument("--no-profile", action="store_true",
                         help="skip the in-process stage timings (bench/profile.py) of each size")
     args = parser.parse_args(argv)
@@ -486,11 +589,20 @@ def main(argv: list[str] | None = None) -> int:
     NCA_OVERRIDE = args.nca
     compile_bytecode()
     startup = startup_timings(args)
+    if args.startup_only:
+        pair = side_by_side(args)
+        block = "\n".join(startup_block(startup, pair, args.runs))
+        print(block)
+        for target in [args.out] + ([] if args.no_readme else [args.readme]):
+            if target.exists():
+                target.write_text(replace_startup(target.read_text(encoding="utf-8"), block), encoding="utf-8")
+                print(f"start-up table written into {target}", file=sys.stderr)
+        return 0
     results = [run_size(name, args) for name in args.size_list]
     body = report(results, startup, args, argv)
     print(body)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("# policylint benchmark results\n\n" + body, encoding="utf-8")
+    write_results(args.out, "# policylint benchmark results\n\n" + body)
     if not args.no_readme and fill_readme(args.readme, body):
         print(f"results also written into {args.readme}", file=sys.stderr)
     return 0
