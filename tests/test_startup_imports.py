@@ -33,10 +33,12 @@ finally:
 """
 
 # Never needed unless asked for: graph libraries, HTML pages, diffs, fixes, Pulumi programs,
-# Helm and kustomize rendering (there is no chart or kustomization in these inputs).
+# Helm and kustomize rendering (there is no chart or kustomization in these inputs), and worker
+# processes for reading files (one small file is read in the main process).
 NEVER = ("networkx", "policylint.report.html", "policylint.diff", "policylint.fix", "policylint.pulumi.runner",
          "policylint.pulumi.program", "policylint.load.render.helm", "policylint.load.render.kustomize",
-         "policylint.load.render.tools", "policylint.graph.export", "subprocess")
+         "policylint.load.render.tools", "policylint.graph.export", "subprocess", "multiprocessing",
+         "concurrent.futures")
 # What only `check` (the rules) needs.
 RULES = ("policylint.rules", "policylint.intent", "policylint.exposure.analysis", "policylint.graph",
          "policylint.engine.explain", "policylint.engine.near_miss")
