@@ -92,7 +92,7 @@ def _json_export(pods: int) -> str:
 @pytest.fixture()
 def low_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(split, "SPLIT_MIN_BYTES", 4_000)
+    monkeypatch.setattr(parallel, "SPLIT_MIN_BYTES", 4_000)
 
 
 def _tree(root: Path) -> Path:
@@ -140,6 +140,17 @@ def test_check_json_report_is_byte_identical(tmp_path: Path, low_thresholds: Non
     assert any(f["file"].endswith("broken.yaml") and (f["code"], f["line"], f["column"]) == ("PL001", 5, 1)
                for f in findings)
     assert sum(f["file"].endswith("cluster.yaml") for f in findings) >= 40  # the octal `code` labels
+
+
+def test_a_list_on_standard_input_is_cut_too(low_thresholds: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = split.parse_split
+    monkeypatch.setattr(split, "parse_split", lambda *a: calls.append(a[1]) or original(*a))
+    text = _export(30)
+    reports = [CliRunner().invoke(cli, ["check", "--format", "json", "--jobs", jobs, "-"], input=text)
+               for jobs in ("1", "2")]
+    assert calls == ["<stdin>"]
+    assert reports[0].exit_code == reports[1].exit_code == 1 and reports[0].stdout == reports[1].stdout
 
 
 def test_the_split_parse_is_the_whole_parse(tmp_path: Path) -> None:

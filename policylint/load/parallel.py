@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import traceback
 from typing import Any, BinaryIO, Callable, Iterator
 
 from policylint.load.inputs import STDIN, LoadedFile, read_file
-from policylint.load.yaml_reader import Limits
+from policylint.load.yaml_reader import Limits, parse_text
 
 LOG = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ JOBS_ENV = "POLICYLINT_JOBS"
 # Below this many bytes of input in all, one process is faster: starting the workers and sending
 # the results back costs more than parsing (measured: ~1 MB of YAML parses in about 0.15 s).
 PARALLEL_MIN_BYTES = 2 << 20
+# A List file at least this large is cut in parts (split.py): its parse alone pays for the pool.
+SPLIT_MIN_BYTES = 4 << 20
 
 
 def usable_cores() -> int:
@@ -50,12 +53,16 @@ def resolve_jobs(jobs: int | None) -> int:
 
 
 def _size(path: str) -> int:
+    """The size of a regular file; -1 for anything else (stdin, a pipe such as `<(helm template)`,
+    a file that cannot be read), which this process reads itself: a worker started by spawn
+    could not open `/dev/fd/63`, and a pipe's size says nothing."""
     if path == STDIN:
-        return 0
+        return -1
     try:
-        return os.stat(path).st_size
+        info = os.stat(path)
     except OSError:
-        return 0
+        return -1
+    return info.st_size if stat.S_ISREG(info.st_mode) else -1
 
 
 def _parse_in_worker(path: str, limits: Limits) -> LoadedFile:
@@ -120,34 +127,38 @@ def read_files(paths: list[str], limits: Limits, stdin: BinaryIO | None = None, 
 
     This process is one of them: it reads the files no worker has started yet (`cancel` succeeds
     on those), which spares their results the trip through pickle, and it parses smaller files
-    while it waits for a worker's.
+    while it waits for a worker's. A large List file is cut in parts (split.py), whether it is
+    a file, a pipe or standard input (`kubectl get -A -o yaml | policylint check -`).
     """
     jobs = resolve_jobs(jobs)
     if jobs <= 1 or not paths:
         yield from (read_file(path, limits, stdin) for path in paths)
         return
-    sizes = [_size(path) for path in paths]
-    if sum(sizes) < PARALLEL_MIN_BYTES:
-        yield from (read_file(path, limits, stdin) for path in paths)
-        return
-    from policylint.load import split
+    pool = Pool(jobs - 1)  # no process is started before work is handed to it
 
-    pool = Pool(jobs - 1)
+    def parse(text: str, name: str, bounds: Limits) -> Any:
+        if len(text) < SPLIT_MIN_BYTES:
+            return parse_text(text, name, bounds)
+        from policylint.load import split
+
+        return split.parse_split(text, name, bounds, pool, jobs * split.PARTS_PER_PROCESS)
+
     try:
-        big = {i for i, path in enumerate(paths) if path != STDIN and split.worth_splitting(path, sizes[i])}
+        sizes = [_size(path) for path in paths]
+        if sum(max(size, 0) for size in sizes) < PARALLEL_MIN_BYTES:
+            # Small files stay here; what has no size (a pipe, stdin) may still be a large List.
+            yield from (read_file(path, limits, stdin, parse if size < 0 else None) for path, size in zip(paths, sizes))
+            return
         # Largest first, so that a big file does not start last; this process takes the smallest.
-        order = sorted((i for i, path in enumerate(paths) if path != STDIN and i not in big), key=lambda i: -sizes[i])
+        order = sorted((i for i, size in enumerate(sizes) if 0 <= size < SPLIT_MIN_BYTES), key=lambda i: -sizes[i])
         futures: dict[int, Any] = {i: pool.submit(_parse_in_worker, paths[i], limits) for i in order}
         stealable = list(order)
         done: dict[int, LoadedFile] = {}
         for i, path in enumerate(paths):
-            if i in big:
-                yield split.read_split(path, limits, pool, jobs)
-                continue
             while i not in done:
                 future = futures.get(i)
                 if future is None or future.cancel():
-                    done[i] = read_file(path, limits, stdin)
+                    done[i] = read_file(path, limits, stdin, parse)
                 elif future.done() or not _steal(stealable, futures, done, paths, limits):
                     loaded = result_of(future)
                     done[i] = loaded if loaded is not None else read_file(path, limits, stdin)

@@ -38,13 +38,10 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-from policylint.load.inputs import LoadedFile, read_file
 from policylint.load.nodes import LineIndex, YMap, YSeq
 from policylint.load.yaml_reader import Limits, ParseResult, _Parser, normalise, parse_text, too_long
 
-# A file is cut when it is at least this large and at least half the input.
-SPLIT_MIN_BYTES = 4 << 20
-PARTS_PER_WORKER = 3  # a few parts per worker even out their speeds
+PARTS_PER_PROCESS = 3  # a few parts per process even out their speeds
 # Problems a part may have and still be joined: they are local to the value where they occur.
 _LOCAL_PROBLEMS = frozenset({"duplicate-key", "typing", "shape"})
 _PLACEHOLDER = "- x #"
@@ -60,11 +57,6 @@ _MARKERS = re.compile(r"\n(?:---|\.\.\.|%)")
 _PROPERTIES = re.compile(r"[\n \[{,:?-][&*!]")
 _ITEMS_KEY = re.compile(r"\nitems:[ ]*(?:#[^\n]*)?\n")
 _FIRST_ENTRY = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*( *)-(?=[ \n])")
-
-
-def worth_splitting(path: str, size: int) -> bool:
-    """Whether a file is large enough to be cut."""
-    return size >= SPLIT_MIN_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,9 +307,3 @@ def parse_split(text: str, path: str, limits: Limits, pool: Any, parts: int) -> 
     finally:
         if collecting:
             gc.enable()
-
-
-def read_split(path: str, limits: Limits, pool: Any, jobs: int) -> LoadedFile:
-    """`read_file(path, limits)`, with a large List file's entries parsed in parts by `pool` and here."""
-    parts = max(2, jobs * PARTS_PER_WORKER)
-    return read_file(path, limits, parse=lambda text, name, bounds: parse_split(text, name, bounds, pool, parts))
