@@ -41,7 +41,7 @@ from typing import Any
 from policylint.load.nodes import LineIndex, YMap, YSeq
 from policylint.load.yaml_reader import Limits, ParseResult, _Parser, normalise, parse_text, too_long
 
-PARTS_PER_PROCESS = 3  # a few parts per process even out their speeds
+PARTS_PER_PROCESS = 8  # small parts even out the processes' speeds (a worker also pickles)
 # Problems a part may have and still be joined: they are local to the value where they occur.
 _LOCAL_PROBLEMS = frozenset({"duplicate-key", "typing", "shape"})
 _PLACEHOLDER = "- x #"
