@@ -17,19 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "examples" / "seed"
 FROM, TO = "ml-workloads/bert-pretrain[PyTorchJob/Worker]", "ml-workloads/bert-pretrain[PyTorchJob/Master]"
 
-# Written without imports of its own, so that sys.modules shows only what the command imported.
+# Written without imports of its own (atexit is built in), so that sys.modules shows only what the
+# command imported; the list is written by an exit handler, which runs however the command ends.
 _HARNESS = """
-import sys
+import atexit, sys
 sys.argv = ["policylint", *sys.argv[2:]]
-out = sys.argv and __import__("os").environ["MODULES_OUT"]
-try:
-    from policylint.cli.main import main
-    main()
-except SystemExit:
-    pass
-finally:
+out = __import__("os").environ["MODULES_OUT"]
+
+def write():
     with open(out, "w") as handle:
         handle.write("\\n".join(sorted(sys.modules)))
+
+atexit.register(write)
+from policylint.cli.main import main
+main()
 """
 
 # Never needed unless asked for: graph libraries, HTML pages, diffs, fixes, Pulumi programs,

@@ -9,7 +9,7 @@ import gc
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -109,7 +109,8 @@ def _discard_stdout(stream: Any) -> None:
     sys.stdout = stream
 
 
-def main() -> None:
+def main() -> NoReturn:
+    """The console script: runs one command and ends the process with its exit code."""
     # One run builds one big heap (the input, its model, the engine, the findings) that lives to
     # the end and holds no reference cycles to speak of. Python's cyclic collector would rescan it
     # again and again, and once more at exit, to free nothing: a fifth of `check` on a 10,000-pod
@@ -120,8 +121,44 @@ def main() -> None:
     dataclass_code.install()
     try:
         _run()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
     finally:
         dataclass_code.uninstall()
+    _exit(code)
+
+
+def _exit(code: object) -> NoReturn:
+    """End the process as the interpreter would, less the teardown of the heap.
+
+    At exit the interpreter frees every object of the run one by one and makes a last pass of the
+    cyclic collector over them: about a sixth of the CPU time of a small `check`, for memory the
+    operating system takes back at once. Everything an exit does for others still happens here:
+    the standard streams are flushed and the atexit handlers run (logging, temporary folders,
+    multiprocessing, coverage and profilers). While another thread is alive, or when flushing
+    fails, the interpreter's own exit is used.
+    """
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # as the interpreter does with `sys.exit("message")`
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        sys.exit(status)
+    import atexit
+
+    atexit._run_exitfuncs()  # type: ignore[attr-defined]  # what the interpreter runs at exit
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError, OutputError):
+        sys.exit(status)  # let the interpreter report it, as it would have
+    os._exit(status)
 
 
 def _run() -> None:
