@@ -44,6 +44,7 @@ RULE_MODULES = (
     "pl023_octal_number",
     "pl024_kind_near_miss",
     "pl025_check_budget_exceeded",
+    "pl026_overlay_variants",
     "pl101_invalid_label_selector",
     "pl102_invalid_object_name",
     "pl103_invalid_policy_types",

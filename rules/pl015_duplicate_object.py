@@ -65,7 +65,7 @@ REMEDIATION = "Keep one definition of the object, or lint each overlay or cluste
 
 def check(ctx: RuleContext, cluster: object, options: dict) -> Iterator[Finding]:
     for duplicate in ctx.cluster.duplicates:
-        if duplicate.identical:
+        if duplicate.identical or duplicate.between_variants:  # variants of one base: PL026
             continue
         other = duplicate.replaced_place
         yield ctx.finding(duplicate.used, f"{duplicate.object} is also defined at {other} with different content; "

@@ -50,7 +50,7 @@ REMEDIATION = "Keep one definition of the object and refer to it from every plac
 
 def check(ctx: RuleContext, cluster: object, options: dict) -> Iterator[Finding]:
     for duplicate in ctx.cluster.duplicates:
-        if not duplicate.identical:
+        if not duplicate.identical or duplicate.between_variants:  # variants of one base: PL026
             continue
         other = duplicate.replaced_place
         yield ctx.finding(duplicate.used, f"{duplicate.object} is also defined at {other}, identically; "

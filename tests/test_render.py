@@ -321,20 +321,20 @@ def test_a_failed_helm_render_quotes_the_first_error_line(tmp_path: Path, monkey
 
 
 @needs_kustomize
-def test_two_overlays_of_one_base_give_copies_named_by_their_kustomization(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_overlays_of_one_base_are_variants_not_duplicates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     overlay = "namespace: shop\nresources:\n  - ../../base\n"
     repo = _tree(tmp_path, {"base/kustomization.yaml": BASE_KUSTOMIZATION, "base/policy.yaml": BASE_POLICY,
                             "overlays/dev/kustomization.yaml": overlay, "overlays/prod/kustomization.yaml": overlay})
     monkeypatch.chdir(repo)
-    [finding] = _check(repo, select=("PL015", "PL017")).findings
-    policy = os.path.join("base", "policy.yaml")
+    [finding] = _check(repo, select=("PL015", "PL017", "PL026")).findings
     dev, prod = (os.path.join("overlays", name, "kustomization.yaml") for name in ("dev", "prod"))
-    assert (finding.path, finding.line, finding.code) == (policy, 4, "PL017")
-    # Both copies sit on line 4 of the base: the message says which overlay each came from, and
-    # the one used is the last read (folders in sorted order: prod after dev).
-    assert f"also defined at {policy}:4 (rendered from {dev})" in finding.message
-    assert f"uses this copy (rendered from {prod})" in finding.message
+    # Both overlays render the base's policy (line 4 of base/policy.yaml): alternatives, never
+    # applied together, so no duplicate finding; one PL026 at the overlay whose copy was set aside
+    # (folders in sorted order: prod is read after dev, and its copy is used).
+    assert (finding.path, finding.line, finding.code) == (dev, 1, "PL026")
+    assert f"1 object rendered here is also rendered by `{prod}` (0 with different content)" in finding.message
+    assert f"`policylint check {os.path.join('overlays', 'dev')}`" in finding.message
+    assert [(r.span.path, r.span.line) for r in finding.related] == [(os.path.join("base", "policy.yaml"), 4)]
 
 
 @pytest.mark.parametrize("output", [

@@ -14,6 +14,7 @@ from typing import Sequence
 
 from policylint.load.nodes import Span, YMap
 from policylint.load.objects import RawObject
+from policylint.load.render.settings import KUSTOMIZATION_NAMES
 
 # Kinds without a namespace (the ones policylint models; others keep what they say).
 CLUSTER_SCOPED = {
@@ -42,9 +43,21 @@ class Duplicate:
     replaced_via: str = ""
 
     @property
+    def between_variants(self) -> bool:
+        """Both copies rendered, by two different kustomizations: overlays of one base (`dev` and
+        `prod`, `gke` and `kind`) are alternatives that are never applied together, so their
+        copies are not a conflict (PL026 says the analysis mixes them, PL015/PL017 stay silent)."""
+        return (self.used_via != self.replaced_via and is_kustomization(self.used_via)
+                and is_kustomization(self.replaced_via))
+
+    @property
     def replaced_place(self) -> str:
         """`path:line` of the copy set aside, with what it was rendered from."""
         return f"{self.replaced.path}:{self.replaced.line}" + rendered_from(self.replaced_via)
+
+
+def is_kustomization(path: str) -> bool:
+    return os.path.basename(path) in KUSTOMIZATION_NAMES
 
 
 def rendered_from(kustomization_or_chart: str) -> str:

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 DEFAULT_TIMEOUT = 60.0
 
 
+# The file names that make a folder a kustomization, in kustomize's order of preference.
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
 @dataclass(frozen=True, slots=True)
 class RenderSettings:
     """`kustomize`/`helm`: render when the tool is on PATH (False: report the sources unrendered).

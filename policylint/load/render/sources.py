@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from policylint.load.nodes import YMap, YSeq
+from policylint.load.render.settings import KUSTOMIZATION_NAMES
 from policylint.load.yaml_reader import parse_text
 
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 CHART_FILE = "Chart.yaml"
 # Fields whose string values (or `path` entries) name local files or folders.
 _FOLDER_FIELDS = ("resources", "bases", "components")
