@@ -12,11 +12,15 @@ through NetworkPolicies and cluster-wide policies alike: an admin `Deny` closes 
 The finding points at the peer (or the rule without `from`) that admits every namespace, or at
 the workload's pod template when a cluster-wide policy opens it; it names the ports.
 Expectations whose `from` is `{namespaceSelector: {}}` or a `podSelector` alone (every namespace)
-and whose `to` holds the workload say which ports are meant to be open.
+and whose `to` holds the workload say which ports are meant to be open. Ports the API server
+calls are meant to be open too and are not reported: the target port of a Service that an
+admission webhook, a CRD conversion webhook or an APIService in the input names (the API server is
+no pod, so a policy can only admit it by address, which manifests do not know).
 
 Complexity: O(C x G) engine answers over one engine built on the input plus one representative
 pod per region, G the regions the selectors that bear on one class cut the peers the input does
-not contain into (docs/exposure.md), and O(C x G²) to describe them; O(X) for the expectations.
+not contain into (docs/exposure.md), and O(C x G²) to describe them; O(X) for the expectations;
+O(B x S) for the API server's B Service references over the S targets of each.
 
 ## Why is this bad?
 Whoever can create a namespace and a pod in it can reach the workload on that port. A rule
@@ -138,6 +142,8 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     if not targets:
         return
     expected = _expected_ports(ctx, targets)
+    for endpoint_id, ports in _api_server_ports(cluster, targets).items():
+        expected[endpoint_id] = expected.get(endpoint_id, EMPTY_PORTS).union(ports)
     open_ports: dict[str, PortSet] = {}
     for claim in analyse(engine, targets, [INBOUND]):
         peer = claim.peer
@@ -176,6 +182,27 @@ def _expected_ports(ctx: RuleContext, targets: list) -> dict[str, PortSet]:
             if endpoint.id not in wanted:
                 continue
             ports = ALL_PORTS if expectation.ports is None else engine.resolve_spec(expectation.ports, endpoint)
+            found[endpoint.id] = found.get(endpoint.id, EMPTY_PORTS).union(ports)
+    return found
+
+
+def _api_server_ports(cluster: Cluster, targets: list) -> dict[str, PortSet]:
+    """Per workload, the pod ports its Services forward the API server's calls to (admission and
+    conversion webhooks, aggregated APIs: model.api_backends). The API server is no pod, so such a
+    port is open to every source on purpose; it is not this rule's finding."""
+    found: dict[str, PortSet] = {}
+    if not cluster.api_server_backends:
+        return found
+    by_workload = {id(e.workload): e for e in targets if e.workload is not None}
+    for backend in cluster.api_server_backends:
+        service = cluster.service(backend.namespace, backend.service)
+        if service is None or not service.selects_pods:
+            continue
+        for target in cluster.service_targets(service):
+            endpoint = by_workload.get(id(target.workload))
+            if endpoint is None or target.port.port != backend.port or target.pod_port is None:
+                continue
+            ports = PortSet.single(target.port.protocol, target.pod_port)
             found[endpoint.id] = found.get(endpoint.id, EMPTY_PORTS).union(ports)
     return found
 

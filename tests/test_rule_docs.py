@@ -27,6 +27,7 @@ EXEMPT = {
     "PL018": "a kustomization is a folder, not one manifest; fixtures/rules/PL018 and tests/test_render.py cover it",
     "PL019": "a Helm chart is a folder, not one manifest; fixtures/rules/PL019 and tests/test_render.py cover it",
     "PL020": "a render needs a folder and a renderer; fixtures/rules/PL020 and tests/test_render.py cover it",
+    "PL026": "overlays are folders rendered by kustomize; fixtures/rules/PL026 and tests/test_render.py cover it",
 }
 # Rules that need other rules to run for their example to mean anything.
 COMPANIONS = {

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
+from policylint.model.api_backends import api_server_backends
 from policylint.model.kind_names import near_miss
 from policylint.model.duplicates import set_aside
 from policylint.model.fields import Fields, join_path, type_name
@@ -71,6 +72,7 @@ def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT
                                         f"{error}; please report it (--debug shows the traceback)"))
     _unused_runtimes(cluster, runtimes, default_namespace)
     _operator_policies(cluster, objects, default_namespace)
+    cluster.api_server_backends = api_server_backends(objects)
     for name, span in sorted(used_namespaces.items()):
         if name not in cluster.namespaces:
             fields = Fields(f"Namespace {name}", cluster.issues)

@@ -363,6 +363,8 @@ class Cluster:
     # rules read what a job's mounted or env-sourced ConfigMaps say (service addresses).
     config_maps: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     duplicates: list[Any] = field(default_factory=list)  # model.duplicates.Duplicate: copies set aside
+    # Service ports the API server calls (webhooks, aggregated APIs): model.api_backends
+    api_server_backends: list[Any] = field(default_factory=list)
     # Annotation mappings as written (YMap, with positions), by object label, for suppression
     object_annotations: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, object label)
     # Services by namespace, built on first use (rules ask per workload; there may be thousands)
