@@ -187,7 +187,6 @@ from typing import Iterator
 
 from policylint.findings import Finding, Severity
 from policylint.intent.context import intent_of
-from policylint.intent.expectations import report, verify
 from policylint.model.types import Cluster
 from policylint.rule_api import RuleContext
 
@@ -203,6 +202,8 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     intent = intent_of(ctx)
     if not intent.config.expectations:
         return
+    from policylint.intent.expectations import report, verify  # only a config with expectations needs it
+
     engine = ctx.engine
     for expectation in intent.config.expectations:
         if getattr(expectation, "max_hops", None) is not None:

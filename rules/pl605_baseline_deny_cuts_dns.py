@@ -103,7 +103,6 @@ from __future__ import annotations
 from typing import Iterator
 
 from policylint.engine.bits import has
-from policylint.engine.explain_tiers import trace
 from policylint.engine.ports import EMPTY_PORTS
 from policylint.findings import Finding, Severity
 from policylint.model.tier_types import BASELINE, DENY
@@ -122,6 +121,8 @@ def check(ctx: RuleContext, cluster, options: dict) -> Iterator[Finding]:
     tiers = tiers_of(ctx)
     if tiers is None:
         return
+    from policylint.engine.explain_tiers import trace  # only inputs with admin or baseline policies need it
+
     engine = ctx.engine
     ns_selector = dict(ctx.facts.dns_namespace_labels)
     pod_selector = dict(ctx.facts.dns_pod_labels)

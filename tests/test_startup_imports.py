@@ -84,7 +84,9 @@ def test_reach_imports_no_rule(tmp_path: Path) -> None:
 def test_check_imports_the_rules_and_nothing_it_does_not_use(tmp_path: Path) -> None:
     modules = imported(tmp_path, "check", str(SEED))
     assert "policylint.rules.pl201_invalid_cidr" in modules
-    assert loaded(modules, NEVER + ("policylint.matrix", "tomllib", "html")) == []
+    # No config with expectations, no admin or baseline policies, no chart: their machinery stays out.
+    assert loaded(modules, NEVER + ("policylint.matrix", "tomllib", "html", "policylint.intent.expectations",
+                                    "policylint.engine.explain_tiers", "policylint.load.render.helm")) == []
 
 
 def test_every_listed_command_resolves_and_keeps_its_summary() -> None:
