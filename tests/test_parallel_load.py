@@ -292,6 +292,10 @@ def test_a_worker_that_fails_costs_only_time(tmp_path: Path, low_thresholds: Non
 
 def test_jobs_option_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parallel.resolve_jobs(3) == 3
-    assert parallel.resolve_jobs(0) == parallel.usable_cores() >= 1
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 4)
+    for load, idle in ((0.2, 4), (1.4, 3), (3.6, 1), (9.0, 1)):  # cores the load average leaves idle
+        monkeypatch.setattr(parallel.os, "getloadavg", lambda load=load: (load, load, load))
+        assert parallel.resolve_jobs(0) == parallel.resolve_jobs(None) == idle
+    assert parallel.resolve_jobs(2) == 2  # asked for: whatever the load
     result = CliRunner().invoke(cli, ["check", "--jobs", "x", "fixtures/examples/seed"])
     assert result.exit_code == 2 and "--jobs" in result.output

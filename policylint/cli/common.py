@@ -39,8 +39,8 @@ def config_options(function: Callable) -> Callable:
 
     function = click.option("--jobs", "jobs", type=click.IntRange(min=0), envvar="POLICYLINT_JOBS",
                             metavar="N", show_envvar=True,
-                            help="Processes that read and parse the input (default: 0, every usable core, for "
-                                 "inputs of a few MB or more; 1: one process). The output is the same.")(command)
+                            help="Processes that read and parse the input (default: 0, every idle core, for "
+                                 "inputs over 2 MB; 1: one process). The output is the same.")(command)
 
     function = click.option("--helm-values", "helm_values", multiple=True, metavar="FILE",
                             help="Values file for `helm template`, relative to each chart's folder (repeatable; "
