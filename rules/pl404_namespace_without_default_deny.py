@@ -11,10 +11,13 @@ A namespace without workloads in the input is not reported: its pods, and maybe 
 come from elsewhere. Nor is a namespace where a new pod without labels would still accept
 nothing (or, for egress, reach nothing): something else denies by default there — a
 BaselineAdminNetworkPolicy, or a policy whose selector also catches unlabelled pods. The message
-says what such a new pod would be open to (the exposure analysis of `matrix --exposure`).
+says what such a new pod would be open to: when no policy isolates it and the input has no
+cluster-wide policy, that it is open to every connection the other side allows; otherwise what
+the exposure analysis of `matrix --exposure` finds.
 
-Complexity: O(N + NS) in all, with one bitset test per policy, plus the exposure of one new pod
-per namespace without a default deny: O(NS x G) engine answers (docs/exposure.md).
+Complexity: O(N + NS) in all, with one bitset test per policy and one engine built with a new pod
+per namespace, plus the exposure of the new pods that some policy isolates (or that cluster-wide
+policies may close): O(NS' x G) engine answers for those NS' namespaces (docs/exposure.md).
 
 ## Why is this bad?
 Pods that no policy selects accept every connection. Without a namespace-wide default-deny,
@@ -209,17 +212,50 @@ def _new_pod_exposure(engine, candidates: dict[str, list[str]]) -> dict[tuple[st
     grown = Engine(cluster)
     side = {INGRESS: INBOUND, EGRESS: OUTBOUND}
     found: dict[tuple[str, str], list] = {}
-    wanted = {(probes[name], side[d]): (name, d) for name, ds in candidates.items() for d in ds}
-    endpoints = [grown.endpoint(probes[name]) for name in candidates]
-    for claim in analyse(grown, endpoints):
+    wanted = {}
+    for name, ds in candidates.items():
+        probe = grown.endpoint(probes[name])
+        for d in ds:
+            if _open_anyway(grown, probe, d):
+                found[(name, d)] = [_Unisolated(d)]
+            else:
+                wanted[(probes[name], side[d])] = (name, d)
+    if not wanted:
+        return found
+    endpoints = sorted({grown.endpoint(endpoint_id) for endpoint_id, _ in wanted})
+    directions = sorted({direction for _, direction in wanted})
+    for claim in analyse(grown, endpoints, directions):
         key = wanted.get((claim.endpoint, claim.direction))
         if key is not None and not claim.ports.is_empty:
             found.setdefault(key, []).append(claim)
     return found
 
 
+def _open_anyway(engine, probe, direction: str) -> bool:
+    """Whether a new pod is open in `direction` without asking the exposure analysis: no policy
+    isolates it (nor might, through a selector the API server would reject) and no cluster-wide
+    policy exists. Then a pod of a new namespace, which no policy selects, may connect to it
+    (and it to such a pod) on every port. This keeps the rule linear: the exposure analysis of
+    every namespace's new pod cuts the whole space of peers once per namespace."""
+    return (not engine.has_tiers and not engine.isolated(probe, direction)
+            and not engine.invalid_policies_on(direction, probe))
+
+
+class _Unisolated:
+    """The claim-free answer of `_open_anyway`, said in words by `_example`."""
+
+    __slots__ = ("direction",)
+
+    def __init__(self, direction: str) -> None:
+        self.direction = direction
+
+
 def _example(direction: str, claims: list) -> str:
     """The widest of a new pod's claims, in words: who may connect to it, or where it may go."""
+    if isinstance(claims[0], _Unisolated):
+        if direction == INGRESS:
+            return "no policy isolates a new pod there for ingress: it accepts every connection its source's egress allows"
+        return "no policy isolates a new pod there for egress: it may open every connection its destination's ingress allows"
     pods = [c for c in claims if c.peer.kind == "pods"] or claims
     widest = min(pods, key=lambda c: (len(c.peer.namespace_selector.keys) + len(c.peer.pod_selector.keys), c.sort_key()))
     more = f" (and {len(claims) - 1} more)" if len(claims) > 1 else ""

@@ -17,9 +17,11 @@ calls are meant to be open too and are not reported: the target port of a Servic
 admission webhook, a CRD conversion webhook or an APIService in the input names (the API server is
 no pod, so a policy can only admit it by address, which manifests do not know).
 
-Complexity: O(C x G) engine answers over one engine built on the input plus one representative
-pod per region, G the regions the selectors that bear on one class cut the peers the input does
-not contain into (docs/exposure.md), and O(C x G²) to describe them; O(X) for the expectations;
+Complexity: O(C x n x R) to find the classes a namespaceSelector peer, a rule without `from`
+or a cluster-wide policy may open to new namespaces, then for those C' classes only O(C' x G)
+engine answers over one engine built on the input plus one representative pod per region, G the
+regions the selectors that bear on one class cut the peers the input does not contain into
+(docs/exposure.md), and O(C' x G²) to describe them; O(X) for the expectations;
 O(B x S) for the API server's B Service references over the S targets of each.
 
 ## Why is this bad?
@@ -145,7 +147,8 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     for endpoint_id, ports in _api_server_ports(cluster, targets).items():
         expected[endpoint_id] = expected.get(endpoint_id, EMPTY_PORTS).union(ports)
     open_ports: dict[str, PortSet] = {}
-    for claim in analyse(engine, targets, [INBOUND]):
+    asked = [e for e in targets if _may_admit_new_namespaces(engine, e)]
+    for claim in analyse(engine, asked, [INBOUND]) if asked else ():
         peer = claim.peer
         if peer.kind == "pods" and peer.scope in (MATCHING, NEW) and peer.namespace_selector.is_everything:
             open_ports[claim.endpoint] = open_ports.get(claim.endpoint, EMPTY_PORTS).union(claim.ports)
@@ -164,6 +167,22 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
         names = ", ".join(f"`{i}`" for i in ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
         yield ctx.finding(where, f"{names} {'is' if len(ids) == 1 else 'are'} open to pods of every namespace "
                                  f"on {ports.describe()}, which no expectation allows", related=related)
+
+
+def _may_admit_new_namespaces(engine, endpoint) -> bool:
+    """Whether a pod of a namespace the input does not have might connect to `endpoint`: it is
+    not isolated for ingress, or a rule isolating it has no `from` or a peer with a
+    namespaceSelector, or the input has cluster-wide policies. Otherwise only podSelector-only
+    peers (pods of the policy's own namespace) and ipBlocks (a new pod has no known address)
+    admit anyone, no claim can be about every namespace, and the exposure analysis — a cut of
+    the whole space of peers per endpoint — is not asked."""
+    if engine.has_tiers or not engine.isolated(endpoint, INGRESS):
+        return True
+    for policy in engine.policies_selecting(endpoint, INGRESS):
+        for rule in policy.ingress:
+            if not rule.peers or any(peer.namespace_selector is not None for peer in rule.peers):
+                return True
+    return False
 
 
 def _expected_ports(ctx: RuleContext, targets: list) -> dict[str, PortSet]:

@@ -25,7 +25,8 @@ is tested against all public ranges at once, as a bitset. O(training workloads +
 
 Complexity: O(J x M x n x R) over the n policies selecting each pod and their ingress rules;
 each rule is examined once (cached per policy). Every-namespace peers are confirmed by the
-exposure of the training classes: O(C x G) engine answers (docs/exposure.md).
+exposure of the training classes behind such a peer only: O(C' x G) engine answers, C' those
+classes (docs/exposure.md).
 
 ## Why is this bad?
 Training pods run arbitrary user code with access to datasets, credentials and expensive
@@ -188,18 +189,23 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                 policies[id(policy)] = policy
                 jobs_of.setdefault(id(policy), {})[job.key] = job
     public = public_atoms(engine)  # once: every ipBlock peer is then one AND
-    open_to_all = _open_to_every_namespace(engine, intent.jobs) if policies else set()
-    for key, policy in policies.items():
-        for rule in policy.ingress:
-            ports = _ports(engine, policy, rule)
-            for anchor, what, by_namespace in _exposures(engine, policy, rule, public):
-                chosen = [job for job in jobs_of[key].values()
-                          if not by_namespace or any(engine.endpoint_of(r.workload).id in open_to_all for r in job.replicas)]
-                if not chosen:
-                    continue  # closed all the same: an admin Deny, or ports no replica has
-                group = groups.get(anchor, f"{what} on {ports}")
-                for job in chosen:
-                    group.add(job=job)
+    exposed = [(key, policy, rule, found) for key, policy in policies.items() for rule in policy.ingress
+               for found in _exposures(engine, policy, rule, public)]
+    # Only the jobs behind an every-namespace peer need the exposure analysis, asked once for all
+    # of their replicas (it costs a cut of the whole space of peers per class).
+    confirm = [job for key, _, _, (_, _, by_namespace) in exposed if by_namespace for job in jobs_of[key].values()]
+    open_to_all = _open_to_every_namespace(engine, confirm) if confirm else set()
+    ports_of: dict[int, str] = {}
+    for key, policy, rule, (anchor, what, by_namespace) in exposed:
+        chosen = [job for job in jobs_of[key].values()
+                  if not by_namespace or any(engine.endpoint_of(r.workload).id in open_to_all for r in job.replicas)]
+        if not chosen:
+            continue  # closed all the same: an admin Deny, or ports no replica has
+        if id(rule) not in ports_of:
+            ports_of[id(rule)] = _ports(engine, policy, rule)
+        group = groups.get(anchor, f"{what} on {ports_of[id(rule)]}")
+        for job in chosen:
+            group.add(job=job)
     for _, group in groups.items():
         message = f"training pods of {job_names(group.jobs.values())} are exposed: {group.reason}"
         yield ctx.finding(group.anchor.span, message, related=group.related,
