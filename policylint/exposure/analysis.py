@@ -38,19 +38,27 @@ def analyse(engine, endpoints: Iterable | None = None,
         by_atom.setdefault(e.atom, []).append(e)
     space = Space(engine.cluster, engine.namespace_names())
     probes = Probes(space)
-    plans: list[tuple[list, str, list[tuple[Region, object]]]] = []
+    plans: list[tuple[list, str, list[tuple[Region, object]], tuple]] = []
+    # Classes selected by the same policies cut the space alike: the regions (and their
+    # representatives) are made once per distinct list (in a cluster export every pod is a class
+    # of its own, and the replicas of one workload share their policies).
+    cut: dict[tuple, list[tuple[Region, object]]] = {}
     for atom in sorted(by_atom):
         members = by_atom[atom]
         workload = members[0]
         for direction in directions:
             policies = engine.policies_selecting(workload, SIDE[direction])
-            regions = space.regions(space.splitters(policies, SIDE[direction]))
-            plans.append((members, direction, [(r, probes.add(r)) for r in regions]))
+            key = (direction, tuple(id(p) for p in policies))
+            regions = cut.get(key)
+            if regions is None:
+                regions = cut[key] = [(r, probes.add(r)) for r in space.regions(space.splitters(policies, SIDE[direction]))]
+            plans.append((members, direction, regions, key))
     from policylint.engine import Engine
 
     engines = [Engine(probes.cluster(b)) for b in range(len(probes.batches))] if plans else []
     claims: list[Claim] = []
-    for members, direction, regions in plans:
+    described: dict[tuple, list] = {}  # the same regions with the same ports read the same
+    for members, direction, regions, key in plans:
         workload = members[0]
         allowed: list[Cell] = []
         unknown: list[Cell] = []
@@ -60,9 +68,13 @@ def analyse(engine, endpoints: Iterable | None = None,
             src, dst = (p, w) if direction == INBOUND else (w, p)
             allowed.append(Cell(region, probed.allowed_ports(src, dst)))
             unknown.append(Cell(region, probed.unknown_ports(src, dst)))
-        peers = [(peer, ports, EMPTY_PORTS) for peer, ports in describe_cells(space, allowed)]
-        peers += [(peer, EMPTY_PORTS, ports) for peer, ports in describe_cells(space, unknown)]
-        peers += _addresses(engine, workload, direction)
+        answers = (key, tuple(c.ports for c in allowed), tuple(c.ports for c in unknown))
+        peers = described.get(answers)
+        if peers is None:
+            peers = [(peer, ports, EMPTY_PORTS) for peer, ports in describe_cells(space, allowed)]
+            peers += [(peer, EMPTY_PORTS, ports) for peer, ports in describe_cells(space, unknown)]
+            described[answers] = peers
+        peers = peers + _addresses(engine, workload, direction)
         for member in members:
             claims.extend(Claim(member.id, direction, peer, ports, unknown_ports) for peer, ports, unknown_ports in peers)
     claims.sort(key=Claim.sort_key)
@@ -83,7 +95,8 @@ class _Draft:
 def describe_cells(space: Space, cells: list[Cell]) -> list[tuple[Peer, PortSet]]:
     """Claims (peer, ports) equivalent to the cells: a pod of any region gets exactly the union of
     the ports of the claims that describe it."""
-    drafts = _merge_equal([_widen(space, cells, c) for c in cells if not c.ports.is_empty])
+    covers: dict[tuple[PortSet, PortSet], bool] = {}  # few distinct port sets, many cells
+    drafts = _merge_equal([_widen(space, cells, c, covers) for c in cells if not c.ports.is_empty])
     for draft in drafts:
         if draft.namespace is None and _every_input_namespace_too(space, cells, draft):
             draft.scope = MATCHING
@@ -103,12 +116,21 @@ def _covers(ports: PortSet, wanted: PortSet) -> bool:
     return wanted.difference(ports).is_empty
 
 
-def _widen(space: Space, cells: list[Cell], cell: Cell) -> _Draft:
+def _widen(space: Space, cells: list[Cell], cell: Cell, covers: dict | None = None) -> _Draft:
     region = cell.region
     ns, pod = region.ns, region.pod
 
+    def covered(ports: PortSet) -> bool:
+        if covers is None:
+            return _covers(ports, cell.ports)
+        key = (ports, cell.ports)
+        found = covers.get(key)
+        if found is None:
+            found = covers[key] = _covers(ports, cell.ports)
+        return found
+
     # Only the regions that give fewer ports can stop the claim from growing over them.
-    short = [c.region for c in cells if c.region.namespace == region.namespace and not _covers(c.ports, cell.ports)]
+    short = [c.region for c in cells if c.region.namespace == region.namespace and not covered(c.ports)]
 
     def holds(ns_: Conjunction, pod_: Conjunction) -> bool:
         return not any(_overlaps(space, r, region.namespace, ns_, pod_) for r in short)
