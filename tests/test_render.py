@@ -337,6 +337,38 @@ def test_two_overlays_of_one_base_are_variants_not_duplicates(tmp_path: Path, mo
     assert [(r.span.path, r.span.line) for r in finding.related] == [(os.path.join("base", "policy.yaml"), 4)]
 
 
+COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - extra.yaml\n"
+
+
+@needs_kustomize
+def test_a_component_is_rendered_by_the_overlay_that_includes_it_and_never_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kubeflow/manifests' shape: components under `components/`, included by overlays. A
+    Component cannot be built alone (kustomize refuses it), so it is never a unit of its own."""
+    overlay = "namespace: shop\nresources:\n  - ../../base\ncomponents:\n  - ../../components/extra\n"
+    repo = _tree(tmp_path, {"base/kustomization.yaml": BASE_KUSTOMIZATION, "base/policy.yaml": BASE_POLICY,
+                            "components/extra/kustomization.yaml": COMPONENT, "components/extra/extra.yaml": STRAY,
+                            "overlays/prod/kustomization.yaml": overlay})
+    monkeypatch.chdir(repo)
+    analysis = _check(repo, select=("PL020", "PL015", "PL017", "PL018"))
+    assert analysis.findings == []
+    assert sorted(p.name for p in analysis.cluster.policies) == ["stray", "web"]
+    assert [path for path, _ in analysis.load.rendered] == [os.path.join("overlays", "prod", "kustomization.yaml")]
+
+
+def test_a_component_no_kustomization_includes_is_skipped_with_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _tree(tmp_path, {"components/extra/kustomization.yaml": COMPONENT, "components/extra/extra.yaml": STRAY})
+    monkeypatch.chdir(repo)
+    analysis = _check(repo, select=("PL020", "PL018", "PL016"))
+    component = os.path.join("components", "extra", "kustomization.yaml")
+    # Not rendered (no PL020: kustomize would refuse to build it alone), its file not read as a
+    # manifest, and the skip says why; nothing else in the input, so PL016 says nothing counted.
+    assert [f.code for f in analysis.findings] == ["PL016"]
+    assert analysis.cluster.policies == []
+    [(path, reason)] = [(s.path, s.reason) for s in analysis.load.skipped]
+    assert path == component and "a kustomize Component" in reason
+
+
 @pytest.mark.parametrize("output", [
     "{not: [yaml\n",  # not YAML at all
     "just a scalar\n",  # a document that is no object

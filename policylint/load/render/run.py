@@ -37,7 +37,10 @@ def prepare(paths: list[str] | tuple[str, ...], files: list[str]) -> tuple[list[
     named = set(paths)
     cache: dict[str, Any] = {}
     kept: list[str] = []
-    aside: list[SkippedFile] = []
+    aside: list[SkippedFile] = [
+        SkippedFile(c.display, "a kustomize Component: only the kustomizations that list it under `components` render it, "
+                               "and none in the input does; check one that does")
+        for c in sources.lone_components]
     for path in files:
         if path == STDIN:
             kept.append(path)

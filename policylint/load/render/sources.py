@@ -44,6 +44,9 @@ class Kustomization:
     files: list[str] = field(default_factory=list)  # real paths of the files it refers to
     remote: list[str] = field(default_factory=list)  # remote resources (URLs, git repositories)
     uses_helm: bool = False  # `helmCharts`: needs helm and --enable-helm
+    # `kind: Component`: built only inside the kustomizations that list it under `components`,
+    # never on its own (kustomize refuses), so never a unit to render
+    component: bool = False
 
 
 @dataclass(slots=True)
@@ -58,6 +61,9 @@ class Sources:
 
     kustomizations: list[Kustomization] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    # Components no kustomization of the input includes: their files are not read (they are not
+    # manifests until an overlay composes them), and each is listed as skipped, with why.
+    lone_components: list[Kustomization] = field(default_factory=list)
     owner: dict[str, str] = field(default_factory=dict)  # real path of an owned file -> owner's display path
     all_kustomizations: dict[str, Kustomization] = field(default_factory=dict)  # by folder
 
@@ -100,7 +106,9 @@ def find_sources(paths: Iterable[str], files: list[str]) -> Sources:
             continue
         sources.all_kustomizations[folder] = _read_kustomization(folder, display)
     referred = {f for k in sources.all_kustomizations.values() for f in k.folders}
-    sources.kustomizations = [k for folder, k in sorted(sources.all_kustomizations.items()) if folder not in referred]
+    top = [k for folder, k in sorted(sources.all_kustomizations.items()) if folder not in referred]
+    sources.kustomizations = [k for k in top if not k.component]
+    sources.lone_components = [k for k in top if k.component]
     _assign_owners(sources, files, charts)
     return sources
 
@@ -135,6 +143,7 @@ def _read_kustomization(folder: str, display: str) -> Kustomization:
         else:
             found.files.append(target)
     found.uses_helm = "helmCharts" in root
+    found.component = root.get("kind") == "Component"
     return found
 
 
@@ -169,14 +178,14 @@ def _strings(value: Any) -> list[str]:
 
 def _assign_owners(sources: Sources, files: list[str], charts: list[str]) -> None:
     """Map every discovered file that a chart or a top-most kustomization uses to its owner."""
-    if not sources.charts and not sources.kustomizations:
+    if not sources.charts and not sources.kustomizations and not sources.lone_components:
         return  # nothing to map: spare a realpath per file on large trees
     by_real = {os.path.realpath(f): f for f in files}
     for chart in sources.charts:
         for real in by_real:
             if _chart_file(real, chart.folder):
                 sources.owner.setdefault(real, chart.display)
-    for top in sources.kustomizations:
+    for top in sources.kustomizations + sources.lone_components:
         for real in closure(top, sources.all_kustomizations):
             if real in by_real:  # a base outside the input is read through the render, not listed
                 sources.owner.setdefault(real, top.display)
