@@ -42,3 +42,13 @@ def test_the_command_line_exit_status_is_the_commands(tmp_path: Path) -> None:
     usage = subprocess.run([sys.executable, "-m", "policylint", "check", "--no-such-option"], capture_output=True,
                            text=True, cwd=tmp_path, timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
+def test_a_profiled_run_still_writes_its_statistics(tmp_path: Path) -> None:
+    """`python -m cProfile -o FILE -m policylint …` writes FILE after main returns: under a
+    profiler the interpreter's own exit is used."""
+    stats = tmp_path / "run.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "policylint", "--version"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert stats.stat().st_size > 0

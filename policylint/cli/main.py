@@ -147,7 +147,10 @@ def _exit(code: object) -> NoReturn:
         sys.stderr.write(f"{code}\n")
         status = 1
     threading = sys.modules.get("threading")
-    if threading is not None and threading.active_count() > 1:
+    if (threading is not None and threading.active_count() > 1) or sys.getprofile() is not None \
+            or sys.gettrace() is not None:
+        # Another thread, or a profiler or debugger around the run (`python -m cProfile -m
+        # policylint` writes its statistics after main returns): exit as the interpreter does.
         sys.exit(status)
     import atexit
 
