@@ -10,28 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from policylint.budget import Budget, BudgetExceeded  # noqa: F401  (the rules' names for them)
 from policylint.findings import Finding, Related
 from policylint.load.nodes import Span
 from policylint.rule_api import RuleContext
-
-
-class BudgetExceeded(Exception):
-    """Raised by `Budget.spend` once the limit is passed."""
-
-
-class Budget:
-    """A count of elementary comparisons, with a limit (None: no limit)."""
-
-    __slots__ = ("limit", "spent")
-
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.spent = 0
-
-    def spend(self, units: int) -> None:
-        self.spent += units
-        if self.limit is not None and self.spent > self.limit:
-            raise BudgetExceeded
 
 
 def budget_finding(ctx: RuleContext, span: Span, object: str, field_path: str, what: str,
@@ -52,6 +34,19 @@ def budget_finding(ctx: RuleContext, span: Span, object: str, field_path: str, w
         remediation=rule.REMEDIATION,
         related=related,
     )
+
+
+# The exposure analysis (PL404, PL406, PL507) counts the regions it cuts the peers the input does not
+# contain into and the overlap tests that describe them: both grow with the selectors that bear
+# on a class, far faster than the input in crafted or very selector-rich inputs.
+EXPOSURE_BUDGET = 1_000_000
+
+
+def exposure_budget_option() -> Any:
+    from policylint.rule_options import Int, Option
+
+    return Option(EXPOSURE_BUDGET, "the most units of exposure analysis (regions and overlap tests) spent before "
+                  "the rule stops and reports PL025; 0 for no limit", Int(0, 10**12))
 
 
 def limit_of(options: dict[str, Any]) -> int | None:

@@ -3,7 +3,8 @@
 ## What it does
 Reports an object that a rule stopped checking because it would have needed more than its
 work budget. Only the rules whose cost can grow faster than their input have a budget:
-PL401 (redundant-rule) per policy and PL402 (redundant-policy) per namespace. The findings that
+PL401 (redundant-rule) per policy and PL402 (redundant-policy) per namespace, and the exposure
+analysis behind PL404, PL406 and PL507 per rule. The findings that
 rule made before stopping are still reported and hold; what it did not reach is unknown. This
 finding is reported whenever such a rule runs, even when PL025 is not selected (a check that
 was not finished must never pass for a clean one); `ignore` it to silence it.
@@ -82,6 +83,7 @@ spec:
 
 ## References
 - PL401 (redundant-rule) and PL402 (redundant-policy), option `budget`
+- PL404, PL406 and PL507 (the exposure analysis: regions and overlap tests), option `budget`
 - `docs/complexity.md`: the cost of every rule and command
 """
 from __future__ import annotations

@@ -123,6 +123,10 @@ spec:
 - `exclude-namespaces` (default `[kube-system, kube-public, kube-node-lease]`): namespaces that
   are never reported. The system namespaces run platform components (DNS, kube-proxy, often on
   the host network) whose traffic the platform, not the repository, decides.
+- `budget` (default 1,000,000): the most units of exposure analysis (regions cut, overlap tests)
+  spent before the rule stops with a PL025 (check-budget-exceeded) finding instead of stalling the
+  build; 0 for no limit. Inputs with many selectors per namespace can need far more than the
+  input's size suggests (docs/exposure.md).
 
 ## References
 - https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic
@@ -137,6 +141,7 @@ from policylint.load.nodes import YMap
 from policylint.model.types import EGRESS, INGRESS, Cluster, Namespace
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Flag, NameList, Option
+from policylint.rules._budget import Budget, BudgetExceeded, budget_finding, exposure_budget_option, limit_of
 from policylint.rules._workloads import index
 
 CODE = "PL404"
@@ -147,6 +152,7 @@ REMEDIATION = "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ing
 OPTIONS = {
     "egress": Option(False, "also report a namespace without a default-deny policy for egress (true/false)", Flag()),
     "exclude-namespaces": Option(["kube-system", "kube-public", "kube-node-lease"], "namespaces never reported (list of names)", NameList()),
+    "budget": exposure_budget_option(),
 }
 
 
@@ -174,7 +180,15 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
         missing = [d for d in directions if d not in denied.get(name, set())]
         if missing:
             candidates[name] = missing
-    exposure = _new_pod_exposure(engine, candidates)
+    budget = Budget(limit_of(options))
+    try:
+        exposure = _new_pod_exposure(engine, candidates, budget)
+    except BudgetExceeded:
+        first = cluster.namespaces[next(iter(candidates))]
+        yield budget_finding(ctx, _name_span(first), first.source.object, "metadata.name" if first.declared else "",
+                             f"the default deny of {len(candidates)} namespace{'s' if len(candidates) != 1 else ''}",
+                             budget.limit or 0)
+        return
     rejected = {p.namespace for p in cluster.policies if engine.compiled(p).invalid_parts}
     for name, missing in candidates.items():
         # What a new pod (no labels yet) of the namespace would accept or reach, through every
@@ -197,7 +211,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
         )
 
 
-def _new_pod_exposure(engine, candidates: dict[str, list[str]]) -> dict[tuple[str, str], list]:
+def _new_pod_exposure(engine, candidates: dict[str, list[str]], budget=None) -> dict[tuple[str, str], list]:
     """Per (namespace, direction), the exposure claims of a new pod without labels there (see
     policylint.exposure): the pods, namespaces and addresses it would accept or reach."""
     if not candidates:
@@ -224,7 +238,7 @@ def _new_pod_exposure(engine, candidates: dict[str, list[str]]) -> dict[tuple[st
         return found
     endpoints = sorted({grown.endpoint(endpoint_id) for endpoint_id, _ in wanted})
     directions = sorted({direction for _, direction in wanted})
-    for claim in analyse(grown, endpoints, directions):
+    for claim in analyse(grown, endpoints, directions, budget):
         key = wanted.get((claim.endpoint, claim.direction))
         if key is not None and not claim.ports.is_empty:
             found.setdefault(key, []).append(claim)

@@ -102,6 +102,10 @@ spec:
   (open to everything on every port; PL404 and PL405 report those already).
 - `exclude-namespaces` (default `[kube-system, kube-public, kube-node-lease]`): workloads of these
   namespaces are never reported.
+- `budget` (default 1,000,000): the most units of exposure analysis (regions cut, overlap tests)
+  spent before the rule stops with a PL025 (check-budget-exceeded) finding instead of stalling the
+  build; 0 for no limit. Inputs with many selectors per namespace can need far more than the
+  input's size suggests (docs/exposure.md).
 
 ## References
 - https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
@@ -116,6 +120,7 @@ from policylint.findings import Finding, Related, Severity
 from policylint.model.types import INGRESS, Cluster
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Flag, NameList, Option
+from policylint.rules._budget import Budget, BudgetExceeded, budget_finding, exposure_budget_option, limit_of
 
 CODE = "PL406"
 NAME = "workload-open-to-every-namespace"
@@ -130,6 +135,7 @@ OPTIONS = {
     "unisolated": Option(False, "also report workloads that no policy isolates for ingress (true or false)", Flag()),
     "exclude-namespaces": Option(["kube-system", "kube-public", "kube-node-lease"],
                                  "namespaces whose workloads are never reported (list of names)", NameList()),
+    "budget": exposure_budget_option(),
 }
 
 
@@ -148,7 +154,16 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
         expected[endpoint_id] = expected.get(endpoint_id, EMPTY_PORTS).union(ports)
     open_ports: dict[str, PortSet] = {}
     asked = [e for e in targets if _may_admit_new_namespaces(engine, e)]
-    for claim in analyse(engine, asked, [INBOUND]) if asked else ():
+    budget = Budget(limit_of(options))
+    try:
+        claims = analyse(engine, asked, [INBOUND], budget) if asked else []
+    except BudgetExceeded:
+        first = asked[0].workload.source
+        yield budget_finding(ctx, first.span, first.object, first.field_path,
+                             f"the exposure of {len(asked)} workload{'s' if len(asked) != 1 else ''} to new namespaces",
+                             budget.limit or 0)
+        return
+    for claim in claims:
         peer = claim.peer
         if peer.kind == "pods" and peer.scope in (MATCHING, NEW) and peer.namespace_selector.is_everything:
             open_ports[claim.endpoint] = open_ports.get(claim.endpoint, EMPTY_PORTS).union(claim.ports)

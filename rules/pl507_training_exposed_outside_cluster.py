@@ -139,6 +139,10 @@ spec:
 
 ## Options
 - `unisolated` (default `false`): also report training pods that no policy isolates for ingress.
+- `budget` (default 1,000,000): the most units of exposure analysis (regions cut, overlap tests)
+  spent before the rule stops with a PL025 (check-budget-exceeded) finding instead of stalling the
+  build; 0 for no limit. Inputs with many selectors per namespace can need far more than the
+  input's size suggests (docs/exposure.md).
 
 ## References
 - https://docs.ray.io/en/latest/ray-security/index.html
@@ -156,6 +160,7 @@ from policylint.intent.rule_helpers import Groups, job_names, public_atoms
 from policylint.model.types import INGRESS, Cluster, NetworkPolicy, Rule
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Flag, Option
+from policylint.rules._budget import Budget, BudgetExceeded, budget_finding, exposure_budget_option, limit_of
 from policylint.rules._policy_parts import admits_every_namespace
 
 CODE = "PL507"
@@ -168,6 +173,7 @@ REMEDIATION = ("Admit only the job's own pods and named clients: a podSelector (
                "kubernetes.io/metadata.name for other namespaces), and private address ranges where needed.")
 OPTIONS = {
     "unisolated": Option(False, "also report training pods that no policy isolates for ingress (true or false)", Flag()),
+    "budget": exposure_budget_option(),
 }
 
 
@@ -194,7 +200,17 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     # Only the jobs behind an every-namespace peer need the exposure analysis, asked once for all
     # of their replicas (it costs a cut of the whole space of peers per class).
     confirm = [job for key, _, _, (_, _, by_namespace) in exposed if by_namespace for job in jobs_of[key].values()]
-    open_to_all = _open_to_every_namespace(engine, confirm) if confirm else set()
+    budget = Budget(limit_of(options))
+    try:
+        open_to_all = _open_to_every_namespace(engine, confirm, budget) if confirm else set()
+    except BudgetExceeded:
+        # Unconfirmed every-namespace peers are not reported (a false error is worse than the
+        # PL025 that says they were not checked); the other exposures still are.
+        first = confirm[0].replicas[0].workload.source
+        yield budget_finding(ctx, first.span, first.object, first.field_path,
+                             f"the exposure of {len(confirm)} training job{'s' if len(confirm) != 1 else ''} to new namespaces",
+                             budget.limit or 0)
+        open_to_all = set()
     ports_of: dict[int, str] = {}
     for key, policy, rule, (anchor, what, by_namespace) in exposed:
         chosen = [job for job in jobs_of[key].values()
@@ -212,7 +228,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                           object=group.anchor.object, field_path=group.anchor.field_path)
 
 
-def _open_to_every_namespace(engine, jobs) -> set[str]:
+def _open_to_every_namespace(engine, jobs, budget=None) -> set[str]:
     """Training endpoints that pods of every namespace may reach on some port, new namespaces
     included (every namespace but a few excluded by name or label counts, as for the peers):
     the exposure analysis (policylint.exposure), through every policy kind the engine evaluates."""
@@ -221,7 +237,7 @@ def _open_to_every_namespace(engine, jobs) -> set[str]:
 
     endpoints = sorted({engine.endpoint_of(r.workload) for job in jobs for r in job.replicas})
     found = set()
-    for claim in analyse(engine, endpoints, [INBOUND]):
+    for claim in analyse(engine, endpoints, [INBOUND], budget):
         peer = claim.peer
         if (peer.kind == "pods" and peer.scope != "named" and not claim.ports.is_empty
                 and peer.pod_selector.is_everything

@@ -25,7 +25,7 @@ NOT_YAML_TRIGGERED = {
 }
 
 # Rules whose findings other rules make: a case of theirs also runs those rules.
-MADE_BY = {"PL025": ("PL401", "PL402")}  # budgets run out in the rules that own them
+MADE_BY = {"PL025": ("PL401", "PL402", "PL404", "PL406", "PL507")}  # budgets run out in the rules that own them
 
 
 def _cases() -> list[Path]:

@@ -69,6 +69,12 @@ def diff(paths: tuple[str, ...], base: str | None, output_format: str, output: s
 
     for side, name in ((old, "old"), (new, "new")):  # policy kinds the answer ignores, never silently
         click.echo(caveat_text(side.cluster, name, side.display), err=True, nl=False)
+    if result.exposure_unchecked:
+        from policylint.diff.exposure import EXPOSURE_BUDGET
+
+        click.echo(f"policylint: caveat: exposure to peers outside the input was not compared: the analysis needed "
+                   f"more than {EXPOSURE_BUDGET:,} units of work on these inputs (many selectors per namespace); "
+                   "`policylint matrix --exposure` on each side computes it without a limit", err=True)
     _emit(result, output_format, output, new.engine)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from policylint.diff.causes import Blame, Pair
-from policylint.diff.exposure import exposure_changes
+from policylint.budget import Budget, BudgetExceeded
+from policylint.diff.exposure import EXPOSURE_BUDGET, exposure_changes
 from policylint.diff.connections import OUT, SideMatrix, external_changes, pod_changes, refinement, side_matrix
 from policylint.diff.model import (ADDED, CHANGED, NARROWED, NEW, OLD, REMOVED, WIDENED, ConnectionChange,
                                    DiffResult, EndpointRef, Gates, Ignored, Location, SideSummary)
@@ -24,6 +25,14 @@ def compute_diff(old: Side, new: Side, gates: Gates = Gates(), *, everything: bo
     blame = Blame(old, new, {_base_id(i) for i in edited})
     only = None if everything else touched(old, new, edited)
     introduced, fixed = finding_changes(old.findings, new.findings)
+    # Every workload: a policy of any namespace may change who else could reach one (the
+    # egress policies of the namespace a new pod would be in), which `touched` does not follow.
+    exposed, unchecked = (), False
+    if exposure:
+        try:
+            exposed = exposure_changes(old, new, None, Budget(EXPOSURE_BUDGET))
+        except BudgetExceeded:
+            unchecked = True
     return DiffResult(
         old=_summary(old, OLD),
         new=_summary(new, NEW),
@@ -34,9 +43,8 @@ def compute_diff(old: Side, new: Side, gates: Gates = Gates(), *, everything: bo
         introduced=introduced,
         fixed=fixed,
         gates=gates,
-        # Every workload: a policy of any namespace may change who else could reach one (the
-        # egress policies of the namespace a new pod would be in), which `touched` does not follow.
-        exposure=exposure_changes(old, new, None) if exposure else (),
+        exposure=exposed,
+        exposure_unchecked=unchecked,
     )
 
 

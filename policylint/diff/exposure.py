@@ -37,12 +37,17 @@ class ExposureChange:
                 self.change)
 
 
-def exposure_changes(old, new, only: set[str] | None) -> tuple[ExposureChange, ...]:
+# The work the exposure analysis may do for one diff (both sides): beyond it the diff says the
+# exposure changes were not computed (as PL406 reports PL025) rather than stall the review.
+EXPOSURE_BUDGET = 4_000_000
+
+
+def exposure_changes(old, new, only: set[str] | None, budget=None) -> tuple[ExposureChange, ...]:
     """Gained and lost exposure of the workloads a change can touch (all when `only` is None)."""
     from policylint.diff.compute import classify
 
-    before, old_labels = _claims(old, only)
-    after, new_labels = _claims(new, only)
+    before, old_labels = _claims(old, only, budget)
+    after, new_labels = _claims(new, only, budget)
     changes: list[ExposureChange] = []
     for key in sorted(set(before) | set(after)):
         was, now = before.get(key, []), after.get(key, [])
@@ -67,13 +72,13 @@ def exposure_changes(old, new, only: set[str] | None) -> tuple[ExposureChange, .
     return tuple(sorted(changes, key=ExposureChange.sort_key))
 
 
-def _claims(side, only: set[str] | None) -> tuple[dict[tuple[str, str], list[Claim]], dict[str, Mapping[str, str]]]:
+def _claims(side, only: set[str] | None, budget=None) -> tuple[dict[tuple[str, str], list[Claim]], dict[str, Mapping[str, str]]]:
     from policylint.exposure import analyse
 
     engine = side.engine
     chosen = [e for e in engine.endpoints if not e.is_external and (only is None or e.id in only)]
     grouped: dict[tuple[str, str], list[Claim]] = {}
-    for claim in analyse(engine, chosen) if chosen else []:
+    for claim in analyse(engine, chosen, budget=budget) if chosen else []:
         if not claim.ports.is_empty:
             grouped.setdefault((claim.endpoint, claim.direction), []).append(claim)
     cluster = engine.cluster

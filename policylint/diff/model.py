@@ -197,6 +197,9 @@ class DiffResult:
     fixed: tuple[Finding, ...]
     gates: Gates = Gates()
     exposure: tuple = ()  # ExposureChange (diff/exposure.py): peers the input does not contain
+    # The exposure analysis ran out of its budget (EXPOSURE_BUDGET): `exposure` is then empty
+    # because it was not computed, which the command says.
+    exposure_unchecked: bool = False
 
     def count(self, change: str) -> int:
         return sum(1 for c in self.connections if c.change == change)
