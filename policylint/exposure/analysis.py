@@ -58,11 +58,16 @@ def analyse(engine, endpoints: Iterable | None = None,
             regions = cut.get(key)
             if regions is None:
                 regions = cut[key] = [(r, probes.add(r)) for r in space.regions(space.splitters(policies, SIDE[direction]))]
-                budget.spend(len(regions))
+                budget.spend(REGION_UNITS * len(regions))
             plans.append((members, direction, regions, key))
     from policylint.engine import Engine
 
-    engines = [Engine(probes.cluster(b)) for b in range(len(probes.batches))] if plans else []
+    engines = []
+    for batch in range(len(probes.batches)) if plans else ():
+        # An engine over the whole input plus one batch of representatives: about ten units of
+        # work per workload (a unit is one overlap test of the description below, a few µs).
+        budget.spend(ENGINE_UNITS_PER_WORKLOAD * len(engine.cluster.workloads))
+        engines.append(Engine(probes.cluster(batch)))
     claims: list[Claim] = []
     described: dict[tuple, list] = {}  # the same regions with the same ports read the same
     for members, direction, regions, key in plans:
@@ -97,6 +102,10 @@ class _Draft:
     pod: Conjunction
     ports: PortSet
     scope: str = NEW
+
+
+ENGINE_UNITS_PER_WORKLOAD = 10
+REGION_UNITS = 20  # cutting a region out of the selectors and adding its representative pod
 
 
 class _NoBudget:

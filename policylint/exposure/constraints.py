@@ -113,7 +113,9 @@ class Conjunction:
 
     @staticmethod
     def of(items: Mapping[str, KeyConstraint] | Iterable[tuple[str, KeyConstraint]]) -> Conjunction:
-        pairs = items.items() if isinstance(items, Mapping) else items
+        # A duck test: `isinstance(x, typing.Mapping)` goes through the ABC machinery, a cost that
+        # showed at millions of calls (a cluster export's regions).
+        pairs = items.items() if hasattr(items, "items") else items
         return Conjunction(tuple(sorted((k, c) for k, c in pairs if not c.is_any)))
 
     def get(self, key: str) -> KeyConstraint:
