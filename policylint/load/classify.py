@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
+from policylint.load.render.settings import KUSTOMIZATION_NAMES
 from policylint.load.yaml_reader import LoadProblem
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def _reason(loaded: LoadedFile) -> str:
     roots = [d.root for d in loaded.documents if d.root is not None]
     if name == "Chart.yaml":
         return "Helm chart metadata"
-    if name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+    if name in KUSTOMIZATION_NAMES:
         return "kustomize configuration"
     if not roots:
         return "empty (no document)"

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator
 
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
+from policylint.model.fields import mapping_or_empty as _map
 
 DEFAULT_PORT = 443
 
@@ -33,9 +34,6 @@ class ApiServerBackend:
     caller: str  # "MutatingWebhookConfiguration istio-sidecar-injector"
     span: Span  # the `service` reference
 
-
-def _map(value: Any) -> YMap:
-    return value if isinstance(value, YMap) else YMap()
 
 
 def _references(raw: RawObject) -> Iterator[Any]:

@@ -17,6 +17,12 @@ _TYPE_NAMES = {
 }
 
 
+def mapping_or_empty(value: Any) -> YMap:
+    """`value` when it is a mapping, else an empty one: for reading optional nested fields whose
+    wrong shapes other code reports."""
+    return value if isinstance(value, YMap) else YMap()
+
+
 def type_name(value: Any) -> str:
     """How a message names what was found: the type, and for a fraction the value itself (a
     reader who wrote `80.5` must see `80.5`, not "a number" where a number is wanted)."""

@@ -31,6 +31,7 @@ from typing import Any, Iterable
 
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
+from policylint.model.fields import mapping_or_empty as _map
 
 VOLCANO_IMPLY_SVC = ("tensorflow", "pytorch", "mpi", "ray")
 KUBERAY_MODES = {"DenyAll": ("Ingress", "Egress"), "DenyAllIngress": ("Ingress",), "DenyAllEgress": ("Egress",)}
@@ -90,9 +91,6 @@ def _policy(namespace: str, name: str, spec: dict[str, Any], span: Span) -> YMap
     return _synth({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                    "metadata": {"name": name, "namespace": namespace}, "spec": spec}, span)
 
-
-def _map(value: Any) -> YMap:
-    return value if isinstance(value, YMap) else YMap()
 
 
 def _meta(raw: RawObject, default_namespace: str) -> tuple[str, str]:

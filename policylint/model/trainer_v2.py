@@ -38,6 +38,7 @@ from typing import Any, Iterable, Iterator
 
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
+from policylint.model.fields import mapping_or_empty as _map
 
 TRAINER_GROUP = "trainer.kubeflow.org"
 RUNTIME_KINDS = ("TrainingRuntime", "ClusterTrainingRuntime")
@@ -101,9 +102,6 @@ class RuntimeRef:
     span: Span  # `spec.runtimeRef.name`, or what stands for it
     path: str
 
-
-def _map(value: Any) -> YMap:
-    return value if isinstance(value, YMap) else YMap()
 
 
 def _int(value: Any) -> int | None:
