@@ -6,7 +6,7 @@ import logging
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Mapping
 
 from policylint import suppress
 from policylint.config import Config, ConfigError
@@ -17,6 +17,9 @@ from policylint.load.nodes import Span
 from policylint.model import Cluster, build_cluster
 from policylint.pulumi import PulumiInputs, without_findings_on_unknowns
 from policylint.rule_api import RuleContext, RuleSpec, token_matches
+
+if TYPE_CHECKING:
+    from policylint.load.reuse import ParsedFiles
 
 LOG = logging.getLogger(__name__)
 UNUSED_SUPPRESSION = "PL004"
@@ -139,10 +142,12 @@ def collector_paused() -> Iterator[None]:
 
 
 def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None = None,
-                   pulumi: PulumiInputs | None = None) -> tuple[LoadResult, Cluster]:
+                   pulumi: PulumiInputs | None = None, parsed: ParsedFiles | None = None
+                   ) -> tuple[LoadResult, Cluster]:
+    """`parsed`: files an earlier load of the run parsed (`diff`'s other side), see load/reuse.py."""
     with collector_paused():
         loaded = load_paths(paths, config.limits, config.is_excluded if config.exclude else None, stdin, config.render,
-                            config.jobs)
+                            config.jobs, parsed)
         if pulumi:
             from policylint.pulumi import load_programs  # runs user code: only when --pulumi asks for it
 
@@ -153,13 +158,13 @@ def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None 
 
 def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (), ignore: Iterable[str] = (),
             stdin: BinaryIO | None = None, debug: bool = False, extras: dict[str, Any] | None = None,
-            pulumi: PulumiInputs | None = None) -> Analysis:
+            pulumi: PulumiInputs | None = None, parsed: ParsedFiles | None = None) -> Analysis:
     rules = select_rules(config, select, ignore)
     from policylint.intent.context import intent_extras  # roles and expectations for the PL5xx rules
 
     extras = {**intent_extras(config), **(extras or {})}
     with collector_paused():
-        loaded, cluster = load_and_model(paths, config, stdin, pulumi)
+        loaded, cluster = load_and_model(paths, config, stdin, pulumi, parsed)
         analysis = Analysis(loaded, cluster, rules=rules)
         raw: list[Finding] = []
         for selected in rules:

@@ -47,7 +47,10 @@ def diff(paths: tuple[str, ...], base: str | None, output_format: str, output: s
 
     setup_logging(debug)
     config = resolve_config(config_path, default_namespace)
-    options = {"select": split_tokens(select), "ignore": split_tokens(ignore), "debug": debug}
+    from policylint.load.reuse import ParsedFiles
+
+    # one for both sides: the files they have in common are parsed once
+    options = {"select": split_tokens(select), "ignore": split_tokens(ignore), "debug": debug, "parsed": ParsedFiles()}
     export = None
     try:
         if base is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterable
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator
 
 from policylint.load.classify import SkippedFile, classify, nothing_found
 from policylint.load.inputs import LoadedFile, discover
@@ -13,6 +13,9 @@ from policylint.load.objects import RawObject, split_objects
 from policylint.load.parallel import read_files
 from policylint.load.render.settings import RenderSettings
 from policylint.load.yaml_reader import Limits, LoadProblem
+
+if TYPE_CHECKING:
+    from policylint.load.reuse import ParsedFiles  # only `diff` makes one
 
 LOG = logging.getLogger(__name__)
 
@@ -31,13 +34,15 @@ class LoadResult:
 
 
 def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Callable[[str], bool] | None = None,
-               stdin: BinaryIO | None = None, render: RenderSettings | None = None, jobs: int | None = None
-               ) -> LoadResult:
+               stdin: BinaryIO | None = None, render: RenderSettings | None = None, jobs: int | None = None,
+               parsed: ParsedFiles | None = None) -> LoadResult:
     """Read the inputs. With `render`, Helm charts and kustomizations are rendered (or reported
     not rendered) instead of having their sources read as manifests (see load/render).
 
     Files are read and parsed on up to `jobs` processes (None or 0: every usable core; 1: this
-    process only) when the input is large enough to gain from it; the result is the same."""
+    process only) when the input is large enough to gain from it; the result is the same.
+    With `parsed`, a file whose bytes an earlier load of the run parsed is copied, not parsed
+    again (load/reuse.py), and the files parsed here are remembered there."""
     result = LoadResult()
     paths = list(paths)
     files, result.missing, walk_problems, result.excluded = discover(paths, is_excluded)
@@ -58,7 +63,7 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
         for item in aside:
             result.files.append(LoadedFile(item.path))
             result.skipped.append(item)
-    for loaded in read_files(files, limits, stdin, jobs):  # never raises: problems are recorded
+    for loaded in _read(files, limits, stdin, jobs, parsed):  # never raises: problems are recorded
         result.files.append(loaded)
         try:
             objects, problems = split_objects(loaded.documents)
@@ -77,6 +82,23 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
 
         render_into(result, sources, discovered, render, limits)
     return result
+
+
+def _read(files: list[str], limits: Limits, stdin: BinaryIO | None, jobs: int | None,
+          parsed: ParsedFiles | None) -> Iterator[LoadedFile]:
+    if parsed is None:
+        yield from read_files(files, limits, stdin, jobs)
+        return
+    digests = parsed.digests(files, limits)
+    copies = [parsed.copy_of(d, path, limits) for d, path in zip(digests, files)]
+    fresh = read_files([path for path, c in zip(files, copies) if c is None], limits, stdin, jobs)
+    for digest, copied in zip(digests, copies):
+        if copied is not None:
+            yield copied
+        else:
+            loaded = next(fresh)
+            parsed.remember(digest, loaded, limits)
+            yield loaded
 
 
 def report_nothing_found(result: LoadResult) -> None:
