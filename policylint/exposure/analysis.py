@@ -57,8 +57,10 @@ def analyse(engine, endpoints: Iterable | None = None,
             key = (direction, tuple(id(p) for p in policies))
             regions = cut.get(key)
             if regions is None:
-                regions = cut[key] = [(r, probes.add(r)) for r in space.regions(space.splitters(policies, SIDE[direction]))]
-                budget.spend(REGION_UNITS * len(regions))
+                # charged as they are cut (the same total): a large cut stops as soon as it is over
+                cells = space.regions(space.splitters(policies, SIDE[direction]),
+                                      lambda count: budget.spend(REGION_UNITS * count))
+                regions = cut[key] = [(r, probes.add(r)) for r in cells]
             plans.append((members, direction, regions, key))
     from policylint.engine import Engine
 

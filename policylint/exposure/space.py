@@ -11,7 +11,7 @@ answers alike and one representative pod answers for all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from policylint.exposure.constraints import (
     Conjunction,
@@ -23,6 +23,10 @@ from policylint.exposure.constraints import (
 from policylint.model.types import EGRESS, INGRESS, NAMESPACE_NAME_LABEL, Cluster
 
 NAME = NAMESPACE_NAME_LABEL
+
+
+def _ignore(count: int) -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,23 +93,30 @@ class Space:
                         found.append(Splitter(None, selector_conjunction(peer.namespace_selector), pod))
         return found + self.tier_splitters
 
-    def regions(self, splitters: list[Splitter]) -> list[Region]:
+    def regions(self, splitters: list[Splitter], made: Callable[[int], None] = _ignore) -> list[Region]:
         """Every region of the hypothetical space: per namespace of the input, its pods cut by
         the selectors that apply there; then new namespaces cut by the namespace selectors, and
-        their pods by the pod selectors that apply in each."""
+        their pods by the pod selectors that apply in each.
+
+        `made(n)` is told of the regions as they are cut, a namespace at a time, so that a work
+        budget can stop a cut of thousands of namespaces early rather than after it is done."""
         out: list[Region] = []
         for name in sorted(self.labels):
             labels = self.labels[name]
             pods = [s.pod for s in splitters if _applies(s, name, labels)]
             pods += self.np_subjects.get(name, [])
-            out.extend(Region(name, Conjunction(), cell) for cell in refine([Conjunction()], pods))
+            cells = refine([Conjunction()], pods)
+            made(len(cells))
+            out.extend(Region(name, Conjunction(), cell) for cell in cells)
         ns_cells = refine([self.base], [s.ns for s in splitters if s.namespace is None])
         for cell in ns_cells:
             cell = self.new_namespace(cell)
             if cell is None:
                 continue
             pods = [s.pod for s in splitters if s.namespace is None and s.ns is not None and cell.within(s.ns)]
-            out.extend(Region(None, cell, pod) for pod in refine([Conjunction()], pods))
+            cells = refine([Conjunction()], pods)
+            made(len(cells))
+            out.extend(Region(None, cell, pod) for pod in cells)
         return out
 
     def new_namespace(self, cell: Conjunction) -> Conjunction | None:
