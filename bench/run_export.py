@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ import gen_export  # noqa: E402
 import run  # noqa: E402
 
 START, END = "<!-- export:start -->", "<!-- export:end -->"
-COMMANDS = ("check", "parse", "reach", "matrix-ns", "diff", "matrix-json")
+COMMANDS = ("check", "parse", "reach", "matrix-ns", "diff", "diff-app", "matrix-json")
 
 
 def prepare(work: Path, pods: int, seed: int) -> tuple[Path, dict]:
@@ -41,8 +42,14 @@ def prepare(work: Path, pods: int, seed: int) -> tuple[Path, dict]:
     return out, meta
 
 
-def changed_copy(manifests: Path, target: Path) -> Path:
+SYSTEM_NAMESPACES = ("kube-system", "monitoring")
+
+
+def changed_copy(manifests: Path, target: Path, app: bool = False) -> Path:
     """The same files with one policy changed: the first `port: N` of the policies becomes N+1.
+    That policy is the cluster DNS policy, which every pod's traffic to DNS goes through: the
+    worst case for a diff, whose output lists every pod. With `app`, the first port of a policy
+    of an application namespace changes instead: what a typical pull request does.
     The big export is hard-linked (a symbolic link out of the folder would not be followed)."""
     if target.exists():
         shutil.rmtree(target)
@@ -50,7 +57,13 @@ def changed_copy(manifests: Path, target: Path) -> Path:
     for path in sorted(manifests.iterdir()):
         if path.name == gen_export.POLICIES:
             text = path.read_text(encoding="utf-8")
-            at = text.index("port: ") + len("port: ")
+            start = 0
+            if app:
+                for match in re.finditer(r"(?m)^  namespace: (\S+)\n(?:(?!^---$)[\s\S])*?^\s*- port: \d", text):
+                    if match.group(1) not in SYSTEM_NAMESPACES:
+                        start = match.start()
+                        break
+            at = text.index("port: ", start) + len("port: ")
             end = text.index("\n", at)
             number = text[at:end].strip("'\"")
             changed = str(int(number) + 1) if number.isdigit() else "9999"
@@ -60,7 +73,7 @@ def changed_copy(manifests: Path, target: Path) -> Path:
     return target
 
 
-def commands(manifests: Path, changed: Path, meta: dict, json_out: Path) -> dict[str, list[str]]:
+def commands(manifests: Path, changed: Path, changed_app: Path, meta: dict, json_out: Path) -> dict[str, list[str]]:
     pl = run.policylint_argv()
     d = str(manifests)
     pair = meta.get("reach") or {}
@@ -71,6 +84,7 @@ def commands(manifests: Path, changed: Path, meta: dict, json_out: Path) -> dict
         "matrix-json": ["sh", "-c", 'exec "$@" > ' + str(json_out), "sh", *pl, "matrix", d, "--format", "json"],
         "reach": [*pl, "reach", d, "--from", pair.get("from", ""), "--to", pair.get("to", "")],
         "diff": [*pl, "diff", d, str(changed)],
+        "diff-app": [*pl, "diff", d, str(changed_app)],
     }
 
 
@@ -91,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         out, meta = prepare(args.work, pods, args.seed)
         manifests = out / "manifests"
         changed = changed_copy(manifests, out / "changed")
+        changed_app = changed_copy(manifests, out / "changed-app", app=True)
         timings = {}
-        for name, argv_ in commands(manifests, changed, meta, out / "matrix.json").items():
+        for name, argv_ in commands(manifests, changed, changed_app, meta, out / "matrix.json").items():
             if name not in chosen:
                 continue
             ok = (0, 1) if name in ("check", "reach") else (0,)
