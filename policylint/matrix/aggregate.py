@@ -1,12 +1,23 @@
-"""`--aggregate namespace`: one `Row` per pair of namespaces."""
+"""`--aggregate namespace`: one `Row` per pair of namespaces.
+
+Never pair by pair: a 150,000-pod export allows about 10^9 pairs. Sources whose rows the engine
+computes alike (same namespace, same row key) are taken once with their number
+(`MatrixView.source_groups`); a cell's destinations are counted per namespace from the atoms'
+bitset (`GroupCounts`), once per distinct bitset; and within a source namespace, a (cell,
+ports) that recurs in many rows is added up once, times its number. The work is then about
+(distinct rows x cells) + (source namespaces x distinct cells in them x namespaces they reach).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from policylint.matrix.group_counts import EXTERNAL_GROUP, GroupCounts, group_of
 from policylint.matrix.view import MatrixView
 
-EXTERNAL_GROUP = "(external)"
+__all__ = ["EXTERNAL_GROUP", "Row", "aggregate_rows", "aggregate_unknown_rows", "group_of", "group_order"]
+
+_NONE_FLAGGED: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +31,6 @@ class Row:
     pairs: int  # endpoint pairs the line stands for
 
 
-def group_of(endpoint) -> str:
-    return endpoint.namespace or EXTERNAL_GROUP
-
-
 def group_order(key: tuple[str, str]) -> tuple:
     """Namespaces by name, the external group last, on both sides."""
     return (key[0] == EXTERNAL_GROUP, key[0], key[1] == EXTERNAL_GROUP, key[1])
@@ -32,7 +39,7 @@ def group_order(key: tuple[str, str]) -> tuple:
 def aggregate_rows(view: MatrixView) -> list[Row]:
     """One Row per (source namespace, destination namespace): the union of the ports of its pairs,
     whether any rests on an invalid policy, and how many endpoint pairs it stands for."""
-    return _aggregate(view, view.rows(), view.engine.invalid_destination_atoms())
+    return _aggregate(view, view.source_groups(), view.engine.invalid_destination_atoms())
 
 
 def aggregate_unknown_rows(view: MatrixView) -> list[Row]:
@@ -40,48 +47,64 @@ def aggregate_unknown_rows(view: MatrixView) -> list[Row]:
     nodes, domainNames or networks peers; MatrixView.unknown_rows): one Row per pair of
     namespaces with such ports, never counted among the allowed ones. Empty, at no cost, for
     inputs without such rules."""
-    return _aggregate(view, ((src, False, items) for src, items in view.unknown_rows()), 0)
+    return _aggregate(view, ((src, False, 1, items) for src, items in view.unknown_rows()), 0)
 
 
 def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> list[Row]:
-    """Group `(source, source_invalid, [(ports, destination atoms)])` rows by namespace pair.
-
-    N namespaces that all reach each other make N^2 groups, so a group holds little: its port
-    sets (the engine shares one object per distinct set; a tuple only when a group sees more
-    than one), its pair count and the invalid flag, in three flat dicts."""
-    engine, wanted = view.engine, view.wanted
-    port_sets: dict[tuple[str, str], Any] = {}  # a PortSet, or a tuple of distinct ones
-    pairs: dict[tuple[str, str], int] = {}
-    invalid: set[tuple[str, str]] = set()
-    for src, source_invalid, items in source_rows:
-        source_group = group_of(src)
+    """Group `(source, source_invalid, sources it stands for, [(ports, destination atoms)])` rows
+    by namespace pair, in output order (group_order)."""
+    counter = GroupCounts(view.engine, view.wanted)
+    names, index = counter.names, counter.index
+    # source group -> (id(counts), id(ports), id(flagged)) -> [sources, counts, ports, flagged];
+    # the entry holds the three objects, so their ids stay theirs while it lives.
+    # `flagged`: the destination groups whose pairs rest on an invalid policy (True: all of them).
+    entries: dict[int, dict[tuple[int, int, int], list]] = {}
+    for src, source_invalid, multiplicity, items in source_rows:
+        mine = entries.setdefault(index[group_of(src)], {})
         for ports, bits in items:
-            counts: dict[str, int] = {}
-            invalid_groups: set[str] = set()
-            for e in engine.cell_endpoints(bits, wanted):
-                group = group_of(e)
-                counts[group] = counts.get(group, 0) + 1
-            if not source_invalid and bits & invalid_atoms:
-                invalid_groups = {group_of(e) for e in engine.cell_endpoints(bits & invalid_atoms, wanted)}
-            for group, count in counts.items():
-                key = (source_group, group)
-                known = port_sets.get(key)
+            counts = counter.counts(bits)
+            if not counts:
+                continue
+            flagged: Any = _NONE_FLAGGED
+            if source_invalid:
+                flagged = True
+            elif bits & invalid_atoms:
+                flagged = counter.groups(bits & invalid_atoms)
+            key = (id(counts), id(ports), id(flagged))
+            entry = mine.get(key)
+            if entry is None:
+                mine[key] = [multiplicity, counts, ports, flagged]
+            else:
+                entry[0] += multiplicity
+    rows: list[Row] = []
+    unions: dict[tuple[int, ...], tuple[tuple, Any]] = {}  # ids of distinct port sets -> (them, union)
+    for source_group in sorted(entries):
+        pairs: dict[int, int] = {}
+        port_sets: dict[int, Any] = {}  # a PortSet, or a tuple of distinct ones (the engine interns them)
+        invalid: set[int] = set()
+        for multiplicity, counts, ports, flagged in entries.pop(source_group).values():
+            for group, count in counts:
+                known = port_sets.get(group)
                 if known is None:
-                    port_sets[key] = ports
-                    pairs[key] = count
+                    port_sets[group] = ports
+                    pairs[group] = multiplicity * count
                 else:
                     if known is not ports and not (isinstance(known, tuple) and any(k is ports for k in known)):
-                        port_sets[key] = (*known, ports) if isinstance(known, tuple) else (known, ports)
-                    pairs[key] += count
-                if source_invalid or group in invalid_groups:
-                    invalid.add(key)
-    rows = []
-    for key in sorted(port_sets, key=group_order):
-        found = port_sets[key]
-        union = found
-        if isinstance(found, tuple):
-            union = found[0]
-            for ports in found[1:]:
-                union = union | ports
-        rows.append(Row(key[0], key[1], union, key in invalid, pairs[key]))
+                        port_sets[group] = (*known, ports) if isinstance(known, tuple) else (known, ports)
+                    pairs[group] += multiplicity * count
+                if flagged is True or group in flagged:
+                    invalid.add(group)
+        source = names[source_group]
+        for group in sorted(pairs):
+            found = port_sets[group]
+            if isinstance(found, tuple):
+                key = tuple(sorted(id(p) for p in found))
+                known_union = unions.get(key)
+                if known_union is None:
+                    union = found[0]
+                    for ports in found[1:]:
+                        union = union | ports
+                    known_union = unions[key] = (found, union)
+                found = known_union[1]
+            rows.append(Row(source, names[group], found, group in invalid, pairs[group]))
     return rows
