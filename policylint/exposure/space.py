@@ -61,6 +61,9 @@ class Space:
         # A namespace not in the input: it has a name label, and its name is none of the input's.
         self.base = Conjunction.of({NAME: KeyConstraint(False, False, self.existing)})
         self.np_subjects: dict[str, list[Conjunction | None]] = {}
+        # Cuts by their list of selectors: most namespaces are cut alike for every workload (by
+        # their own policies' subjects alone), and refining is most of the analysis' time.
+        self._cuts: dict[tuple, list[Conjunction]] = {}
         for policy in cluster.evaluated_policies:  # operators' policies isolate pods too
             self.np_subjects.setdefault(policy.namespace, []).append(selector_conjunction(policy.pod_selector))
         self.tier_splitters: list[Splitter] = []
@@ -105,19 +108,26 @@ class Space:
             labels = self.labels[name]
             pods = [s.pod for s in splitters if _applies(s, name, labels)]
             pods += self.np_subjects.get(name, [])
-            cells = refine([Conjunction()], pods)
+            cells = self._cut(Conjunction(), pods)
             made(len(cells))
             out.extend(Region(name, Conjunction(), cell) for cell in cells)
-        ns_cells = refine([self.base], [s.ns for s in splitters if s.namespace is None])
+        ns_cells = self._cut(self.base, [s.ns for s in splitters if s.namespace is None])
         for cell in ns_cells:
             cell = self.new_namespace(cell)
             if cell is None:
                 continue
             pods = [s.pod for s in splitters if s.namespace is None and s.ns is not None and cell.within(s.ns)]
-            cells = refine([Conjunction()], pods)
+            cells = self._cut(Conjunction(), pods)
             made(len(cells))
             out.extend(Region(None, cell, pod) for pod in cells)
         return out
+
+    def _cut(self, whole: Conjunction, splitters: list[Conjunction | None]) -> list[Conjunction]:
+        key = (whole, *splitters)
+        cells = self._cuts.get(key)
+        if cells is None:
+            cells = self._cuts[key] = refine([whole], splitters)
+        return cells
 
     def new_namespace(self, cell: Conjunction) -> Conjunction | None:
         """A namespace cell restricted to what a new namespace can be (None if it cannot): not
