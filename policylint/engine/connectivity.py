@@ -58,7 +58,8 @@ class Engine:
         self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
         self._membership: list[tuple[int, ...]] | None = None  # see _membership_of
         self._peer_groups: list[Groups] = []
-        self._merged: dict[int, Groups] = {}  # id(membership) -> its ingress table, bounded
+        self._merged: dict[int, tuple[Groups, int]] = {}  # id(membership) -> (its ingress table, bytes), bounded
+        self._merged_bytes = 0
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
         self._signatures: dict[tuple, int] | None = None
         # Whether atom order is endpoint order (each class one workload, numbered in id order):
@@ -611,19 +612,35 @@ class Engine:
         the peer sets holding s, computed per distinct membership. Only a bounded number of those
         unions is kept: in a cluster export nearly every pod is a class with a membership of its
         own (a peer naming one pod, an ipBlock around its IP), and one union of bitsets over all
-        atoms per class grew quadratically (1.5 GB at 50,000 pods)."""
+        atoms per class grew quadratically (1.5 GB at 50,000 pods). A spec reached through one peer
+        set keeps that set's bitset (no copy), so only true unions count against the byte bound;
+        callers walk sources class after class, so the least recently used table is the one to drop."""
         membership = self._membership_of(s)
-        merged = self._merged.get(id(membership))
-        if merged is None:
-            if len(self._merged) >= _MERGED_KEPT:
-                self._merged.clear()
-            merged = {}
+        key = id(membership)  # memberships live as long as the engine: ids stay unique
+        cache = self._merged
+        entry = cache.pop(key, None)
+        if entry is None:
+            merged: Groups = {}
+            unions: set[PortSpec] = set()  # specs whose bitset is made here (the rest are shared)
             peer_groups = self._peer_groups
             for index in membership:
                 for spec, dsts in peer_groups[index].items():
-                    merged[spec] = merged.get(spec, 0) | dsts
-            self._merged[id(membership)] = merged  # memberships live as long as the engine: ids stay unique
-        return merged
+                    known = merged.get(spec)
+                    if known is None:
+                        merged[spec] = dsts
+                    else:
+                        merged[spec] = known | dsts
+                        unions.add(spec)
+            size = 64 + sum((merged[spec].bit_length() + 7) >> 3 for spec in unions)
+            # Least recently used first out, by count and by bytes: a table's bitsets span the
+            # destination classes, so at 150,000 pods a table is about a megabyte and a thousand
+            # of them were 1.6 GB.
+            while cache and (len(cache) >= _MERGED_KEPT or self._merged_bytes + size > _MERGED_BYTES):
+                self._merged_bytes -= cache.pop(next(iter(cache)))[1]
+            self._merged_bytes += size
+            entry = (merged, size)
+        cache[key] = entry  # (re)inserted last: the most recently used
+        return entry[0]
 
     def _membership_of(self, s: int) -> tuple[int, ...]:
         """The peer sets (indexes into `_peer_groups`) that hold atom s, one shared tuple per
@@ -648,6 +665,7 @@ class Engine:
 
 
 _MERGED_KEPT = 1024  # ingress tables kept at once (see Engine._ingress_from)
+_MERGED_BYTES = 64 << 20  # and the bytes of their bitsets at most (one table is always kept)
 
 
 def _first_index(item: tuple[Endpoint, PortSet]) -> int:
