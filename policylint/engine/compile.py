@@ -177,8 +177,8 @@ class Compiler:
         peer_bits = tuple(self.peer_bits(policy.namespace, p) for p in rule.peers)
         bits = self.all
         if rule.peers:
-            bits = 0
-            for b in peer_bits:
+            bits = peer_bits[0]  # one peer (the usual case): share its bitset
+            for b in peer_bits[1:]:
                 bits |= b
         return CompiledRule(index, rule, peer_bits, bits, rule_port_spec(rule.ports))
 

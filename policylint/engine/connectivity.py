@@ -106,7 +106,8 @@ class Engine:
                     for i in indices:
                         for r in self.policies[i].rules(direction):
                             if r.bits:
-                                groups[r.spec] = groups.get(r.spec, 0) | r.bits
+                                known = groups.get(r.spec)  # one rule alone: share its bitset
+                                groups[r.spec] = r.bits if known is None else known | r.bits
                     found = shared[key] = (indices, groups)
                 selecting[c], groups_of[c] = found
 
@@ -653,7 +654,8 @@ class Engine:
                 for r in cp.ingress:
                     if r.bits:
                         groups = by_peers.setdefault(r.bits, {})
-                        groups[r.spec] = groups.get(r.spec, 0) | cp.selected
+                        known = groups.get(r.spec)  # one policy alone: share its bitset
+                        groups[r.spec] = cp.selected if known is None else known | cp.selected
             lists: list[list[int]] = [[] for _ in range(self._compiler.atoms)]
             for index, peers in enumerate(by_peers):
                 for atom in positions(peers):

@@ -8,6 +8,7 @@ handful of `int` ANDs and ORs over those bitsets.
 """
 from __future__ import annotations
 
+from array import array
 from typing import Mapping, Sequence
 
 from policylint.model.types import LabelSelector
@@ -46,19 +47,29 @@ def matches(selector: LabelSelector | None, labels: Mapping[str, str]) -> bool:
 
 
 class LabelIndex:
-    """Members (label sets) numbered 0..n-1, inverted for selector matching by bitset."""
+    """Members (label sets) numbered 0..n-1, inverted for selector matching by bitset.
+
+    A pair held by few members far up the numbering (a pod's own name or hash label: in a cluster
+    export nearly every pod has one) is kept as their positions, not as a bitset whose size is
+    that of its highest member: at 150,000 pods those bitsets were most of the index. It becomes
+    a bitset when a selector asks for it (`_pair_bits`)."""
 
     def __init__(self, members: Sequence[Mapping[str, str]]) -> None:
         self.size = len(members)
         self.all = (1 << self.size) - 1
-        self._by_pair: dict[tuple[str, str], int] = {}
-        self._by_key: dict[str, int] = {}
+        pairs: dict[tuple[str, str], list[int]] = {}
+        keys: dict[str, list[int]] = {}
         for i, labels in enumerate(members):
-            bit = 1 << i
             for key, value in labels.items():
-                self._by_pair[(key, value)] = self._by_pair.get((key, value), 0) | bit
-                self._by_key[key] = self._by_key.get(key, 0) | bit
+                pairs.setdefault((key, value), []).append(i)
+                keys.setdefault(key, []).append(i)
+        self._by_pair: dict[tuple[str, str], int | array] = {pair: _packed(found) for pair, found in pairs.items()}
+        self._by_key: dict[str, int] = {key: _bitset(found) for key, found in keys.items()}
         self._cache: dict[SelectorKey, int] = {}
+
+    def _pair_bits(self, key: str, value: str) -> int:
+        found = self._by_pair.get((key, value), 0)
+        return found if isinstance(found, int) else _bitset(found)
 
     def match(self, selector: LabelSelector | None) -> int:
         """Bitset of members the selector matches; None (no selector) matches all."""
@@ -75,18 +86,18 @@ class LabelIndex:
             return 0
         bits = self.all
         for key, value in selector.match_labels:
-            bits &= self._by_pair.get((key, value), 0)
+            bits &= self._pair_bits(key, value)
         for req in selector.expressions:
             if not bits:
                 break
             if req.operator == "In":
                 having = 0
                 for value in req.values:
-                    having |= self._by_pair.get((req.key, value), 0)
+                    having |= self._pair_bits(req.key, value)
                 bits &= having
             elif req.operator == "NotIn":
                 for value in req.values:
-                    bits &= ~self._by_pair.get((req.key, value), 0)
+                    bits &= ~self._pair_bits(req.key, value)
             elif req.operator == "Exists":
                 bits &= self._by_key.get(req.key, 0)
             elif req.operator == "DoesNotExist":
@@ -94,3 +105,20 @@ class LabelIndex:
             else:
                 return 0
         return bits & self.all
+
+
+def _packed(positions: list[int]) -> int | array:
+    """Ascending member positions as a bitset, or as the positions themselves (4 bytes each) where
+    that is far smaller than the bitset (highest position / 8 bytes)."""
+    if len(positions) * 64 < positions[-1]:
+        return array("I", positions)
+    return _bitset(positions)
+
+
+def _bitset(positions: Sequence[int]) -> int:
+    """Ascending positions as an int bitset, built as bytes (ORing one bit at a time into an int
+    copies the int each time)."""
+    data = bytearray((positions[-1] >> 3) + 1)
+    for i in positions:
+        data[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(data, "little")
