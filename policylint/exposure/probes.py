@@ -51,8 +51,23 @@ class Probes:
         self._workload_names = {(w.namespace, w.name) for w in cluster.workloads}
         self._ids = {w.id for w in cluster.workloads}
         self.workloads: list[list[Workload]] = [[]]
+        # A region cut for many workloads alike (space.py shares its cuts) has one representative:
+        # making up its labels is most of the cost of adding it. Regions are told apart by the
+        # identity of their selectors (hashing them by value cost more than it saved); the region
+        # is kept beside its probe, so that those identities stay taken.
+        self._by_region: dict[tuple, tuple[Region, Probe]] = {}
 
     def add(self, region: Region) -> Probe:
+        in_input = region.namespace is not None  # then `ns` says nothing
+        key = (region.namespace, None if in_input else id(region.ns), id(region.pod))
+        known = self._by_region.get(key)
+        if known is not None and known[0].pod is region.pod and (in_input or known[0].ns is region.ns):
+            return known[1]
+        probe = self._add(region)
+        self._by_region[key] = (region, probe)
+        return probe
+
+    def _add(self, region: Region) -> Probe:
         namespace, batch = (region.namespace, 0) if region.namespace is not None else self._namespace(region.ns)
         labels = region.pod.example(taken=self.mentioned)
         key = (namespace, batch, tuple(sorted(labels.items())))
