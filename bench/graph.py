@@ -12,11 +12,14 @@ forward searches compute only the rows they reach); a blast radius from 0.0.0.0/
 (rows computed as reached); both on a fresh engine, its own time taken off; the grouped
 networkx graph of the whole cluster (`build_graph`, networkx already imported); `networkx import`
 (once, in a child interpreter). The cyclic garbage collector is off, as in the `policylint` command.
+At 150,000 pods, `--check-seconds S` takes check's CPU time from another process (run_export.py)
+instead of running it here beside a second copy of the input; peak MB is this process' peak RSS.
 """
 from __future__ import annotations
 
 import argparse
 import gc
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,7 +46,10 @@ def networkx_import() -> float:
     return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
 
 
-def measure(folder: Path, runs: int, with_networkx: bool = True, without: bool = True) -> dict:
+def measure(folder: Path, runs: int, with_networkx: bool = True, without: bool = True,
+            check_seconds: float | None = None) -> dict:
+    """`check_seconds`: check's CPU time measured in another process (run_export.py, profile.py);
+    `check` is then not run here, where it would hold a second copy of the whole input."""
     from policylint.analysis import analyse, load_and_model
     from policylint.config import load_config
     from policylint.engine import Engine
@@ -55,9 +61,12 @@ def measure(folder: Path, runs: int, with_networkx: bool = True, without: bool =
 
     config = load_config(None)
     _, cluster = load_and_model([str(folder)], config)
-    check, _ = best(runs, lambda: analyse([str(folder)], config))
-    check_without, _ = (best(runs, lambda: analyse([str(folder)], config, ignore=["PL520", "PL521"])) if without
-                        else (float("nan"), None))
+    if check_seconds is not None:
+        check, check_without = check_seconds, float("nan")
+    else:
+        check, _ = best(runs, lambda: analyse([str(folder)], config))
+        check_without, _ = (best(runs, lambda: analyse([str(folder)], config, ignore=["PL520", "PL521"])) if without
+                            else (float("nan"), None))
     engine_time, engine = best(runs, lambda: Engine(cluster))
     starts = engine.resolve("0.0.0.0/0")
     starts = [e for e in starts if e.is_external] or starts
@@ -87,6 +96,8 @@ def main() -> int:
     parser.add_argument("--policies", type=int)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--once", action="store_true", help="run check only once, with PL520 and PL521")
+    parser.add_argument("--check-seconds", type=float,
+                        help="check's CPU seconds measured elsewhere; check is then not run here (memory)")
     parser.add_argument("--no-networkx", action="store_true",
                         help="skip the whole-cluster networkx graph (its edges grow with the square of the groups)")
     args = parser.parse_args()
@@ -98,15 +109,16 @@ def main() -> int:
         command += ["--size", args.size] if args.size else ["--pods", str(args.pods), "--policies", str(args.policies)]
         subprocess.run(command, check=True, capture_output=True)
         folder = out
-    row = measure(folder, args.runs, not args.no_networkx, not args.once)
+    row = measure(folder, args.runs, not args.no_networkx, not args.once, args.check_seconds)
     row["networkx import"] = networkx_import()
     print("| pods | workloads | endpoints | distinct rows | rows s | rows/check | radius 3 hops s | check s | "
           "check without PL520/521 s | engine s | networkx graph nodes | edges | networkx graph s | "
-          "networkx import s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "networkx import s | peak MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| {row['pods']} | {row['workloads']} | {row['endpoints']} | {row['rows distinct']} | {row['rows']:.2f} | "
           f"{row['rows'] / row['check']:.2f} | {row['radius']:.3f} | {row['check']:.2f} | {row['check without']:.2f} | "
-          f"{row['engine']:.2f} | {row['nodes']} | {row['edges']} | {row['graph']:.2f} | {row['networkx import']:.2f} |")
+          f"{row['engine']:.2f} | {row['nodes']} | {row['edges']} | {row['graph']:.2f} | {row['networkx import']:.2f} | "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} |")
     return 0
 
 
