@@ -34,6 +34,8 @@ def test_port_set_operations_are_set_operations(a: PortSet, b: PortSet) -> None:
     assert members(a | b) == members(a) | members(b)
     assert members(a & b) == members(a) & members(b)
     assert members(a - b) == members(a) - members(b)
+    assert (a - a).is_empty and (a - EMPTY_PORTS) == a and (EMPTY_PORTS - a).is_empty and (a - ALL_PORTS).is_empty
+    assert members(ALL_PORTS - a) == members(ALL_PORTS) - members(a)
     assert (a | b) == (b | a) and hash(a | b) == hash(b | a)
     for ports in (a, b, a | b, a & b, a - b):
         for p in PROTOCOLS:

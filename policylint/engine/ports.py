@@ -74,6 +74,15 @@ def _both(a: Intervals, b: Intervals) -> Intervals:
     return _intersect(a, b)
 
 
+def _minus(a: Intervals, b: Intervals) -> Intervals:
+    """The difference of two normalised interval tuples."""
+    if not a or not b:
+        return a
+    if a == b or b == _WHOLE:
+        return ()
+    return _intersect(a, _complement(b))
+
+
 def _complement(a: Intervals) -> Intervals:
     out: list[tuple[int, int]] = []
     start = MIN_PORT
@@ -147,7 +156,12 @@ class PortSet:
         return PortSet(_both(self.tcp, other.tcp), _both(self.udp, other.udp), _both(self.sctp, other.sctp))
 
     def difference(self, other: PortSet) -> PortSet:
-        return PortSet(*(_intersect(a, _complement(b)) for a, b in zip(self._parts(), other._parts())))
+        # Diffs subtract hundreds of thousands of port sets, mostly empty, whole or equal ones.
+        if other is self:
+            return EMPTY_PORTS
+        if self.is_empty or other.is_empty:
+            return self
+        return PortSet(_minus(self.tcp, other.tcp), _minus(self.udp, other.udp), _minus(self.sctp, other.sctp))
 
     __or__ = union
     __and__ = intersection
