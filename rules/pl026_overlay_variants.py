@@ -7,6 +7,10 @@ base, such as `overlays/dev` and `overlays/prod`, or `overlays/gke` and `overlay
 copies are alternatives, never applied together, so they are not reported as duplicates
 (`PL015`, `PL017`); the analysis keeps the copy read last, as for any duplicate, and this finding
 says which kustomization's copies were set aside and how to check that variant on its own.
+Likewise, once per file, for a file kept in a kustomization's folder that no kustomization lists
+(an alternative kept beside the listed one, such as a `*.cloudflare.yaml` next to the file a
+component lists) whose objects a kustomization renders: kustomize never applies that file, so the
+rendered copies are used and its copies are set aside, with no duplicate finding.
 
 Complexity: O(D) over the duplicates the model found.
 
@@ -57,9 +61,32 @@ MAX_RELATED = 5
 
 def check(ctx: RuleContext, cluster: object, options: dict) -> Iterator[Finding]:
     by_unit: dict[str, list] = {}
+    by_file: dict[str, list] = {}
     for duplicate in ctx.cluster.duplicates:
-        if duplicate.between_variants:
+        if duplicate.between_variants and duplicate.replaced_beside:
+            by_file.setdefault(duplicate.replaced.path, []).append(duplicate)
+        elif duplicate.between_variants:
             by_unit.setdefault(duplicate.replaced_via, []).append(duplicate)
+    yield from _overlays(ctx, by_unit)
+    yield from _alternatives(ctx, by_file)
+
+
+def _alternatives(ctx: RuleContext, by_file: dict[str, list]) -> Iterator[Finding]:
+    """Files beside a kustomization that none lists, whose objects a kustomization renders."""
+    for path, duplicates in sorted(by_file.items()):
+        users = sorted({d.used_via for d in duplicates})
+        differ = sum(1 for d in duplicates if not d.identical)
+        objects = len(duplicates)
+        message = (f"{objects} object{'s' if objects != 1 else ''} of this file, which `{duplicates[0].replaced_beside}` "
+                   f"beside it does not list, {'are' if objects != 1 else 'is'} also rendered by {_names(users)} "
+                   f"({differ} with different content): an alternative kept beside the listed file, not a duplicate; "
+                   f"the analysis uses the rendered copies (list this file in the kustomization instead of the other "
+                   f"to check that variant)")
+        related = tuple(Related(d.used, f"{d.object}, the copy used") for d in duplicates[:MAX_RELATED])
+        yield ctx.finding(duplicates[0].replaced, message, related=related)
+
+
+def _overlays(ctx: RuleContext, by_unit: dict[str, list]) -> Iterator[Finding]:
     for unit, duplicates in sorted(by_unit.items()):
         users = sorted({d.used_via for d in duplicates})
         differ = sum(1 for d in duplicates if not d.identical)

@@ -356,6 +356,34 @@ def test_a_component_is_rendered_by_the_overlay_that_includes_it_and_never_alone
     assert [path for path, _ in analysis.load.rendered] == [os.path.join("overlays", "prod", "kustomization.yaml")]
 
 
+@needs_kustomize
+def test_a_file_no_kustomization_lists_beside_a_listed_one_is_an_alternative_not_a_duplicate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kubeflow/manifests' oauth2-proxy shape: a component lists `policy.yaml`, and beside it
+    `policy.cloudflare.yaml` holds the same object for another setup, listed by nothing."""
+    overlay = "namespace: shop\nresources:\n  - ../../base\ncomponents:\n  - ../../components/extra\n"
+    # the same object as the overlay renders it (its namespace), for another setup
+    alternative = STRAY.replace("policyTypes: [Ingress]", "policyTypes: [Egress]").replace("prod", "shop")
+    repo = _tree(tmp_path, {"base/kustomization.yaml": BASE_KUSTOMIZATION, "base/policy.yaml": BASE_POLICY,
+                            "components/extra/kustomization.yaml": COMPONENT, "components/extra/extra.yaml": STRAY,
+                            "components/extra/extra.cloudflare.yaml": alternative,
+                            "overlays/prod/kustomization.yaml": overlay})
+    monkeypatch.chdir(repo)
+    analysis = _check(repo, select=("PL015", "PL017", "PL026"))
+    listed, unlisted = (os.path.join("components", "extra", name) for name in ("extra.yaml", "extra.cloudflare.yaml"))
+    # No duplicate finding: kustomize never applies the unlisted file. One PL026 at its object's
+    # name (line 3 of STRAY), naming the kustomization beside it and the overlay that renders the
+    # listed copy; the analysis uses the rendered copy (Ingress), not the alternative (Egress).
+    [finding] = analysis.findings
+    assert (finding.code, finding.path, finding.line) == ("PL026", unlisted, 3)
+    assert (f"1 object of this file, which `{os.path.join('components', 'extra', 'kustomization.yaml')}` beside it "
+            f"does not list, is also rendered by `{os.path.join('overlays', 'prod', 'kustomization.yaml')}` "
+            "(1 with different content)") in finding.message
+    assert [(r.span.path, r.span.line) for r in finding.related] == [(listed, 3)]
+    [stray] = [p for p in analysis.cluster.policies if p.name == "stray"]
+    assert stray.source.span.path == listed and stray.policy_types == ("Ingress",)
+
+
 def test_a_component_no_kustomization_includes_is_skipped_with_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = _tree(tmp_path, {"components/extra/kustomization.yaml": COMPONENT, "components/extra/extra.yaml": STRAY})
     monkeypatch.chdir(repo)

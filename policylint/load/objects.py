@@ -25,6 +25,10 @@ class RawObject:
     node: YMap
     field_prefix: str  # "" for a top-level object, "items[3]" inside a List
     rendered_by: str = ""  # the kustomization or chart file it was rendered from, if any
+    # For a file read as it is from a kustomization's folder that no kustomization refers to: that
+    # kustomization file. Such a file is no part of any build (an alternative kept beside the file
+    # the kustomization lists, such as kubeflow's `*.cloudflare.yaml`, or a leftover).
+    beside: str = ""
 
     @property
     def path(self) -> str:

@@ -4,7 +4,8 @@ An object's identity is its API group, kind, namespace and name. `kubectl apply`
 that define the same identity leaves the cluster with the last one applied, so the analysis
 uses the **last copy read** (files are read in the order named, folders in sorted order) and
 sets the earlier copies aside: they are listed as objects not used, and a finding on the copy
-used names the other place. The copies are never merged.
+used names the other place. The copies are never merged. Rendered copies come after every file
+read as it is, so a kustomization's copy is the one used against a file no kustomization lists.
 """
 from __future__ import annotations
 
@@ -41,14 +42,21 @@ class Duplicate:
     # overlays of one base give two copies at the same source line.
     used_via: str = ""
     replaced_via: str = ""
+    # The kustomization beside whose file the set-aside copy was read, not listed by any (see
+    # RawObject.beside): an alternative to the rendered copy.
+    replaced_beside: str = ""
 
     @property
     def between_variants(self) -> bool:
         """Both copies rendered, by two different kustomizations: overlays of one base (`dev` and
         `prod`, `gke` and `kind`) are alternatives that are never applied together, so their
-        copies are not a conflict (PL026 says the analysis mixes them, PL015/PL017 stay silent)."""
-        return (self.used_via != self.replaced_via and is_kustomization(self.used_via)
-                and is_kustomization(self.replaced_via))
+        copies are not a conflict (PL026 says the analysis mixes them, PL015/PL017 stay silent).
+        So is a rendered copy and one from a file beside a kustomization that no kustomization
+        lists: kustomize never applies that file (kubeflow keeps `*.cloudflare.yaml` variants of
+        the files its components list)."""
+        if not is_kustomization(self.used_via):
+            return False
+        return bool(self.replaced_beside) or (self.used_via != self.replaced_via and is_kustomization(self.replaced_via))
 
     @property
     def replaced_place(self) -> str:
@@ -118,5 +126,5 @@ def set_aside(objects: Sequence[RawObject], default_namespace: str) -> tuple[lis
             kept.append(raw)  # one file reached twice (a symlink inside the folder): read as named
             continue
         duplicates.append(Duplicate(_label(key), _name_span(used), _name_span(raw), raw.node == used.node,
-                                    used.rendered_by, raw.rendered_by))
+                                    used.rendered_by, raw.rendered_by, raw.beside))
     return kept, duplicates
