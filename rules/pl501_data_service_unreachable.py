@@ -29,9 +29,10 @@ is one row of the engine's cells towards the data-service atoms, a handful of bi
 The reverse direction is one row per data-service class. Only one representative pair per blocked
 class is explained. O((training classes + data-service classes) × cells) bitset operations.
 
-Complexity: O(J x M x t) engine queries for J training jobs of M pods each against their t data-
-service targets, each a few bitset operations over the A atoms; explanations only for the pairs
-reported.
+Complexity: O((T + D) x c) bitset operations over the A atoms for T training and D data-service
+pod classes with c cells per engine row (rows are shared by row key), plus O(t) per blocked
+training class to pick its representatives among its t targets; whether a policy names the data
+service is one label-index match per peer; explanations only for the pairs reported.
 
 ## Why is this bad?
 Training pods are clients of the data service: they need **egress** to it, and it needs to
@@ -198,11 +199,12 @@ spec:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Iterator
 
 from policylint.engine.bits import has
 from policylint.engine.ports import PortSet
-from policylint.engine.label_index import matches
+from policylint.engine.label_index import LabelIndex
 from policylint.findings import Finding, Severity
 from policylint.intent.context import Intent, intent_of
 from policylint.intent.dependencies import Need
@@ -392,6 +394,7 @@ class _Backward:
         training = [t for d in demands for t in self.members(d.job)]
         self.view = WantedAtoms(training, wanted) if training else None
         self._folded: dict[int, tuple[tuple, tuple[dict, dict, dict]]] = {}
+        self._by_namespace: dict[int, tuple[tuple, dict[str, list]]] = {}
 
     def members(self, job: TrainingJob) -> list:
         found = self._members.get(job.key)
@@ -460,8 +463,11 @@ class _Backward:
         those in its namespace first; stops as soon as it has them."""
         found, seen = [], {}
         mask = 1 << train.atom
-        ordered = [d for d in targets if d.namespace == train.namespace] + \
-                  [d for d in targets if d.namespace != train.namespace]
+        namespace = train.namespace
+        # Lazily, as the loop mostly stops after a few: scanning every target per blocked training
+        # class was pairwise.
+        ordered = chain(self._in_namespace(targets).get(namespace, ()),
+                        (d for d in targets if d.namespace != namespace))
         for d in ordered:
             verdict = seen.get(d.atom)
             if verdict is None:
@@ -473,6 +479,17 @@ class _Backward:
                 if len(found) >= MAX_EXPLAINED or (found and found[0].namespace != train.namespace):
                     break
         return found
+
+
+    def _in_namespace(self, targets: tuple) -> dict[str, list]:
+        """The targets by namespace, in their order; per targets tuple, kept by identity as in `_fold`."""
+        cached = self._by_namespace.get(id(targets))
+        if cached is None or cached[0] is not targets:
+            by_namespace: dict[str, list] = {}
+            for d in targets:
+                by_namespace.setdefault(d.namespace, []).append(d)
+            cached = self._by_namespace[id(targets)] = (targets, by_namespace)
+        return cached[1]
 
 
 def _by_want(view: WantedAtoms, cells) -> dict:
@@ -493,8 +510,10 @@ class _IngressNaming:
     def __init__(self, engine, intent: Intent) -> None:
         self.engine = engine
         self.intent = intent
-        self._labels = list({tuple(sorted(w.labels.items())): w.labels
-                             for w in intent.roles.members(DATA_SERVICE)}.values())
+        # Inverted once: in a cluster export every data-service pod has a label set of its own
+        # (its name, its template hash), and testing each peer against each set was pairwise.
+        self._labels = LabelIndex(list({tuple(sorted(w.labels.items())): w.labels
+                                        for w in intent.roles.members(DATA_SERVICE)}.values()))
         self._peer: dict[int, bool] = {}
         self._policy: dict[int, bool] = {}
 
@@ -514,6 +533,6 @@ class _IngressNaming:
         if found is None:
             selector = peer.pod_selector
             found = (selector is not None and selector.valid and not selector.is_empty
-                     and any(matches(selector, labels) for labels in self._labels))
+                     and self._labels.match(selector) != 0)
             self._peer[id(peer)] = found
         return found

@@ -192,14 +192,14 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
             row = mesh.row(src)
             seen: set[tuple[str, str]] = set()
             for ports, bits in row:
-                for need, mask in required.groups:
+                for need, mask, text in required.groups:
                     hit = bits & mask
                     if not hit or (need - ports).is_empty:
                         continue
                     for b, dst in mesh.endpoints_in(hit):
-                        if (group_of(b), need.describe()) in seen:
+                        if (group_of(b), text) in seen:
                             continue
-                        seen.add((group_of(b), need.describe()))
+                        seen.add((group_of(b), text))
                         _restricted(engine, groups, origins, job, a, b, src, dst, need, required.origin(b))
     def message(key: tuple, group) -> str:
         pairs = [i for i in group.items if not i.startswith("missing:")]
@@ -227,7 +227,8 @@ def _restricted(engine, groups, origins, job, a, b, src, dst, need: PortSet, ori
 
 class _Requirements:
     """What each receiving replica type of a job needs: the framework's peer ports plus its
-    declared TCP ports (less the rendezvous port, PL504's), grouped as atom masks."""
+    declared TCP ports (less the rendezvous port, PL504's), grouped as atom masks, each with its
+    description (the key that says which needs were already reported)."""
 
     def __init__(self, job: TrainingJob, default_range: tuple[int, int], mesh: Mesh) -> None:
         self._origin: dict[int, str] = {}
@@ -237,7 +238,7 @@ class _Requirements:
             need, origin = _required(job, workload, default_range, mpi)
             by_need[need] = by_need.get(need, 0) | (1 << endpoint.atom)
             self._origin[id(workload)] = origin
-        self.groups = list(by_need.items())
+        self.groups = [(need, mask, need.describe()) for need, mask in by_need.items()]
 
     def origin(self, workload: Workload) -> str:
         return self._origin[id(workload)]
