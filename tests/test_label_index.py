@@ -1,5 +1,6 @@
 """The label index against one-by-one matching, on populations large enough that rare pairs are
-kept as positions rather than bitsets (`label_index._packed`)."""
+kept as positions rather than bitsets (`label_index._packed`); and `bits.positions` on sparse and
+dense sets."""
 from __future__ import annotations
 
 import random
@@ -7,7 +8,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.engine.bits import iter_bits
+from policylint.engine.bits import iter_bits, positions
 from policylint.engine.label_index import LabelIndex, matches
 from policylint.model.types import LabelSelector, Requirement, Source
 
@@ -67,3 +68,15 @@ def test_rare_high_pair_by_hand() -> None:
     assert list(iter_bits(index.match(others))) == [i for i in range(1000) if i != 900]
     either = LabelSelector((), (Requirement("pod-name", "In", ("web-900", "web-1")),), True, SOURCE)
     assert list(iter_bits(index.match(either))) == [900]
+
+
+@given(st.lists(st.integers(0, 5000), max_size=60), st.integers(0, 3))
+def test_positions_lists_the_set_bits(members: list[int], dense_words: int) -> None:
+    """Sparse sets (read by 64-bit words) and dense ones (read by bytes) list the same bits as
+    iter_bits and as the members they were built from."""
+    bits = 0
+    for m in members:
+        bits |= 1 << m
+    bits |= (1 << 64 * dense_words) - 1  # a dense run at the bottom moves the set between paths
+    expected = sorted(set(members) | set(range(64 * dense_words)))
+    assert positions(bits) == list(iter_bits(bits)) == expected

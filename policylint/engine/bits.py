@@ -1,6 +1,8 @@
 """Python ints as bitsets: the engine's representation of "a set of endpoints"."""
 from __future__ import annotations
 
+import sys
+from array import array
 from typing import Iterator
 
 
@@ -33,9 +35,27 @@ _BYTE_BITS = [tuple(j for j in range(8) if b >> j & 1) for b in range(256)]
 
 def positions(bits: int) -> list[int]:
     """Positions of the set bits, ascending, as a list: iter_bits without a generator's cost per
-    member, for dense sets (a matrix row is often half full)."""
+    member, for dense sets (a matrix row is often half full) and sparse ones alike.
+
+    A sparse set far up the numbering (a peer naming a few pods of a 150,000-pod cluster) is read
+    as 64-bit words, the empty ones skipped at C speed; reading it byte by byte in Python cost
+    a millisecond per set whatever its size."""
     if bits <= 0:
         return []
+    words = (bits.bit_length() + 63) >> 6
+    if bits.bit_count() * 16 < words << 6:
+        found: list[int] = []
+        append = found.append
+        packed = array("Q", bits.to_bytes(words << 3, "little"))
+        if sys.byteorder == "big":
+            packed.byteswap()
+        for i in [i for i, word in enumerate(packed) if word]:
+            word, base = packed[i], i << 6
+            while word:
+                low = word & -word
+                append(base + low.bit_length() - 1)
+                word ^= low
+        return found
     table = _BYTE_BITS
     data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
     return [i << 3 | j for i, byte in enumerate(data) if byte for j in table[byte]]
