@@ -417,15 +417,25 @@ class _Backward:
             admitted: dict = {}
             # Sources with the same row key have the same three rows (engine.row_key): in an export
             # every data-service pod is a class of its own, but they fall into few keys.
+            # Each side alone depends on less than the row (engine.side_keys): fold it once per
+            # side key. The stores are unions, so skipping a repeat changes nothing.
             seen: set = set()
+            seen_egress: set = set()
+            seen_ingress: set = set()
             for d in targets:
                 key = engine.row_key(d)
                 if key in seen:
                     continue
                 seen.add(key)
-                for store, cells in ((connected, engine.cells_towards(d, view.mask)),
-                                     (egress_any, engine.egress_cells(d, view.mask)),
-                                     (admitted, engine.ingress_cells(d, view.mask))):
+                egress_key, ingress_key = engine.side_keys(d)
+                parts = [(connected, engine.cells_towards(d, view.mask))]
+                if egress_key not in seen_egress:
+                    seen_egress.add(egress_key)
+                    parts.append((egress_any, engine.egress_cells(d, view.mask)))
+                if ingress_key not in seen_ingress:
+                    seen_ingress.add(ingress_key)
+                    parts.append((admitted, engine.ingress_cells(d, view.mask)))
+                for store, cells in parts:
                     for want, bits in _by_want(view, cells).items():
                         store[want] = store.get(want, 0) | bits
             found = (connected, egress_any, admitted)

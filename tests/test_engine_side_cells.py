@@ -48,3 +48,32 @@ def test_row_cells_agree_with_pair_queries(name: str) -> None:
             assert _union(both, dst.atom) == engine.allowed_ports(src, dst), (src.id, dst.id)
             checked += 1
     assert checked > 0
+
+
+# Inputs where some sources share keys (with cluster-wide policies every atom is its own key).
+SHARING = [n for n in INPUTS if n not in ("rules/PL506", "tiers/ml-platform")]
+
+
+@pytest.mark.parametrize("name", SHARING)
+def test_sources_with_equal_keys_have_equal_rows(name: str) -> None:
+    """`row_key` and `side_keys` let rules compute a row (or one side) once per key: sources that
+    share a key must get the same answer towards every destination, pair by pair."""
+    _, cluster = load_and_model([str(ROOT / name)], load_config(None))
+    engine = Engine(cluster)
+    endpoints = engine.endpoints
+    first: dict[tuple, object] = {}
+    shared = 0
+    for src in endpoints:
+        egress_key, ingress_key = engine.side_keys(src)
+        for kind, key, query in (("row", engine.row_key(src), engine.allowed_ports),
+                                 ("egress", egress_key, engine.egress_ports),
+                                 ("ingress", ingress_key, engine.ingress_ports)):
+            other = first.setdefault((kind, key), src)
+            if other is src:
+                continue
+            shared += 1
+            for dst in endpoints:
+                if dst.is_external and (src.is_external or other.is_external):
+                    continue
+                assert query(src, dst) == query(other, dst), (kind, src.id, other.id, dst.id)
+    assert shared > 0

@@ -412,6 +412,14 @@ class Engine:
         `egress_cells` and `ingress_cells` of sources with equal keys are the same."""
         return self._row_key(src.atom)
 
+    def side_keys(self, src: Endpoint) -> tuple[object, object]:
+        """Keys for each side alone: sources with equal first keys have equal `egress_cells`,
+        sources with equal second keys equal `ingress_cells`, whatever the mask."""
+        if self._tiers is not None:
+            return ("atom", src.atom), ("atom", src.atom)
+        egress, membership = self._row_key(src.atom)
+        return egress, membership
+
     def _row_key(self, s: int) -> tuple:
         """What `_cells(s, mask)` depends on besides the mask: the source's egress groups (or that
         it is external or not isolated) and its ingress table (shared per peer-set membership).
