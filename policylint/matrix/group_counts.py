@@ -9,7 +9,8 @@ Atoms that stand for other than one endpoint (several workloads in one class, or
 out by `--to`) are corrected one by one; there are none in a cluster export.
 
 A cell's bitset recurs in many rows (the destinations every source may reach), so counts are
-memoised by value, a bounded number at a time.
+memoised by value (hashing a 150,000-bit int takes microseconds; counting it, a millisecond), up to
+`_KEPT_BYTES` of bitsets at a time.
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ EXTERNAL_GROUP = "(external)"
 
 Counts = tuple[tuple[int, int], ...]  # (group index, endpoints) with endpoints > 0, by group index
 
-_KEPT = 4096  # memoised bitsets at once: at 150,000 atoms a bitset is about 19 kB
+# Bitsets memoised at once, in bytes: at 150,000 atoms one is about 19 kB, and a 150,000-pod
+# export has about 5,500 distinct cells (a cap of 4,096 entries made it count most of them again).
+_KEPT_BYTES = 256 << 20
 
 
 def group_of(endpoint) -> str:
@@ -66,12 +69,13 @@ class GroupCounts:
         self._bytes = (len(atom_group) + 7) >> 3
         self._memo: dict[int, Counts] = {}
         self._group_memo: dict[int, frozenset[int]] = {}
+        self._kept = max(1024, _KEPT_BYTES // (self._bytes + 64))  # entries per memo
 
     def counts(self, bits: int) -> Counts:
         """(group index, number of endpoints) of the atoms in `bits`, for the groups with any."""
         found = self._memo.get(bits)
         if found is None:
-            if len(self._memo) >= _KEPT:
+            if len(self._memo) >= self._kept:
                 self._memo.clear()
             found = self._memo[bits] = self._count(bits)
         return found
@@ -80,7 +84,7 @@ class GroupCounts:
         """The groups with an endpoint among the atoms in `bits`."""
         found = self._group_memo.get(bits)
         if found is None:
-            if len(self._group_memo) >= _KEPT:
+            if len(self._group_memo) >= self._kept:
                 self._group_memo.clear()
             found = self._group_memo[bits] = frozenset(g for g, _ in self.counts(bits))
         return found
