@@ -19,8 +19,10 @@ Cost: one row of the engine's cells per source class of a job towards the job's 
 handful of bitset operations); blocked destinations are the mesh bits no cell covers, and one
 pair per source and destination replica type is explained. O(job classes × cells) per job.
 
-Complexity: O(J x M x C) bitset operations: for each training job, each member's matrix row
-(cells over the A atoms) against the job's own pods; blame only for the pairs blocked.
+Complexity: O(J x K x C) bitset operations: for each training job, one matrix row (C cells over
+the A atoms) against the job's own pods per distinct row key among its members (K <= M members:
+in a cluster export every pod is a class of its own, but a job's pods share their rows), then
+one AND per member; blame only for the pairs blocked.
 
 ## Why is this bad?
 Distributed training is all-to-all: every rank opens connections to every other rank (NCCL and
@@ -163,10 +165,18 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     for job in intent.jobs:
         default = ("TCP", job.rendezvous.port) if job.rendezvous else ("TCP", 29500)
         mesh = Mesh(engine, job.mesh)
+        # What a source reaches in the mesh, per row key (sources with equal keys have equal
+        # rows): reaching is decided atom by atom, so the row towards the whole mesh, cut to the
+        # member's own mask below (less its own atom), is the row towards that mask.
+        reached_by_key: dict[tuple, int] = {}
         for a, src in mesh.members:
-            reached = 0
-            for _, bits in mesh.row(src):
-                reached |= bits
+            key = engine.row_key(src)
+            reached = reached_by_key.get(key)
+            if reached is None:
+                reached = 0
+                for _, bits in engine.cells_towards(src, mesh.mask):
+                    reached |= bits
+                reached_by_key[key] = reached
             blocked = mesh.towards(src) & ~reached
             seen: set[str] = set()
             for b, dst in mesh.endpoints_in(blocked):
