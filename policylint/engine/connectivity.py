@@ -60,6 +60,7 @@ class Engine:
         self._peer_groups: list[Groups] = []
         self._merged: dict[int, tuple[Groups, int]] = {}  # id(membership) -> (its ingress table, bytes), bounded
         self._merged_bytes = 0
+        self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
         self._signatures: dict[tuple, int] | None = None
         # Whether atom order is endpoint order (each class one workload, numbered in id order):
@@ -432,7 +433,13 @@ class Engine:
         if s >= c.classes:
             egress: object = "external"
         elif has(self._isolated[EGRESS], s):
-            egress = frozenset(self._groups[EGRESS][s].items())  # specs compare by value
+            # Specs compare by value. The groups are shared per list of selecting policies and
+            # live as long as the engine, so their key is made once per list (hashing bitsets over
+            # every atom per call cost more than the rows it saved).
+            groups = self._groups[EGRESS][s]
+            egress = self._egress_keys.get(id(groups))
+            if egress is None:
+                egress = self._egress_keys[id(groups)] = frozenset(groups.items())
         else:
             egress = "open"
         return egress, id(self._membership_of(s))
