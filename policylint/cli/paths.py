@@ -16,11 +16,11 @@ from typing import Any
 import click
 
 from policylint.cli.common import EXIT_OK, EXIT_USAGE, config_options, fail, paths_argument, resolve_config
+from policylint.matrix.group_counts import EXTERNAL_GROUP, group_sort_key
 
 SCHEMA = "policylint.paths/v1"
 EXIT_FOUND, EXIT_NONE = 0, 1
 RADIUS_HOPS = 3
-EXTERNAL_GROUP = "(external)"
 
 
 @click.command()
@@ -156,7 +156,7 @@ def _radius(graph, roles, starts, forward: bool, hops: int, port_set, query) -> 
         by_namespace.setdefault(item.endpoint.namespace or EXTERNAL_GROUP, []).append(entry)
         for role in entry["roles"]:
             by_role.setdefault(role, []).append(entry["endpoint"])
-    order = sorted(by_namespace, key=lambda n: (n == EXTERNAL_GROUP, n))
+    order = sorted(by_namespace, key=group_sort_key)
     mode = "from" if forward else "to"
     document = {
         "schema": SCHEMA, "mode": mode, "query": _query_json(query, hops),

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-EXTERNAL_GROUP = "(external)"
+from policylint.matrix.group_counts import EXTERNAL_GROUP, group_sort_key
+
 # Pairs up to which every reach explanation is embedded (beyond it, the page shows the policies
 # isolating each side and the `policylint reach` command to ask for the rest).
 EXPLAIN_PAIRS = 2500
@@ -74,7 +75,7 @@ class _PortTable:
 
 def sorted_groups(names: Any) -> list[str]:
     """Namespaces in name order, the external ranges last."""
-    return sorted(set(names), key=lambda g: (g == EXTERNAL_GROUP, g))
+    return sorted(set(names), key=group_sort_key)
 
 
 def connectivity_data(engine: Any, explain_pairs: int = EXPLAIN_PAIRS,
