@@ -21,3 +21,9 @@ class Budget:
         self.spent += units
         if self.limit is not None and self.spent > self.limit:
             raise BudgetExceeded
+
+    def ensure(self, units: int) -> None:
+        """Stop now if work that will surely spend `units` more would pass the limit: the verdict
+        spending them would give, without doing the work first. Spends nothing."""
+        if self.limit is not None and self.spent + units > self.limit:
+            raise BudgetExceeded

@@ -46,6 +46,10 @@ def exposure_changes(old, new, only: set[str] | None, budget=None) -> tuple[Expo
     """Gained and lost exposure of the workloads a change can touch (all when `only` is None)."""
     from policylint.diff.compute import classify
 
+    if budget is not None:  # both sides share it: stop at once when together they surely pass it
+        from policylint.exposure import least_work
+
+        budget.ensure(least_work(old.engine, _chosen(old, only)) + least_work(new.engine, _chosen(new, only)))
     before, old_labels = _claims(old, only, budget)
     after, new_labels = _claims(new, only, budget)
     changes: list[ExposureChange] = []
@@ -76,7 +80,7 @@ def _claims(side, only: set[str] | None, budget=None) -> tuple[dict[tuple[str, s
     from policylint.exposure import analyse
 
     engine = side.engine
-    chosen = [e for e in engine.endpoints if not e.is_external and (only is None or e.id in only)]
+    chosen = _chosen(side, only)
     grouped: dict[tuple[str, str], list[Claim]] = {}
     for claim in analyse(engine, chosen, budget=budget) if chosen else []:
         if not claim.ports.is_empty:
@@ -85,6 +89,10 @@ def _claims(side, only: set[str] | None, budget=None) -> tuple[dict[tuple[str, s
     labels = {n: cluster.namespaces[n].labels if n in cluster.namespaces else {NAMESPACE_NAME_LABEL: n}
               for n in engine.namespace_names()}
     return grouped, labels
+
+
+def _chosen(side, only: set[str] | None) -> list:
+    return [e for e in side.engine.endpoints if not e.is_external and (only is None or e.id in only)]
 
 
 def _given(claims: list[Claim], peer: Peer, labels: Mapping[str, Mapping[str, str]]) -> PortSet:

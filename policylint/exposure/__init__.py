@@ -18,14 +18,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from policylint.exposure.analysis import analyse
+    from policylint.exposure.analysis import analyse, least_work
     from policylint.exposure.model import INBOUND, OUTBOUND, Claim, Peer
 
 # Imported on first use (PEP 562): `reach` with a described pod needs only `described` and
 # `constraints`, not the analysis with its engine runs.
-_FROM = {"analyse": "analysis", "INBOUND": "model", "OUTBOUND": "model", "Claim": "model", "Peer": "model"}
+_FROM = {"analyse": "analysis", "least_work": "analysis", "INBOUND": "model", "OUTBOUND": "model", "Claim": "model", "Peer": "model"}
 
-__all__ = ["INBOUND", "OUTBOUND", "Claim", "Peer", "analyse"]
+__all__ = ["INBOUND", "OUTBOUND", "Claim", "Peer", "analyse", "least_work"]
 
 
 def __getattr__(name: str) -> Any:

@@ -38,10 +38,8 @@ def analyse(engine, endpoints: Iterable | None = None,
     and report PL025 when it runs out; commands a user asked for (`matrix --exposure`) pass none."""
     directions = tuple(directions)
     budget = budget if budget is not None else _NoBudget()
-    targets = [e for e in (engine.endpoints if endpoints is None else endpoints) if not e.is_external]
-    by_atom: dict[int, list] = {}
-    for e in targets:
-        by_atom.setdefault(e.atom, []).append(e)
+    planned = _plan(engine, endpoints, directions)
+    budget.ensure(_least_work(engine, planned))
     space = Space(engine.cluster, engine.namespace_names())
     probes = Probes(space)
     plans: list[tuple[list, str, list[tuple[Region, object]], tuple]] = []
@@ -49,19 +47,14 @@ def analyse(engine, endpoints: Iterable | None = None,
     # representatives) are made once per distinct list (in a cluster export every pod is a class
     # of its own, and the replicas of one workload share their policies).
     cut: dict[tuple, list[tuple[Region, object]]] = {}
-    for atom in sorted(by_atom):
-        members = by_atom[atom]
-        workload = members[0]
-        for direction in directions:
-            policies = engine.policies_selecting(workload, SIDE[direction])
-            key = (direction, tuple(id(p) for p in policies))
-            regions = cut.get(key)
-            if regions is None:
-                # charged as they are cut (the same total): a large cut stops as soon as it is over
-                cells = space.regions(space.splitters(policies, SIDE[direction]),
-                                      lambda count: budget.spend(REGION_UNITS * count))
-                regions = cut[key] = [(r, probes.add(r)) for r in cells]
-            plans.append((members, direction, regions, key))
+    for members, direction, policies, key in planned:
+        regions = cut.get(key)
+        if regions is None:
+            # charged as they are cut (the same total): a large cut stops as soon as it is over
+            cells = space.regions(space.splitters(policies, SIDE[direction]),
+                                  lambda count: budget.spend(REGION_UNITS * count))
+            regions = cut[key] = [(r, probes.add(r)) for r in cells]
+        plans.append((members, direction, regions, key))
     from policylint.engine import Engine
 
     engines = []
@@ -113,6 +106,40 @@ REGION_UNITS = 20  # cutting a region out of the selectors and adding its repres
 class _NoBudget:
     def spend(self, units: int) -> None:
         pass
+
+    def ensure(self, units: int) -> None:
+        pass
+
+
+def _plan(engine, endpoints: Iterable | None, directions: tuple[str, ...]) -> list[tuple[list, str, list, tuple]]:
+    """(members of a class, direction, the policies isolating it there, the key of that list) for
+    every workload class of the endpoints (all by default), classes in order."""
+    targets = [e for e in (engine.endpoints if endpoints is None else endpoints) if not e.is_external]
+    by_atom: dict[int, list] = {}
+    for e in targets:
+        by_atom.setdefault(e.atom, []).append(e)
+    planned = []
+    for atom in sorted(by_atom):
+        members = by_atom[atom]
+        for direction in directions:
+            policies = engine.policies_selecting(members[0], SIDE[direction])
+            planned.append((members, direction, policies, (direction, tuple(id(p) for p in policies))))
+    return planned
+
+
+def _least_work(engine, planned: list) -> int:
+    """Units the analysis of `planned` surely spends: every distinct policy list cuts each input
+    namespace into one region at least, and one engine at least is built over the input."""
+    keys = len({key for *_, key in planned})
+    if not keys:
+        return 0
+    return keys * len(engine.namespace_names()) * REGION_UNITS + ENGINE_UNITS_PER_WORKLOAD * len(engine.cluster.workloads)
+
+
+def least_work(engine, endpoints: Iterable | None = None, directions: Iterable[str] = (INBOUND, OUTBOUND)) -> int:
+    """What `analyse` of the same arguments surely spends of a budget (a lower bound, cheap to
+    compute): whoever runs several analyses on one budget can tell at once that it will not do."""
+    return _least_work(engine, _plan(engine, endpoints, tuple(directions)))
 
 
 def describe_cells(space: Space, cells: list[Cell], budget=None) -> list[tuple[Peer, PortSet]]:
