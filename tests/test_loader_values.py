@@ -272,10 +272,11 @@ def test_default_limits() -> None:
 
 @pytest.mark.parametrize("available, expected_mib", [
     (None, None),  # whatever this machine has: between the bounds, a power of two
-    (2 << 30, 64),  # 2 GiB free: 51 MiB by the budget (40 bytes per byte), raised to the floor
-    (8 << 30, 128),  # 204 MiB by the budget -> 128 MiB: a 70 MB cluster export is admitted
-    (20 << 30, 512),  # 512 MiB: a 150,000-pod export (134 MB) is admitted
-    (64 << 30, 1024),  # 1,638 MiB, capped at 1 GiB
+    (1 << 30, 64),  # 1 GiB free: 32 MiB by the budget (32 bytes per byte), raised to the floor
+    (2 << 30, 64),  # 64 MiB by the budget
+    (8 << 30, 256),  # 256 MiB: a 150,000-pod export (134 MB) is admitted
+    (20 << 30, 512),  # 640 MiB by the budget -> 512 MiB
+    (64 << 30, 1024),  # 2,048 MiB, capped at 1 GiB
     (512 << 30, 1024),
 ])
 def test_default_file_limit_follows_available_memory(available, expected_mib) -> None:

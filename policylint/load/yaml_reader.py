@@ -58,11 +58,11 @@ MAX_DEPTH_CAP = 500
 
 
 # The default file-size limit follows the memory the machine has: checking a cluster export takes
-# about 34 bytes of memory per byte of YAML (positions, the model and the engine's tables; measured
-# 4.5 GB peak for a 134 MB export of 150,000 pods, bench/run_export.py), so a file is admitted when
-# 40 bytes per byte are available — as a power of two MiB, between 64 MiB and 1 GiB, so that
-# machines of similar size agree.
-MEMORY_PER_INPUT_BYTE = 40
+# about 15 bytes of memory per byte of YAML (positions, the model and the engine's tables; measured
+# 1.9 GB peak for a 134 MB export of 150,000 pods, bench/run_export.py), and `diff`, which holds two
+# versions, about 31 (4.2 GB), so a file is admitted when 32 bytes per byte are available — as a
+# power of two MiB, between 64 MiB and 1 GiB, so that machines of similar size agree.
+MEMORY_PER_INPUT_BYTE = 32
 MIN_DEFAULT_FILE_BYTES = 64 << 20
 MAX_DEFAULT_FILE_BYTES = 1 << 30
 
