@@ -8,7 +8,7 @@ from policylint.diff.connections import OUT, SideMatrix, external_changes, pod_c
 from policylint.diff.model import (ADDED, CHANGED, NARROWED, NEW, OLD, REMOVED, WIDENED, ConnectionChange,
                                    DiffResult, EndpointRef, Gates, Ignored, Location, SideSummary)
 from policylint.diff.objects import finding_changes, namespace_changes, policy_changes, workload_changes
-from policylint.diff.scope import touched
+from policylint.diff.scope import Touched, touched
 from policylint.diff.sides import Side
 from policylint.engine.endpoints import EXTERNAL, Endpoint
 from policylint.engine.ipset import IPRange
@@ -81,7 +81,7 @@ def range_ref(version: int, first: int, last: int) -> EndpointRef:
     return EndpointRef(r.text, EXTERNAL, version=version, first=first, last=last, cidrs=r.cidrs())
 
 
-def _connections(old: Side, new: Side, blame: Blame, only: set[str] | None):
+def _connections(old: Side, new: Side, blame: Blame, only: Touched | None):
     om, nm = side_matrix(old.engine, only), side_matrix(new.engine, only)
 
     def ref(workload: str) -> EndpointRef:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Iterable, Iterator
 
+from policylint.diff.scope import Touched
 from policylint.engine.endpoints import Endpoint
 from policylint.engine.ipset import family_max
 from policylint.engine.ports import EMPTY_PORTS, PortSet
@@ -36,9 +37,9 @@ class SideMatrix:
     workloads: dict[str, Endpoint] = field(default_factory=dict)
 
 
-def side_matrix(engine: Any, only: set[str] | None = None) -> SideMatrix:
-    """The version's connections; with `only`, just the pairs with a workload of `only` at one
-    end (see scope.py for why the others cannot have changed)."""
+def side_matrix(engine: Any, only: Touched | None = None) -> SideMatrix:
+    """The version's connections; with `only`, just the pairs from a touched source or to a
+    touched destination (see scope.py for why the others cannot have changed)."""
     m = SideMatrix()
     m.ranges = sorted((e for e in engine.endpoints if e.is_external), key=lambda e: (e.range.version, e.range.first))
     m.workloads = {e.id: e for e in engine.endpoints if not e.is_external}
@@ -47,9 +48,11 @@ def side_matrix(engine: Any, only: set[str] | None = None) -> SideMatrix:
     if only is None:
         pairs: Iterable[tuple[Endpoint, Endpoint, PortSet]] = engine.matrix()
     else:
-        rows = [e for e in m.workloads.values() if e.id in only]
-        others = [e for e in engine.endpoints if e.is_external or e.id not in only]
-        pairs = chain(engine.matrix(sources=rows), engine.matrix(sources=others, destinations=rows)) if rows else ()
+        rows = [e for e in m.workloads.values() if e.id in only.sources]
+        columns = [e for e in m.workloads.values() if e.id in only.destinations]
+        others = [e for e in engine.endpoints if e.is_external or e.id not in only.sources]
+        pairs = chain(engine.matrix(sources=rows) if rows else (),
+                      engine.matrix(sources=others, destinations=columns) if columns else ())
     for src, dst, ports in pairs:
         if src.is_external:
             into.setdefault(dst.id, {})[position[src.index]] = ports
@@ -117,12 +120,14 @@ def pod_changes(old: SideMatrix, new: SideMatrix) -> Iterator[tuple[str, str, Po
 
 
 def external_changes(old: SideMatrix, new: SideMatrix, pieces: list[Piece],
-                     only: set[str] | None = None) -> Iterator[RangeChange]:
+                     only: Touched | None = None) -> Iterator[RangeChange]:
     same_cut = [(e.range.version, e.range.first, e.range.last) for e in old.ranges] == \
                [(e.range.version, e.range.first, e.range.last) for e in new.ranges]
     workloads = old.workloads.keys() | new.workloads.keys()
-    for workload in sorted(workloads if only is None else workloads & only):
+    for workload in sorted(workloads if only is None else workloads & only.either):
         for direction in (OUT, IN):
+            if only is not None and workload not in (only.sources if direction == OUT else only.destinations):
+                continue  # that side of it is the same in both versions
             before = old.external[direction].get(workload, {})
             after = new.external[direction].get(workload, {})
             if same_cut and before == after:

@@ -40,29 +40,32 @@ def label_edit(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[str, str
     return ("labels", ", ".join(gone), ", ".join(came))
 
 
-def _diff(old: dict[str, tuple[ObjectRef, Any]], new: dict[str, tuple[ObjectRef, Any]],
-          edits: Any) -> ObjectChanges:
-    added = tuple(new[k][0] for k in sorted(new.keys() - old.keys()))
-    removed = tuple(old[k][0] for k in sorted(old.keys() - new.keys()))
+def _diff(old: dict[str, tuple[Any, Any]], new: dict[str, tuple[Any, Any]], edits: Any) -> ObjectChanges:
+    """`old`, `new`: key -> (its ObjectRef, or a function that makes it, and the object)."""
+    added = tuple(_ref(new[k][0]) for k in sorted(new.keys() - old.keys()))
+    removed = tuple(_ref(old[k][0]) for k in sorted(old.keys() - new.keys()))
     changed = []
     for key in sorted(old.keys() & new.keys()):
         fields = tuple(edits(old[key][1], new[key][1]))
         if fields:
-            changed.append(ObjectEdit(key, new[key][0].kind, old[key][0], new[key][0], fields))
+            before, after = _ref(old[key][0]), _ref(new[key][0])
+            changed.append(ObjectEdit(key, after.kind, before, after, fields))
     return ObjectChanges(added, removed, tuple(changed))
+
+
+def _ref(ref: Any) -> ObjectRef:
+    return ref if isinstance(ref, ObjectRef) else ref()
 
 
 # -- workloads ------------------------------------------------------------------------------------
 
-def _workloads(side: Side, version: str) -> dict[str, tuple[ObjectRef, Any]]:
-    out = {}
-    for endpoint in side.engine.endpoints:
-        w = endpoint.workload
-        if w is None:
-            continue
-        ref = ObjectRef(endpoint.id, w.kind, _location(side, version, w.object_source), _labels(w.labels))
-        out[endpoint.id] = (ref, w)
-    return out
+def _workloads(side: Side, version: str) -> dict[str, tuple[Any, Any]]:
+    # A reference (with its position) is made only for the workloads shown: in a cluster export
+    # there are 150,000, and a small change shows a few.
+    def ref(endpoint: Any, w: Any) -> Any:
+        return lambda: ObjectRef(endpoint.id, w.kind, _location(side, version, w.object_source), _labels(w.labels))
+
+    return {e.id: (ref(e, e.workload), e.workload) for e in side.engine.endpoints if e.workload is not None}
 
 
 def _named_ports(workload: Any) -> str:
@@ -71,15 +74,17 @@ def _named_ports(workload: Any) -> str:
 
 
 def _workload_edits(old: Any, new: Any) -> Iterable[tuple[str, str, str]]:
-    labels = label_edit(old.labels, new.labels)
+    # Equal values first (most workloads of a large input are unchanged), words only for a change.
+    labels = label_edit(old.labels, new.labels) if old.labels != new.labels else None
     if labels:
         yield labels
-    if _named_ports(old) != _named_ports(new):
+    if old.ports != new.ports and _named_ports(old) != _named_ports(new):
         yield ("named ports", _named_ports(old), _named_ports(new))
-    before = ", ".join(sorted(str(ip) for ip in old.pod_ips))
-    after = ", ".join(sorted(str(ip) for ip in new.pod_ips))
-    if before != after:
-        yield ("pod IPs", before, after)
+    if old.pod_ips != new.pod_ips:
+        before = ", ".join(sorted(str(ip) for ip in old.pod_ips))
+        after = ", ".join(sorted(str(ip) for ip in new.pod_ips))
+        if before != after:
+            yield ("pod IPs", before, after)
 
 
 def workload_changes(old: Side, new: Side) -> ObjectChanges:

@@ -7,24 +7,54 @@ When neither S nor D is *touched* — not selected by a policy that was added, r
 the same labels in both — every one of those inputs is the same in both versions, and so is the
 answer for every port, towards every address. Only pairs with a touched end need comparing; on a
 large cluster with a small change that is a few rows and columns instead of millions of pairs.
+
+A NetworkPolicy decides only the sides it isolates: one that isolates egress alone (in both
+versions) changes what the pods it selects may send, never what they may receive, so those pods
+are touched as sources only — a small change to one namespace's egress is then its pods' rows,
+not also every other pod's row towards them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from policylint.diff.sides import Side
 from policylint.engine.endpoints import class_key, unique_ids
+from policylint.model.types import EGRESS, INGRESS
 
 
-def touched(old: Side, new: Side, changed_policies: Iterable[str]) -> set[str]:
-    """Endpoint ids of the workloads whose connectivity may differ between the versions."""
+@dataclass(slots=True)
+class Touched:
+    """Endpoint ids of the workloads whose rows (`sources`: what they may send) and whose columns
+    (`destinations`: what they may receive) may differ between the versions."""
+
+    sources: set[str] = field(default_factory=set)
+    destinations: set[str] = field(default_factory=set)
+
+    def add(self, ids: Iterable[str]) -> None:
+        ids = set(ids)
+        self.sources |= ids
+        self.destinations |= ids
+
+    @property
+    def either(self) -> set[str]:
+        return self.sources | self.destinations
+
+
+def touched(old: Side, new: Side, changed_policies: Iterable[str]) -> Touched:
+    """The workloads whose connectivity may differ between the versions, as sources and as
+    destinations."""
     changed = set(changed_policies)
-    found: set[str] = set()
+    found = Touched()
     for side in (old, new):
         engine = side.engine
         for uid, policy in policies_by_id(side).items():
             if uid in changed:
-                found.update(engine.endpoint_of(w).id for w in engine.selected_by(policy))
+                selected = [engine.endpoint_of(w).id for w in engine.selected_by(policy)]
+                if policy.isolates(EGRESS):
+                    found.sources.update(selected)
+                if policy.isolates(INGRESS):
+                    found.destinations.update(selected)
     # A cluster-wide policy added, removed or edited touches the pods it applies to, in either version.
     old_tiers, new_tiers = tier_policies_by_id(old), tier_policies_by_id(new)
     for key in old_tiers.keys() | new_tiers.keys():
@@ -34,15 +64,14 @@ def touched(old: Side, new: Side, changed_policies: Iterable[str]) -> set[str]:
         for side, policy in ((old, a), (new, b)):
             tiers = side.engine.tiers
             if policy is not None and tiers is not None:
-                found.update(e.id for e in side.engine.cell_endpoints(tiers.subjects[id(policy)]))
+                found.add(e.id for e in side.engine.cell_endpoints(tiers.subjects[id(policy)]))
     before, after = _workloads(old), _workloads(new)
-    for wid in before.keys() | after.keys():
-        if wid not in before or wid not in after or class_key(before[wid]) != class_key(after[wid]):
-            found.add(wid)
+    found.add(wid for wid in before.keys() | after.keys()
+              if wid not in before or wid not in after or class_key(before[wid]) != class_key(after[wid]))
     namespaces = {n for n in old.cluster.namespaces.keys() | new.cluster.namespaces.keys()
                   if _labels(old, n) != _labels(new, n)}
     if namespaces:
-        found.update(wid for workloads in (before, after) for wid, w in workloads.items() if w.namespace in namespaces)
+        found.add(wid for workloads in (before, after) for wid, w in workloads.items() if w.namespace in namespaces)
     return found
 
 
