@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from policylint.budget import Budget
 from policylint.engine.ports import EMPTY_PORTS, PortSet
 from policylint.exposure.constraints import Conjunction, KeyConstraint
 from policylint.exposure.model import INBOUND, MATCHING, NAMED, NEW, OUTBOUND, Claim, Peer
@@ -37,7 +38,7 @@ def analyse(engine, endpoints: Iterable | None = None,
     with the others, which can grow far faster than the input (docs/exposure.md). Rules pass one
     and report PL025 when it runs out; commands a user asked for (`matrix --exposure`) pass none."""
     directions = tuple(directions)
-    budget = budget if budget is not None else _NoBudget()
+    budget = budget if budget is not None else Budget(None)  # no limit
     planned = _plan(engine, endpoints, directions)
     budget.ensure(_least_work(engine, planned))
     space = Space(engine.cluster, engine.namespace_names())
@@ -103,14 +104,6 @@ ENGINE_UNITS_PER_WORKLOAD = 10
 REGION_UNITS = 20  # cutting a region out of the selectors and adding its representative pod
 
 
-class _NoBudget:
-    def spend(self, units: int) -> None:
-        pass
-
-    def ensure(self, units: int) -> None:
-        pass
-
-
 def _plan(engine, endpoints: Iterable | None, directions: tuple[str, ...]) -> list[tuple[list, str, list, tuple]]:
     """(members of a class, direction, the policies isolating it there, the key of that list) for
     every workload class of the endpoints (all by default), classes in order."""
@@ -146,7 +139,7 @@ def describe_cells(space: Space, cells: list[Cell], budget=None) -> list[tuple[P
     """Claims (peer, ports) equivalent to the cells: a pod of any region gets exactly the union of
     the ports of the claims that describe it."""
     shorter = _Shorter(cells)
-    budget = budget if budget is not None else _NoBudget()
+    budget = budget if budget is not None else Budget(None)  # no limit
     drafts = _merge_equal([_widen(space, shorter, c, budget) for c in cells if not c.ports.is_empty])
     for draft in drafts:
         if draft.namespace is None and _every_input_namespace_too(space, cells, draft):

@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator
 
 from policylint.load.classify import SkippedFile, classify, nothing_found
-from policylint.load.inputs import STDIN as STDIN_PATH, LoadedFile, discover, display_name
+from policylint.load.inputs import LoadedFile, discover
 from policylint.load.nodes import Span
 from policylint.load.objects import RawObject, split_objects
 from policylint.load.parallel import read_files
@@ -63,7 +63,7 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
         for item in aside:
             result.files.append(LoadedFile(item.path))
             result.skipped.append(item)
-    beside = _beside_kustomizations(files, sources) if sources is not None else {}
+    beside = sources.unlisted_beside(files) if sources is not None else {}
     for loaded in _read(files, limits, stdin, jobs, parsed):  # never raises: problems are recorded
         result.files.append(loaded)
         try:
@@ -86,21 +86,6 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
 
         render_into(result, sources, discovered, render, limits)
     return result
-
-
-def _beside_kustomizations(files: list[str], sources: Any) -> dict[str, str]:
-    """Files read as they are that sit in a kustomization's folder (none refers to them, or they
-    would be its sources): path as read -> that kustomization file as the user names it."""
-    import os
-
-    folders = {folder: k.display for folder, k in sources.all_kustomizations.items()}
-    found: dict[str, str] = {}
-    for path in files:
-        if path != STDIN_PATH and folders:
-            kustomization = folders.get(os.path.realpath(os.path.dirname(path) or "."))
-            if kustomization is not None and os.path.basename(path) != os.path.basename(kustomization):
-                found[display_name(path)] = kustomization
-    return found
 
 
 def _read(files: list[str], limits: Limits, stdin: BinaryIO | None, jobs: int | None,

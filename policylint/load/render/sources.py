@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from policylint.load.inputs import STDIN, display_name
 from policylint.load.nodes import YMap, YSeq
 from policylint.load.render.settings import KUSTOMIZATION_NAMES
 from policylint.load.yaml_reader import parse_text
@@ -66,6 +67,20 @@ class Sources:
     lone_components: list[Kustomization] = field(default_factory=list)
     owner: dict[str, str] = field(default_factory=dict)  # real path of an owned file -> owner's display path
     all_kustomizations: dict[str, Kustomization] = field(default_factory=dict)  # by folder
+
+    def unlisted_beside(self, files: Iterable[str]) -> dict[str, str]:
+        """Of the files read as they are, those in a kustomization's folder (none refers to them,
+        or they would be its sources): path as loaded -> that kustomization file as the user names it."""
+        found: dict[str, str] = {}
+        if not self.all_kustomizations:
+            return found
+        for path in files:
+            if path == STDIN:
+                continue
+            k = self.all_kustomizations.get(os.path.realpath(os.path.dirname(path) or "."))
+            if k is not None and os.path.basename(path) != os.path.basename(k.display):
+                found[display_name(path)] = k.display
+        return found
 
 
 def is_remote(reference: str) -> bool:
