@@ -46,10 +46,16 @@ def exposure_changes(old, new, only: set[str] | None, budget=None) -> tuple[Expo
     """Gained and lost exposure of the workloads a change can touch (all when `only` is None)."""
     from policylint.diff.compute import classify
 
-    if budget is not None:  # both sides share it: stop at once when together they surely pass it
+    if budget is not None and budget.limit is not None:
+        # both sides share it: stop at once when together they surely pass it (counting no
+        # further than that takes: at 150,000 pods a few hundred classes of thousands tell)
         from policylint.exposure import least_work
 
-        budget.ensure(least_work(old.engine, _chosen(old, only)) + least_work(new.engine, _chosen(new, only)))
+        room = budget.limit - budget.spent
+        need = least_work(old.engine, _chosen(old, only), beyond=room)
+        if need <= room:
+            need += least_work(new.engine, _chosen(new, only), beyond=room - need)
+        budget.ensure(need)
     before, old_labels = _claims(old, only, budget)
     after, new_labels = _claims(new, only, budget)
     changes: list[ExposureChange] = []
