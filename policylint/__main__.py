@@ -1,3 +1,3 @@
-from policylint.cli.main import main
+from policylint.cli.launch import main
 
 main()

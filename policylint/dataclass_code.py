@@ -14,7 +14,7 @@ and a different interpreter (bytecode format) uses another file. The code is com
 `exec` would compile the text (file name `<string>`, no `__future__` flags inherited), so a class
 made with the cache is the same as one made without it.
 
-Only the command line installs the cache (`policylint.cli.main`), for the time of one command;
+Only the command line installs the cache (`policylint.cli.launch`), for the time of one command;
 importing policylint as a library changes nothing in `dataclasses`. Writing follows Python's own
 rule for bytecode: not when `sys.dont_write_bytecode` is set (PYTHONDONTWRITEBYTECODE, `-B`), and
 a folder that cannot be written only means the next run compiles again.
@@ -22,12 +22,11 @@ a folder that cannot be written only means the next run compiles again.
 from __future__ import annotations
 
 import dataclasses
-import marshal
-import os
-import sys
 import types
-from importlib.util import MAGIC_NUMBER, cache_from_source
+from importlib.util import MAGIC_NUMBER
 from typing import Any
+
+from policylint import code_files
 
 _HEADER = b"policylint dataclass code\n" + MAGIC_NUMBER
 # Entries accumulate while the package is edited; past this many, a save keeps only what the
@@ -37,24 +36,11 @@ _LIMIT = 4000
 
 def default_path() -> str:
     """Beside the package's own bytecode (`__pycache__`, or under `sys.pycache_prefix`)."""
-    placeholder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dataclass_methods.py")
-    return cache_from_source(placeholder, optimization="")[: -len(".pyc")] + ".marshal"
+    return code_files.default_path("dataclass_methods")
 
 
 def _read(path: str) -> dict[str, types.CodeType]:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return {}
-    if not data.startswith(_HEADER):
-        return {}
-    try:
-        entries = marshal.loads(data[len(_HEADER):])
-    except (ValueError, EOFError, TypeError):  # a truncated or damaged file is ignored, as a bad .pyc is
-        return {}
-    if not isinstance(entries, dict):
-        return {}
+    entries = code_files.read(path, _HEADER)
     return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, types.CodeType)}
 
 
@@ -81,23 +67,13 @@ class MethodCache:
     def save(self) -> bool:
         """Write the cache if this run compiled something new and writing bytecode is allowed.
         Entries another run saved meanwhile are kept. Returns whether the file was written."""
-        if not self.new or sys.dont_write_bytecode:
+        if not self.new or not code_files.writable():
             return False
         entries = _read(self.path)
         entries.update(self.code)
         if len(entries) > _LIMIT:
             entries = {k: v for k, v in entries.items() if k in self.used}
-        temporary = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(temporary, "wb") as handle:
-                handle.write(_HEADER + marshal.dumps(entries))
-            os.replace(temporary, self.path)  # readers see the old file or the new one, never half of one
-        except OSError:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
+        if not code_files.write(self.path, _HEADER, entries):
             return False
         self.new = {}
         return True

@@ -89,7 +89,7 @@ def test_hook_definitions() -> None:
     assert HOOKS["policylint"]["pass_filenames"] is True
     assert HOOKS["policylint-all"]["pass_filenames"] is False and HOOKS["policylint-all"]["args"] == ["."]
     # `policylint` is the console script that installing this repository (language: python) provides.
-    assert 'policylint = "policylint.cli.main:main"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'policylint = "policylint.cli.launch:main"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
 
 
 def test_filters_pass_yaml_and_json_only() -> None:

@@ -1,6 +1,6 @@
 """Each command imports what it uses and nothing heavy besides: start-up is most of a small run.
 
-Every case runs the real entry point (`policylint.cli.main.main`) in a fresh interpreter and
+Every case runs the real entry point (`policylint.cli.launch.main`) in a fresh interpreter and
 reads `sys.modules` at the end; no timing is asserted (timings live in bench/). The lists name
 modules that are expensive to import and that a command has no use for on these inputs.
 """
@@ -29,7 +29,7 @@ def write():
         handle.write("\\n".join(sorted(sys.modules)))
 
 atexit.register(write)
-from policylint.cli.main import main
+from policylint.cli.launch import main
 main()
 """
 

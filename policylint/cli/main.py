@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from policylint import __version__, dataclass_code
+from policylint import __version__, dataclass_code, regex_code
 
 # command name -> (module under policylint.cli, attribute, the one line `policylint --help` shows).
 # The summaries live here so that listing the commands imports none of them.
@@ -116,8 +116,11 @@ def main() -> NoReturn:
     # again and again, and once more at exit, to free nothing: a fifth of `check` on a 10,000-pod
     # cluster, a quarter of `diff`, the same peak memory without it (bench/README.md).
     gc.disable()
-    # The methods of the package's dataclasses, compiled once and kept like bytecode: compiling
-    # them again was about 40 % of a small run (policylint.dataclass_code).
+    # The methods of the package's dataclasses and the regular expressions the run compiles, kept
+    # like bytecode: compiling them again was about 40 % and a fifth of a small run
+    # (policylint.dataclass_code, policylint.regex_code). The console script (policylint.cli.launch)
+    # has installed both before this module was imported; then these calls change nothing.
+    regex_code.install()
     dataclass_code.install()
     try:
         _run()
@@ -126,6 +129,7 @@ def main() -> NoReturn:
         code = done.code
     finally:
         dataclass_code.uninstall()
+        regex_code.uninstall()
     _exit(code)
 
 
