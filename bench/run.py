@@ -46,8 +46,9 @@ RESULTS_END = "<!-- results:end -->"
 STARTUP_START = "<!-- startup:start -->"
 STARTUP_END = "<!-- startup:end -->"
 SEED_EXAMPLE = "fixtures/examples/"  # the README's quick start
-# What `check` imports, timed without running it (the method cache as the command line installs it).
-_CHECK_IMPORTS = ("from policylint import dataclass_code; dataclass_code.install(); "
+# What `check` imports, timed without running it (the collector off and the regular-expression and
+# dataclass method caches on, as the command line starts: policylint.cli.launch).
+_CHECK_IMPORTS = ("from policylint.cli.launch import prepare; prepare(); "
                   "import policylint.cli.check, policylint.analysis, policylint.rules; policylint.rules.REGISTRY; "
                   "import os; os._exit(0)")  # ended as policylint ends: no teardown of the heap
 
@@ -276,8 +277,9 @@ def profile_inside(manifests: Path, timeout: float) -> dict | None:
 
 def startup_timings(args: argparse.Namespace) -> dict[str, Timing]:
     """Start-up, and the README's quick start end to end (`check` of the seed example). Each
-    command runs once unmeasured first: the first run after an install writes the dataclass
-    method cache (policylint.dataclass_code), as the bytecode is written at install time."""
+    command runs once unmeasured first: the first run after an install writes the regular-expression
+    and dataclass method caches (policylint.regex_code, policylint.dataclass_code), as the bytecode
+    is written at install time."""
     pl = policylint_argv()
     runs = max(args.runs, 5)  # cheap, and the noisiest numbers
     commands: dict[str, tuple[list[str] | None, tuple[int, ...]]] = {
@@ -344,10 +346,11 @@ def startup_block(startup: dict[str, Timing], pair: dict[str, Timing] | None, ru
             lines.append(f"| `nca --connectivity DIR …` (same files) | {nca.cell()} | {nca.cpu_cell()} | {nca.rss_cell()} |")
             lines += ["", f"nca/matrix on `small`, side by side: {_ratio(nca.seconds, matrix.seconds)}× the wall time, "
                           f"{_ratio(nca.cpu, matrix.cpu)}× the CPU time (nca {nca_version()})."]
-    lines += ["", "Imports of `check`: `python -c` importing the command, the pipeline and every rule, with the "
-                  "dataclass method cache on as the command line has it, running nothing, and ending as the "
+    lines += ["", "Imports of `check`: `python -c` importing the command, the pipeline and every rule, started "
+                  "as the command line starts (`policylint.cli.launch.prepare`: the collector off, the "
+                  "regular-expression and dataclass method caches on), running nothing, and ending as the "
                   "command does (`os._exit`, no teardown of the heap). Each command ran once unmeasured first, as "
-                  "the first run after an install writes that cache.", "", STARTUP_END]
+                  "the first run after an install writes those caches.", "", STARTUP_END]
     return lines
 
 

@@ -8,18 +8,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Mapping
 
-from policylint import suppress
 from policylint.config import Config, ConfigError
-from policylint.consequences import fold
 from policylint.findings import Finding, Severity, sorted_findings
 from policylint.load import LoadResult, load_paths, report_nothing_found
 from policylint.load.nodes import Span
 from policylint.model import Cluster, build_cluster
-from policylint.pulumi import PulumiInputs, without_findings_on_unknowns
 from policylint.rule_api import RuleContext, RuleSpec, token_matches
 
 if TYPE_CHECKING:
     from policylint.load.reuse import ParsedFiles
+    from policylint.pulumi import PulumiInputs
 
 LOG = logging.getLogger(__name__)
 UNUSED_SUPPRESSION = "PL004"
@@ -174,8 +172,13 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
         raw.extend(_internal_errors(analysis, rules))
         raw = _budget_findings(raw, rules, config, ignore)
         if pulumi:
+            from policylint.pulumi import without_findings_on_unknowns
+
             raw = without_findings_on_unknowns(raw, loaded.problems)
         kept = _suppressed(analysis, raw, rules)
+        # What `check` alone needs is imported here: `matrix` and `reach` load and model only.
+        from policylint.consequences import fold
+
         known = registry()
         # Folding looks up the codes reported only: the rules of the others need not be read.
         subsumes = {code: known[code].subsumes for code in {f.code for f in kept} if code in known}
@@ -249,6 +252,8 @@ def _first_span(analysis: Analysis) -> Span:
 
 
 def _suppressed(analysis: Analysis, findings: list[Finding], rules: list[SelectedRule]) -> list[Finding]:
+    from policylint import suppress
+
     suppressions, bad = suppress.collect(analysis.load.files, analysis.cluster.object_annotations)
     names = _names(registry())
 

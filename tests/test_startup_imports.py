@@ -68,17 +68,21 @@ def test_version_and_help_import_no_analysis(tmp_path: Path, args: tuple[str, ..
     assert loaded(modules, NEVER + RULES + STACK) == []
 
 
+# What only `check` does with findings: suppressions, folding, Pulumi's unknowns, the report model.
+FINDINGS = ("policylint.suppress", "policylint.consequences", "policylint.pulumi", "policylint.report.model")
+
+
 def test_matrix_imports_no_rule(tmp_path: Path) -> None:
     modules = imported(tmp_path, "matrix", str(SEED), "--format", "json")
     assert "policylint.matrix.render_json" in modules
-    assert loaded(modules, NEVER + RULES + ("policylint.rule_options",)) == []
+    assert loaded(modules, NEVER + RULES + FINDINGS + ("policylint.rule_options",)) == []
 
 
 def test_reach_imports_no_rule(tmp_path: Path) -> None:
     modules = imported(tmp_path, "reach", str(SEED), "--from", FROM, "--to", TO)
     assert "policylint.engine.connectivity" in modules
-    assert loaded(modules, NEVER + ("policylint.rules", "policylint.intent", "policylint.exposure.analysis",
-                                    "policylint.matrix")) == []
+    assert loaded(modules, NEVER + FINDINGS + ("policylint.rules", "policylint.intent",
+                                               "policylint.exposure.analysis", "policylint.matrix")) == []
 
 
 def test_check_imports_the_rules_and_nothing_it_does_not_use(tmp_path: Path) -> None:
@@ -110,3 +114,34 @@ def test_check_with_select_imports_only_the_rules_selected(tmp_path: Path) -> No
     assert rule_modules == ["policylint.rules.pl005_rule_crashed", "policylint.rules.pl201_invalid_cidr"]
     assert loaded(modules, NEVER + ("policylint.exposure.analysis", "policylint.graph", "policylint.engine.explain",
                                     "policylint.matrix")) == []
+
+
+# Records, when click is first looked for, whether the run's settings were already made: the
+# regular-expression cache must be on before click's imports compile their patterns.
+_BEFORE_CLICK = """
+import gc, re, sys
+seen = {}
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "click" and not seen:
+            from policylint import regex_code
+            seen["cache"] = regex_code._installed is not None and re._compiler.compile == regex_code._installed.compile
+            seen["gc"] = gc.isenabled()
+        return None
+
+sys.meta_path.insert(0, Watch())
+import atexit
+atexit.register(lambda: open(__import__("os").environ["MODULES_OUT"], "w").write(repr(seen)))
+sys.argv = ["policylint", "--version"]
+from policylint.cli.launch import main
+main()
+"""
+
+
+def test_the_console_script_starts_the_caches_before_click(tmp_path: Path) -> None:
+    out = tmp_path / "seen.txt"
+    env = {**os.environ, "MODULES_OUT": str(out), "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", _BEFORE_CLICK], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE, timeout=60, check=True)
+    assert out.read_text(encoding="utf-8") == "{'cache': True, 'gc': False}"

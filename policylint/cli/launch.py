@@ -13,12 +13,17 @@ import gc
 from typing import NoReturn
 
 
-def main() -> NoReturn:
+def prepare() -> None:
+    """The settings of a run of the command line, made before anything else is imported."""
     gc.disable()
     from policylint import dataclass_code, regex_code
 
     regex_code.install()
     dataclass_code.install()
+
+
+def main() -> NoReturn:
+    prepare()
     from policylint.cli.main import main as run
 
     run()

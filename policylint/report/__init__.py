@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from policylint.report.model import Report
+if TYPE_CHECKING:
+    from policylint.report.model import Report
 
 # name -> module under policylint.report; imported only when used, to keep start-up cheap
 FORMATS: dict[str, str] = {
@@ -22,6 +23,16 @@ FORMATS: dict[str, str] = {
 def renderer(name: str) -> Callable[[Report], str]:
     module = importlib.import_module(f"policylint.report.{FORMATS[name]}")
     return module.render
+
+
+def __getattr__(name: str) -> Any:
+    # `Report` is read where a report is built; `matrix` and `reach` use this package's escapes
+    # (policylint.report.escape), not its model, and do not import it.
+    if name == "Report":
+        from policylint.report.model import Report
+
+        return Report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["FORMATS", "Report", "renderer"]
