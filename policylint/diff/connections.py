@@ -37,9 +37,16 @@ class SideMatrix:
     workloads: dict[str, Endpoint] = field(default_factory=dict)
 
 
-def side_matrix(engine: Any, only: Touched | None = None) -> SideMatrix:
+# A matrix row costs about as much as this many single pairs (an `allowed_ports` each): the
+# rows towards a few touched destinations are asked pair by pair when that is cheaper.
+ROW_IN_PAIRS = 50
+
+
+def side_matrix(engine: Any, only: Touched | None = None, pairwise: bool | None = None) -> SideMatrix:
     """The version's connections; with `only`, just the pairs from a touched source or to a
-    touched destination (see scope.py for why the others cannot have changed)."""
+    touched destination (see scope.py for why the others cannot have changed). `pairwise`: ask
+    the pairs towards the touched destinations one by one (True) or as matrix rows (False); by
+    default whichever costs less (both give the same pairs: tests compare them)."""
     m = SideMatrix()
     m.ranges = sorted((e for e in engine.endpoints if e.is_external), key=lambda e: (e.range.version, e.range.first))
     m.workloads = {e.id: e for e in engine.endpoints if not e.is_external}
@@ -52,7 +59,7 @@ def side_matrix(engine: Any, only: Touched | None = None) -> SideMatrix:
         columns = [e for e in m.workloads.values() if e.id in only.destinations]
         others = [e for e in engine.endpoints if e.is_external or e.id not in only.sources]
         pairs = chain(engine.matrix(sources=rows) if rows else (),
-                      engine.matrix(sources=others, destinations=columns) if columns else ())
+                      _towards(engine, others, columns, pairwise) if columns else ())
     for src, dst, ports in pairs:
         if src.is_external:
             into.setdefault(dst.id, {})[position[src.index]] = ports
@@ -61,6 +68,24 @@ def side_matrix(engine: Any, only: Touched | None = None) -> SideMatrix:
         else:
             m.pods[(src.id, dst.id)] = ports
     return m
+
+
+def _towards(engine: Any, sources: list[Endpoint], destinations: list[Endpoint],
+             pairwise: bool | None) -> Iterable[tuple[Endpoint, Endpoint, PortSet]]:
+    """Every pair with something allowed from `sources` to `destinations`.
+
+    The matrix computes a source's whole row (shared by the sources of one row key) and keeps
+    the destinations asked for: a change to the cluster DNS policy touches two destinations,
+    and every pod of the cluster is a source with a row of its own (about 0.5 ms each), where
+    asking each pair costs a few µs. `allowed_ports` is the engine's answer for one pair, the
+    same as its matrix's (both equal to the reference evaluator under the engine's tests)."""
+    if pairwise is None:
+        rows = len({engine.row_key(s) for s in sources})
+        pairwise = len(sources) * len(destinations) <= ROW_IN_PAIRS * rows
+    if not pairwise:
+        return engine.matrix(sources=sources, destinations=destinations)
+    return ((src, dst, ports) for src in sources for dst in destinations
+            if not (ports := engine.allowed_ports(src, dst)).is_empty)
 
 
 @dataclass(frozen=True, slots=True)
