@@ -25,6 +25,8 @@ class Blame:
         self.sides = {OLD: old, NEW: new}
         self.edited = edited  # ids of policies added, removed or edited
         self._policy_refs: dict[tuple[str, int], PolicyRef] = {}
+        self._rule_refs: dict[tuple[str, int, int], RuleRef] = {}
+        self._tiered = any(s.engine.tiers is not None for s in (old, new))
 
     def because(self, pairs: Iterable[tuple[Pair | None, Pair | None]], gained: PortSet, lost: PortSet) -> Because:
         """`pairs`: (old pair, new pair) standing for the connection in each version (None where
@@ -36,10 +38,12 @@ class Blame:
         for old_pair, new_pair in pairs:
             if not gained.is_empty and new_pair is not None:
                 self._blame(NEW, new_pair, OLD, old_pair, gained, rules, isolation)
-                self._tiers(NEW, new_pair, OLD, old_pair, gained, tiers)
+                if self._tiered:
+                    self._tiers(NEW, new_pair, OLD, old_pair, gained, tiers)
             if not lost.is_empty and old_pair is not None:
                 self._blame(OLD, old_pair, NEW, new_pair, lost, rules, isolation)
-                self._tiers(OLD, old_pair, NEW, new_pair, lost, tiers)
+                if self._tiered:
+                    self._tiers(OLD, old_pair, NEW, new_pair, lost, tiers)
             for version, pair in ((OLD, old_pair), (NEW, new_pair)):
                 if pair is not None and self.sides[version].engine.depends_on_invalid(*pair):
                     invalid.add(version)
@@ -101,8 +105,13 @@ class Blame:
         return Location(version, path, line)
 
     def _rule_ref(self, version: str, policy: NetworkPolicy, rule) -> RuleRef:
-        return RuleRef(self._location(version, rule.source.span), policy.id,
-                       f"{rule.direction.lower()}[{rule.index}]", policy.id in self.edited)
+        # made once per rule: a policy many pods go through is blamed for each of their pairs
+        key = (version, id(policy), id(rule))
+        ref = self._rule_refs.get(key)
+        if ref is None:
+            ref = self._rule_refs[key] = RuleRef(self._location(version, rule.source.span), policy.id,
+                                                 f"{rule.direction.lower()}[{rule.index}]", policy.id in self.edited)
+        return ref
 
     def _policy_ref(self, version: str, policy: NetworkPolicy) -> PolicyRef:
         key = (version, id(policy))

@@ -91,17 +91,29 @@ def _connections(old: Side, new: Side, blame: Blame, only: Touched | None):
         s, d = m.workloads.get(src), m.workloads.get(dst)
         return (s, d) if s is not None and d is not None else None
 
+    # A change to a policy many pods go through changes hundreds of thousands of pairs from the
+    # same old ports to the same new ones: the difference is computed once per such couple.
+    deltas: dict[tuple[PortSet, PortSet], tuple[str, PortSet, PortSet]] = {}
+
+    def delta(before: PortSet, after: PortSet) -> tuple[str, PortSet, PortSet]:
+        found = deltas.get((before, after))
+        if found is None:
+            found = deltas[(before, after)] = (classify(before, after), after - before, before - after)
+        return found
+
     for src, dst, before, after in pod_changes(om, nm):
-        because = blame.because([(pair(om, src, dst), pair(nm, src, dst))], after - before, before - after)
-        yield ConnectionChange(classify(before, after), ref(src), ref(dst), before, after, because)
+        kind, gained, lost = delta(before, after)
+        because = blame.because([(pair(om, src, dst), pair(nm, src, dst))], gained, lost)
+        yield ConnectionChange(kind, ref(src), ref(dst), before, after, because)
 
     for change in external_changes(om, nm, refinement(om.ranges, nm.ranges), only):
         pairs = [(_range_pair(om, change.workload, p_old, change.direction),
                   _range_pair(nm, change.workload, p_new, change.direction)) for p_old, p_new in change.positions]
-        because = blame.because(pairs, change.new - change.old, change.old - change.new)
+        kind, gained, lost = delta(change.old, change.new)
+        because = blame.because(pairs, gained, lost)
         external = range_ref(change.version, change.first, change.last)
         src, dst = (ref(change.workload), external) if change.direction == OUT else (external, ref(change.workload))
-        yield ConnectionChange(classify(change.old, change.new), src, dst, change.old, change.new, because)
+        yield ConnectionChange(kind, src, dst, change.old, change.new, because)
 
 
 def _range_pair(m: SideMatrix, workload: str, position: int, direction: str) -> Pair | None:
