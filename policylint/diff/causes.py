@@ -26,6 +26,7 @@ class Blame:
         self.edited = edited  # ids of policies added, removed or edited
         self._policy_refs: dict[tuple[str, int], PolicyRef] = {}
         self._rule_refs: dict[tuple[str, int, int], RuleRef] = {}
+        self._differences: dict[tuple[PortSet, PortSet], PortSet] = {}
         self._tiered = any(s.engine.tiers is not None for s in (old, new))
 
     def because(self, pairs: Iterable[tuple[Pair | None, Pair | None]], gained: PortSet, lost: PortSet) -> Because:
@@ -81,12 +82,13 @@ class Blame:
             end = pair[end_index]
             if end.is_external:
                 continue
-            fresh = ports if other_pair is None else ports - _side_ports(other, direction, other_pair)
+            fresh = ports if other_pair is None else self._minus(ports, _side_ports(other, direction, other_pair))
             if fresh.is_empty:
                 continue  # this side allowed them in the other version too: not why they changed
-            fresh = fresh & _handed_down(engine, direction, pair)
-            if fresh.is_empty:
-                continue  # the admin tier decided them in this version: its rules are named instead
+            if self._tiered:  # without cluster-wide policies every port is handed down
+                fresh = fresh & _handed_down(engine, direction, pair)
+                if fresh.is_empty:
+                    continue  # the admin tier decided them in this version: its rules are named instead
             policies = engine.policies_selecting(end, direction)
             for policy in policies:
                 for rule in policy.rules(direction):
@@ -99,6 +101,13 @@ class Blame:
                     refs = tuple(sorted(self._policy_ref(other_version, p) for p in others))
                     old, new = (refs, ()) if other_version == OLD else ((), refs)
                     isolation.add(IsolationChange(direction, old, new))
+
+    def _minus(self, a: PortSet, b: PortSet) -> PortSet:
+        # the pairs of one change mostly subtract the same sets: each difference is made once
+        found = self._differences.get((a, b))
+        if found is None:
+            found = self._differences[(a, b)] = a - b
+        return found
 
     def _location(self, version: str, span) -> Location:
         path, line = self.sides[version].where(span)

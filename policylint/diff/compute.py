@@ -84,8 +84,14 @@ def range_ref(version: int, first: int, last: int) -> EndpointRef:
 def _connections(old: Side, new: Side, blame: Blame, only: Touched | None):
     om, nm = side_matrix(old.engine, only), side_matrix(new.engine, only)
 
+    refs: dict[str, EndpointRef] = {}
+
     def ref(workload: str) -> EndpointRef:
-        return workload_ref(nm.workloads.get(workload) or om.workloads[workload])
+        # once per workload: a DNS pod is the destination of every pod's changed pair
+        found = refs.get(workload)
+        if found is None:
+            found = refs[workload] = workload_ref(nm.workloads.get(workload) or om.workloads[workload])
+        return found
 
     def pair(m: SideMatrix, src: str, dst: str) -> Pair | None:
         s, d = m.workloads.get(src), m.workloads.get(dst)
