@@ -39,6 +39,10 @@ def analyse(engine, endpoints: Iterable | None = None,
     and report PL025 when it runs out; commands a user asked for (`matrix --exposure`) pass none."""
     directions = tuple(directions)
     budget = budget if budget is not None else Budget(None)  # no limit
+    limit = getattr(budget, "limit", None)
+    if limit is not None:  # a budget the bound surely passes: told before planning every class
+        endpoints = None if endpoints is None else list(endpoints)
+        budget.ensure(least_work(engine, endpoints, directions, beyond=limit - budget.spent))
     planned = _plan(engine, endpoints, directions)
     budget.ensure(_least_work(engine, planned))
     space = Space(engine.cluster, engine.namespace_names())
