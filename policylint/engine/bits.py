@@ -25,6 +25,15 @@ def has(bits: int, position: int) -> bool:
     return (bits >> position) & 1 == 1
 
 
+def hull(bits: int) -> tuple[int, int]:
+    """(lowest set bit, bit length): the smallest range [lo, hi) holding every member; (0, 0)
+    for the empty set. Two sets whose hulls do not meet cannot intersect, which a caller can
+    tell without the full-width AND (a cost that grows with the highest bit, not with the set)."""
+    if bits <= 0:
+        return 0, 0
+    return (bits & -bits).bit_length() - 1, bits.bit_length()
+
+
 def span(first: int, count: int) -> int:
     """Bits first .. first+count-1."""
     return ((1 << count) - 1) << first if count > 0 else 0

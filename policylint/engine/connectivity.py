@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from policylint.engine.bits import has, iter_bits, positions
+from policylint.engine.bits import has, hull, iter_bits, positions
 from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
 from policylint.engine.endpoints import Endpoint, build_space
 from policylint.engine.ipset import parse_address_or_network
@@ -19,6 +19,9 @@ from policylint.model.types import EGRESS, INGRESS, Cluster, NetworkPolicy, Peer
 
 SERVICE_SUFFIX = "[Service]"
 Groups = dict[PortSpec, int]  # port spec -> atoms on the other side
+# A side's groups as (spec, atoms, lo, hi), [lo, hi) the atoms' hull (bits.hull): a group whose
+# hull misses the destinations asked about is skipped without touching its bitset.
+Items = list[tuple[PortSpec, int, int, int]]
 
 
 class Engine:
@@ -57,8 +60,10 @@ class Engine:
                 self._tainted[d] |= self._tiers.tainted[d]
         self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
         self._membership: list[tuple[int, ...]] | None = None  # see _membership_of
-        self._peer_groups: list[Groups] = []
-        self._merged: dict[int, tuple[Groups, int]] = {}  # id(membership) -> (its ingress table, bytes), bounded
+        self._merged: dict[int, tuple[int, Items]] = {}  # id(membership) -> (bytes, its ingress table), bounded
+        self._peer_items: list[Items] = []  # each peer set's ingress groups
+        self._egress_items: dict[int, Items] = {}  # id(egress groups of a class) -> their items
+        self._fixed_items: dict[str, Items] = {}  # the sides that are not groups of rules (see _side_items)
         self._merged_bytes = 0
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
@@ -289,17 +294,16 @@ class Engine:
             return [(ALL_PORTS, mask & c.pods)] if mask & c.pods else []
         if not has(self._isolated[EGRESS], src.atom):
             return [(ALL_PORTS, mask & c.all)] if mask & c.all else []
-        return self._pieces(self._groups[EGRESS][src.atom].items(), mask)
+        return self._pieces(self._egress_of(src.atom), mask)
 
     def ingress_cells(self, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
         """The destinations' ingress sides alone: the atoms in `mask` whose ingress admits src, as
         (ports, atoms) pieces that may overlap."""
         if self._tiers is not None:
             return self._tier_side(1, src, mask)
-        c = self._compiler
-        unisolated = mask & ((c.pods & ~self._isolated[INGRESS]) | c.external)
+        unisolated = mask & self._side_items("unisolated")[0][1]
         pieces = [(ALL_PORTS, unisolated)] if unisolated else []
-        return pieces + self._pieces(self._ingress_from(src.atom).items(), mask)
+        return pieces + self._pieces(self._ingress_items(src.atom, *self._mask_hull(mask)), mask)
 
     def _tier_side(self, which: int, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
         """One side's cells through the tiers (admin, NetworkPolicy, baseline): the allowed ports;
@@ -307,9 +311,12 @@ class Engine:
         return [(allowed, bits & mask) for (allowed, _unknown), bits in self._tiers.row(src.atom)[which]
                 if bits & mask and allowed is not EMPTY_PORTS]
 
-    def _pieces(self, groups: Iterable[tuple[PortSpec, int]], mask: int) -> list[tuple[PortSet, int]]:
+    def _pieces(self, items: Items, mask: int) -> list[tuple[PortSet, int]]:
+        low, high = self._mask_hull(mask)
         out = []
-        for spec, bits in groups:
+        for spec, bits, lo, hi in items:
+            if hi <= low or lo >= high:
+                continue  # bits & mask is empty
             bits &= mask
             if not bits:
                 continue
@@ -507,57 +514,74 @@ class Engine:
         named ports resolves differently per destination, but only per set of named container
         ports, of which a cluster has few: `_parts` splits the destinations by those once.
         Contributions are gathered per port set, then refined into disjoint cells. Port sets are
-        canonical, so they are keyed by identity (hashing a PortSet runs Python code)."""
+        canonical, so they are keyed by identity (hashing a PortSet runs Python code).
+
+        Every bitset spans the atom numbering, so each AND costs the width of the cluster, not of
+        the sets: a pair of groups whose hulls do not meet is skipped unread (a rule's pods are
+        usually one namespace, a narrow range), and an AND with every atom is not done at all.
+        Only pairs that would have come out empty are skipped, so the cells are the same, in the
+        same order."""
         if self._tiers is not None:
             return self._tiers.cells(s, mask)
         c = self._compiler
-        if s >= c.classes:
-            egress: list[tuple[PortSpec, int]] = [(ALL_SPEC, c.pods)]
-        elif has(self._isolated[EGRESS], s):
-            egress = list(self._groups[EGRESS][s].items())
-        else:
-            egress = [(ALL_SPEC, c.all)]
-        ingress = [(ALL_SPEC, (c.pods & ~self._isolated[INGRESS]) | c.external)]
-        ingress.extend(self._ingress_from(s).items())
+        everything = c.all
+        egress = self._egress_of(s)
+        low, high = self._mask_hull(mask)
+        ingress = self._side_items("unisolated") + self._ingress_items(s, low, high)
         memo = self._memo
         both_ports = memo.both
         parts = self._parts
-        layers: dict[int, int] = {}  # id(ports) -> destinations
-        for espec, ebits in egress:
-            ebits &= mask
-            if not ebits:
-                continue
+        # id(ports) -> [destinations, lo, hi]: [lo, hi) holds them (a hull, perhaps a wider one)
+        layers: dict[int, list] = {}
+        for espec, ebits, elo, ehi in egress:
+            if mask is not everything:
+                if ehi <= low or elo >= high:
+                    continue
+                ebits &= mask
+                if not ebits:
+                    continue
+                elo, ehi = max(elo, low), min(ehi, high)  # a hull of what is left
             eparts = parts(espec)
-            for ispec, ibits in ingress:
-                both = ebits & ibits
+            for ispec, ibits, ilo, ihi in ingress:
+                if ihi <= elo or ilo >= ehi:
+                    continue
+                both = ibits if ebits is everything else ebits & ibits
                 if not both:
                     continue
+                lo, hi = max(elo, ilo), min(ehi, ihi)
                 iparts = parts(ispec)
                 for eb, eports in eparts:
-                    x = both & eb
+                    x = both if eb is everything else both & eb
                     if not x:
                         continue
                     for ib, iports in iparts:
-                        y = x & ib
+                        y = x if ib is everything else x & ib
                         if y:
                             ports = both_ports(eports, iports)
                             if ports is not EMPTY_PORTS:
-                                key = id(ports)
-                                layers[key] = layers.get(key, 0) | y
+                                _gather(layers, id(ports), y, lo, hi)
         by_id = memo.by_id
         if len(layers) <= 1:
-            return [(by_id[k], bits) for k, bits in layers.items()]
+            return [(by_id[k], layer[0]) for k, layer in layers.items()]
+        # Refine the layers into disjoint cells: a destination in several layers gets the union
+        # of their ports. Hulls skip the cells a layer cannot meet; only empty intersections are
+        # skipped, so the cells and their order are those of the plain refinement.
         either = memo.either
         all_key = id(ALL_PORTS)
-        cells: dict[int, int] = {}
-        covered = 0
-        for key, bits in layers.items():
-            overlap = bits & covered
+        cells: dict[int, list] = {}  # id(ports) -> [destinations, lo, hi], as layers
+        covered, covered_lo, covered_hi = 0, 0, 0
+        for key, (bits, lo, hi) in layers.items():
+            overlap = bits & covered if lo < covered_hi and covered_lo < hi else 0
+            fresh = bits
             if overlap:
+                fresh = bits ^ overlap
                 ports = by_id[key]
                 for known in list(cells):
-                    have = cells.get(known)
-                    inter = have & overlap if have is not None else 0
+                    cell = cells.get(known)
+                    if cell is None or cell[2] <= lo or cell[1] >= hi:
+                        continue  # it cannot meet the overlap, which lies within the layer
+                    have = cell[0]
+                    inter = have & overlap
                     if not inter:
                         continue
                     overlap ^= inter
@@ -566,17 +590,48 @@ class Engine:
                         if merged != known:
                             rest = have ^ inter
                             if rest:
-                                cells[known] = rest
+                                cell[0] = rest  # its hull still holds it
                             else:
                                 del cells[known]
-                            cells[merged] = cells.get(merged, 0) | inter
+                            _gather(cells, merged, inter, max(lo, cell[1]), min(hi, cell[2]))
                     if not overlap:
                         break
-            fresh = bits & ~covered
             if fresh:
-                cells[key] = cells.get(key, 0) | fresh
+                _gather(cells, key, fresh, lo, hi)
             covered |= bits
-        return [(by_id[k], bits) for k, bits in cells.items()]
+            covered_lo, covered_hi = (min(covered_lo, lo), max(covered_hi, hi)) if covered_hi else (lo, hi)
+        return [(by_id[k], cell[0]) for k, cell in cells.items()]
+
+    def _egress_of(self, s: int) -> Items:
+        """Source atom s's egress side as items: an external range or a pod not isolated for
+        egress may send to every atom (a range only to pods); else its groups of rules."""
+        c = self._compiler
+        if s >= c.classes:
+            return self._side_items("external")
+        if not has(self._isolated[EGRESS], s):
+            return self._side_items("open")
+        groups = self._groups[EGRESS][s]
+        key = id(groups)  # shared per list of selecting policies, alive as long as the engine
+        items = self._egress_items.get(key)
+        if items is None:
+            items = self._egress_items[key] = [(spec, bits, *hull(bits)) for spec, bits in groups.items()]
+        return items
+
+    def _side_items(self, which: str) -> Items:
+        """The one-item sides: "external" (a range sends to every pod), "open" (a pod not
+        isolated for egress sends to every atom), "unisolated" (the destinations that admit
+        anyone: pods not isolated for ingress, and every external range)."""
+        items = self._fixed_items.get(which)
+        if items is None:
+            c = self._compiler
+            bits = {"external": c.pods, "open": c.all,
+                    "unisolated": (c.pods & ~self._isolated[INGRESS]) | c.external}[which]
+            items = self._fixed_items[which] = [(ALL_SPEC, bits, *hull(bits))]
+        return items
+
+    def _mask_hull(self, mask: int) -> tuple[int, int]:
+        c = self._compiler
+        return (0, c.atoms) if mask is c.all else hull(mask)
 
     def _parts(self, spec: PortSpec) -> list[tuple[int, PortSet]]:
         """A spec resolved on every atom, as (atoms, canonical ports) covering all atoms: one part
@@ -622,7 +677,12 @@ class Engine:
         return cached[1]
 
     def _ingress_from(self, s: int) -> Groups:
-        """The ingress rules that admit source atom s: port spec -> destination classes.
+        """The ingress rules that admit source atom s: port spec -> destination classes."""
+        return {spec: bits for spec, bits, _, _ in self._ingress_entry(s)[1]}
+
+    def _ingress_entry(self, s: int) -> tuple[int, Items]:
+        """The ingress rules that admit source atom s, as (the table's bytes, items: port spec,
+        destination classes, their hull).
 
         Sources in the same peer sets are admitted alike: the table is the union of the groups of
         the peer sets holding s, computed per distinct membership. Only a bounded number of those
@@ -636,30 +696,55 @@ class Engine:
         cache = self._merged
         entry = cache.pop(key, None)
         if entry is None:
-            merged: Groups = {}
-            unions: set[PortSpec] = set()  # specs whose bitset is made here (the rest are shared)
-            peer_groups = self._peer_groups
-            for index in membership:
-                for spec, dsts in peer_groups[index].items():
-                    known = merged.get(spec)
-                    if known is None:
-                        merged[spec] = dsts
-                    else:
-                        merged[spec] = known | dsts
-                        unions.add(spec)
-            size = 64 + sum((merged[spec].bit_length() + 7) >> 3 for spec in unions)
+            size, items = self._merge(membership, 0, self._compiler.atoms)
             # Least recently used first out, by count and by bytes: a table's bitsets span the
             # destination classes, so at 150,000 pods a table is about a megabyte and a thousand
             # of them were 1.6 GB.
             while cache and (len(cache) >= _MERGED_KEPT or self._merged_bytes + size > _MERGED_BYTES):
-                self._merged_bytes -= cache.pop(next(iter(cache)))[1]
+                self._merged_bytes -= cache.pop(next(iter(cache)))[0]
             self._merged_bytes += size
-            entry = (merged, size)
+            entry = (size, items)
         cache[key] = entry  # (re)inserted last: the most recently used
-        return entry[0]
+        return entry
+
+    def _ingress_items(self, s: int, low: int, high: int) -> Items:
+        """The ingress table of source atom s (see _ingress_entry) for destinations within
+        [low, high): the whole table, kept, when that is every atom; else one made for the call,
+        of the peer sets' groups that reach into the range — a question about a job's or a
+        service's pods unions a few narrow bitsets instead of the table's every one."""
+        if low <= 0 and high >= self._compiler.atoms:
+            return self._ingress_entry(s)[1]
+        return self._merge(self._membership_of(s), low, high)[1]
+
+    def _merge(self, membership: tuple[int, ...], low: int, high: int) -> tuple[int, Items]:
+        """The union of the groups of the peer sets in `membership`, per spec, in the order specs
+        first occur, leaving out groups outside [low, high) (a spec keeps its place even when its
+        first group is left out, so that a table for a range lists its specs in the order of the
+        whole table); and the bytes of the unions made here."""
+        merged: dict[PortSpec, list] = {}  # spec -> [destinations, lo, hi, a union made here]
+        peer_items = self._peer_items
+        for index in membership:
+            for spec, dsts, lo, hi in peer_items[index]:
+                known = merged.get(spec)
+                if hi <= low or lo >= high:
+                    if known is None:
+                        merged[spec] = [0, 0, 0, False]  # its place in the order
+                elif known is None:
+                    merged[spec] = [dsts, lo, hi, False]
+                elif not known[0]:
+                    known[0], known[1], known[2] = dsts, lo, hi
+                else:
+                    known[0] |= dsts
+                    if lo < known[1]:
+                        known[1] = lo  # the hull of a union
+                    if hi > known[2]:
+                        known[2] = hi
+                    known[3] = True
+        size = 64 + sum((bits.bit_length() + 7) >> 3 for bits, _, _, union in merged.values() if union)
+        return size, [(spec, bits, lo, hi) for spec, (bits, lo, hi, _) in merged.items() if bits]
 
     def _membership_of(self, s: int) -> tuple[int, ...]:
-        """The peer sets (indexes into `_peer_groups`) that hold atom s, one shared tuple per
+        """The peer sets (indexes into `_peer_items`) that hold atom s, one shared tuple per
         distinct membership (so that its identity keys rows, see `_row_key`)."""
         if self._membership is None:
             by_peers: dict[int, Groups] = {}
@@ -677,12 +762,26 @@ class Engine:
                     lists[atom].append(index)
             shared: dict[tuple[int, ...], tuple[int, ...]] = {}
             self._membership = [shared.setdefault(key, key) for key in map(tuple, lists)]
-            self._peer_groups = list(by_peers.values())
+            self._peer_items = [[(spec, bits, *hull(bits)) for spec, bits in groups.items()]
+                                for groups in by_peers.values()]
         return self._membership[s]
 
 
 _MERGED_KEPT = 1024  # ingress tables kept at once (see Engine._ingress_from)
 _MERGED_BYTES = 64 << 20  # and the bytes of their bitsets at most (one table is always kept)
+
+
+def _gather(into: dict[int, list], key: int, bits: int, lo: int, hi: int) -> None:
+    """Add `bits`, held within [lo, hi), to the entry `key` of a layer or cell table."""
+    entry = into.get(key)
+    if entry is None:
+        into[key] = [bits, lo, hi]
+        return
+    entry[0] |= bits
+    if lo < entry[1]:
+        entry[1] = lo
+    if hi > entry[2]:
+        entry[2] = hi
 
 
 def _first_index(item: tuple[Endpoint, PortSet]) -> int:
