@@ -19,8 +19,8 @@ Istio's enrolment labels (`istio-injection`, `istio.io/rev`, `istio.io/dataplane
 `istio.io/use-waypoint`) and the Pod Security admission labels. Declare others in the config:
 `cluster: {runtime-namespace-labels: [team, "owner=ml-platform"]}` (a key alone: any value).
 
-Complexity: O(NS + E x k) per policy: the label keys of the NS namespaces are gathered for each
-policy, then each of its E namespaceSelectors' k keys is a set look-up; O(N x NS) in all.
+Complexity: O(NS) once per run: the label keys of the NS namespaces are gathered once; then
+O(E x k) per policy: each of its E namespaceSelectors' k keys is a set look-up.
 
 ## Why is this bad?
 `namespaceSelector: {matchLabels: {name: data}}` looks like "the namespace called data", but it
@@ -141,7 +141,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.model.runtime_labels import runtime_namespace_labels, set_at_run_time
-from policylint.model.types import NAMESPACE_NAME_LABEL, LabelSelector, NetworkPolicy
+from policylint.model.types import NAMESPACE_NAME_LABEL, Cluster, LabelSelector, NetworkPolicy
 from policylint.rule_api import RuleContext
 from policylint.rules._workloads import finding_at
 
@@ -173,9 +173,9 @@ def _required(selector: LabelSelector) -> Iterator[tuple[str, tuple[str, ...], S
 
 def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Finding]:
     namespaces = ctx.cluster.namespaces
-    if not any(ns.declared for ns in namespaces.values()):
+    known = ctx.cached(_known_keys, lambda: _known_keys(ctx.cluster))
+    if known is None:
         return
-    known = {key for ns in namespaces.values() for key in ns.labels} | {NAMESPACE_NAME_LABEL}
     at_run_time = runtime_namespace_labels(ctx.facts.runtime_namespace_labels)
     for rule in (*policy.ingress, *policy.egress):
         for peer in rule.peers:
@@ -190,3 +190,12 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
                         if names else f"; every namespace carries `{NAMESPACE_NAME_LABEL}`")
                 yield finding_at(ctx, span, policy, path,
                                  f"namespaceSelector label `{key}` is carried by no namespace in the input{hint}")
+
+
+def _known_keys(cluster: Cluster) -> set[str] | None:
+    """The label keys some namespace carries, once per run (the rule runs per policy, and a
+    cluster export has thousands of each); None when the input declares no namespace."""
+    namespaces = cluster.namespaces.values()
+    if not any(ns.declared for ns in namespaces):
+        return None
+    return {key for ns in namespaces for key in ns.labels} | {NAMESPACE_NAME_LABEL}

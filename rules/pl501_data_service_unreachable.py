@@ -266,6 +266,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
     forward_views: dict[tuple, WantedAtoms] = {}  # demands keep their targets alive: ids stay unique
     backward = _Backward(engine, wanted, [d for d in demands if d.backward], intent)
     totals: dict[int, int] = {}  # group -> how many data-service workloads its jobs need
+    verdicts: dict[tuple, bool] = {}  # (view, row key) -> whether the class reaches the view
     for demand in demands:
         reasons.setdefault(demand.job.key, demand.need.reason)
         # by identity of the shared targets tuple (hashing thousands of endpoints per job is slow)
@@ -276,7 +277,7 @@ def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding
                 demand.targets, _named_ports(demand.ports) if demand.ports else wanted)
         for train in backward.members(demand.job):
             if demand.forward:
-                for blamed in _forward(engine, blamer, view, demand.targets, train):
+                for blamed in _forward(engine, blamer, view, demand.targets, train, verdicts):
                     _file(groups, totals, blamed, True, demand.job)
             if demand.backward:
                 for blamed in backward.blocked(demand.targets, train, blamer):
@@ -357,9 +358,16 @@ def _named_ports(ports: tuple):
     return lambda e: PortSet.of(by_id[e.workload.id]) if e.workload.id in by_id else None
 
 
-def _forward(engine, blamer: Blamer, view: WantedAtoms, targets: tuple, train) -> list[tuple]:
-    """Whether one training class reaches the data-service pods it needs; if not, who to blame."""
-    if view.reached(engine.cells_towards(train, view.mask)):
+def _forward(engine, blamer: Blamer, view: WantedAtoms, targets: tuple, train, verdicts: dict) -> list[tuple]:
+    """Whether one training class reaches the data-service pods it needs; if not, who to blame.
+    Sources with equal row keys have equal rows (engine.row_key): in an export every training pod
+    is a class of its own, but they fall into few keys, so the verdict is kept per key and view
+    (the views live as long as the check: their ids stay unique)."""
+    key = (id(view), engine.row_key(train))
+    reached = verdicts.get(key)
+    if reached is None:
+        reached = verdicts[key] = bool(view.reached(engine.cells_towards(train, view.mask)))
+    if reached:
         return []
     egress_ok = view.reached(engine.egress_cells(train, view.mask))
     ingress_ok = view.reached(engine.ingress_cells(train, view.mask))
