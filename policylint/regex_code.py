@@ -4,7 +4,7 @@ Modules compile their regular expressions when they are imported, and Python's `
 pattern with a compiler written in Python, in every process: the package's own patterns, and
 those of its dependencies and of the standard library (PyYAML compiles a character class that
 spans all of Unicode, `platform` and `textwrap` a few each). For a small `check` that was about a
-fifth of the CPU time (about 80 patterns; `docs/startup.md`).
+fifth of the instructions and an eighth of the CPU time (about 80 patterns; `docs/startup.md`).
 
 The cache maps each (pattern, flags) to what the compiler's last step, `_sre.compile`, is given:
 the final flags, the compiled program (a list of integers) and the group tables; with them the
@@ -30,6 +30,9 @@ from policylint import code_files
 # only what the saving run used (the program and its libraries compile about a hundred).
 _LIMIT = 2000
 _DEBUG = 128  # re.DEBUG: such a compile prints the program, so it is never served from the cache
+# Patterns built from the input (a config's exclude globs) are cached too; one that is huge is not,
+# so that the file every run reads stays small (the program's own are under 1,000 characters).
+_MAX_PATTERN, _MAX_PROGRAM = 4096, 1 << 16
 
 Entry = tuple[int, list[int], int, dict[str, int], tuple[Any, ...]]
 
@@ -79,7 +82,7 @@ class PatternCache:
             except Exception:  # noqa: BLE001 - an entry the engine refuses is compiled as usual
                 del self.entries[key]
         pattern = self._original(p, flags)
-        if self.recording:
+        if self.recording and len(p) <= _MAX_PATTERN:
             entry = self._entry(p, flags, pattern)
             if entry is not None:
                 self.entries[key] = self.new[key] = entry
@@ -100,7 +103,7 @@ class PatternCache:
             made = self._sre.compile(p, entry[0], list(code), entry[2], dict(groupindex), entry[4])
         except Exception:  # noqa: BLE001 - internals of another shape: no cache, same result
             return None
-        same = (made == pattern and made.flags == pattern.flags and made.groups == pattern.groups
+        same = (len(code) <= _MAX_PROGRAM and made == pattern and made.flags == pattern.flags and made.groups == pattern.groups
                 and dict(made.groupindex) == dict(pattern.groupindex))
         return entry if same else None
 

@@ -154,3 +154,12 @@ def test_the_default_place_is_beside_the_package_bytecode() -> None:
     assert path.name == f"regex_code.{sys.implementation.cache_tag}.marshal"
     if sys.pycache_prefix is None:
         assert path.parent == Path(regex_code.__file__).resolve().parent / "__pycache__"
+
+
+def test_a_huge_pattern_is_compiled_but_not_kept(cache_path: Path) -> None:
+    cache = regex_code.install(str(cache_path))
+    assert cache is not None
+    huge = "|".join(f"name-{i}" for i in range(2000))  # a glob list from a config, say
+    assert _fresh(huge, 0).fullmatch("name-1999")
+    assert _fresh(r"small", 0).fullmatch("small")
+    assert list(cache.new) == [(r"small", 0)]

@@ -117,7 +117,7 @@ def main() -> NoReturn:
     # cluster, a quarter of `diff`, the same peak memory without it (bench/README.md).
     gc.disable()
     # The methods of the package's dataclasses and the regular expressions the run compiles, kept
-    # like bytecode: compiling them again was about 40 % and a fifth of a small run
+    # like bytecode: compiling them again was about 40 % and an eighth of a small run
     # (policylint.dataclass_code, policylint.regex_code). The console script (policylint.cli.launch)
     # has installed both before this module was imported; then these calls change nothing.
     regex_code.install()
