@@ -6,6 +6,9 @@ those of its dependencies and of the standard library (PyYAML compiles a charact
 spans all of Unicode, `platform` and `textwrap` a few each). For a small `check` that was about a
 fifth of the instructions and an eighth of the CPU time (about 80 patterns; `docs/startup.md`).
 
+A pattern that `re` warns about (a possible nested set, say) is never cached, so that the warning
+is given in every run, as without the cache.
+
 The cache maps each (pattern, flags) to what the compiler's last step, `_sre.compile`, is given:
 the final flags, the compiled program (a list of integers) and the group tables; with them the
 pattern object is made directly. An entry is only stored after the pattern built from it was
@@ -21,6 +24,7 @@ library changes nothing in `re`. Files follow Python's rules for bytecode (`poli
 from __future__ import annotations
 
 import sys
+import warnings
 from importlib.util import MAGIC_NUMBER
 from typing import Any, Callable
 
@@ -93,8 +97,13 @@ class PatternCache:
         pattern made from them equals `pattern` (otherwise this interpreter's `re` works differently
         and nothing is cached)."""
         try:
-            parsed = self._parser.parse(p, flags)
-            code = [int(op) for op in self._compiler._code(parsed, flags)]
+            with warnings.catch_warnings(record=True) as warned:
+                warnings.simplefilter("always")
+                parsed = self._parser.parse(p, flags)  # `re` has warned already, if at all
+                code = [int(op) for op in self._compiler._code(parsed, flags)]
+            if warned:
+                return None  # a pattern `re` warns about is compiled, and warned about, every time
+
             groupindex = dict(parsed.state.groupdict)
             indexgroup: list[Any] = [None] * parsed.state.groups
             for name, index in groupindex.items():

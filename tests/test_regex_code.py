@@ -163,3 +163,14 @@ def test_a_huge_pattern_is_compiled_but_not_kept(cache_path: Path) -> None:
     assert _fresh(huge, 0).fullmatch("name-1999")
     assert _fresh(r"small", 0).fullmatch("small")
     assert list(cache.new) == [(r"small", 0)]
+
+
+def test_a_pattern_re_warns_about_warns_in_every_run(cache_path: Path) -> None:
+    for attempt in ("first run", "second run"):
+        cache = regex_code.install(str(cache_path))
+        assert cache is not None
+        with pytest.warns(FutureWarning, match="nested set") as warned:
+            assert _fresh(r"[[a]", 0).match("[")
+        assert len(warned) == 1, attempt  # once, as without the cache
+        regex_code.uninstall()
+        assert (r"[[a]", 0) not in cache.entries, attempt
