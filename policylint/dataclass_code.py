@@ -49,9 +49,17 @@ class MethodCache:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.code = _read(path)
+        self._code: dict[str, types.CodeType] | None = None
         self.new: dict[str, types.CodeType] = {}
         self.used: set[str] = set()
+
+    @property
+    def code(self) -> dict[str, types.CodeType]:
+        # Read when the first dataclass is made: `--version` and `--help` make none, and reading
+        # the file (about 700 methods) was a tenth of their instructions.
+        if self._code is None:
+            self._code = _read(self.path)
+        return self._code
 
     def exec(self, source: Any, globals: dict[str, Any] | None = None, locals: Any = None) -> None:
         if isinstance(source, str):

@@ -202,3 +202,18 @@ def test_the_default_place_is_beside_the_package_bytecode() -> None:
     assert path.name == f"dataclass_methods.{sys.implementation.cache_tag}.marshal"
     if sys.pycache_prefix is None:
         assert path.parent == Path(dataclass_code.__file__).resolve().parent / "__pycache__"
+
+
+def test_the_file_is_read_only_when_a_class_is_made(cache_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dataclass_code.install(str(cache_path))
+    _module(SOURCES["plain"])
+    dataclass_code.uninstall()  # the file now holds the methods of Point and Box
+    reads: list[str] = []
+    real_read = dataclass_code._read
+    monkeypatch.setattr(dataclass_code, "_read", lambda path: reads.append(path) or real_read(path))
+    cache = dataclass_code.install(str(cache_path))
+    assert cache is not None and reads == []  # installing reads nothing: --version makes no dataclass
+    made = _module(SOURCES["plain"])
+    assert reads == [str(cache_path)] and not cache.new  # read once, every method found in it
+    dataclass_code.uninstall()
+    assert made["Point"](2).y == 0
