@@ -124,20 +124,19 @@ def test_matrix_is_sorted_and_partition_is_exact(gen: GenCluster) -> None:
 
 
 @given(clusters())
-def test_engine_agrees_with_reference_when_ingress_tables_are_evicted(gen: GenCluster) -> None:
-    """The ingress tables (per distinct peer-set membership) are kept in a bounded cache: with room
-    for one table only, rows recompute them, and no answer may change."""
+def test_engine_agrees_with_reference_when_ingress_plans_are_evicted(gen: GenCluster) -> None:
+    """The ingress plans (per distinct peer-set membership) are kept in a bounded cache: with room
+    for one plan only, rows recompute them, and no answer may change."""
     import policylint.engine.connectivity as connectivity
 
     cluster = gen.cluster()
-    kept, kept_bytes = connectivity._MERGED_KEPT, connectivity._MERGED_BYTES
-    # Room for one table by count, and for none by bytes (the table in use is always kept).
-    connectivity._MERGED_KEPT, connectivity._MERGED_BYTES = 1, 0
+    kept = connectivity._PLANS_KEPT
+    connectivity._PLANS_KEPT = 1
     try:
         engine = Engine(cluster)
         matrix = matrix_of(engine)
     finally:
-        connectivity._MERGED_KEPT, connectivity._MERGED_BYTES = kept, kept_bytes
+        connectivity._PLANS_KEPT = kept
     ports = sample_ports(gen)
     pods = [e for e in engine.endpoints if not e.is_external]
     for src in pods:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from typing import Iterator
+from typing import Iterator, Sequence
 
 
 def iter_bits(bits: int) -> Iterator[int]:
@@ -23,15 +23,6 @@ def iter_bits(bits: int) -> Iterator[int]:
 
 def has(bits: int, position: int) -> bool:
     return (bits >> position) & 1 == 1
-
-
-def hull(bits: int) -> tuple[int, int]:
-    """(lowest set bit, bit length): the smallest range [lo, hi) holding every member; (0, 0)
-    for the empty set. Two sets whose hulls do not meet cannot intersect, which a caller can
-    tell without the full-width AND (a cost that grows with the highest bit, not with the set)."""
-    if bits <= 0:
-        return 0, 0
-    return (bits & -bits).bit_length() - 1, bits.bit_length()
 
 
 def span(first: int, count: int) -> int:
@@ -68,3 +59,14 @@ def positions(bits: int) -> list[int]:
     table = _BYTE_BITS
     data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
     return [i << 3 | j for i, byte in enumerate(data) if byte for j in table[byte]]
+
+
+def from_positions(positions: Sequence[int]) -> int:
+    """Ascending positions as an int bitset, built as bytes (ORing one bit at a time into an int
+    copies the int each time: quadratic in the highest position)."""
+    if not positions:
+        return 0
+    data = bytearray((positions[-1] >> 3) + 1)
+    for i in positions:
+        data[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(data, "little")

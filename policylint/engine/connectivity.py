@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from policylint.engine.bits import has, hull, iter_bits, positions
+from policylint.engine.bits import from_positions, has, iter_bits, positions
+from policylint.engine.blocks import Blocks, add_into, from_blocks, intersection, to_blocks, without
 from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
 from policylint.engine.endpoints import Endpoint, build_space
 from policylint.engine.ipset import parse_address_or_network
@@ -19,9 +20,6 @@ from policylint.model.types import EGRESS, INGRESS, Cluster, NetworkPolicy, Peer
 
 SERVICE_SUFFIX = "[Service]"
 Groups = dict[PortSpec, int]  # port spec -> atoms on the other side
-# A side's groups as (spec, atoms, lo, hi), [lo, hi) the atoms' hull (bits.hull): a group whose
-# hull misses the destinations asked about is skipped without touching its bitset.
-Items = list[tuple[PortSpec, int, int, int]]
 
 
 class Engine:
@@ -60,11 +58,11 @@ class Engine:
                 self._tainted[d] |= self._tiers.tainted[d]
         self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
         self._membership: list[tuple[int, ...]] | None = None  # see _membership_of
-        self._merged: dict[int, tuple[int, Items]] = {}  # id(membership) -> (bytes, its ingress table), bounded
-        self._peer_items: list[Items] = []  # each peer set's ingress groups
-        self._egress_items: dict[int, Items] = {}  # id(egress groups of a class) -> their items
-        self._fixed_items: dict[str, Items] = {}  # the sides that are not groups of rules (see _side_items)
-        self._merged_bytes = 0
+        self._peer_groups: list[list[tuple[PortSpec, int]]] = []  # each peer set's ingress groups
+        self._block_cache: dict[int, tuple[int, Blocks]] = {}  # id(bitset) -> (it, its blocks), see _blocks
+        self._plans: dict[int, list[tuple[PortSpec, list[Blocks]]]] = {}  # see _ingress_plan
+        self._spec_block_parts: dict[int, tuple[PortSpec, list[tuple[Blocks | None, PortSet]]]] = {}
+        self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
         self._signatures: dict[tuple, int] | None = None
@@ -301,9 +299,20 @@ class Engine:
         (ports, atoms) pieces that may overlap."""
         if self._tiers is not None:
             return self._tier_side(1, src, mask)
-        unisolated = mask & self._side_items("unisolated")[0][1]
+        unisolated = mask & self._admitting_anyone()
         pieces = [(ALL_PORTS, unisolated)] if unisolated else []
-        return pieces + self._pieces(self._ingress_items(src.atom, *self._mask_hull(mask)), mask)
+        mask_blocks = to_blocks(mask)
+        for spec, groups in self._ingress_plan(src.atom):
+            found: Blocks = {}
+            for blocks in groups:
+                add_into(found, intersection(blocks, mask_blocks))
+            if not found:
+                continue
+            for part, ports in self._block_parts(spec):
+                x = found if part is None else intersection(found, part)
+                if x and ports is not EMPTY_PORTS:
+                    pieces.append((ports, from_blocks(x)))
+        return pieces
 
     def _tier_side(self, which: int, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
         """One side's cells through the tiers (admin, NetworkPolicy, baseline): the allowed ports;
@@ -311,12 +320,9 @@ class Engine:
         return [(allowed, bits & mask) for (allowed, _unknown), bits in self._tiers.row(src.atom)[which]
                 if bits & mask and allowed is not EMPTY_PORTS]
 
-    def _pieces(self, items: Items, mask: int) -> list[tuple[PortSet, int]]:
-        low, high = self._mask_hull(mask)
+    def _pieces(self, groups: Iterable[tuple[PortSpec, int]], mask: int) -> list[tuple[PortSet, int]]:
         out = []
-        for spec, bits, lo, hi in items:
-            if hi <= low or lo >= high:
-                continue  # bits & mask is empty
+        for spec, bits in groups:
             bits &= mask
             if not bits:
                 continue
@@ -516,122 +522,184 @@ class Engine:
         Contributions are gathered per port set, then refined into disjoint cells. Port sets are
         canonical, so they are keyed by identity (hashing a PortSet runs Python code).
 
-        Every bitset spans the atom numbering, so each AND costs the width of the cluster, not of
-        the sets: a pair of groups whose hulls do not meet is skipped unread (a rule's pods are
-        usually one namespace, a narrow range), and an AND with every atom is not done at all.
-        Only pairs that would have come out empty are skipped, so the cells are the same, in the
-        same order."""
+        The work is done on sets cut into blocks (engine/blocks.py): a rule's pods are usually
+        one namespace, a few consecutive atoms, and an operation on two such sets then touches a
+        block or two instead of the whole numbering — on an int over every atom each AND and OR
+        cost the cluster's width, which made a row cost the cluster's size times its rules.
+        Only the finished cells are turned back into ints. The steps are those of the plain
+        algorithm on whole sets, so the cells and their order are the same."""
         if self._tiers is not None:
             return self._tiers.cells(s, mask)
         c = self._compiler
         everything = c.all
-        egress = self._egress_of(s)
-        low, high = self._mask_hull(mask)
-        ingress = self._side_items("unisolated") + self._ingress_items(s, low, high)
+        whole = mask is everything
+        mask_blocks = None if whole else to_blocks(mask)
+        ingress = [(ALL_SPEC, [self._blocks(self._admitting_anyone())])]
+        ingress.extend(self._ingress_plan(s))
         memo = self._memo
         both_ports = memo.both
-        parts = self._parts
-        # id(ports) -> [destinations, lo, hi]: [lo, hi) holds them (a hull, perhaps a wider one)
-        layers: dict[int, list] = {}
-        for espec, ebits, elo, ehi in egress:
-            if mask is not everything:
-                if ehi <= low or elo >= high:
+        parts = self._block_parts
+        layers: dict[int, Blocks] = {}  # id(ports) -> destinations
+        blocks_of = self._blocks
+        for espec, ebits in self._egress_of(s):
+            eblocks = blocks_of(ebits)
+            if not whole:
+                eblocks = intersection(eblocks, mask_blocks)
+                if not eblocks:
                     continue
-                ebits &= mask
-                if not ebits:
-                    continue
-                elo, ehi = max(elo, low), min(ehi, high)  # a hull of what is left
+            open_egress = whole and ebits is everything  # then every ingress group is whole
             eparts = parts(espec)
-            for ispec, ibits, ilo, ihi in ingress:
-                if ihi <= elo or ilo >= ehi:
-                    continue
-                both = ibits if ebits is everything else ebits & ibits
+            for ispec, groups in ingress:
+                if open_egress:
+                    if len(groups) == 1:
+                        both = groups[0]  # shared: never changed below
+                    else:
+                        both = {}
+                        for blocks in groups:
+                            add_into(both, blocks)
+                else:
+                    both = {}
+                    get = eblocks.get
+                    for blocks in groups:
+                        for block, local in blocks.items():
+                            other = get(block)
+                            if other is not None:
+                                meet = other & local
+                                if meet:
+                                    known = both.get(block)
+                                    both[block] = meet if known is None else known | meet
                 if not both:
                     continue
-                lo, hi = max(elo, ilo), min(ehi, ihi)
                 iparts = parts(ispec)
                 for eb, eports in eparts:
-                    x = both if eb is everything else both & eb
+                    x = both if eb is None else intersection(both, eb)
                     if not x:
                         continue
                     for ib, iports in iparts:
-                        y = x if ib is everything else x & ib
+                        y = x if ib is None else intersection(x, ib)
                         if y:
                             ports = both_ports(eports, iports)
                             if ports is not EMPTY_PORTS:
-                                _gather(layers, id(ports), y, lo, hi)
+                                key = id(ports)
+                                layer = layers.get(key)
+                                if layer is None:
+                                    layers[key] = dict(y)
+                                else:
+                                    add_into(layer, y)
         by_id = memo.by_id
         if len(layers) <= 1:
-            return [(by_id[k], layer[0]) for k, layer in layers.items()]
+            return [(by_id[k], from_blocks(blocks)) for k, blocks in layers.items()]
         # Refine the layers into disjoint cells: a destination in several layers gets the union
-        # of their ports. Hulls skip the cells a layer cannot meet; only empty intersections are
-        # skipped, so the cells and their order are those of the plain refinement.
+        # of their ports.
         either = memo.either
         all_key = id(ALL_PORTS)
-        cells: dict[int, list] = {}  # id(ports) -> [destinations, lo, hi], as layers
-        covered, covered_lo, covered_hi = 0, 0, 0
-        for key, (bits, lo, hi) in layers.items():
-            overlap = bits & covered if lo < covered_hi and covered_lo < hi else 0
+        cells: dict[int, Blocks] = {}
+        covered: Blocks = {}
+        for key, bits in layers.items():
+            overlap = intersection(bits, covered)
             fresh = bits
             if overlap:
-                fresh = bits ^ overlap
+                fresh = without(bits, overlap)
                 ports = by_id[key]
                 for known in list(cells):
-                    cell = cells.get(known)
-                    if cell is None or cell[2] <= lo or cell[1] >= hi:
-                        continue  # it cannot meet the overlap, which lies within the layer
-                    have = cell[0]
-                    inter = have & overlap
-                    if not inter:
+                    have = cells.get(known)
+                    if have is None:
                         continue
-                    overlap ^= inter
+                    if len(overlap) == 1:  # the usual case, without a call: one block left
+                        (block, local), = overlap.items()
+                        other = have.get(block)
+                        if other is None or not other & local:
+                            continue
+                        inter = {block: other & local}
+                    else:
+                        inter = intersection(overlap, have)
+                        if not inter:
+                            continue
+                    overlap = without(overlap, inter)
                     if known != key and known != all_key:
                         merged = id(either(by_id[known], ports))
                         if merged != known:
-                            rest = have ^ inter
+                            rest = without(have, inter)
                             if rest:
-                                cell[0] = rest  # its hull still holds it
+                                cells[known] = rest
                             else:
                                 del cells[known]
-                            _gather(cells, merged, inter, max(lo, cell[1]), min(hi, cell[2]))
+                            target = cells.get(merged)
+                            if target is None:
+                                cells[merged] = inter
+                            else:
+                                add_into(target, inter)
                     if not overlap:
                         break
+            add_into(covered, bits)
             if fresh:
-                _gather(cells, key, fresh, lo, hi)
-            covered |= bits
-            covered_lo, covered_hi = (min(covered_lo, lo), max(covered_hi, hi)) if covered_hi else (lo, hi)
-        return [(by_id[k], cell[0]) for k, cell in cells.items()]
+                target = cells.get(key)
+                if target is None:
+                    cells[key] = fresh  # the layer's own dict: layers are not read again
+                else:
+                    add_into(target, fresh)
+        return [(by_id[k], from_blocks(blocks)) for k, blocks in cells.items()]
 
-    def _egress_of(self, s: int) -> Items:
-        """Source atom s's egress side as items: an external range or a pod not isolated for
-        egress may send to every atom (a range only to pods); else its groups of rules."""
+    def _blocks(self, bits: int) -> Blocks:
+        """A bitset the engine keeps (a group, a part, a side) as blocks, made once."""
+        key = id(bits)
+        found = self._block_cache.get(key)
+        if found is None or found[0] is not bits:  # the entry keeps bits alive: its id stays unique
+            found = self._block_cache[key] = (bits, to_blocks(bits))
+        return found[1]
+
+    def _block_parts(self, spec: PortSpec) -> list[tuple[Blocks | None, PortSet]]:
+        """`_parts` as blocks; None for a part holding every atom (nothing to intersect)."""
+        key = id(spec)
+        cached = self._spec_block_parts.get(key)
+        if cached is not None and cached[0] is spec:  # keyed by identity; the entry keeps spec alive
+            return cached[1]
+        everything = self._compiler.all
+        found = [(None if bits is everything else self._blocks(bits), ports) for bits, ports in self._parts(spec)]
+        self._spec_block_parts[key] = (spec, found)
+        return found
+
+    def _ingress_plan(self, s: int) -> list[tuple[PortSpec, list[Blocks]]]:
+        """The ingress groups that admit source atom s, per spec in the order specs first occur
+        (the order `_ingress_from`'s table has), each as the list of its peer sets' groups in
+        blocks: their union is the table's entry, never made. Kept per membership, a bounded number."""
+        membership = self._membership_of(s)
+        key = id(membership)  # memberships live as long as the engine: ids stay unique
+        plans = self._plans
+        plan = plans.pop(key, None)
+        if plan is None:
+            order: dict[PortSpec, list[Blocks]] = {}
+            blocks = self._blocks
+            for index in membership:
+                for spec, bits in self._peer_groups[index]:
+                    known = order.get(spec)
+                    if known is None:
+                        order[spec] = [blocks(bits)]
+                    else:
+                        known.append(blocks(bits))
+            plan = list(order.items())
+            if len(plans) >= _PLANS_KEPT:
+                plans.pop(next(iter(plans)))
+        plans[key] = plan  # (re)inserted last: the most recently used
+        return plan
+
+    def _egress_of(self, s: int) -> Iterable[tuple[PortSpec, int]]:
+        """Source atom s's egress side as groups: an external range may send to every pod, a pod
+        not isolated for egress to every atom; else its groups of rules."""
         c = self._compiler
         if s >= c.classes:
-            return self._side_items("external")
+            return ((ALL_SPEC, c.pods),)
         if not has(self._isolated[EGRESS], s):
-            return self._side_items("open")
-        groups = self._groups[EGRESS][s]
-        key = id(groups)  # shared per list of selecting policies, alive as long as the engine
-        items = self._egress_items.get(key)
-        if items is None:
-            items = self._egress_items[key] = [(spec, bits, *hull(bits)) for spec, bits in groups.items()]
-        return items
+            return ((ALL_SPEC, c.all),)
+        return self._groups[EGRESS][s].items()
 
-    def _side_items(self, which: str) -> Items:
-        """The one-item sides: "external" (a range sends to every pod), "open" (a pod not
-        isolated for egress sends to every atom), "unisolated" (the destinations that admit
-        anyone: pods not isolated for ingress, and every external range)."""
-        items = self._fixed_items.get(which)
-        if items is None:
+    def _admitting_anyone(self) -> int:
+        """The destinations whose ingress admits anyone: pods not isolated for ingress, and every
+        external range (no NetworkPolicy governs a range's side). Made once."""
+        if self._unisolated is None:
             c = self._compiler
-            bits = {"external": c.pods, "open": c.all,
-                    "unisolated": (c.pods & ~self._isolated[INGRESS]) | c.external}[which]
-            items = self._fixed_items[which] = [(ALL_SPEC, bits, *hull(bits))]
-        return items
-
-    def _mask_hull(self, mask: int) -> tuple[int, int]:
-        c = self._compiler
-        return (0, c.atoms) if mask is c.all else hull(mask)
+            self._unisolated = (c.pods & ~self._isolated[INGRESS]) | c.external
+        return self._unisolated
 
     def _parts(self, spec: PortSpec) -> list[tuple[int, PortSet]]:
         """A spec resolved on every atom, as (atoms, canonical ports) covering all atoms: one part
@@ -657,11 +725,13 @@ class Engine:
     def _port_signatures(self) -> dict[tuple, int]:
         """Named container ports -> the classes that have exactly those."""
         if self._signatures is None:
-            signatures: dict[tuple, int] = {}
+            # Positions first, each set made once: ORing one bit at a time into a growing int
+            # copies it each time (a second of a 150,000-pod check).
+            classes: dict[tuple, list[int]] = {}
             for i, named in enumerate(self._named_ports):
                 if named:
-                    signatures[named] = signatures.get(named, 0) | (1 << i)
-            self._signatures = signatures
+                    classes.setdefault(named, []).append(i)
+            self._signatures = {named: from_positions(found) for named, found in classes.items()}
         return self._signatures
 
     def _resolve_atom(self, spec: PortSpec, atom: int) -> PortSet:
@@ -678,73 +748,16 @@ class Engine:
 
     def _ingress_from(self, s: int) -> Groups:
         """The ingress rules that admit source atom s: port spec -> destination classes."""
-        return {spec: bits for spec, bits, _, _ in self._ingress_entry(s)[1]}
-
-    def _ingress_entry(self, s: int) -> tuple[int, Items]:
-        """The ingress rules that admit source atom s, as (the table's bytes, items: port spec,
-        destination classes, their hull).
-
-        Sources in the same peer sets are admitted alike: the table is the union of the groups of
-        the peer sets holding s, computed per distinct membership. Only a bounded number of those
-        unions is kept: in a cluster export nearly every pod is a class with a membership of its
-        own (a peer naming one pod, an ipBlock around its IP), and one union of bitsets over all
-        atoms per class grew quadratically (1.5 GB at 50,000 pods). A spec reached through one peer
-        set keeps that set's bitset (no copy), so only true unions count against the byte bound;
-        callers walk sources class after class, so the least recently used table is the one to drop."""
-        membership = self._membership_of(s)
-        key = id(membership)  # memberships live as long as the engine: ids stay unique
-        cache = self._merged
-        entry = cache.pop(key, None)
-        if entry is None:
-            size, items = self._merge(membership, 0, self._compiler.atoms)
-            # Least recently used first out, by count and by bytes: a table's bitsets span the
-            # destination classes, so at 150,000 pods a table is about a megabyte and a thousand
-            # of them were 1.6 GB.
-            while cache and (len(cache) >= _MERGED_KEPT or self._merged_bytes + size > _MERGED_BYTES):
-                self._merged_bytes -= cache.pop(next(iter(cache)))[0]
-            self._merged_bytes += size
-            entry = (size, items)
-        cache[key] = entry  # (re)inserted last: the most recently used
-        return entry
-
-    def _ingress_items(self, s: int, low: int, high: int) -> Items:
-        """The ingress table of source atom s (see _ingress_entry) for destinations within
-        [low, high): the whole table, kept, when that is every atom; else one made for the call,
-        of the peer sets' groups that reach into the range — a question about a job's or a
-        service's pods unions a few narrow bitsets instead of the table's every one."""
-        if low <= 0 and high >= self._compiler.atoms:
-            return self._ingress_entry(s)[1]
-        return self._merge(self._membership_of(s), low, high)[1]
-
-    def _merge(self, membership: tuple[int, ...], low: int, high: int) -> tuple[int, Items]:
-        """The union of the groups of the peer sets in `membership`, per spec, in the order specs
-        first occur, leaving out groups outside [low, high) (a spec keeps its place even when its
-        first group is left out, so that a table for a range lists its specs in the order of the
-        whole table); and the bytes of the unions made here."""
-        merged: dict[PortSpec, list] = {}  # spec -> [destinations, lo, hi, a union made here]
-        peer_items = self._peer_items
-        for index in membership:
-            for spec, dsts, lo, hi in peer_items[index]:
-                known = merged.get(spec)
-                if hi <= low or lo >= high:
-                    if known is None:
-                        merged[spec] = [0, 0, 0, False]  # its place in the order
-                elif known is None:
-                    merged[spec] = [dsts, lo, hi, False]
-                elif not known[0]:
-                    known[0], known[1], known[2] = dsts, lo, hi
-                else:
-                    known[0] |= dsts
-                    if lo < known[1]:
-                        known[1] = lo  # the hull of a union
-                    if hi > known[2]:
-                        known[2] = hi
-                    known[3] = True
-        size = 64 + sum((bits.bit_length() + 7) >> 3 for bits, _, _, union in merged.values() if union)
-        return size, [(spec, bits, lo, hi) for spec, (bits, lo, hi, _) in merged.items() if bits]
+        table: Groups = {}
+        for spec, groups in self._ingress_plan(s):
+            union: Blocks = {}
+            for blocks in groups:
+                add_into(union, blocks)
+            table[spec] = from_blocks(union)
+        return table
 
     def _membership_of(self, s: int) -> tuple[int, ...]:
-        """The peer sets (indexes into `_peer_items`) that hold atom s, one shared tuple per
+        """The peer sets (indexes into `_peer_groups`) that hold atom s, one shared tuple per
         distinct membership (so that its identity keys rows, see `_row_key`)."""
         if self._membership is None:
             by_peers: dict[int, Groups] = {}
@@ -762,26 +775,11 @@ class Engine:
                     lists[atom].append(index)
             shared: dict[tuple[int, ...], tuple[int, ...]] = {}
             self._membership = [shared.setdefault(key, key) for key in map(tuple, lists)]
-            self._peer_items = [[(spec, bits, *hull(bits)) for spec, bits in groups.items()]
-                                for groups in by_peers.values()]
+            self._peer_groups = [list(groups.items()) for groups in by_peers.values()]
         return self._membership[s]
 
 
-_MERGED_KEPT = 1024  # ingress tables kept at once (see Engine._ingress_from)
-_MERGED_BYTES = 64 << 20  # and the bytes of their bitsets at most (one table is always kept)
-
-
-def _gather(into: dict[int, list], key: int, bits: int, lo: int, hi: int) -> None:
-    """Add `bits`, held within [lo, hi), to the entry `key` of a layer or cell table."""
-    entry = into.get(key)
-    if entry is None:
-        into[key] = [bits, lo, hi]
-        return
-    entry[0] |= bits
-    if lo < entry[1]:
-        entry[1] = lo
-    if hi > entry[2]:
-        entry[2] = hi
+_PLANS_KEPT = 4096  # ingress plans kept at once (see Engine._ingress_plan): references, no new bitsets
 
 
 def _first_index(item: tuple[Endpoint, PortSet]) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from array import array
 from typing import Mapping, Sequence
 
+from policylint.engine.bits import from_positions
 from policylint.model.types import LabelSelector
 
 SelectorKey = tuple  # (match_labels, expressions, valid): what a selector means, without its position
@@ -64,12 +65,12 @@ class LabelIndex:
                 pairs.setdefault((key, value), []).append(i)
                 keys.setdefault(key, []).append(i)
         self._by_pair: dict[tuple[str, str], int | array] = {pair: _packed(found) for pair, found in pairs.items()}
-        self._by_key: dict[str, int] = {key: _bitset(found) for key, found in keys.items()}
+        self._by_key: dict[str, int] = {key: from_positions(found) for key, found in keys.items()}
         self._cache: dict[SelectorKey, int] = {}
 
     def _pair_bits(self, key: str, value: str) -> int:
         found = self._by_pair.get((key, value), 0)
-        return found if isinstance(found, int) else _bitset(found)
+        return found if isinstance(found, int) else from_positions(found)
 
     def match(self, selector: LabelSelector | None) -> int:
         """Bitset of members the selector matches; None (no selector) matches all."""
@@ -112,13 +113,4 @@ def _packed(positions: list[int]) -> int | array:
     that is far smaller than the bitset (highest position / 8 bytes)."""
     if len(positions) * 64 < positions[-1]:
         return array("I", positions)
-    return _bitset(positions)
-
-
-def _bitset(positions: Sequence[int]) -> int:
-    """Ascending positions as an int bitset, built as bytes (ORing one bit at a time into an int
-    copies the int each time)."""
-    data = bytearray((positions[-1] >> 3) + 1)
-    for i in positions:
-        data[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(data, "little")
+    return from_positions(positions)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from policylint.engine.bits import iter_bits
+from policylint.engine.bits import from_positions, iter_bits
 from policylint.engine.ports import PortSet
 from policylint.findings import Finding
 from policylint.intent.blame import SideBlame, blame_side
@@ -30,14 +30,16 @@ class WantedAtoms:
     set (None: any port) -> the atoms of the endpoints that want it."""
 
     def __init__(self, endpoints: Iterable[Endpoint], wanted: Callable[[Endpoint], PortSet | None]) -> None:
-        groups: dict[PortSet | None, int] = {}
+        # Positions first, each mask made once: ORing one bit at a time into a growing int copies
+        # it each time, quadratic in the tens of thousands of training pods of a cluster export.
+        atoms: dict[PortSet | None, list[int]] = {}
         self.want_of = wanted
-        self.mask = 0
         for e in endpoints:
-            key = wanted(e)
-            groups[key] = groups.get(key, 0) | (1 << e.atom)
-            self.mask |= 1 << e.atom
-        self.groups = list(groups.items())
+            atoms.setdefault(wanted(e), []).append(e.atom)
+        self.groups = [(key, from_positions(sorted(found))) for key, found in atoms.items()]
+        self.mask = 0
+        for _, mask in self.groups:
+            self.mask |= mask
         self._hits: dict[tuple[int, int], bool] = {}
 
     def reached(self, cells: Iterable[tuple[PortSet, int]]) -> int:
