@@ -91,3 +91,24 @@ def test_a_diff_over_the_exposure_budget_says_so_without_analysing(monkeypatch) 
     result = compute_diff(old, new)
     assert not result.exposure_unchecked
     assert result.exposure  # web's egress: open before, closed after
+
+
+@given(clusters(max_pods=5, max_policies=4), st.integers(min_value=-2, max_value=2))
+def test_an_analysis_its_bound_does_not_fit_stops_before_cutting(gen: GenCluster, offset: int) -> None:
+    from policylint.budget import Budget, BudgetExceeded
+    from policylint.exposure import analyse
+
+    engine = Engine(gen.cluster())
+    beyond = max(0, least_work(engine) + offset)  # about the bound, where an off-by-one would show
+    budget = Budget(beyond)
+    try:
+        analyse(engine, budget=budget)
+    except BudgetExceeded:
+        stopped = True
+    else:
+        stopped = False
+    if least_work(engine) > beyond:
+        assert stopped and budget.spent == 0  # the verdict, with no region cut
+    else:
+        assert stopped or budget.spent >= least_work(engine)  # a lower bound of what the whole analysis spends
+        assert not stopped or budget.spent > beyond  # stopped by work done, never by a bound that fits

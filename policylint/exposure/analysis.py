@@ -39,11 +39,7 @@ def analyse(engine, endpoints: Iterable | None = None,
     and report PL025 when it runs out; commands a user asked for (`matrix --exposure`) pass none."""
     directions = tuple(directions)
     budget = budget if budget is not None else Budget(None)  # no limit
-    limit = getattr(budget, "limit", None)
-    if limit is not None:  # a budget the bound surely passes: told before planning every class
-        endpoints = None if endpoints is None else list(endpoints)
-        budget.ensure(least_work(engine, endpoints, directions, beyond=limit - budget.spent))
-    planned = _plan(engine, endpoints, directions)
+    planned = _plan(engine, endpoints, directions, budget)
     budget.ensure(_least_work(engine, planned))
     space = Space(engine.cluster, engine.namespace_names())
     probes = Probes(space)
@@ -108,19 +104,35 @@ ENGINE_UNITS_PER_WORKLOAD = 10
 REGION_UNITS = 20  # cutting a region out of the selectors and adding its representative pod
 
 
-def _plan(engine, endpoints: Iterable | None, directions: tuple[str, ...]) -> list[tuple[list, str, list, tuple]]:
+def _plan(engine, endpoints: Iterable | None, directions: tuple[str, ...], budget=None
+          ) -> list[tuple[list, str, list, tuple]]:
     """(members of a class, direction, the policies isolating it there, the key of that list) for
-    every workload class of the endpoints (all by default), classes in order."""
+    every workload class of the endpoints (all by default), classes in order.
+
+    With a `budget`, planning stops with its verdict as soon as the lower bound of the plan so far
+    (`_least_work`) passes it: a plan of every class of a 150,000-pod export is not needed to
+    tell that a few hundred policy lists will not fit (the same verdict, before the plan)."""
     targets = [e for e in (engine.endpoints if endpoints is None else endpoints) if not e.is_external]
     by_atom: dict[int, list] = {}
     for e in targets:
         by_atom.setdefault(e.atom, []).append(e)
+    limit = getattr(budget, "limit", None)
+    room = None if limit is None else limit - budget.spent
+    per_list = len(engine.namespace_names()) * REGION_UNITS
+    work = ENGINE_UNITS_PER_WORKLOAD * len(engine.cluster.workloads)
+    keys: set[tuple] = set()
     planned = []
     for atom in sorted(by_atom):
         members = by_atom[atom]
         for direction in directions:
             policies = engine.policies_selecting(members[0], SIDE[direction])
-            planned.append((members, direction, policies, (direction, tuple(id(p) for p in policies))))
+            key = (direction, tuple(id(p) for p in policies))
+            planned.append((members, direction, policies, key))
+            if key not in keys:
+                keys.add(key)
+                work += per_list
+        if room is not None and keys and work > room:
+            budget.ensure(work)  # raises: the bound of what is planned so far passes the budget
     return planned
 
 
