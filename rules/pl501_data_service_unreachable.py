@@ -203,6 +203,7 @@ from itertools import chain
 from typing import Iterator
 
 from policylint.engine.bits import has
+from policylint.engine.blocks import add_into, from_blocks, intersection
 from policylint.engine.ports import PortSet
 from policylint.engine.label_index import LabelIndex
 from policylint.findings import Finding, Severity
@@ -436,17 +437,19 @@ class _Backward:
                     continue
                 seen.add(key)
                 egress_key, ingress_key = engine.side_keys(d)
-                parts = [(connected, engine.cells_towards(d, view.mask))]
+                # As blocks: the cells span the training pods of the whole cluster, and meeting
+                # each with each want's mask as ints cost the cluster's width per cell.
+                parts = [(connected, engine.cells_towards_blocks(d, view.mask))]
                 if egress_key not in seen_egress:
                     seen_egress.add(egress_key)
-                    parts.append((egress_any, engine.egress_cells(d, view.mask)))
+                    parts.append((egress_any, engine.egress_cells_blocks(d, view.mask)))
                 if ingress_key not in seen_ingress:
                     seen_ingress.add(ingress_key)
-                    parts.append((admitted, engine.ingress_cells(d, view.mask)))
+                    parts.append((admitted, engine.ingress_cells_blocks(d, view.mask)))
                 for store, cells in parts:
-                    for want, bits in _by_want(view, cells).items():
-                        store[want] = store.get(want, 0) | bits
-            found = (connected, egress_any, admitted)
+                    _fold_by_want(view, cells, store)
+            found = tuple({want: from_blocks(blocks) for want, blocks in store.items()}
+                          for store in (connected, egress_any, admitted))
             self._folded[id(targets)] = (targets, found)  # the entry keeps targets alive: its id stays unique
         return found
 
@@ -510,14 +513,13 @@ class _Backward:
         return cached[1]
 
 
-def _by_want(view: WantedAtoms, cells) -> dict:
-    found: dict = {}
-    for ports, bits in cells:
-        for index, (want, mask) in enumerate(view.groups):
-            hit = bits & mask
+def _fold_by_want(view: WantedAtoms, cells, store: dict) -> None:
+    """Add to `store` (want -> blocks) the atoms of `cells` (blocks) that each want reaches."""
+    for ports, blocks in cells:
+        for index, (want, mask) in enumerate(view.block_groups()):
+            hit = intersection(blocks, mask)
             if hit and view._overlaps(ports, index, want):
-                found[want] = found.get(want, 0) | hit
-    return found
+                add_into(store.setdefault(want, {}), hit)
 
 
 class _IngressNaming:

@@ -299,19 +299,48 @@ class Engine:
         (ports, atoms) pieces that may overlap."""
         if self._tiers is not None:
             return self._tier_side(1, src, mask)
+        return [(ports, from_blocks(blocks)) for ports, blocks in self._ingress_pieces(src, mask)]
+
+    # The same answers with each cell's atoms as blocks (engine/blocks.py), for callers that meet
+    # the cells with masks of their own: as ints, every cell and every such AND costs the width
+    # of the cluster however few pods it holds.
+
+    def cells_towards_blocks(self, src: Endpoint, mask: int) -> list[tuple[PortSet, Blocks]]:
+        """`cells_towards`, each cell's atoms as blocks."""
+        if self._tiers is not None:
+            return [(ports, to_blocks(bits)) for ports, bits in self._tiers.cells(src.atom, mask)]
+        return self._cell_blocks(src.atom, mask)
+
+    def egress_cells_blocks(self, src: Endpoint, mask: int) -> list[tuple[PortSet, Blocks]]:
+        """`egress_cells`, each piece's atoms as blocks."""
+        return [(ports, to_blocks(bits)) for ports, bits in self.egress_cells(src, mask)]
+
+    def ingress_cells_blocks(self, src: Endpoint, mask: int) -> list[tuple[PortSet, Blocks]]:
+        """`ingress_cells`, each piece's atoms as blocks."""
+        if self._tiers is not None:
+            return [(ports, to_blocks(bits)) for ports, bits in self._tier_side(1, src, mask)]
+        return self._ingress_pieces(src, mask)
+
+    def _ingress_pieces(self, src: Endpoint, mask: int) -> list[tuple[PortSet, Blocks]]:
         unisolated = mask & self._admitting_anyone()
-        pieces = [(ALL_PORTS, unisolated)] if unisolated else []
-        mask_blocks = to_blocks(mask)
+        pieces = [(ALL_PORTS, to_blocks(unisolated))] if unisolated else []
+        in_mask = to_blocks(mask).get
         for spec, groups in self._ingress_plan(src.atom):
             found: Blocks = {}
-            for blocks in groups:
-                add_into(found, intersection(blocks, mask_blocks))
+            for blocks in groups:  # the union of the groups within the mask, without a call per group
+                for block, local in blocks.items():
+                    other = in_mask(block)
+                    if other is not None:
+                        meet = other & local
+                        if meet:
+                            known = found.get(block)
+                            found[block] = meet if known is None else known | meet
             if not found:
                 continue
             for part, ports in self._block_parts(spec):
                 x = found if part is None else intersection(found, part)
                 if x and ports is not EMPTY_PORTS:
-                    pieces.append((ports, from_blocks(x)))
+                    pieces.append((ports, x))
         return pieces
 
     def _tier_side(self, which: int, src: Endpoint, mask: int) -> list[tuple[PortSet, int]]:
@@ -513,7 +542,13 @@ class Engine:
         return out
 
     def _cells(self, s: int, mask: int) -> list[tuple[PortSet, int]]:
-        """Destination atoms by allowed ports, for source atom s (see matrix_cells).
+        """Destination atoms by allowed ports, for source atom s (see matrix_cells)."""
+        if self._tiers is not None:
+            return self._tiers.cells(s, mask)
+        return [(ports, from_blocks(blocks)) for ports, blocks in self._cell_blocks(s, mask)]
+
+    def _cell_blocks(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
+        """`_cells` without the tiers, each cell's atoms as blocks.
 
         The egress groups of s and the ingress groups that admit s are crossed; each pair of
         groups contributes its port intersection to the destinations both cover. A spec with
@@ -526,10 +561,9 @@ class Engine:
         one namespace, a few consecutive atoms, and an operation on two such sets then touches a
         block or two instead of the whole numbering — on an int over every atom each AND and OR
         cost the cluster's width, which made a row cost the cluster's size times its rules.
-        Only the finished cells are turned back into ints. The steps are those of the plain
-        algorithm on whole sets, so the cells and their order are the same."""
-        if self._tiers is not None:
-            return self._tiers.cells(s, mask)
+        Only the finished cells are turned back into ints (by `_cells`, for callers that want
+        ints). The steps are those of the plain algorithm on whole sets, so the cells and their
+        order are the same."""
         c = self._compiler
         everything = c.all
         whole = mask is everything
@@ -588,7 +622,7 @@ class Engine:
                                     add_into(layer, y)
         by_id = memo.by_id
         if len(layers) <= 1:
-            return [(by_id[k], from_blocks(blocks)) for k, blocks in layers.items()]
+            return [(by_id[k], blocks) for k, blocks in layers.items()]
         # Refine the layers into disjoint cells: a destination in several layers gets the union
         # of their ports.
         either = memo.either
@@ -638,7 +672,7 @@ class Engine:
                     cells[key] = fresh  # the layer's own dict: layers are not read again
                 else:
                     add_into(target, fresh)
-        return [(by_id[k], from_blocks(blocks)) for k, blocks in cells.items()]
+        return [(by_id[k], blocks) for k, blocks in cells.items()]
 
     def _blocks(self, bits: int) -> Blocks:
         """A bitset the engine keeps (a group, a part, a side) as blocks, made once."""

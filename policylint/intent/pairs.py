@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from policylint.engine.bits import from_positions, iter_bits
+from policylint.engine.blocks import Blocks, to_blocks
 from policylint.engine.ports import PortSet
 from policylint.findings import Finding
 from policylint.intent.blame import SideBlame, blame_side
@@ -40,7 +41,14 @@ class WantedAtoms:
         self.mask = 0
         for _, mask in self.groups:
             self.mask |= mask
+        self._block_groups: list[tuple[PortSet | None, Blocks]] | None = None
         self._hits: dict[tuple[int, int], bool] = {}
+
+    def block_groups(self) -> list[tuple[PortSet | None, Blocks]]:
+        """`groups` with each mask as blocks (engine/blocks.py), made once."""
+        if self._block_groups is None:
+            self._block_groups = [(want, to_blocks(mask)) for want, mask in self.groups]
+        return self._block_groups
 
     def reached(self, cells: Iterable[tuple[PortSet, int]]) -> int:
         """The atoms reached by `cells` on a port they want."""
