@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.engine.blocks import SHIFT, add_into, from_blocks, intersection, to_blocks, without
+from policylint.engine.blocks import SHIFT, add_into, from_blocks, intersection, to_blocks, union_within, without
 
 # Sets over a few blocks, members clustered as a namespace's pods are, and the block edges hit.
 _EDGE = 1 << SHIFT
@@ -32,3 +32,11 @@ def test_operations_equal_those_on_whole_ints(a: int, b: int) -> None:
     part = to_blocks(a & b)
     assert from_blocks(without(ab, part)) == a & ~b
     assert ab == to_blocks(a)  # operands are never changed
+
+
+@given(st.lists(bitsets, max_size=5), bitsets)
+def test_union_within_equals_the_union_of_the_meets(sets: list[int], within: int) -> None:
+    expected = 0
+    for bits in sets:
+        expected |= bits & within
+    assert from_blocks(union_within([to_blocks(b) for b in sets], to_blocks(within))) == expected

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from policylint.engine.bits import from_positions, has, iter_bits, positions
-from policylint.engine.blocks import Blocks, add_into, from_blocks, intersection, to_blocks, without
+from policylint.engine.blocks import Blocks, add_into, from_blocks, intersection, to_blocks, union_within, without
 from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
 from policylint.engine.endpoints import Endpoint, build_space
 from policylint.engine.ipset import parse_address_or_network
@@ -324,17 +324,9 @@ class Engine:
     def _ingress_pieces(self, src: Endpoint, mask: int) -> list[tuple[PortSet, Blocks]]:
         unisolated = mask & self._admitting_anyone()
         pieces = [(ALL_PORTS, to_blocks(unisolated))] if unisolated else []
-        in_mask = to_blocks(mask).get
+        mask_blocks = to_blocks(mask)
         for spec, groups in self._ingress_plan(src.atom):
-            found: Blocks = {}
-            for blocks in groups:  # the union of the groups within the mask, without a call per group
-                for block, local in blocks.items():
-                    other = in_mask(block)
-                    if other is not None:
-                        meet = other & local
-                        if meet:
-                            known = found.get(block)
-                            found[block] = meet if known is None else known | meet
+            found = union_within(groups, mask_blocks)
             if not found:
                 continue
             for part, ports in self._block_parts(spec):
@@ -592,16 +584,7 @@ class Engine:
                         for blocks in groups:
                             add_into(both, blocks)
                 else:
-                    both = {}
-                    get = eblocks.get
-                    for blocks in groups:
-                        for block, local in blocks.items():
-                            other = get(block)
-                            if other is not None:
-                                meet = other & local
-                                if meet:
-                                    known = both.get(block)
-                                    both[block] = meet if known is None else known | meet
+                    both = union_within(groups, eblocks)
                 if not both:
                     continue
                 iparts = parts(ispec)
