@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.engine.blocks import SHIFT, add_into, from_blocks, intersection, to_blocks, union_within, without
+from policylint.engine.blocks import SHIFT, add_into, from_blocks, intersection, to_blocks, union, union_within, without
 
 # Sets over a few blocks, members clustered as a namespace's pods are, and the block edges hit.
 _EDGE = 1 << SHIFT
@@ -29,6 +29,7 @@ def test_operations_equal_those_on_whole_ints(a: int, b: int) -> None:
     merged = dict(ab)
     add_into(merged, bb)
     assert from_blocks(merged) == a | b
+    assert from_blocks(union([ab, bb])) == a | b
     part = to_blocks(a & b)
     assert from_blocks(without(ab, part)) == a & ~b
     assert ab == to_blocks(a)  # operands are never changed

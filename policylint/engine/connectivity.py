@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from policylint.engine.bits import from_positions, has, iter_bits, positions
-from policylint.engine.blocks import Blocks, add_into, from_blocks, intersection, to_blocks, union_within, without
+from policylint.engine.blocks import Blocks, add_into, from_blocks, intersection, to_blocks, union, union_within, without
 from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
 from policylint.engine.endpoints import Endpoint, build_space
 from policylint.engine.ipset import parse_address_or_network
@@ -577,12 +577,8 @@ class Engine:
             eparts = parts(espec)
             for ispec, groups in ingress:
                 if open_egress:
-                    if len(groups) == 1:
-                        both = groups[0]  # shared: never changed below
-                    else:
-                        both = {}
-                        for blocks in groups:
-                            add_into(both, blocks)
+                    # one group alone is used as it is: `both` is never changed below
+                    both = groups[0] if len(groups) == 1 else union(groups)
                 else:
                     both = union_within(groups, eblocks)
                 if not both:
@@ -765,13 +761,7 @@ class Engine:
 
     def _ingress_from(self, s: int) -> Groups:
         """The ingress rules that admit source atom s: port spec -> destination classes."""
-        table: Groups = {}
-        for spec, groups in self._ingress_plan(s):
-            union: Blocks = {}
-            for blocks in groups:
-                add_into(union, blocks)
-            table[spec] = from_blocks(union)
-        return table
+        return {spec: from_blocks(union(groups)) for spec, groups in self._ingress_plan(s)}
 
     def _membership_of(self, s: int) -> tuple[int, ...]:
         """The peer sets (indexes into `_peer_groups`) that hold atom s, one shared tuple per
