@@ -86,6 +86,8 @@ def operator_policy_lines(cluster: Cluster, label: str = "caveat", display: Call
 
 def offline_rules(cluster: Cluster) -> list[tuple[Any, Any, str]]:
     """(policy, rule, why) of the cluster-wide policy rules whose peers cannot be judged offline."""
+    if not cluster.tier_policies:
+        return []  # and the tier engine is not imported: most inputs have no cluster-wide policies
     from policylint.engine.tiers import may_hold_pods  # the engine's own criterion
 
     unknown_ips = any(not w.pod_ips for w in cluster.workloads)

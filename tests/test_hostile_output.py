@@ -95,6 +95,23 @@ def test_json_keeps_exact_values_in_printable_text() -> None:
     assert json.loads(out) == value
 
 
+def test_json_of_ascii_text_escapes_delete_and_double_hash() -> None:
+    # ASCII documents skip the full pattern: what it would still find there must be escaped.
+    out = json_dumps({"a##b": "c\x7fd###"})
+    assert out == '{"a#\\u0023b": "c\\u007fd#\\u0023\\u0023"}'
+    assert json_dumps(["# a #", "plain"]) == '["# a #", "plain"]'
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("#\x7f\x1b\x9b\u2028\U000e0041az09 \"\\")), max_size=4))
+def test_json_dumps_escapes_as_the_full_pattern(values: list[str]) -> None:
+    from policylint.report.escape import _json_escape, _json_unsafe
+
+    for options in ({}, {"indent": 2}, {"separators": (", ", ": ")}):
+        plain = json.dumps(values, ensure_ascii=False, **options)
+        assert json_dumps(values, **options) == _json_unsafe().sub(_json_escape, plain)
+
+
 # -- end to end: the command line on a hostile manifest ------------------------------------------
 
 HOSTILE = """\

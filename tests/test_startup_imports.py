@@ -78,6 +78,14 @@ def test_matrix_imports_no_rule(tmp_path: Path) -> None:
     assert loaded(modules, NEVER + RULES + FINDINGS + ("policylint.rule_options",)) == []
 
 
+def test_matrix_json_imports_no_renderer_tier_engine_or_aggregation(tmp_path: Path) -> None:
+    # A folder without charts or kustomizations, without cluster-wide policies, not aggregated.
+    modules = imported(tmp_path, "matrix", str(SEED), "--format", "json")
+    assert "policylint.engine.connectivity" in modules
+    assert loaded(modules, ("policylint.load.render.run", "policylint.load.render.sources", "policylint.engine.tiers",
+                            "policylint.matrix.aggregate", "policylint.matrix.group_counts")) == []
+
+
 def test_reach_imports_no_rule(tmp_path: Path) -> None:
     modules = imported(tmp_path, "reach", str(SEED), "--from", FROM, "--to", TO)
     assert "policylint.engine.connectivity" in modules

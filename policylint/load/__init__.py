@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator
 
 from policylint.load.classify import SkippedFile, classify, nothing_found
-from policylint.load.inputs import LoadedFile, discover
+from policylint.load.inputs import STDIN, LoadedFile, discover
 from policylint.load.nodes import Span
 from policylint.load.objects import RawObject, split_objects
 from policylint.load.parallel import read_files
-from policylint.load.render.settings import RenderSettings
+from policylint.load.render.settings import CHART_FILE, KUSTOMIZATION_NAMES, RenderSettings
 from policylint.load.yaml_reader import Limits, LoadProblem
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
     files, result.missing, walk_problems, result.excluded = discover(paths, is_excluded)
     result.problems.extend(walk_problems)
     discovered, sources = files, None
-    if render is not None:
+    if render is not None and _may_render(paths, files):
         from policylint.load.render.run import prepare
 
         try:
@@ -88,6 +89,25 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
     return result
 
 
+def _may_render(paths: list[str], files: list[str]) -> bool:
+    """Whether the input may hold a Helm chart or a kustomization, for load/render to find: a
+    file named on its own (it may belong to one in a folder above it), or a folder read that
+    has `Chart.yaml`, a kustomization file, or `Kustomization` (a name without an extension,
+    which the walk does not list). Most inputs have none, and then the renderers' code is not
+    even imported."""
+    if any(p != STDIN and not os.path.isdir(p) for p in paths):
+        return True
+    folders: set[str] = set()
+    for path in files:
+        if path == STDIN:
+            continue
+        folder, name = os.path.split(path)
+        if name == CHART_FILE or name in KUSTOMIZATION_NAMES:
+            return True
+        folders.add(folder)
+    return any(os.path.isfile(os.path.join(folder, "Kustomization")) for folder in folders)
+
+
 def _read(files: list[str], limits: Limits, stdin: BinaryIO | None, jobs: int | None,
           parsed: ParsedFiles | None) -> Iterator[LoadedFile]:
     if parsed is None:
@@ -107,7 +127,7 @@ def _read(files: list[str], limits: Limits, stdin: BinaryIO | None, jobs: int | 
 
 def report_nothing_found(result: LoadResult) -> None:
     """Add the problem that says an input held files but no Kubernetes object (call once, last)."""
-    from policylint.load.render.run import NOT_RENDERED, RENDER_FAILED
+    from policylint.load.render.settings import NOT_RENDERED, RENDER_FAILED
 
     if any(p.kind in (*NOT_RENDERED, RENDER_FAILED) for p in result.problems):
         return  # the charts and kustomizations not rendered say why nothing was analysed

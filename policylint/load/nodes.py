@@ -25,6 +25,7 @@ _OFFSET_BITS = 32  # character offsets below 2**32: the loader refuses longer te
 _OFFSET_MASK = (1 << _OFFSET_BITS) - 1
 MAX_TEXT_LENGTH = 1 << _OFFSET_BITS
 _NEWLINE = re.compile("\n")
+_MATCH_END = re.Match.end
 _INDEXED_KEYS = 16  # mappings with more keys get a key -> position index on first look-up
 
 
@@ -61,7 +62,9 @@ class LineIndex:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         starts = array("q", [0])
-        starts.extend(match.end() for match in _NEWLINE.finditer(text))
+        # Match.end as a plain function: the loop over the lines stays in C (a generator
+        # expression here was a tenth of reading a small input).
+        starts.extend(map(_MATCH_END, _NEWLINE.finditer(text)))
         self._starts = starts
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -78,6 +81,10 @@ class LineIndex:
         return Span(self.path, line, column, line, column)
 
 
+_new_dict = dict.__new__
+_new_list = list.__new__
+
+
 class _Located:
     """What YMap and YSeq share: built by the loader with packed positions, span made on demand.
 
@@ -86,15 +93,6 @@ class _Located:
     """
 
     __slots__ = ()
-
-    @classmethod
-    def located(cls, lines: LineIndex, at: int) -> Any:
-        """A container read by the loader: positions are packed offsets into `lines`."""
-        node = cls()
-        node._lines = lines  # type: ignore[attr-defined]
-        node._at = at  # type: ignore[attr-defined]
-        node._pos = array("Q")  # type: ignore[attr-defined]
-        return node
 
     @property
     def span(self) -> Span:
@@ -126,6 +124,22 @@ class YMap(_Located, dict):
         self._index: dict[Any, int] | None = None
         self._key_spans: dict[Any, Span] | None = None
         self._value_spans: dict[Any, Span] | None = None
+
+    @classmethod
+    def located(cls, lines: LineIndex, at: int) -> YMap:
+        """A mapping read by the loader: positions are packed offsets into `lines`.
+
+        Made without `__init__` (one per mapping of the input: the two calls cost more than
+        the rest of reading the mapping's start), so every slot is set here."""
+        node = _new_dict(cls)
+        node._span = None
+        node._lines = lines
+        node._at = at
+        node._pos = array("Q")
+        node._index = None
+        node._key_spans = None
+        node._value_spans = None
+        return node
 
     @property
     def key_spans(self) -> dict[Any, Span]:
@@ -218,6 +232,17 @@ class YSeq(_Located, list):
         self._at = 0
         self._pos: array | None = None  # packed range of each item
         self._item_spans: list[Span] | None = None
+
+    @classmethod
+    def located(cls, lines: LineIndex, at: int) -> YSeq:
+        """A sequence read by the loader (see `YMap.located`): every slot is set here."""
+        node = _new_list(cls)
+        node._span = None
+        node._lines = lines
+        node._at = at
+        node._pos = array("Q")
+        node._item_spans = None
+        return node
 
     @property
     def item_spans(self) -> list[Span]:

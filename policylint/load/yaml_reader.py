@@ -134,23 +134,6 @@ class ParseResult:
     directive_scalars: list[tuple[int, int]] = field(default_factory=list)
 
 
-class _Frame:
-    """A container being built, with the key waiting for its value (mappings only)."""
-
-    __slots__ = ("value", "positions", "is_map", "anchor", "key", "key_at", "merges", "size", "index")
-
-    def __init__(self, value: YMap | YSeq, positions: Any, is_map: bool, anchor: str | None) -> None:
-        self.value = value
-        self.positions = positions  # the container's own position store (dict or list)
-        self.is_map = is_map
-        self.anchor = anchor
-        self.key: Any = _NO_KEY
-        self.key_at = 0
-        self.merges: list[tuple[Any, int]] | None = None
-        self.size = 1  # values in this subtree, for alias accounting
-        self.index: dict[Any, int] | None = None  # key -> entry number, built at the first duplicate
-
-
 _NO_KEY = object()
 _MERGE_KEY = object()
 _MISSING = object()
@@ -380,15 +363,24 @@ class _Parser:
         max_depth = min(self.limits.max_depth, MAX_DEPTH_CAP) - self.depth
         max_alias = self.limits.max_alias_nodes
         cache = self.cache
+        cached = cache.get
         intern = sys.intern
         templated = "{{" in self.text
         directives = "policylint:" in self.text
         find = self.text.find
         directive_scalars = self.result.directive_scalars
+        documents = self.result.documents
+        new_map, new_seq = YMap.located, YSeq.located
+        no_key, merge_key, missing = _NO_KEY, _MERGE_KEY, _MISSING
         ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
         MappingEndEvent, SequenceEndEvent, AliasEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
         DocumentStartEvent, DocumentEndEvent = yaml.DocumentStartEvent, yaml.DocumentEndEvent
-        stack: list[_Frame] = []
+        # A container being built is a list on the stack, made without a call: the container,
+        # its position store, whether it is a mapping, its anchor, the key waiting for its value
+        # (mappings) and that key's position, the merges (`<<`) to apply at its end, the values
+        # in its subtree (for alias accounting) and, after a duplicate key, key -> entry number.
+        VALUE, POSITIONS, IS_MAP, ANCHOR, KEY, KEY_AT, MERGES, SIZE, INDEX = range(9)
+        stack: list[list[Any]] = []
         anchors: dict[str, tuple[Any, int]] = {}
         alias_nodes = 0
         root: Any = None
@@ -416,25 +408,27 @@ class _Parser:
             # -- a value ------------------------------------------------------------------
             if kind is ScalarEvent:
                 start = event.start_mark.index + base
-                at = start << 32 | event.end_mark.index + base
-                if directives and find("policylint:", start, event.end_mark.index + base) >= 0:
+                end = event.end_mark.index + base
+                at = start << 32 | end
+                if directives and find("policylint:", start, end) >= 0:
                     # text that looks like a suppression comment inside a string is not one
-                    directive_scalars.append((start, event.end_mark.index + base))
+                    directive_scalars.append((start, end))
                 text = event.value
                 tag = event.tag
                 if tag is None and not event.style:
-                    value = cache.get(text, _MISSING)
-                    if value is _MISSING:
+                    value = cached(text, missing)
+                    if value is missing:
                         value = _resolve_plain(text)
                         if len(text) <= _CACHED_SCALAR_LENGTH and len(cache) < _CACHE_ENTRIES:
                             cache[text] = value
-                    if value is _MERGE_KEY and not (stack and stack[-1].is_map and stack[-1].key is _NO_KEY):
-                        value = "<<"  # `<<` merges only as a key; as a value it is the text "<<"
-                    elif (type(value) is int and text[0] in "0+-" and _octal_looking(text, value)
-                          and not (stack and stack[-1].is_map and stack[-1].key in FILE_MODE_KEYS)):
-                        self.problem("typing", start, f"`{text}` is read as {value}: a leading 0 (or 0o) makes "
-                                     "an octal number in YAML 1.1, as kubectl reads it; write "
-                                     f"{value} if that is meant", event.end_mark.index + base)
+                    if type(value) is not str:  # most plain scalars are text: one test for them
+                        if value is merge_key and not (stack and stack[-1][IS_MAP] and stack[-1][KEY] is no_key):
+                            value = "<<"  # `<<` merges only as a key; as a value it is the text "<<"
+                        elif (type(value) is int and text[0] in "0+-" and _octal_looking(text, value)
+                              and not (stack and stack[-1][IS_MAP] and stack[-1][KEY] in FILE_MODE_KEYS)):
+                            self.problem("typing", start, f"`{text}` is read as {value}: a leading 0 (or 0o) makes "
+                                         "an octal number in YAML 1.1, as kubectl reads it; write "
+                                         f"{value} if that is meant", end)
                 elif tag is None or tag == "!":
                     value = text
                 else:
@@ -451,26 +445,26 @@ class _Parser:
                     stack.clear()
                     continue
                 if kind is MappingStartEvent:
-                    node: Any = YMap.located(lines, start << 32 | event.end_mark.index + base)
-                    stack.append(_Frame(node, node._pos, True, event.anchor))
+                    node: Any = new_map(lines, start << 32 | event.end_mark.index + base)
+                    stack.append([node, node._pos, True, event.anchor, no_key, 0, None, 1, None])
                 else:
-                    node = YSeq.located(lines, start << 32 | event.end_mark.index + base)
-                    stack.append(_Frame(node, node._pos, False, event.anchor))
+                    node = new_seq(lines, start << 32 | event.end_mark.index + base)
+                    stack.append([node, node._pos, False, event.anchor, no_key, 0, None, 1, None])
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 frame = stack.pop()
-                value = frame.value
+                value = frame[VALUE]
                 start = value._at >> 32
                 end = event.end_mark.index + base
                 at = value._at = start << 32 | end
-                if templated and frame.is_map and self._is_template(start, end):
+                if templated and frame[IS_MAP] and self._is_template(start, end):
                     value = self.text[start:end]  # `{{ .Values.x }}` is text to Kubernetes' eyes
                     self.templates.append(at)
-                elif frame.merges is not None:
-                    self._merge(value, frame.merges)
-                size = frame.size
-                if frame.anchor is not None:
-                    anchors[frame.anchor] = (value, size)
+                elif frame[MERGES] is not None:
+                    self._merge(value, frame[MERGES])
+                size = frame[SIZE]
+                if frame[ANCHOR] is not None:
+                    anchors[frame[ANCHOR]] = (value, size)
             elif kind is AliasEvent:
                 start = event.start_mark.index + base
                 at = start << 32 | event.end_mark.index + base
@@ -495,8 +489,7 @@ class _Parser:
                 doc_start = event.start_mark.index + base
                 continue
             elif kind is DocumentEndEvent:
-                self.result.documents.append(
-                    Document(self.path, index, root, lines.span(pack(doc_start, event.end_mark.index + base))))
+                documents.append(Document(self.path, index, root, lines.span(pack(doc_start, event.end_mark.index + base))))
                 index += 1
                 continue
             else:  # StreamStart, StreamEnd
@@ -506,43 +499,43 @@ class _Parser:
                 root = value
                 continue
             top = stack[-1]
-            top.size += size
-            if not top.is_map:
-                top.value.append(value)
-                top.positions.append(at)
+            top[SIZE] += size
+            if not top[IS_MAP]:
+                top[VALUE].append(value)
+                top[POSITIONS].append(at)
                 continue
-            if top.key is _NO_KEY:
+            key = top[KEY]
+            if key is no_key:
                 if type(value) is str:
-                    top.key = intern(value) if len(value) <= _CACHED_SCALAR_LENGTH else value
+                    top[KEY] = intern(value) if len(value) <= _CACHED_SCALAR_LENGTH else value
                 else:
-                    top.key = self._key(value, at)
-                top.key_at = at
+                    top[KEY] = self._key(value, at)
+                top[KEY_AT] = at
                 continue
-            key = top.key
-            top.key = _NO_KEY
-            if key is _MERGE_KEY:
-                if top.merges is None:
-                    top.merges = []
-                top.merges.append((value, at))
+            top[KEY] = no_key
+            if key is merge_key:
+                if top[MERGES] is None:
+                    top[MERGES] = []
+                top[MERGES].append((value, at))
                 continue
-            container = top.value
-            positions = top.positions
+            container = top[VALUE]
+            positions = top[POSITIONS]
             if key in container:
-                if top.index is None:
-                    top.index = {k: i for i, k in enumerate(container)}
-                slot = 2 * top.index[key]
+                if top[INDEX] is None:
+                    top[INDEX] = {k: i for i, k in enumerate(container)}
+                slot = 2 * top[INDEX][key]
                 first = lines.span(positions[slot]).line
-                self.problem("duplicate-key", top.key_at >> 32,
+                self.problem("duplicate-key", top[KEY_AT] >> 32,
                              f"duplicate key {key!r} (first at line {first}); the API server rejects it",
-                             top.key_at & _MASK)
+                             top[KEY_AT] & _MASK)
                 container[key] = value  # the last one wins, as in Kubernetes' decoder
-                positions[slot] = top.key_at
+                positions[slot] = top[KEY_AT]
                 positions[slot + 1] = at
                 continue
-            if top.index is not None:
-                top.index[key] = len(container)
+            if top[INDEX] is not None:
+                top[INDEX][key] = len(container)
             container[key] = value
-            positions.append(top.key_at)
+            positions.append(top[KEY_AT])
             positions.append(at)
 
     def _key(self, value: Any, at: int) -> Any:

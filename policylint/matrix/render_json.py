@@ -1,12 +1,13 @@
 """JSON: the policylint.matrix/v1 document, or policylint.matrix-summary/v1 when aggregated."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from policylint.matrix.view import MatrixView, shown_endpoints
 from policylint.report.escape import json_dumps
 
-from typing import Any
-
-from policylint.matrix.aggregate import EXTERNAL_GROUP, Row, group_of
-from policylint.matrix.view import MatrixView, shown_endpoints
+if TYPE_CHECKING:
+    from policylint.matrix.aggregate import Row
 
 SCHEMA = "policylint.matrix/v1"
 SUMMARY_SCHEMA = "policylint.matrix-summary/v1"
@@ -74,6 +75,8 @@ def write_pairs(out, view: MatrixView, endpoints: list, exposure: list | None = 
 def write_summary(out, view: MatrixView, rows: list[Row], unknown: list[Row] | None = None) -> None:
     """The policylint.matrix-summary/v1 document: one connection per pair of namespaces, and, only
     when some pairs have ports that cannot be judged offline, those in `unknown` after them."""
+    from policylint.matrix.aggregate import EXTERNAL_GROUP, group_of  # only aggregated output needs it
+
     counts: dict[str, int] = {}
     for e in shown_endpoints(view.engine, view.sources, view.destinations, view.namespace):
         counts[group_of(e)] = counts.get(group_of(e), 0) + 1

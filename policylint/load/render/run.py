@@ -14,7 +14,9 @@ from typing import Any, Callable
 from policylint.load.classify import SkippedFile
 from policylint.load.inputs import STDIN, LoadedFile, read_file
 from policylint.load.nodes import Span
-from policylint.load.render.settings import RenderSettings
+# Load-problem kinds, each reported by one rule (defined with the settings: reading them imports no renderer).
+from policylint.load.render.settings import (HELM_NOT_RENDERED, KUSTOMIZE_NOT_RENDERED, NOT_RENDERED,  # noqa: F401
+                                             RENDER_FAILED, RenderSettings)
 from policylint.load.render.sources import (Chart, Kustomization, Sources, closure, find_sources,
                                             owner_of_named_file, remote_references)
 from policylint.load.yaml_reader import Limits, LoadProblem
@@ -23,11 +25,6 @@ from policylint.load.yaml_reader import Limits, LoadProblem
 # render: most inputs have neither charts nor kustomizations, and start-up should not pay for them.
 
 LOG = logging.getLogger(__name__)
-# Load-problem kinds, each reported by one rule.
-KUSTOMIZE_NOT_RENDERED = "kustomize-not-rendered"  # PL018
-HELM_NOT_RENDERED = "helm-not-rendered"  # PL019
-RENDER_FAILED = "render-failed"  # PL020
-NOT_RENDERED = (KUSTOMIZE_NOT_RENDERED, HELM_NOT_RENDERED)
 
 
 def prepare(paths: list[str] | tuple[str, ...], files: list[str]) -> tuple[list[str], Sources, list[SkippedFile]]:

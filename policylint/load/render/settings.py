@@ -8,6 +8,12 @@ DEFAULT_TIMEOUT = 60.0
 
 # The file names that make a folder a kustomization, in kustomize's order of preference.
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+CHART_FILE = "Chart.yaml"  # what makes a folder a Helm chart
+# Load-problem kinds, each reported by one rule.
+KUSTOMIZE_NOT_RENDERED = "kustomize-not-rendered"  # PL018
+HELM_NOT_RENDERED = "helm-not-rendered"  # PL019
+RENDER_FAILED = "render-failed"  # PL020
+NOT_RENDERED = (KUSTOMIZE_NOT_RENDERED, HELM_NOT_RENDERED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,9 @@ from typing import Any, Iterable, Iterator
 
 from policylint.load.inputs import STDIN, display_name
 from policylint.load.nodes import YMap, YSeq
-from policylint.load.render.settings import KUSTOMIZATION_NAMES
+from policylint.load.render.settings import CHART_FILE, KUSTOMIZATION_NAMES
 from policylint.load.yaml_reader import parse_text
 
-CHART_FILE = "Chart.yaml"
 # Fields whose string values (or `path` entries) name local files or folders.
 _FOLDER_FIELDS = ("resources", "bases", "components")
 _FILE_FIELDS = ("crds", "configurations", "generators", "transformers", "validators", "patchesStrategicMerge")
