@@ -13,11 +13,13 @@ from typing import Iterable
 
 from policylint.diff.model import NEW, OLD, Because, IsolationChange, Location, PolicyRef, RuleRef, TierRuleRef
 from policylint.diff.sides import Side
+from policylint.engine.blocks import SHIFT, Blocks, to_blocks
 from policylint.engine.endpoints import Endpoint
 from policylint.engine.ports import ALL_PORTS, EMPTY_PORTS, PortSet
 from policylint.model.types import EGRESS, INGRESS, NetworkPolicy
 
 Pair = tuple[Endpoint, Endpoint]
+BLOCK_MASK = (1 << SHIFT) - 1
 
 
 class Blame:
@@ -28,6 +30,49 @@ class Blame:
         self._rule_refs: dict[tuple[str, int, int], RuleRef] = {}
         self._differences: dict[tuple[PortSet, PortSet], PortSet] = {}
         self._tiered = any(s.engine.tiers is not None for s in (old, new))
+        self._by_key: dict[tuple, Because] = {}  # see because_pods
+        self._sources: dict[tuple[str, int], tuple] = {}  # (version, endpoint index) -> its part of a key
+        self._admitting: dict[tuple[str, int], list[Blocks]] = {}  # (version, destination index) -> rule peers
+
+    def because_pods(self, old_pair: Pair | None, new_pair: Pair | None, gained: PortSet, lost: PortSet) -> Because:
+        """`because` for one workload pair, made once for the pairs whose answer cannot differ.
+
+        A change to a policy that every pod goes through (the cluster DNS policy) changes a pair
+        per pod of the cluster, and most of those pairs have the same explanation. In each version
+        the explanation of (S, D) reads: what S's egress side and D's ingress side allow (the same
+        for sources of equal `Engine.row_key`, whatever the destination), the policies selecting
+        S for egress and their rules towards D, the policies selecting D for ingress and which of
+        their rules' peers hold S, and whether the answer rests on an invalid policy. The key holds
+        each of these, so pairs with equal keys get the explanation `because` would give each.
+        With cluster-wide policies the tiers are traced per pair, as before."""
+        if self._tiered:
+            return self.because([(old_pair, new_pair)], gained, lost)
+        key = (gained, lost, self._pair_key(OLD, old_pair), self._pair_key(NEW, new_pair))
+        found = self._by_key.get(key)
+        if found is None:
+            found = self._by_key[key] = self.because([(old_pair, new_pair)], gained, lost)
+        return found
+
+    def _pair_key(self, version: str, pair: Pair | None) -> tuple | None:
+        if pair is None:
+            return None
+        src, dst = pair
+        engine = self.sides[version].engine
+        source = self._sources.get((version, src.index))
+        if source is None:
+            egress = tuple(map(id, engine.policies_selecting(src, EGRESS)))
+            source = self._sources[(version, src.index)] = (engine.row_key(src), egress)
+        peers = self._admitting.get((version, dst.index))
+        if peers is None:
+            peers = self._admitting[(version, dst.index)] = [
+                to_blocks(engine.compiled_rule(policy, rule).bits)
+                for policy in engine.policies_selecting(dst, INGRESS) for rule in policy.rules(INGRESS)]
+        block, bit = src.atom >> SHIFT, src.atom & BLOCK_MASK
+        holding = 0  # which of those rules' peers hold the source
+        for i, blocks in enumerate(peers):
+            if (blocks.get(block, 0) >> bit) & 1:
+                holding |= 1 << i
+        return id(dst), source, holding, engine.depends_on_invalid(src, dst)
 
     def because(self, pairs: Iterable[tuple[Pair | None, Pair | None]], gained: PortSet, lost: PortSet) -> Because:
         """`pairs`: (old pair, new pair) standing for the connection in each version (None where

@@ -109,7 +109,7 @@ def _connections(old: Side, new: Side, blame: Blame, only: Touched | None):
 
     for src, dst, before, after in pod_changes(om, nm):
         kind, gained, lost = delta(before, after)
-        because = blame.because([(pair(om, src, dst), pair(nm, src, dst))], gained, lost)
+        because = blame.because_pods(pair(om, src, dst), pair(nm, src, dst), gained, lost)
         yield ConnectionChange(kind, ref(src), ref(dst), before, after, because)
 
     for change in external_changes(om, nm, refinement(om.ranges, nm.ranges), only):
