@@ -42,6 +42,8 @@ def _names(rules: Mapping[str, RuleSpec]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class SelectedRule:
+    """A rule chosen for the run, with its severity and options."""
+
     spec: RuleSpec
     severity: Severity
     options: dict[str, Any]
@@ -105,6 +107,8 @@ def _precision(token: str, spec: RuleSpec) -> int:
 
 @dataclass(slots=True)
 class Analysis:
+    """One run of the pipeline: the input loaded and modelled, the rules run and their findings."""
+
     load: LoadResult
     cluster: Cluster
     findings: list[Finding] = field(default_factory=list)

@@ -45,6 +45,8 @@ LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-depth": "max_depth", "max
 
 @dataclass(frozen=True, slots=True)
 class Config:
+    """The settings of a run: the config file, with the command line applied."""
+
     path: str | None = None
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()

@@ -36,6 +36,8 @@ class Related:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One finding of a rule: where, what, and how severe."""
+
     code: str
     name: str
     severity: Severity

@@ -23,6 +23,8 @@ LOG = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class LoadResult:
+    """The load stage: the files read, the objects in them and the problems of the input."""
+
     files: list[LoadedFile] = field(default_factory=list)
     objects: list[RawObject] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)

@@ -117,6 +117,8 @@ class LoadProblem:
 
 @dataclass(frozen=True, slots=True)
 class Document:
+    """One YAML document of a file: its root value and where it is."""
+
     path: str
     index: int  # 0-based position of the document in its file
     root: Any
@@ -125,6 +127,8 @@ class Document:
 
 @dataclass(slots=True)
 class ParseResult:
+    """What reading one text gives: its documents, its problems and where suppression comments may be."""
+
     documents: list[Document] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     # line number -> text of the lines that mention "policylint:" outside any scalar: what a

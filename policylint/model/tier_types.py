@@ -48,6 +48,8 @@ class TierSubject:
 
 @dataclass(frozen=True, slots=True)
 class TierPeer:
+    """A peer of a rule of a cluster-wide policy."""
+
     kind: str  # one of the peer kinds above; "" when unreadable (then valid is False)
     namespace_selector: LabelSelector | None = None
     pod_selector: LabelSelector | None = None
@@ -94,6 +96,8 @@ class TierPort:
 
 @dataclass(frozen=True, slots=True)
 class TierRule:
+    """A rule of a cluster-wide policy."""
+
     direction: str  # Ingress or Egress
     index: int
     name: str
@@ -115,6 +119,8 @@ class TierRule:
 
 @dataclass(frozen=True, slots=True)
 class TierPolicy:
+    """A cluster-wide policy: AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy."""
+
     kind: str  # AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy
     api_version: str
     name: str

@@ -97,6 +97,8 @@ class RuntimeIndex:
 
 @dataclass(frozen=True, slots=True)
 class RuntimeRef:
+    """A TrainJob's `spec.runtimeRef`: the training runtime it names."""
+
     kind: str
     name: str
     span: Span  # `spec.runtimeRef.name`, or what stands for it
@@ -180,6 +182,8 @@ def _upsert_env(env: YSeq, entries: Iterable[tuple[YMap, Span]]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class _Policy:
+    """What a training runtime's `mlPolicy` says about the job's nodes and how they rendezvous."""
+
     num_nodes: int
     torch: YMap | None  # mlPolicy.torch, when set
     framework: tuple[str, YMap] | None  # the first of mlPolicy.torch/xgboost/jax, which rendezvous on node 0

@@ -72,6 +72,8 @@ class Issue:
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
+    """One `matchExpressions` entry of a label selector."""
+
     key: str
     operator: str  # In, NotIn, Exists, DoesNotExist (anything else makes the selector invalid)
     values: tuple[str, ...]
@@ -105,6 +107,8 @@ class LabelSelector:
 
 @dataclass(frozen=True, slots=True)
 class Namespace:
+    """A namespace, declared in the input or used by its objects."""
+
     name: str
     labels: Mapping[str, str]
     declared: bool  # False when synthesised because objects use it
@@ -113,6 +117,8 @@ class Namespace:
 
 @dataclass(frozen=True, slots=True)
 class ContainerPort:
+    """A port a container of a pod template declares."""
+
     name: str | None
     port: int
     protocol: str
@@ -233,6 +239,8 @@ class ServiceTarget:
 
 @dataclass(frozen=True, slots=True)
 class ExceptEntry:
+    """One `except` entry of an ipBlock."""
+
     text: str
     network: IPNetwork | None  # None when it does not parse
     valid: bool  # parses and is a strict subset of the block's cidr
@@ -243,6 +251,8 @@ class ExceptEntry:
 
 @dataclass(frozen=True, slots=True)
 class IPBlock:
+    """An `ipBlock` peer: a CIDR and its exceptions."""
+
     cidr_text: str
     network: IPNetwork | None  # host bits masked off; None when the cidr does not parse
     host_bits_set: bool
@@ -253,6 +263,8 @@ class IPBlock:
 
 @dataclass(frozen=True, slots=True)
 class Peer:
+    """One `from`/`to` entry of a NetworkPolicy rule."""
+
     pod_selector: LabelSelector | None
     namespace_selector: LabelSelector | None
     ip_block: IPBlock | None
@@ -262,6 +274,8 @@ class Peer:
 
 @dataclass(frozen=True, slots=True)
 class PolicyPort:
+    """One `ports` entry of a NetworkPolicy rule."""
+
     protocol: str  # as written, defaulted to TCP when absent; may be invalid
     protocol_given: bool
     port: int | str | None  # number, name, or None for "all ports of the protocol"
@@ -276,6 +290,8 @@ class PolicyPort:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One ingress or egress rule of a NetworkPolicy."""
+
     direction: str  # Ingress or Egress
     index: int
     # Empty tuple: the rule has no `from`/`to` (or an empty one) and matches every peer.
@@ -299,6 +315,8 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class NetworkPolicy:
+    """A `networking.k8s.io/v1` NetworkPolicy as read, what the API server would reject marked invalid."""
+
     namespace: str
     name: str
     pod_selector: LabelSelector
@@ -344,6 +362,8 @@ class UnusedObject:
 
 @dataclass(slots=True)
 class Cluster:
+    """The model of the whole input: namespaces, workloads, policies, services and the issues found building it."""
+
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     workloads: list[Workload] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)

@@ -133,9 +133,26 @@ def _json_unsafe() -> re.Pattern[str]:
     return re.compile(f"[{_UNSAFE_CLASS.replace(chr(0) + '-' + chr(0x1f), '')}]|(?<=#)#")
 
 
+def _encoder(**options: Any) -> json.JSONEncoder:
+    """What `json.dumps(..., ensure_ascii=False, **options)` encodes with, made once per set of
+    options: `json.dumps` makes a new encoder at every call with options, and the matrix writes
+    one small value per row and per distinct set of ports."""
+    try:
+        key = tuple(sorted(options.items()))
+        encoder = _ENCODERS.get(key)
+    except TypeError:  # an unhashable option (separators given as a list): made for this call
+        return json.JSONEncoder(ensure_ascii=False, **options)
+    if encoder is None:
+        encoder = _ENCODERS[key] = json.JSONEncoder(ensure_ascii=False, **options)
+    return encoder
+
+
+_ENCODERS: dict[tuple[tuple[str, Any], ...], json.JSONEncoder] = {}
+
+
 def json_dumps(document: Any, **options: Any) -> str:
     """`json.dumps` whose output is printable text: exact values, escaped bytes (module doc)."""
-    dumped = json.dumps(document, ensure_ascii=False, **options)
+    dumped = _encoder(**options).encode(document)
     # Nearly every document is ASCII, where the pattern can only find DEL or "##": looking for
     # those two is a scan of the bytes, matching the pattern's class of all of Unicode against
     # each character costs about 50 times more (a tenth of `matrix --format json`).
