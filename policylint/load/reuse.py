@@ -59,45 +59,66 @@ def _digest(path: str, limits: Limits) -> bytes | None:
         return None
 
 
+_CONTAINERS = frozenset((YMap, YSeq))
+_new_dict = dict.__new__
+_new_list = list.__new__
+
+
 def relocated(loaded: LoadedFile, name: str) -> LoadedFile:
-    """A copy of `loaded` whose positions name `name`."""
+    """A copy of `loaded` whose positions name `name`.
+
+    Every container is copied (its spans name the file), scalars are shared. A container whose
+    values are all scalars (most of them: labels, ports, a container's fields) is copied in one
+    C-level update; the types of its values are looked at with `map(type, …)`, not one Python
+    call per value."""
     lines: dict[int, Any] = {}  # old line index -> its copy under the new name
     done: dict[int, Any] = {}  # containers already copied: an alias stays one shared value
+    containers = _CONTAINERS
+    last: list[Any] = [None, None]  # the line index met last and its copy: a file has one or a few
 
     def index(old: Any) -> Any:
+        if old is last[0]:
+            return last[1]
         new = lines.get(id(old))
         if new is None:
             new = lines[id(old)] = copy.copy(old)
             new.path = name
+        last[0], last[1] = old, new
         return new
 
     def span(old: Span | None) -> Span | None:
         return None if old is None else dataclasses.replace(old, path=name)
 
     def value(node: Any) -> Any:
-        kind = type(node)
-        if kind is not YMap and kind is not YSeq:
-            return node
         known = done.get(id(node))
         if known is not None:
             return known
-        if kind is YMap:
-            new: Any = YMap.__new__(YMap)
+        if type(node) is YMap:
+            new: Any = _new_dict(YMap)
             done[id(node)] = new
-            dict.update(new, {k: value(v) for k, v in dict.items(node)})
+            if containers.isdisjoint(map(type, dict.values(node))):
+                dict.update(new, node)
+            else:
+                dict.update(new, {k: value(v) if type(v) in containers else v for k, v in dict.items(node)})
             new._index = None
             new._key_spans = None if node._key_spans is None else {k: span(s) for k, s in node._key_spans.items()}
             new._value_spans = None if node._value_spans is None else {k: span(s) for k, s in node._value_spans.items()}
         else:
-            new = YSeq.__new__(YSeq)
+            new = _new_list(YSeq)
             done[id(node)] = new
-            list.extend(new, [value(v) for v in list.__iter__(node)])
+            if containers.isdisjoint(map(type, list.__iter__(node))):
+                list.extend(new, node)
+            else:
+                list.extend(new, [value(v) if type(v) in containers else v for v in list.__iter__(node)])
             new._item_spans = None if node._item_spans is None else [span(s) for s in node._item_spans]
         new._lines = None if node._lines is None else index(node._lines)
         new._at, new._pos = node._at, node._pos
-        new._span = span(node._span)
+        new._span = None if node._span is None else span(node._span)
         return new
 
-    documents = [Document(name, d.index, value(d.root), span(d.span)) for d in loaded.documents]
+    def root(node: Any) -> Any:
+        return value(node) if type(node) in containers else node
+
+    documents = [Document(name, d.index, root(d.root), span(d.span)) for d in loaded.documents]
     problems = [dataclasses.replace(p, span=span(p.span)) for p in loaded.problems]
     return LoadedFile(name, documents, problems, dict(loaded.directive_lines), loaded.meant_as_manifest)
