@@ -424,22 +424,24 @@ class _Backward:
             connected: dict = {}
             egress_any: dict = {}
             admitted: dict = {}
-            # Sources with the same row key have the same three rows (engine.row_key): in an export
-            # every data-service pod is a class of its own, but they fall into few keys.
-            # Each side alone depends on less than the row (engine.side_keys): fold it once per
-            # side key. The stores are unions, so skipping a repeat changes nothing.
+            # Sources with the same row key have the same row (engine.row_key), and those with
+            # the same side key the same side (engine.side_keys): in an export every data-service
+            # pod is a class of its own, but they fall into few keys. Each is folded once per
+            # key; a row key does not tell the sides (it leaves out the peer sets the source's
+            # egress cannot reach, which its ingress side still depends on). The stores are
+            # unions, so skipping a repeat changes nothing.
             seen: set = set()
             seen_egress: set = set()
             seen_ingress: set = set()
             for d in targets:
                 key = engine.row_key(d)
-                if key in seen:
-                    continue
-                seen.add(key)
                 egress_key, ingress_key = engine.side_keys(d)
-                # As blocks: the cells span the training pods of the whole cluster, and meeting
-                # each with each want's mask as ints cost the cluster's width per cell.
-                parts = [(connected, engine.cells_towards_blocks(d, view.mask))]
+                parts = []
+                if key not in seen:
+                    seen.add(key)
+                    # As blocks: the cells span the training pods of the whole cluster, and meeting
+                    # each with each want's mask as ints cost the cluster's width per cell.
+                    parts.append((connected, engine.cells_towards_blocks(d, view.mask)))
                 if egress_key not in seen_egress:
                     seen_egress.add(egress_key)
                     parts.append((egress_any, engine.egress_cells_blocks(d, view.mask)))

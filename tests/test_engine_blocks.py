@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.engine.blocks import SHIFT, add_into, from_blocks, intersection, to_blocks, union, union_within, without
+from policylint.engine.blocks import SHIFT, add_into, from_blocks, intersection, meets, to_blocks, union, union_within, without
 
 # Sets over a few blocks, members clustered as a namespace's pods are, and the block edges hit.
 _EDGE = 1 << SHIFT
@@ -26,6 +26,7 @@ def test_operations_equal_those_on_whole_ints(a: int, b: int) -> None:
     ab, bb = to_blocks(a), to_blocks(b)
     assert from_blocks(intersection(ab, bb)) == a & b
     assert bool(intersection(ab, bb)) == bool(a & b)
+    assert meets(ab, bb) == meets(bb, ab) == bool(a & b)
     merged = dict(ab)
     add_into(merged, bb)
     assert from_blocks(merged) == a | b

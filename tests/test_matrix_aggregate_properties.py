@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policylint.engine import Engine
+from policylint.engine.blocks import to_blocks
 from policylint.matrix.aggregate import aggregate_rows, group_of, group_order
 from policylint.matrix.group_counts import GroupCounts
 from policylint.matrix.view import MatrixView, port_allows
@@ -75,19 +76,30 @@ class _Atoms:
 
 @st.composite
 def _atom_layouts(draw):
-    """Atoms of a few namespaces (and external ranges) in any order, not only in runs, with 0 to
-    3 endpoints each; a bitset over them, sparse or dense, and a `--to` set of endpoints."""
-    spaces = draw(st.lists(st.sampled_from(["a", "b", "c", None]), min_size=1, max_size=80))
-    sizes = draw(st.lists(st.integers(0, 3), min_size=len(spaces), max_size=len(spaces)))
+    """Runs of atoms of a few namespaces (and external ranges) in any order, some of them long
+    enough to cross the edges of the engine's blocks (4,096 atoms), with 0 to 3 endpoints each;
+    a set over them, sparse or dense or whole runs, and a `--to` set of endpoints."""
+    runs = draw(st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]),
+                                   st.integers(1, 3) | st.integers(1000, 4500),
+                                   st.lists(st.integers(0, 3), min_size=1, max_size=3)),
+                         min_size=1, max_size=6))
     atoms, index = [], 0
-    for namespace, size in zip(spaces, sizes):
-        atoms.append([_Member(index + i, namespace) for i in range(size)])
-        index += size
-    bits = draw(st.integers(0, (1 << len(atoms)) - 1))
-    wanted = draw(st.none() | st.sets(st.integers(0, max(index - 1, 0))))
+    for namespace, length, sizes in runs:
+        for i in range(length):
+            size = sizes[i % len(sizes)]
+            atoms.append([_Member(index + j, namespace) for j in range(size)])
+            index += size
+    bits = draw(st.integers(0, (1 << min(len(atoms), 80)) - 1))
+    for first, length in draw(st.lists(st.tuples(st.integers(0, len(atoms) - 1), st.integers(1, 6000)), max_size=3)):
+        bits |= ((1 << length) - 1) << first
+    bits &= (1 << len(atoms)) - 1
+    for atom in draw(st.lists(st.integers(0, len(atoms) - 1), max_size=20)):
+        bits ^= 1 << atom
+    wanted = draw(st.none() | st.sets(st.integers(0, max(index - 1, 0)), max_size=50))
     return atoms, bits, wanted
 
 
+@settings(max_examples=60)  # layouts of thousands of atoms: the full budget would take seconds
 @given(_atom_layouts())
 def test_group_counts_equal_counting_the_endpoints(layout) -> None:
     atoms, bits, wanted = layout
@@ -98,7 +110,9 @@ def test_group_counts_equal_counting_the_endpoints(layout) -> None:
             for m in members:
                 if wanted is None or m.index in wanted:
                     expected[group_of(m)] = expected.get(group_of(m), 0) + 1
-    found = {counter.names[g]: n for g, n in counter.counts(bits)}
+    found = {counter.names[g]: n for g, n in counter.counts(to_blocks(bits))}
     assert found == expected
-    assert {counter.names[g] for g in counter.groups(bits)} == set(expected)
+    assert {counter.names[g] for g in counter.groups(to_blocks(bits))} == set(expected)
+    again = {counter.names[g]: n for g, n in counter.counts(to_blocks(bits))}  # from the memo
+    assert again == expected
     assert counter.names == sorted(counter.names, key=lambda g: (g == "(external)", g))

@@ -58,6 +58,17 @@ def intersection(a: Blocks, b: Blocks) -> Blocks:
     return found
 
 
+def meets(a: Blocks, b: Blocks) -> bool:
+    """Whether the sets have a member in common."""
+    if len(b) < len(a):
+        a, b = b, a
+    for block, local in a.items():
+        other = b.get(block)
+        if other is not None and other & local:
+            return True
+    return False
+
+
 def union(sets: list[Blocks]) -> Blocks:
     """The union of `sets`, as a new dict (the sets are left as they are)."""
     found: Blocks = {}

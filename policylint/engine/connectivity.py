@@ -8,10 +8,10 @@ answered by a handful of bit tests, and a whole matrix row by ANDing groups toge
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from policylint.engine.bits import from_positions, has, iter_bits, positions
-from policylint.engine.blocks import Blocks, add_into, from_blocks, intersection, to_blocks, union, union_within, without
+from policylint.engine.blocks import Blocks, add_into, from_blocks, intersection, meets, to_blocks, union, union_within, without
 from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
 from policylint.engine.endpoints import Endpoint, build_space
 from policylint.engine.ipset import parse_address_or_network
@@ -60,7 +60,11 @@ class Engine:
         self._membership: list[tuple[int, ...]] | None = None  # see _membership_of
         self._peer_groups: list[list[tuple[PortSpec, int]]] = []  # each peer set's ingress groups
         self._block_cache: dict[int, tuple[int, Blocks]] = {}  # id(bitset) -> (it, its blocks), see _blocks
-        self._plans: dict[int, list[tuple[PortSpec, list[Blocks]]]] = {}  # see _ingress_plan
+        self._plans: dict[int, list[tuple[PortSpec, list[Blocks]]]] = {}  # see _plan
+        self._member_tuples: dict[tuple[int, ...], tuple[int, ...]] = {}  # interned tuples of peer sets
+        self._row_members_of: dict[tuple[int, int], tuple[int, ...]] = {}  # see _row_members
+        self._peer_reached: dict[tuple[int, int], bool] = {}  # (id(egress side), peer set) -> may meet
+        self._reach_of: dict[int, Blocks] = {}  # id(egress side) -> where it may go, see _egress_reach
         self._spec_block_parts: dict[int, tuple[PortSpec, list[tuple[Blocks | None, PortSet]]]] = {}
         self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
@@ -307,9 +311,7 @@ class Engine:
 
     def cells_towards_blocks(self, src: Endpoint, mask: int) -> list[tuple[PortSet, Blocks]]:
         """`cells_towards`, each cell's atoms as blocks."""
-        if self._tiers is not None:
-            return [(ports, to_blocks(bits)) for ports, bits in self._tiers.cells(src.atom, mask)]
-        return self._cell_blocks(src.atom, mask)
+        return self._cell_blocks_any(src.atom, mask)
 
     def egress_cells_blocks(self, src: Endpoint, mask: int) -> list[tuple[PortSet, Blocks]]:
         """`egress_cells`, each piece's atoms as blocks."""
@@ -418,6 +420,17 @@ class Engine:
         """Each source's row as *cells*: (allowed ports, the destination atoms allowed exactly
         those ports), disjoint bitsets, each port set once. A row is a handful of cells however many destinations
         it has, so counting and aggregating need not expand it pair by pair."""
+        return self._source_rows(sources, destinations, self._cells)
+
+    def matrix_cell_blocks(self, *, sources: Iterable[Endpoint] | None = None,
+                           destinations: Iterable[Endpoint] | None = None
+                           ) -> Iterator[tuple[Endpoint, list[tuple[PortSet, Blocks]]]]:
+        """`matrix_cells` with each cell's atoms as blocks, for callers that count or walk the
+        cells rather than meet them with whole-width sets (see `cells_towards_blocks`)."""
+        return self._source_rows(sources, destinations, self._cell_blocks_any)
+
+    def _source_rows(self, sources: Iterable[Endpoint] | None, destinations: Iterable[Endpoint] | None,
+                     cells_of: Callable[[int, int], list]) -> Iterator[tuple[Endpoint, list]]:
         source_list = sorted(set(sources)) if sources is not None else self.endpoints
         mask = self._compiler.all
         if destinations is not None:
@@ -430,11 +443,11 @@ class Engine:
         left: dict[tuple, int] = {}
         for key in keys:
             left[key] = left.get(key, 0) + 1
-        shared: dict[tuple, list[tuple[PortSet, int]]] = {}
+        shared: dict[tuple, list] = {}
         for src, key in zip(source_list, keys):
             cells = shared.get(key)
             if cells is None:
-                cells = self._cells(src.atom, mask)
+                cells = cells_of(src.atom, mask)
                 if left[key] > 1:
                     shared[key] = cells
             left[key] -= 1
@@ -443,8 +456,9 @@ class Engine:
             yield src, cells
 
     def row_key(self, src: Endpoint) -> tuple:
-        """A key equal for sources whose rows are equal, whatever the mask: `cells_towards`,
-        `egress_cells` and `ingress_cells` of sources with equal keys are the same."""
+        """A key equal for sources whose rows are equal, whatever the mask: `cells_towards` and
+        `egress_cells` of sources with equal keys are the same. Their `ingress_cells` may differ
+        (the key leaves out peer sets the source's egress cannot reach): see `side_keys`."""
         return self._row_key(src.atom)
 
     def side_keys(self, src: Endpoint) -> tuple[object, object]:
@@ -452,17 +466,22 @@ class Engine:
         sources with equal second keys equal `ingress_cells`, whatever the mask."""
         if self._tiers is not None:
             return ("atom", src.atom), ("atom", src.atom)
-        egress, membership = self._row_key(src.atom)
-        return egress, membership
+        return self._egress_key(src.atom), id(self._membership_of(src.atom))
 
     def _row_key(self, s: int) -> tuple:
         """What `_cells(s, mask)` depends on besides the mask: the source's egress groups (or that
-        it is external or not isolated) and its ingress table (shared per peer-set membership).
-        Sources with equal keys have equal rows; in a real cluster most do (the workloads of a
-        namespace under the same policies). With cluster-wide policies the row also depends on
-        the tiers (engine/tiers.py): then each atom is its own key, as before rows were shared."""
+        it is external or not isolated) and the peer sets that admit it where its egress may go
+        (`_row_members`). Sources with equal keys have equal rows; in a real cluster most do (the
+        workloads of a namespace under the same policies). With cluster-wide policies the row also
+        depends on the tiers (engine/tiers.py): then each atom is its own key, as before rows were
+        shared."""
         if self._tiers is not None:
             return ("atom", s)
+        return self._egress_key(s), id(self._row_members(s))
+
+    def _egress_key(self, s: int) -> object:
+        """What the egress side of source atom s depends on: its egress groups, or that it is
+        external or not isolated for egress."""
         c = self._compiler
         if s >= c.classes:
             egress: object = "external"
@@ -476,7 +495,7 @@ class Engine:
                 egress = self._egress_keys[id(groups)] = frozenset(groups.items())
         else:
             egress = "open"
-        return egress, id(self._membership_of(s))
+        return egress
 
     def wanted_indexes(self, destinations: Iterable[Endpoint]) -> set[int] | None:
         """The endpoint indexes to keep when expanding cells computed for `destinations`: None when
@@ -539,6 +558,12 @@ class Engine:
             return self._tiers.cells(s, mask)
         return [(ports, from_blocks(blocks)) for ports, blocks in self._cell_blocks(s, mask)]
 
+    def _cell_blocks_any(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
+        """`_cells` as blocks, through the tiers when the input has cluster-wide policies."""
+        if self._tiers is not None:
+            return [(ports, to_blocks(bits)) for ports, bits in self._tiers.cells(s, mask)]
+        return self._cell_blocks(s, mask)
+
     def _cell_blocks(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
         """`_cells` without the tiers, each cell's atoms as blocks.
 
@@ -561,7 +586,7 @@ class Engine:
         whole = mask is everything
         mask_blocks = None if whole else to_blocks(mask)
         ingress = [(ALL_SPEC, [self._blocks(self._admitting_anyone())])]
-        ingress.extend(self._ingress_plan(s))
+        ingress.extend(self._plan(self._row_members(s)))
         memo = self._memo
         both_ports = memo.both
         parts = self._block_parts
@@ -672,18 +697,67 @@ class Engine:
         self._spec_block_parts[key] = (spec, found)
         return found
 
-    def _ingress_plan(self, s: int) -> list[tuple[PortSpec, list[Blocks]]]:
-        """The ingress groups that admit source atom s, per spec in the order specs first occur
-        (the order `_ingress_from`'s table has), each as the list of its peer sets' groups in
-        blocks: their union is the table's entry, never made. Kept per membership, a bounded number."""
+    def _row_members(self, s: int) -> tuple[int, ...]:
+        """The peer sets holding source atom s (`_membership_of`) that can add to its row: those
+        with a group of destinations that s's egress side may reach at all. Any other set's groups
+        meet none of s's egress groups, so they add nothing to any cell; sources that differ only
+        in such sets have equal rows. In a cluster export a pod belongs to the peer sets of many
+        policies its own egress never reaches (another namespace's "from these pods" rules), and
+        keying rows by the whole membership made three times as many rows as there are distinct
+        ones. The row's plan is built from these sets alone, so that equal keys give the same
+        cells in the same order, and a row crosses fewer groups."""
         membership = self._membership_of(s)
-        key = id(membership)  # memberships live as long as the engine: ids stay unique
+        c = self._compiler
+        if s < c.classes and not has(self._isolated[EGRESS], s):
+            return membership  # egress open: every group may be reached
+        side = self._groups[EGRESS][s] if s < c.classes else None
+        key = (id(side), id(membership))  # both live as long as the engine: ids stay unique
+        found = self._row_members_of.get(key)
+        if found is None:
+            reach = self._egress_reach(s, side)
+            peer_groups, reached, blocks = self._peer_groups, self._peer_reached, self._blocks
+            kept = []
+            for index in membership:
+                hit = reached.get((id(side), index))
+                if hit is None:
+                    hit = reached[(id(side), index)] = any(meets(blocks(bits), reach) for _, bits in peer_groups[index])
+                if hit:
+                    kept.append(index)
+            members = tuple(kept)
+            found = self._row_members_of[key] = self._member_tuples.setdefault(members, members)
+        return found
+
+    def _egress_reach(self, s: int, side: Groups | None) -> Blocks:
+        """Every destination source atom s's egress side lets out to (s external or isolated for
+        egress), as blocks; made once per egress side."""
+        key = id(side)
+        found = self._reach_of.get(key)
+        if found is None:
+            if side is None:
+                bits = self._compiler.pods
+            else:
+                bits = 0
+                for group in side.values():
+                    bits |= group
+            found = self._reach_of[key] = to_blocks(bits)
+        return found
+
+    def _ingress_plan(self, s: int) -> list[tuple[PortSpec, list[Blocks]]]:
+        """The ingress groups that admit source atom s (`_plan` of its membership)."""
+        return self._plan(self._membership_of(s))
+
+    def _plan(self, members: tuple[int, ...]) -> list[tuple[PortSpec, list[Blocks]]]:
+        """The ingress groups of these peer sets, per spec in the order specs first occur (the
+        order `_ingress_from`'s table has), each as the list of its peer sets' groups in blocks:
+        their union is the table's entry, never made. Kept per tuple of peer sets, a bounded
+        number (the tuples are interned: equal ones are the same object)."""
+        key = id(members)  # interned tuples live as long as the engine: ids stay unique
         plans = self._plans
         plan = plans.pop(key, None)
         if plan is None:
             order: dict[PortSpec, list[Blocks]] = {}
             blocks = self._blocks
-            for index in membership:
+            for index in members:
                 for spec, bits in self._peer_groups[index]:
                     known = order.get(spec)
                     if known is None:
@@ -780,13 +854,13 @@ class Engine:
             for index, peers in enumerate(by_peers):
                 for atom in positions(peers):
                     lists[atom].append(index)
-            shared: dict[tuple[int, ...], tuple[int, ...]] = {}
+            shared = self._member_tuples
             self._membership = [shared.setdefault(key, key) for key in map(tuple, lists)]
             self._peer_groups = [list(groups.items()) for groups in by_peers.values()]
         return self._membership[s]
 
 
-_PLANS_KEPT = 4096  # ingress plans kept at once (see Engine._ingress_plan): references, no new bitsets
+_PLANS_KEPT = 4096  # ingress plans kept at once (see Engine._plan): references, no new bitsets
 
 
 def _first_index(item: tuple[Endpoint, PortSet]) -> int:

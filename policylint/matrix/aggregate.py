@@ -2,8 +2,8 @@
 
 Never pair by pair: a 150,000-pod export allows about 10^9 pairs. Sources whose rows the engine
 computes alike (same namespace, same row key) are taken once with their number
-(`MatrixView.source_groups`); a cell's destinations are counted per namespace from the atoms'
-bitset (`GroupCounts`), once per distinct bitset; and within a source namespace, a (cell,
+(`MatrixView.source_groups`); a cell's destinations are counted per namespace from its atoms'
+blocks (`GroupCounts`), once per distinct cell; and within a source namespace, a (cell,
 ports) that recurs in many rows is added up once, times its number. The work is then about
 (distinct rows x cells) + (source namespaces x distinct cells in them x namespaces they reach).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from policylint.engine.blocks import intersection, to_blocks
 from policylint.matrix.group_counts import EXTERNAL_GROUP, GroupCounts, group_of
 from policylint.matrix.view import MatrixView
 
@@ -47,13 +48,15 @@ def aggregate_unknown_rows(view: MatrixView) -> list[Row]:
     nodes, domainNames or networks peers; MatrixView.unknown_rows): one Row per pair of
     namespaces with such ports, never counted among the allowed ones. Empty, at no cost, for
     inputs without such rules."""
-    return _aggregate(view, ((src, False, 1, items) for src, items in view.unknown_rows()), 0)
+    return _aggregate(view, ((src, False, 1, [(ports, to_blocks(bits)) for ports, bits in items])
+                             for src, items in view.unknown_rows()), 0)
 
 
 def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> list[Row]:
-    """Group `(source, source_invalid, sources it stands for, [(ports, destination atoms)])` rows
-    by namespace pair, in output order (group_order)."""
+    """Group `(source, source_invalid, sources it stands for, [(ports, destination atoms as
+    blocks)])` rows by namespace pair, in output order (group_order)."""
     counter = GroupCounts(view.engine, view.wanted)
+    invalid_blocks = to_blocks(invalid_atoms)
     names, index = counter.names, counter.index
     # source group -> (id(counts), id(ports), id(flagged)) -> [sources, counts, ports, flagged];
     # the entry holds the three objects, so their ids stay theirs while it lives.
@@ -61,15 +64,17 @@ def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> l
     entries: dict[int, dict[tuple[int, int, int], list]] = {}
     for src, source_invalid, multiplicity, items in source_rows:
         mine = entries.setdefault(index[group_of(src)], {})
-        for ports, bits in items:
-            counts = counter.counts(bits)
+        for ports, blocks in items:
+            counts = counter.counts(blocks)
             if not counts:
                 continue
             flagged: Any = _NONE_FLAGGED
             if source_invalid:
                 flagged = True
-            elif bits & invalid_atoms:
-                flagged = counter.groups(bits & invalid_atoms)
+            elif invalid_blocks:
+                invalid = intersection(blocks, invalid_blocks)
+                if invalid:
+                    flagged = counter.groups(invalid)
             key = (id(counts), id(ports), id(flagged))
             entry = mine.get(key)
             if entry is None:

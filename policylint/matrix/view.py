@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from policylint.engine.bits import positions
+from policylint.engine.blocks import intersection, to_blocks
 
 
 class MatrixView:
@@ -42,7 +43,7 @@ class MatrixView:
                 yield src, engine.invalid_as_source(src), items
 
     def source_groups(self):
-        """(source, source_invalid, n, [(ports, destination atoms)]): `rows` for one source of
+        """(source, source_invalid, n, [(ports, destination atoms as blocks)]): `rows` for one source of
         each set of n sources with equal rows, in the same namespace and equally invalid as
         sources. The engine's row key tells equal rows without computing them, so a cluster of
         150,000 pods in a few thousand distinct rows costs a few thousand rows (`--aggregate`)."""
@@ -58,8 +59,8 @@ class MatrixView:
                 found[1] += 1
         number = {src: n for src, n in tally.values()}
         del tally
-        for src, cells in engine.matrix_cells(sources=list(number), destinations=self.destinations):
-            items = self._filtered(src, cells)
+        for src, cells in engine.matrix_cell_blocks(sources=list(number), destinations=self.destinations):
+            items = self._filtered_blocks(src, cells)
             if items:
                 yield src, engine.invalid_as_source(src), number[src], items
 
@@ -70,6 +71,16 @@ class MatrixView:
             items = [(p, b) for p, b in items if self._port_ok(p)]
         if items and self.namespace and src.namespace != self.namespace:
             items = [(p, b & self._namespace_atoms) for p, b in items if b & self._namespace_atoms]
+        return items
+
+    def _filtered_blocks(self, src, cells: list) -> list:
+        """`_filtered` for cells whose atoms are blocks (engine/blocks.py)."""
+        items = cells
+        if items and self.port_filter is not None:
+            items = [(p, b) for p, b in items if self._port_ok(p)]
+        if items and self.namespace and src.namespace != self.namespace:
+            within = to_blocks(self._namespace_atoms)
+            items = [(p, x) for p, x in ((p, intersection(b, within)) for p, b in items) if x]
         return items
 
     def may_have_unknown(self) -> bool:
