@@ -8,6 +8,7 @@ answered by a handful of bit tests, and a whole matrix row by ANDing groups toge
 """
 from __future__ import annotations
 
+from itertools import count
 from typing import Callable, Iterable, Iterator
 
 from policylint.engine.bits import from_positions, has, iter_bits, positions
@@ -66,6 +67,7 @@ class Engine:
         self._peer_reached: dict[tuple[int, int], bool] = {}  # (id(egress side), peer set) -> may meet
         self._reach_of: dict[int, Blocks] = {}  # id(egress side) -> where it may go, see _egress_reach
         self._spec_block_parts: dict[int, tuple[PortSpec, list[tuple[Blocks | None, PortSet]]]] = {}
+        self._part_blocks: dict[int, tuple[PortSpec, dict[int, list[tuple[int, int]]]]] = {}  # see _meet_parts
         self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
@@ -613,8 +615,9 @@ class Engine:
                     x = both if eb is None else intersection(both, eb)
                     if not x:
                         continue
-                    for ib, iports in iparts:
-                        y = x if ib is None else intersection(x, ib)
+                    pieces = (((x if ib is None else intersection(x, ib)), iports) for ib, iports in iparts
+                              ) if len(iparts) <= 2 else self._meet_parts(x, ispec)
+                    for y, iports in pieces:
                         if y:
                             ports = both_ports(eports, iports)
                             if ports is not EMPTY_PORTS:
@@ -628,18 +631,30 @@ class Engine:
         if len(layers) <= 1:
             return [(by_id[k], blocks) for k, blocks in layers.items()]
         # Refine the layers into disjoint cells: a destination in several layers gets the union
-        # of their ports.
+        # of their ports. The cells a layer's overlap can meet are found through `where` (block
+        # -> keys of the cells that may have atoms there; a superset, as cells only shrink in
+        # place) and visited in the cells' own order (`since`: when each key last entered the
+        # dict), which is the order a walk over every cell would meet them in: an open row has
+        # a hundred cells, of which an overlap of a block or two meets a few. A cell that gains
+        # atoms during the walk gains them from the overlap, which loses them at once, so a cell
+        # not found at the start has nothing the walk would take.
         either = memo.either
         all_key = id(ALL_PORTS)
         cells: dict[int, Blocks] = {}
         covered: Blocks = {}
+        where: dict[int, set[int]] = {}
+        since: dict[int, int] = {}
+        stamp = count().__next__
         for key, bits in layers.items():
             overlap = intersection(bits, covered)
             fresh = bits
             if overlap:
                 fresh = without(bits, overlap)
                 ports = by_id[key]
-                for known in list(cells):
+                found: set[int] = set()
+                for block in overlap:
+                    found.update(where.get(block, ()))
+                for known in sorted((k for k in found if k in cells), key=since.__getitem__):
                     have = cells.get(known)
                     if have is None:
                         continue
@@ -665,8 +680,11 @@ class Engine:
                             target = cells.get(merged)
                             if target is None:
                                 cells[merged] = inter
+                                since[merged] = stamp()
                             else:
                                 add_into(target, inter)
+                            for block in inter:
+                                where[block].add(merged)
                     if not overlap:
                         break
             add_into(covered, bits)
@@ -674,8 +692,15 @@ class Engine:
                 target = cells.get(key)
                 if target is None:
                     cells[key] = fresh  # the layer's own dict: layers are not read again
+                    since[key] = stamp()
                 else:
                     add_into(target, fresh)
+                for block in fresh:
+                    known_here = where.get(block)
+                    if known_here is None:
+                        where[block] = {key}
+                    else:
+                        known_here.add(key)
         return [(by_id[k], blocks) for k, blocks in cells.items()]
 
     def _blocks(self, bits: int) -> Blocks:
@@ -741,6 +766,32 @@ class Engine:
                     bits |= group
             found = self._reach_of[key] = to_blocks(bits)
         return found
+
+    def _meet_parts(self, x: Blocks, spec: PortSpec) -> list[tuple[Blocks, PortSet]]:
+        """[(x ∩ part, its ports)] for the parts of `spec` that x meets, in the parts' order. A
+        spec with named ports has a part per set of named container ports that changes it, often
+        dozens, while x is a block or two: the parts are found through the blocks of x."""
+        key = id(spec)
+        cached = self._part_blocks.get(key)
+        if cached is None or cached[0] is not spec:  # keyed by identity; the entry keeps spec alive
+            by_block: dict[int, list[tuple[int, int]]] = {}
+            for i, (part, _ports) in enumerate(self._block_parts(spec)):
+                for block, local in (part or self._blocks(self._compiler.all)).items():
+                    by_block.setdefault(block, []).append((i, local))
+            cached = self._part_blocks[key] = (spec, by_block)
+        by_block = cached[1]
+        met: dict[int, Blocks] = {}
+        for block, local in x.items():
+            for i, part_local in by_block.get(block, ()):
+                both = local & part_local
+                if both:
+                    piece = met.get(i)
+                    if piece is None:
+                        met[i] = {block: both}
+                    else:
+                        piece[block] = both
+        parts = self._block_parts(spec)
+        return [(met[i], parts[i][1]) for i in sorted(met)]
 
     def _ingress_plan(self, s: int) -> list[tuple[PortSpec, list[Blocks]]]:
         """The ingress groups that admit source atom s (`_plan` of its membership)."""
