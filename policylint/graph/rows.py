@@ -2,7 +2,7 @@
 
 An atom is one of the engine's pod classes or external ranges (`Engine.atom_endpoints`): its
 endpoints are interchangeable for every policy. Each atom's row — (ports, destination atoms)
-cells, from `Engine.matrix_cells`, the engine's public answer — is computed when a search first
+cells, from `Engine.matrix_cell_blocks`, the engine's public answer — is computed when a search first
 needs it and kept once per distinct row: the workloads of a namespace under the same policies
 share one. A breadth-first layer is then a
 few bitset operations per distinct row, however dense the connectivity: a blast radius on a
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from policylint.engine.bits import positions
+from policylint.engine.blocks import Blocks, from_blocks
 
 if TYPE_CHECKING:
     from policylint.engine.connectivity import Engine
@@ -40,10 +41,20 @@ class Rows:
         self._complete = False
         self._row_atoms: list[int] | None = None
         self._columns: list[list[tuple[int, Any]]] | None = None
-        # Destination bitsets by value: rows have dozens of cells, mostly the same few bitsets
-        # (on a 50,000-pod export 78,000 cells hold 1,500 distinct ones: 291 MB as computed, 6 MB
-        # kept once each).
-        self._bitsets: dict[int, int] = {}
+        # Destination sets by value: rows have dozens of cells, mostly the same few sets (on a
+        # 50,000-pod export 78,000 cells hold 1,500 distinct ones). The engine gives each cell as
+        # blocks (engine/blocks.py); each distinct one becomes an int over every atom once, keyed
+        # by its blocks: turning every cell into an int (18 KB at 150,000 pods) and hashing it
+        # to find the one kept was most of the rows' cost.
+        self._bitsets: dict[object, int] = {}
+
+    def _bits_of(self, blocks: Blocks) -> int:
+        """The cell's atoms as an int, one object per distinct set."""
+        key: object = next(iter(blocks.items())) if len(blocks) == 1 else tuple(sorted(blocks.items()))
+        found = self._bitsets.get(key)
+        if found is None:
+            found = self._bitsets[key] = from_blocks(blocks)
+        return found
 
     def _compute(self, atoms: list[int]) -> None:
         # One source per engine row key (sources with equal keys have equal rows): the engine then
@@ -54,14 +65,15 @@ class Rows:
             same_key.setdefault(self.engine.row_key(self.atom_endpoints[atom][0]), []).append(atom)
         members = {group[0]: group for group in same_key.values()}
         representatives = [self.atom_endpoints[first][0] for first in members]
-        for src, cells in self.engine.matrix_cells(sources=representatives):
-            # Port sets are interned by the engine: identity stands for the ports.
-            key = tuple((id(ports), bits) for ports, bits in cells)
+        bits_of = self._bits_of
+        for src, cells in self.engine.matrix_cell_blocks(sources=representatives):
+            kept = [(ports, bits_of(blocks)) for ports, blocks in cells]
+            # Port sets are interned by the engine and equal sets of atoms are one int here:
+            # identity stands for both.
+            key = tuple((id(ports), id(bits)) for ports, bits in kept)
             row = self._index.get(key)
             if row is None:
-                bitsets = self._bitsets
-                kept = [(ports, bitsets.setdefault(bits, bits)) for ports, bits in cells]
-                row = self._index[tuple((id(ports), bits) for ports, bits in kept)] = len(self.rows)
+                row = self._index[key] = len(self.rows)
                 self.rows.append(kept)
             for atom in members[src.atom]:
                 self._row_of[atom] = row
