@@ -236,56 +236,93 @@ def _normal(conjunction: Conjunction) -> bool:
     return all(c.satisfiable and not c.is_any for _, c in conjunction.keys)
 
 
-def _meet_normal(cell: Conjunction, other: Conjunction) -> Conjunction | None:
-    """`cell.meet(other)` for two normal conjunctions (`_normal`), with less work: only a key
-    both constrain can become unsatisfiable, and the meet of two constraints that are not
-    `ANY` is not `ANY` (absent, non-inclusive and valueless only if both were), so the result
-    needs neither the filter of `Conjunction.of` nor a check of every key."""
+def _meet_normal(cell: Conjunction, mapping: dict[str, KeyConstraint], other: Conjunction
+                 ) -> tuple[Conjunction, dict[str, KeyConstraint]] | None:
+    """`cell.meet(other)` for two normal conjunctions (`_normal`), `mapping` being the cell's
+    keys as a dict; the result with its own. Less work than `meet`: only a key both constrain
+    can become unsatisfiable, and the meet of two constraints that are not `ANY` is not `ANY`
+    (absent, non-inclusive and valueless only if both were), so the result needs neither the
+    filter of `Conjunction.of` nor a check of every key; and most meets in a refinement are
+    empty, which is told before anything is copied or made."""
     if not other.keys:
-        return cell
+        return cell, mapping
     if not cell.keys:
-        return other
-    merged = dict(cell.keys)
+        return other, dict(other.keys)
+    met = []
     for key, c in other.keys:
-        mine = merged.get(key)
+        mine = mapping.get(key)
         if mine is not None:
-            # KeyConstraint.meet, written out so that an unsatisfiable meet (most of them, in
-            # a refinement) is told before a constraint is made.
+            # KeyConstraint.meet, written out so that an unsatisfiable meet is told before a
+            # constraint is made.
             absent = mine.absent and c.absent
             if mine.inclusive:
                 values = mine.values & c.values if c.inclusive else mine.values - c.values
             elif c.inclusive:
                 values = c.values - mine.values
             else:
-                merged[key] = KeyConstraint(absent, False, mine.values | c.values)
+                met.append((key, KeyConstraint(absent, False, mine.values | c.values)))
                 continue
             if not absent and not values:
                 return None
             c = KeyConstraint(absent, True, values)
-        merged[key] = c
-    return Conjunction(tuple(sorted(merged.items())))
+        met.append((key, c))
+    merged = dict(mapping)
+    merged.update(met)
+    return Conjunction(tuple(sorted(merged.items()))), merged
+
+
+def _meet_any(cell: Conjunction, mapping: dict[str, KeyConstraint], other: Conjunction
+              ) -> tuple[Conjunction, dict[str, KeyConstraint]] | None:
+    """`cell.meet(other)` in the shape of `_meet_normal`, for a splitter that is not normal."""
+    met = cell.meet(other)
+    return None if met is None else (met, dict(met.keys))
 
 
 def refine(cells: list[Conjunction], splitters: Iterable[Conjunction | None]) -> list[Conjunction]:
     """Split `cells` until every splitter either contains or misses each cell entirely."""
     # Cells made here are normal; so, nearly always, are the cells given and the splitters.
-    normal = all(_normal(cell) for cell in cells)
+    if not all(_normal(cell) for cell in cells):
+        return _refine(cells, splitters)
+    pairs = [(cell, dict(cell.keys)) for cell in cells]  # each cell with its keys as a dict
     for splitter in splitters:
         if splitter is None or splitter.is_everything:
             continue
-        meet = _meet_normal if normal and _normal(splitter) else Conjunction.meet
+        meet = _meet_normal if _normal(splitter) else _meet_any
         # `cell.minus(splitter)`, with the splitter's complement made once for all the cells
         # (its pieces are normal when the splitter is: `Conjunction.of` of satisfiable parts).
         negations = splitter.complement()
-        out: list[Conjunction] = []
-        for cell in cells:
-            inside = meet(cell, splitter)
-            if inside is None or inside == cell:
+        out: list[tuple[Conjunction, dict[str, KeyConstraint]]] = []
+        for pair in pairs:
+            cell, mapping = pair
+            inside = meet(cell, mapping, splitter)
+            if inside is None or inside[0] == cell:
                 # Missed or contained whole. (Meeting is exact, None only when no label set
                 # satisfies both, so a cell equal to its part inside has nothing outside.)
+                out.append(pair)
+                continue
+            outside = [p for p in (meet(cell, mapping, n) for n in negations) if p is not None]
+            if not outside:
+                out.append(pair)
+                continue
+            out.append(inside)
+            out.extend(outside)
+        pairs = out
+    return [cell for cell, _ in pairs]
+
+
+def _refine(cells: list[Conjunction], splitters: Iterable[Conjunction | None]) -> list[Conjunction]:
+    """`refine` for cells that are not all normal, with the generic meet."""
+    for splitter in splitters:
+        if splitter is None or splitter.is_everything:
+            continue
+        negations = splitter.complement()
+        out: list[Conjunction] = []
+        for cell in cells:
+            inside = cell.meet(splitter)
+            if inside is None or inside == cell:
                 out.append(cell)
                 continue
-            outside = [p for p in (meet(cell, n) for n in negations) if p is not None]
+            outside = [p for p in (cell.meet(n) for n in negations) if p is not None]
             if not outside:
                 out.append(cell)
                 continue
