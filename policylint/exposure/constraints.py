@@ -271,36 +271,34 @@ def _meet_normal(cell: Conjunction, mapping: dict[str, KeyConstraint], other: Co
     return Conjunction(tuple(sorted(merged.items()))), merged
 
 
-def _meet_any(cell: Conjunction, mapping: dict[str, KeyConstraint], other: Conjunction
-              ) -> tuple[Conjunction, dict[str, KeyConstraint]] | None:
-    """`cell.meet(other)` in the shape of `_meet_normal`, for a splitter that is not normal."""
-    met = cell.meet(other)
-    return None if met is None else (met, dict(met.keys))
-
-
 def refine(cells: list[Conjunction], splitters: Iterable[Conjunction | None]) -> list[Conjunction]:
     """Split `cells` until every splitter either contains or misses each cell entirely."""
-    # Cells made here are normal; so, nearly always, are the cells given and the splitters.
+    # Normal cells met with normal splitters give normal cells: the given cells and the splitters
+    # of an analysis are normal (a selector nothing satisfies is None, not a conjunction).
+    splitters = list(splitters)
     if not all(_normal(cell) for cell in cells):
         return _refine(cells, splitters)
     pairs = [(cell, dict(cell.keys)) for cell in cells]  # each cell with its keys as a dict
-    for splitter in splitters:
+    for index, splitter in enumerate(splitters):
         if splitter is None or splitter.is_everything:
             continue
-        meet = _meet_normal if _normal(splitter) else _meet_any
+        if not _normal(splitter):
+            # Its parts need not be normal (a cell without keys meets it as the splitter itself):
+            # from here on, the generic way.
+            return _refine([cell for cell, _ in pairs], splitters[index:])
         # `cell.minus(splitter)`, with the splitter's complement made once for all the cells
         # (its pieces are normal when the splitter is: `Conjunction.of` of satisfiable parts).
         negations = splitter.complement()
         out: list[tuple[Conjunction, dict[str, KeyConstraint]]] = []
         for pair in pairs:
             cell, mapping = pair
-            inside = meet(cell, mapping, splitter)
+            inside = _meet_normal(cell, mapping, splitter)
             if inside is None or inside[0] == cell:
                 # Missed or contained whole. (Meeting is exact, None only when no label set
                 # satisfies both, so a cell equal to its part inside has nothing outside.)
                 out.append(pair)
                 continue
-            outside = [p for p in (meet(cell, mapping, n) for n in negations) if p is not None]
+            outside = [p for p in (_meet_normal(cell, mapping, n) for n in negations) if p is not None]
             if not outside:
                 out.append(pair)
                 continue
