@@ -232,7 +232,7 @@ def selector_conjunction(selector: LabelSelector | None) -> Conjunction | None:
 
 
 def _normal(conjunction: Conjunction) -> bool:
-    """Every key constrained, and satisfiably: what `Conjunction.of` and `meet` make."""
+    """Every key constrained, and satisfiably (what `meet` makes of two normal conjunctions)."""
     return all(c.satisfiable and not c.is_any for _, c in conjunction.keys)
 
 
