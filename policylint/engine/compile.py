@@ -29,6 +29,8 @@ from policylint.model.types import (
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
+    """One rule of a policy, its peers matched against the atoms: what the engine unions per spec."""
+
     policy_index: int
     rule: Rule
     peer_bits: tuple[int, ...]  # one per peer; empty when the rule has no peers
@@ -38,6 +40,8 @@ class CompiledRule:
 
 @dataclass(frozen=True, slots=True)
 class CompiledPolicy:
+    """A policy with the classes it selects and its rules compiled, per direction."""
+
     index: int
     policy: NetworkPolicy
     selected: int  # classes the policy selects

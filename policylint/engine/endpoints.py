@@ -77,6 +77,8 @@ def class_key(workload: Workload, host_network: bool = False) -> tuple:
 
 @dataclass(slots=True)
 class EndpointSpace:
+    """The endpoints and the atoms they fall into: pod classes first, then external ranges."""
+
     classes: list[PodClass]
     class_of: list[int]  # endpoint index (workloads only) -> class index
     endpoints: list[Endpoint]
