@@ -1,10 +1,10 @@
 """Explanations shared between pairs (`Blame.because_pods`) are each pair's own.
 
 A change to a policy that every pod goes through changes one pair per pod, and `diff` explains
-pairs whose explanation cannot differ once. The hand-built case has two pairs that share
-everything the engine's row keys compare (the same ports towards the same pod) but are allowed
-by two different policies; the property test compares every pair's shared explanation with one
-made for that pair alone.
+pairs whose explanation cannot differ once. The hand-built cases have two pairs each that have
+equal rows (the same ports towards the same pod) in both versions or in one, and different
+explanations; the property test compares every pair's shared explanation with one made for that
+pair alone.
 """
 from __future__ import annotations
 
@@ -34,6 +34,23 @@ def test_twin_egress_policies_are_each_blamed_for_their_own_pod() -> None:
         ("changed", FRONT, DNS, "UDP 53", "UDP 5353",
          (("new", "team-c/egress-front", "egress[0]", "egress.yaml", 13),
           ("old", "team-c/egress-front", "egress[0]", "egress.yaml", 13)), ()),
+    ]
+
+
+def test_a_source_the_old_ingress_admitted_is_not_blamed_on_the_new_ingress() -> None:
+    # team-c's pods may send nothing (egress-db isolates them, no rule) until egress[0] (line 11
+    # of egress.yaml) lets them reach db on TCP 5432; db-ingress admitted api alone and now
+    # admits every pod of team-c (ingress[0], line 11 of ingress.yaml). Both pairs are added.
+    # api's gain comes from its egress alone: db's ingress already admitted it. batch's from
+    # both sides. In the old version api and batch have equal rows (they can send nothing) and
+    # the same egress policy; only what db's ingress admits from each tells them apart.
+    api, batch, db = "team-c/api[Deployment]", "team-c/batch[Deployment]", "shop/db[Deployment]"
+    result = diff_of("ingress-opened-to-namespace")
+    assert connections(result) == [
+        ("added", api, db, "nothing", "TCP 5432", (("new", "team-c/egress-db", "egress[0]", "egress.yaml", 11),), ()),
+        ("added", batch, db, "nothing", "TCP 5432",
+         (("new", "team-c/egress-db", "egress[0]", "egress.yaml", 11),
+          ("new", "shop/db-ingress", "ingress[0]", "ingress.yaml", 11)), ()),
     ]
 
 

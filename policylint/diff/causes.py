@@ -31,20 +31,23 @@ class Blame:
         self._differences: dict[tuple[PortSet, PortSet], PortSet] = {}
         self._tiered = any(s.engine.tiers is not None for s in (old, new))
         self._by_key: dict[tuple, Because] = {}  # see because_pods
-        self._sources: dict[tuple[str, int], tuple] = {}  # (version, endpoint index) -> its part of a key
-        self._admitting: dict[tuple[str, int], list[Blocks]] = {}  # (version, destination index) -> rule peers
+        self._engines = {OLD: old.engine, NEW: new.engine}
+        # per version: source index -> its egress policies; destination index -> its ingress rules' peers
+        self._sources: dict[str, dict[int, tuple]] = {OLD: {}, NEW: {}}
+        self._admitting: dict[str, dict[int, list[Blocks]]] = {OLD: {}, NEW: {}}
 
     def because_pods(self, old_pair: Pair | None, new_pair: Pair | None, gained: PortSet, lost: PortSet) -> Because:
         """`because` for one workload pair, made once for the pairs whose answer cannot differ.
 
         A change to a policy that every pod goes through (the cluster DNS policy) changes a pair
         per pod of the cluster, and most of those pairs have the same explanation. In each version
-        the explanation of (S, D) reads: what S's egress side and D's ingress side allow (the same
-        for sources of equal `Engine.row_key`, whatever the destination), the policies selecting
-        S for egress and their rules towards D, the policies selecting D for ingress and which of
-        their rules' peers hold S, and whether the answer rests on an invalid policy. The key holds
-        each of these, so pairs with equal keys get the explanation `because` would give each.
-        With cluster-wide policies the tiers are traced per pair, as before."""
+        the explanation of (S, D) reads the policies that select S for egress (S's egress side is
+        the union of their rules: what it allows towards D, and which rules allow it), the rules
+        of the policies that select D for ingress whose peers hold S (D's ingress side from S is
+        the union of those), D itself (named ports resolve on it; its policies), and whether the
+        answer rests on an invalid policy. The key holds each of these, so pairs with equal keys
+        get the explanation `because` would give each. With cluster-wide policies the tiers are
+        traced per pair, as before."""
         if self._tiered:
             return self.because([(old_pair, new_pair)], gained, lost)
         key = (gained, lost, self._pair_key(OLD, old_pair), self._pair_key(NEW, new_pair))
@@ -57,14 +60,15 @@ class Blame:
         if pair is None:
             return None
         src, dst = pair
-        engine = self.sides[version].engine
-        source = self._sources.get((version, src.index))
+        engine = self._engines[version]
+        sources = self._sources[version]
+        source = sources.get(src.index)
         if source is None:
-            egress = tuple(map(id, engine.policies_selecting(src, EGRESS)))
-            source = self._sources[(version, src.index)] = (engine.row_key(src), egress)
-        peers = self._admitting.get((version, dst.index))
+            source = sources[src.index] = tuple(map(id, engine.policies_selecting(src, EGRESS)))
+        admitting = self._admitting[version]
+        peers = admitting.get(dst.index)
         if peers is None:
-            peers = self._admitting[(version, dst.index)] = [
+            peers = admitting[dst.index] = [
                 to_blocks(engine.compiled_rule(policy, rule).bits)
                 for policy in engine.policies_selecting(dst, INGRESS) for rule in policy.rules(INGRESS)]
         block, bit = src.atom >> SHIFT, src.atom & BLOCK_MASK
