@@ -43,33 +43,65 @@ class Line:
 
 
 def group(changes: tuple[ConnectionChange, ...] | list[ConnectionChange]) -> list[Line]:
-    buckets: dict[tuple, list[ConnectionChange]] = defaultdict(list)
+    # A change to a policy every pod goes through lists 300,000 pairs that share a handful of
+    # explanations and endpoints: each distinct object is hashed by value once (`_Canon`), and
+    # the pairs are grouped by the numbers of their values, which equal objects share.
+    reasons, ends = _Canon(), _Canon()
+    buckets: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    first: dict[tuple, ConnectionChange] = {}
     for c in changes:
-        buckets[(c.namespace, c.change, c.old, c.new, c.because)].append(c)
+        key = (c.namespace, c.change, c.old, c.new, reasons.number(c.because))
+        members = buckets[key]
+        if not members:
+            first[key] = c
+        members.append((ends.number(c.src), ends.number(c.dst)))
     lines: list[Line] = []
-    for (namespace, change, old, new, because), members in buckets.items():
-        for sources, destinations in _blocks(members):
-            lines.append(Line(namespace, change, sources, destinations, old, new, because))
+    for key, members in buckets.items():
+        namespace, change, old, new, _ = key
+        for sources, destinations in _blocks(members, ends.values):
+            lines.append(Line(namespace, change, sources, destinations, old, new, first[key].because))
     lines.sort(key=Line.sort_key)
     return lines
 
 
-def _blocks(members: list[ConnectionChange]) -> list[tuple[tuple[EndpointRef, ...], tuple[EndpointRef, ...]]]:
-    by_source = _fold(members, lambda c: (c.src, c.dst))
-    by_destination = [(s, d) for d, s in _fold(members, lambda c: (c.dst, c.src))]
+class _Canon:
+    """A number per distinct value, looked up by the object's identity first."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, int] = {}
+        self._by_value: dict[object, int] = {}
+        self.values: list = []  # number -> the first object with that value
+
+    def number(self, item: object) -> int:
+        found = self._by_id.get(id(item))  # the objects live as long as the changes: ids stay unique
+        if found is None:
+            found = self._by_value.get(item)
+            if found is None:
+                found = self._by_value[item] = len(self.values)
+                self.values.append(item)
+            self._by_id[id(item)] = found
+        return found
+
+
+def _blocks(members: list[tuple[int, int]], refs: list[EndpointRef]
+            ) -> list[tuple[tuple[EndpointRef, ...], tuple[EndpointRef, ...]]]:
+    by_source = _fold(members, refs, 0)
+    by_destination = [(s, d) for d, s in _fold(members, refs, 1)]
     return by_source if len(by_source) <= len(by_destination) else by_destination
 
 
-def _fold(members: list[ConnectionChange], ends) -> list[tuple[tuple[EndpointRef, ...], tuple[EndpointRef, ...]]]:
-    """Group the first ends that share exactly the same set of second ends."""
-    seconds: dict[EndpointRef, set[EndpointRef]] = defaultdict(set)
-    for c in members:
-        first, second = ends(c)
-        seconds[first].add(second)
-    firsts: dict[frozenset[EndpointRef], list[EndpointRef]] = defaultdict(list)
-    for first, others in seconds.items():
-        firsts[frozenset(others)].append(first)
+def _fold(members: list[tuple[int, int]], refs: list[EndpointRef], by: int
+          ) -> list[tuple[tuple[EndpointRef, ...], tuple[EndpointRef, ...]]]:
+    """Group the first ends (sources when `by` is 0, else destinations) that share exactly the
+    same set of second ends."""
+    seconds: dict[int, set[int]] = defaultdict(set)
+    for pair in members:
+        seconds[pair[by]].add(pair[1 - by])
+    firsts: dict[frozenset[int], list[int]] = defaultdict(list)
+    for one, others in seconds.items():
+        firsts[frozenset(others)].append(one)
+    key = EndpointRef.sort_key
     return [
-        (tuple(sorted(group, key=EndpointRef.sort_key)), tuple(sorted(others, key=EndpointRef.sort_key)))
+        (tuple(sorted((refs[i] for i in group), key=key)), tuple(sorted((refs[i] for i in others), key=key)))
         for others, group in firsts.items()
     ]
