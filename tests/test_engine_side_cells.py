@@ -8,11 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from policylint.analysis import load_and_model
 from policylint.config import load_config
 from policylint.engine.connectivity import Engine
+from policylint.engine.blocks import from_blocks
 from policylint.engine.ports import EMPTY_PORTS
+from tests.strategies import cluster_from_text, clusters
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures"
 INPUTS = ["examples", "examples-fixed", "ml-scenarios/mpijob-deepspeed", "ml-scenarios/raycluster-pinned-ports",
@@ -77,3 +80,16 @@ def test_sources_with_equal_keys_have_equal_rows(name: str) -> None:
                     continue
                 assert query(src, dst) == query(other, dst), (kind, src.id, other.id, dst.id)
     assert shared > 0
+
+
+@settings(max_examples=60)  # each example builds every row twice
+@given(clusters(max_pods=6, max_policies=5))
+def test_rows_in_any_order_hold_the_cells_of_the_ordered_rows(generated) -> None:
+    """`matrix_cell_blocks(any_order=True)` (open-egress rows made from each peer set's own
+    cells) gives each source the destinations and ports `matrix_cells` gives it: the same cells,
+    in whatever order."""
+    engine = Engine(cluster_from_text(generated.text()))
+    ordered = {src.index: sorted((id(ports), bits) for ports, bits in cells) for src, cells in engine.matrix_cells()}
+    any_order = {src.index: sorted((id(ports), from_blocks(blocks)) for ports, blocks in cells)
+                 for src, cells in engine.matrix_cell_blocks(any_order=True)}
+    assert any_order == ordered

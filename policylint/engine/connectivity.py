@@ -68,6 +68,7 @@ class Engine:
         self._reach_of: dict[int, Blocks] = {}  # id(egress side) -> where it may go, see _egress_reach
         self._spec_block_parts: dict[int, tuple[PortSpec, list[tuple[Blocks | None, PortSet]]]] = {}
         self._part_blocks: dict[int, tuple[PortSpec, dict[int, list[tuple[int, int]]]]] = {}  # see _meet_parts
+        self._peer_cell_cache: dict[int, list[tuple[int, Blocks]]] = {}  # see _peer_cells
         self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
@@ -425,11 +426,14 @@ class Engine:
         return self._source_rows(sources, destinations, self._cells)
 
     def matrix_cell_blocks(self, *, sources: Iterable[Endpoint] | None = None,
-                           destinations: Iterable[Endpoint] | None = None
+                           destinations: Iterable[Endpoint] | None = None, any_order: bool = False
                            ) -> Iterator[tuple[Endpoint, list[tuple[PortSet, Blocks]]]]:
         """`matrix_cells` with each cell's atoms as blocks, for callers that count or walk the
-        cells rather than meet them with whole-width sets (see `cells_towards_blocks`)."""
-        return self._source_rows(sources, destinations, self._cell_blocks_any)
+        cells rather than meet them with whole-width sets (see `cells_towards_blocks`). With
+        `any_order`, the cells of a row may come in another order than `matrix_cells` gives them
+        (the same cells), which lets a row whose source is not isolated for egress be made from
+        each peer set's own cells (`_open_row`)."""
+        return self._source_rows(sources, destinations, self._cells_any_order if any_order else self._cell_blocks_any)
 
     def _source_rows(self, sources: Iterable[Endpoint] | None, destinations: Iterable[Endpoint] | None,
                      cells_of: Callable[[int, int], list]) -> Iterator[tuple[Endpoint, list]]:
@@ -560,6 +564,48 @@ class Engine:
             return self._tiers.cells(s, mask)
         return [(ports, from_blocks(blocks)) for ports, blocks in self._cell_blocks(s, mask)]
 
+    def _cells_any_order(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
+        c = self._compiler
+        if self._tiers is None and mask is c.all and s < c.classes and not has(self._isolated[EGRESS], s):
+            return self._open_row(s)
+        return self._cell_blocks_any(s, mask)
+
+    def _open_row(self, s: int) -> list[tuple[PortSet, Blocks]]:
+        """The row of pod class s, not isolated for egress, towards every atom, as cells in an
+        order of their own. Its egress lets everything out, so the row is its ingress side: every
+        destination that admits anyone on every port, then each peer set holding s with the
+        destinations and ports its groups admit (`_peer_cells`, made once per peer set, shared by
+        every source in it), refined together. The same destinations and ports as
+        `_cell_blocks`, which crosses every spec's groups with their parts for each source: in a
+        cluster export two thirds of the distinct rows are such, and each held a hundred specs."""
+        anyone = self._blocks(self._admitting_anyone())
+        layers: list[tuple[int, Blocks]] = [(id(ALL_PORTS), anyone)] if anyone else []
+        for index in self._membership_of(s):
+            layers.extend(self._peer_cells(index))
+        if not layers:
+            return []
+        return self._refined(layers, owned=False)
+
+    def _peer_cells(self, index: int) -> list[tuple[int, Blocks]]:
+        """(id(ports), destinations) cells of one peer set: the destinations its groups admit a
+        member to, with the ports each spec resolves to there; disjoint, kept for the engine's life."""
+        found = self._peer_cell_cache.get(index)
+        if found is None:
+            layers: dict[int, Blocks] = {}
+            for spec, bits in self._peer_groups[index]:
+                admitted = self._blocks(bits)
+                for part, ports in self._block_parts(spec):
+                    y = admitted if part is None else intersection(admitted, part)
+                    if y and ports is not EMPTY_PORTS:
+                        layer = layers.get(id(ports))
+                        if layer is None:
+                            layers[id(ports)] = dict(y)
+                        else:
+                            add_into(layer, y)
+            found = [(id(ports), blocks) for ports, blocks in self._refined(layers.items(), owned=True)] if layers else []
+            self._peer_cell_cache[index] = found
+        return found
+
     def _cell_blocks_any(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
         """`_cells` as blocks, through the tiers when the input has cluster-wide policies."""
         if self._tiers is not None:
@@ -630,8 +676,15 @@ class Engine:
         by_id = memo.by_id
         if len(layers) <= 1:
             return [(by_id[k], blocks) for k, blocks in layers.items()]
-        # Refine the layers into disjoint cells: a destination in several layers gets the union
-        # of their ports. The cells a layer's overlap can meet are found through `where` (block
+        return self._refined(layers.items(), owned=True)
+
+    def _refined(self, layers: Iterable[tuple[int, Blocks]], owned: bool) -> list[tuple[PortSet, Blocks]]:
+        """Disjoint cells from (id(ports), destinations) layers taken in order: a destination in
+        several layers gets the union of their ports. A key may recur. `owned`: the layers' dicts
+        are the caller's to give away (else a layer kept whole is copied)."""
+        memo = self._memo
+        by_id = memo.by_id
+        # The cells a layer's overlap can meet are found through `where` (block
         # -> keys of the cells that may have atoms there; a superset, as cells only shrink in
         # place) and visited in the cells' own order (`since`: when each key last entered the
         # dict), which is the order a walk over every cell would meet them in: an open row has
@@ -645,7 +698,7 @@ class Engine:
         where: dict[int, set[int]] = {}
         since: dict[int, int] = {}
         stamp = count().__next__
-        for key, bits in layers.items():
+        for key, bits in layers:
             overlap = intersection(bits, covered)
             fresh = bits
             if overlap:
@@ -691,7 +744,7 @@ class Engine:
             if fresh:
                 target = cells.get(key)
                 if target is None:
-                    cells[key] = fresh  # the layer's own dict: layers are not read again
+                    cells[key] = fresh if owned or fresh is not bits else dict(bits)
                     since[key] = stamp()
                 else:
                     add_into(target, fresh)

@@ -63,7 +63,7 @@ class MatrixView:
                 found[1] += 1
         number = {src: n for src, n in tally.values()}
         del tally
-        for src, cells in engine.matrix_cell_blocks(sources=list(number), destinations=self.destinations):
+        for src, cells in engine.matrix_cell_blocks(sources=list(number), destinations=self.destinations, any_order=True):
             items = self._filtered_blocks(src, cells)
             if items:
                 yield src, engine.invalid_as_source(src), number[src], items
