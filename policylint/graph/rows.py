@@ -66,7 +66,7 @@ class Rows:
         members = {group[0]: group for group in same_key.values()}
         representatives = [self.atom_endpoints[first][0] for first in members]
         bits_of = self._bits_of
-        for src, cells in self.engine.matrix_cell_blocks(sources=representatives):
+        for src, cells in self.engine.matrix_cell_blocks(sources=representatives, any_order=True):
             kept = [(ports, bits_of(blocks)) for ports, blocks in cells]
             # Port sets are interned by the engine and equal sets of atoms are one int here:
             # identity stands for both.
