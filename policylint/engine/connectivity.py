@@ -68,7 +68,7 @@ class Engine:
         self._reach_of: dict[int, Blocks] = {}  # id(egress side) -> where it may go, see _egress_reach
         self._spec_block_parts: dict[int, tuple[PortSpec, list[tuple[Blocks | None, PortSet]]]] = {}
         self._part_blocks: dict[int, tuple[PortSpec, dict[int, list[tuple[int, int]]]]] = {}  # see _meet_parts
-        self._peer_cell_cache: dict[int, list[tuple[int, Blocks]]] = {}  # see _peer_cells
+        self._peer_cell_cache: dict[int, list[tuple[PortSet, Blocks]]] = {}  # see _peer_cells
         self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
@@ -435,6 +435,23 @@ class Engine:
         each peer set's own cells (`_open_row`)."""
         return self._source_rows(sources, destinations, self._cells_any_order if any_order else self._cell_blocks_any)
 
+    def matrix_layer_blocks(self, *, sources: Iterable[Endpoint] | None = None,
+                            destinations: Iterable[Endpoint] | None = None
+                            ) -> Iterator[tuple[Endpoint, list[tuple[PortSet, Blocks]]]]:
+        """Each source's row as *layers*: (ports, destination atoms as blocks) that may overlap,
+        a destination's ports being the union of the layers that hold it, for callers that add
+        rows up per group of destinations (the union of the layers is the destinations reached).
+        A row whose source is not isolated for egress is its ingress side unrefined
+        (`_open_layers`); the others are their cells. The layers are the engine's own objects,
+        shared between rows: never changed by the caller."""
+        return self._source_rows(sources, destinations, self._layers_of)
+
+    def _layers_of(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
+        c = self._compiler
+        if self._tiers is None and mask is c.all and s < c.classes and not has(self._isolated[EGRESS], s):
+            return self._open_layers(s)
+        return self._cell_blocks_any(s, mask)
+
     def _source_rows(self, sources: Iterable[Endpoint] | None, destinations: Iterable[Endpoint] | None,
                      cells_of: Callable[[int, int], list]) -> Iterator[tuple[Endpoint, list]]:
         source_list = sorted(set(sources)) if sources is not None else self.endpoints
@@ -578,16 +595,22 @@ class Engine:
         every source in it), refined together. The same destinations and ports as
         `_cell_blocks`, which crosses every spec's groups with their parts for each source: in a
         cluster export two thirds of the distinct rows are such, and each held a hundred specs."""
-        anyone = self._blocks(self._admitting_anyone())
-        layers: list[tuple[int, Blocks]] = [(id(ALL_PORTS), anyone)] if anyone else []
-        for index in self._membership_of(s):
-            layers.extend(self._peer_cells(index))
+        layers = self._open_layers(s)
         if not layers:
             return []
-        return self._refined(layers, owned=False)
+        return self._refined(((id(ports), blocks) for ports, blocks in layers), owned=False)
 
-    def _peer_cells(self, index: int) -> list[tuple[int, Blocks]]:
-        """(id(ports), destinations) cells of one peer set: the destinations its groups admit a
+    def _open_layers(self, s: int) -> list[tuple[PortSet, Blocks]]:
+        """`_open_row` before it is refined: the destinations that admit anyone, then each peer
+        set's cells. They may overlap; the objects are the engine's own."""
+        anyone = self._blocks(self._admitting_anyone())
+        layers: list[tuple[PortSet, Blocks]] = [(ALL_PORTS, anyone)] if anyone else []
+        for index in self._membership_of(s):
+            layers.extend(self._peer_cells(index))
+        return layers
+
+    def _peer_cells(self, index: int) -> list[tuple[PortSet, Blocks]]:
+        """(ports, destinations) cells of one peer set: the destinations its groups admit a
         member to, with the ports each spec resolves to there; disjoint, kept for the engine's life."""
         found = self._peer_cell_cache.get(index)
         if found is None:
@@ -602,7 +625,7 @@ class Engine:
                             layers[id(ports)] = dict(y)
                         else:
                             add_into(layer, y)
-            found = [(id(ports), blocks) for ports, blocks in self._refined(layers.items(), owned=True)] if layers else []
+            found = self._refined(layers.items(), owned=True) if layers else []
             self._peer_cell_cache[index] = found
         return found
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from policylint.engine.blocks import intersection, to_blocks
+from policylint.engine.blocks import intersection, to_blocks, union
 from policylint.matrix.group_counts import EXTERNAL_GROUP, GroupCounts, group_of, group_sort_key
 from policylint.matrix.view import MatrixView
 
@@ -123,51 +123,62 @@ def aggregate_unknown_rows(view: MatrixView) -> list[Row]:
 
 def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> list[Row]:
     """Group `(source, source_invalid, sources it stands for, [(ports, destination atoms as
-    blocks)])` rows by namespace pair, in output order (group_order)."""
+    blocks)])` rows by namespace pair, in output order (group_order). A row's items may overlap
+    (layers, `Engine.matrix_layer_blocks`): the pairs are counted on their union, and the ports of
+    a namespace pair are the union of those of the items that reach it."""
     counter = GroupCounts(view.engine, view.wanted)
-    invalid_blocks = to_blocks(invalid_atoms)
     names, index = counter.names, counter.index
-    # source group -> (id(counts), id(ports), id(flagged)) -> [sources, counts, ports, flagged];
-    # the entry holds the three objects, so their ids stay theirs while it lives.
+    invalid_blocks = to_blocks(invalid_atoms)
+    # source group -> (reached, ports): reached maps (id(counts), id(flagged)) -> [sources,
+    # counts, flagged] for each row's union of destinations; ports maps (id(counts), id(ports))
+    # -> (counts, ports) for each item. The entries hold the objects, so their ids stay theirs.
     # `flagged`: the destination groups whose pairs rest on an invalid policy (True: all of them).
-    entries: dict[int, dict[tuple[int, int, int], list]] = {}
+    entries: dict[int, tuple[dict, dict]] = {}
     for src, source_invalid, multiplicity, items in source_rows:
-        mine = entries.setdefault(index[group_of(src)], {})
+        if not items:
+            continue
+        reached_blocks = items[0][1] if len(items) == 1 else union([blocks for _, blocks in items])
+        counts = counter.counts(reached_blocks)
+        if not counts:
+            continue
+        reached, port_entries = entries.setdefault(index[group_of(src)], ({}, {}))
+        flagged: Any = _NONE_FLAGGED
+        if source_invalid:
+            flagged = True
+        elif invalid_blocks:
+            invalid = intersection(reached_blocks, invalid_blocks)
+            if invalid:
+                flagged = counter.groups(invalid)
+        key = (id(counts), id(flagged))
+        entry = reached.get(key)
+        if entry is None:
+            reached[key] = [multiplicity, counts, flagged]
+        else:
+            entry[0] += multiplicity
         for ports, blocks in items:
-            counts = counter.counts(blocks)
-            if not counts:
-                continue
-            flagged: Any = _NONE_FLAGGED
-            if source_invalid:
-                flagged = True
-            elif invalid_blocks:
-                invalid = intersection(blocks, invalid_blocks)
-                if invalid:
-                    flagged = counter.groups(invalid)
-            key = (id(counts), id(ports), id(flagged))
-            entry = mine.get(key)
-            if entry is None:
-                mine[key] = [multiplicity, counts, ports, flagged]
-            else:
-                entry[0] += multiplicity
+            item_counts = counts if len(items) == 1 else counter.counts(blocks)
+            port_key = (id(item_counts), id(ports))
+            if port_key not in port_entries:
+                port_entries[port_key] = (item_counts, ports)
     rows: list[Row] = []
     unions: dict[tuple[int, ...], tuple[tuple, Any]] = {}  # ids of distinct port sets -> (them, union)
     for source_group in sorted(entries):
+        reached, port_entries = entries.pop(source_group)
         pairs: dict[int, int] = {}
-        port_sets: dict[int, Any] = {}  # a PortSet, or a tuple of distinct ones (the engine interns them)
-        invalid: set[int] = set()
-        for multiplicity, counts, ports, flagged in entries.pop(source_group).values():
+        invalid_groups: set[int] = set()
+        for multiplicity, counts, flagged in reached.values():
             for group, count in counts:
+                pairs[group] = pairs.get(group, 0) + multiplicity * count
+                if flagged is True or group in flagged:
+                    invalid_groups.add(group)
+        port_sets: dict[int, Any] = {}  # a PortSet, or a tuple of distinct ones (the engine interns them)
+        for item_counts, ports in port_entries.values():
+            for group, _ in item_counts:
                 known = port_sets.get(group)
                 if known is None:
                     port_sets[group] = ports
-                    pairs[group] = multiplicity * count
-                else:
-                    if known is not ports and not (isinstance(known, tuple) and any(k is ports for k in known)):
-                        port_sets[group] = (*known, ports) if isinstance(known, tuple) else (known, ports)
-                    pairs[group] += multiplicity * count
-                if flagged is True or group in flagged:
-                    invalid.add(group)
+                elif known is not ports and not (isinstance(known, tuple) and any(k is ports for k in known)):
+                    port_sets[group] = (*known, ports) if isinstance(known, tuple) else (known, ports)
         source = names[source_group]
         for group in sorted(pairs):
             found = port_sets[group]
@@ -175,10 +186,10 @@ def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> l
                 key = tuple(sorted(id(p) for p in found))
                 known_union = unions.get(key)
                 if known_union is None:
-                    union = found[0]
+                    union_ports = found[0]
                     for ports in found[1:]:
-                        union = union | ports
-                    known_union = unions[key] = (found, union)
+                        union_ports = union_ports | ports
+                    known_union = unions[key] = (found, union_ports)
                 found = known_union[1]
-            rows.append(Row(source, names[group], found, group in invalid, pairs[group]))
+            rows.append(Row(source, names[group], found, group in invalid_groups, pairs[group]))
     return rows

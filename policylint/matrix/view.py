@@ -47,7 +47,8 @@ class MatrixView:
                 yield src, engine.invalid_as_source(src), items
 
     def source_groups(self):
-        """(source, source_invalid, n, [(ports, destination atoms as blocks)]): `rows` for one source of
+        """(source, source_invalid, n, [(ports, destination atoms as blocks)], which may overlap: a
+        destination's ports are the union of those holding it): `rows` for one source of
         each set of n sources with equal rows, in the same namespace and equally invalid as
         sources. The engine's row key tells equal rows without computing them, so a cluster of
         150,000 pods in a few thousand distinct rows costs a few thousand rows (`--aggregate`)."""
@@ -63,7 +64,12 @@ class MatrixView:
                 found[1] += 1
         number = {src: n for src, n in tally.values()}
         del tally
-        for src, cells in engine.matrix_cell_blocks(sources=list(number), destinations=self.destinations, any_order=True):
+        # Layers (which may overlap) add up as well as cells, except under a port filter, which
+        # keeps a destination by the union of its ports: then the cells.
+        rows = (engine.matrix_layer_blocks(sources=list(number), destinations=self.destinations)
+                if self.port_filter is None else
+                engine.matrix_cell_blocks(sources=list(number), destinations=self.destinations, any_order=True))
+        for src, cells in rows:
             items = self._filtered_blocks(src, cells)
             if items:
                 yield src, engine.invalid_as_source(src), number[src], items
