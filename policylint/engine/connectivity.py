@@ -69,6 +69,7 @@ class Engine:
         self._spec_block_parts: dict[int, tuple[PortSpec, list[tuple[Blocks | None, PortSet]]]] = {}
         self._part_blocks: dict[int, tuple[PortSpec, dict[int, list[tuple[int, int]]]]] = {}  # see _meet_parts
         self._peer_cell_cache: dict[int, list[tuple[PortSet, Blocks]]] = {}  # see _peer_cells
+        self._open_states: dict[tuple[int, ...], _Refinement] = {}  # see _open_state
         self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
@@ -595,10 +596,30 @@ class Engine:
         every source in it), refined together. The same destinations and ports as
         `_cell_blocks`, which crosses every spec's groups with their parts for each source: in a
         cluster export two thirds of the distinct rows are such, and each held a hundred specs."""
-        layers = self._open_layers(s)
-        if not layers:
-            return []
-        return self._refined(((id(ports), blocks) for ports, blocks in layers), owned=False)
+        by_id = self._memo.by_id
+        return [(by_id[k], blocks) for k, blocks in self._open_state(self._membership_of(s)).cells.items()]
+
+    def _open_state(self, members: tuple[int, ...]) -> _Refinement:
+        """The refinement of the destinations that admit anyone and the cells of these peer sets,
+        kept per tuple of peer sets (a bounded number): a tuple's is its prefix's, copied, with
+        its last set's cells added. Sources of a namespace share most of their peer sets, and
+        their tuples (ascending) share prefixes: at 50,000 pods the open rows' 250,000 peer-set
+        cells are 6,000 once each prefix is refined once. The states are never changed once kept."""
+        states = self._open_states
+        found = states.get(members)
+        if found is None:
+            if members:
+                found = self._open_state(members[:-1]).copy()
+                self._refine(found, ((id(ports), blocks) for ports, blocks in self._peer_cells(members[-1])), owned=False)
+            else:
+                found = _Refinement()
+                anyone = self._blocks(self._admitting_anyone())
+                if anyone:
+                    self._refine(found, [(id(ALL_PORTS), anyone)], owned=False)
+            if len(states) >= _STATES_KEPT:
+                states.pop(next(iter(states)))
+            states[members] = found
+        return found
 
     def _open_layers(self, s: int) -> list[tuple[PortSet, Blocks]]:
         """`_open_row` before it is refined: the destinations that admit anyone, then each peer
@@ -705,6 +726,11 @@ class Engine:
         """Disjoint cells from (id(ports), destinations) layers taken in order: a destination in
         several layers gets the union of their ports. A key may recur. `owned`: the layers' dicts
         are the caller's to give away (else a layer kept whole is copied)."""
+        by_id = self._memo.by_id
+        return [(by_id[k], blocks) for k, blocks in self._refine(_Refinement(), layers, owned).cells.items()]
+
+    def _refine(self, state: _Refinement, layers: Iterable[tuple[int, Blocks]], owned: bool) -> _Refinement:
+        """`state` with `layers` refined into it (see `_refined`); returns it."""
         memo = self._memo
         by_id = memo.by_id
         # The cells a layer's overlap can meet are found through `where` (block
@@ -716,11 +742,8 @@ class Engine:
         # not found at the start has nothing the walk would take.
         either = memo.either
         all_key = id(ALL_PORTS)
-        cells: dict[int, Blocks] = {}
-        covered: Blocks = {}
-        where: dict[int, set[int]] = {}
-        since: dict[int, int] = {}
-        stamp = count().__next__
+        cells, covered, where, since = state.cells, state.covered, state.where, state.since
+        stamp = count(state.stamps).__next__
         for key, bits in layers:
             overlap = intersection(bits, covered)
             fresh = bits
@@ -777,7 +800,8 @@ class Engine:
                         where[block] = {key}
                     else:
                         known_here.add(key)
-        return [(by_id[k], blocks) for k, blocks in cells.items()]
+        state.stamps = stamp()
+        return state
 
     def _blocks(self, bits: int) -> Blocks:
         """A bitset the engine keeps (a group, a part, a side) as blocks, made once."""
@@ -987,6 +1011,32 @@ class Engine:
         return self._membership[s]
 
 
+class _Refinement:
+    """Disjoint cells being refined from layers (Engine._refine): id(ports) -> destinations,
+    the destinations covered so far, block -> keys of the cells that may hold atoms there, and
+    when each key last entered the cells (their order)."""
+
+    __slots__ = ("cells", "covered", "where", "since", "stamps")
+
+    def __init__(self) -> None:
+        self.cells: dict[int, Blocks] = {}
+        self.covered: Blocks = {}
+        self.where: dict[int, set[int]] = {}
+        self.since: dict[int, int] = {}
+        self.stamps = 0
+
+    def copy(self) -> _Refinement:
+        """A copy to refine further (the refinement changes cells, covered and where in place)."""
+        other = _Refinement()
+        other.cells = {key: dict(blocks) for key, blocks in self.cells.items()}
+        other.covered = dict(self.covered)
+        other.where = {block: set(keys) for block, keys in self.where.items()}
+        other.since = dict(self.since)
+        other.stamps = self.stamps
+        return other
+
+
+_STATES_KEPT = 1024  # refinements of open rows kept at once (see Engine._open_state), oldest out first
 _PLANS_KEPT = 4096  # ingress plans kept at once (see Engine._plan): references, no new bitsets
 
 
