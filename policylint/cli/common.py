@@ -39,9 +39,8 @@ def config_options(function: Callable) -> Callable:
 
     function = click.option("--jobs", "jobs", type=click.IntRange(min=0), envvar="POLICYLINT_JOBS",
                             metavar="N", show_envvar=True,
-                            help="Processes that read and parse the input, and that compute matrix "
-                                 "--aggregate namespace (default: 0, every idle core, for inputs over 2 MB "
-                                 "or 2,000 distinct rows; 1: one process). The output is the same.")(command)
+                            help="Processes that read and parse the input (default: 0, every idle core, for "
+                                 "inputs over 2 MB; 1: one process). The output is the same.")(command)
 
     function = click.option("--helm-values", "helm_values", multiple=True, metavar="FILE",
                             help="Values file for `helm template`, relative to each chart's folder (repeatable; "
@@ -131,12 +130,6 @@ def resolve_config(config_path: str | None, default_namespace: str | None) -> Co
     if jobs:
         config = replace(config, jobs=jobs)
     return config
-
-
-def requested_jobs() -> int | None:
-    """--jobs (or $POLICYLINT_JOBS) of the command being run; None when not given."""
-    context = click.get_current_context(silent=True)
-    return context.meta.get(_JOBS_KEY) if context is not None else None
 
 
 def split_tokens(values: tuple[str, ...]) -> tuple[str, ...]:

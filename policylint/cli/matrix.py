@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from policylint.cli.common import EXIT_OK, config_options, fail, paths_argument, requested_jobs
+from policylint.cli.common import EXIT_OK, config_options, fail, paths_argument
 from policylint.cli.engine_input import load_engine, select_endpoints
 from policylint.matrix import EXPOSURE_FORMATS, FORMATS
 
@@ -70,6 +70,6 @@ def matrix(paths: tuple[str, ...], output_format: str, from_: tuple[str, ...], t
 
         claims = focused_claims(engine, sources, destinations, default_namespace, port_filter)
     out = Output()
-    write(out, view, endpoints, output_format, aggregate, claims, requested_jobs())
+    write(out, view, endpoints, output_format, aggregate, claims)
     out.close()
     sys.exit(EXIT_OK)

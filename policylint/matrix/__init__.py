@@ -32,10 +32,10 @@ EXPOSURE_FORMATS = ("text", "json", "markdown")
 
 
 def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: str,
-          exposure: list | None = None, jobs: int | None = 1) -> None:
+          exposure: list | None = None) -> None:
     """The whole matrix in `output_format`, per endpoint pair or aggregated by namespace; with
     `exposure` (claims, policylint.exposure), those after the pairs (text, markdown) or as the
-    document's `exposure` field (json). `jobs`: processes the aggregation may use (aggregate_rows)."""
+    document's `exposure` field (json)."""
     module = renderer(output_format)
     if aggregate != "namespace":
         if exposure is not None and output_format == "json":
@@ -49,7 +49,7 @@ def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: s
         return
     from policylint.matrix.aggregate import aggregate_rows, aggregate_unknown_rows
 
-    rows = aggregate_rows(view, jobs)
+    rows = aggregate_rows(view)
     # None: the input has no cluster-wide rule that cannot be judged offline, and every format
     # stays as it was; a list (maybe empty): such rules exist, and the formats say so.
     unknown = aggregate_unknown_rows(view) if view.may_have_unknown() else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from policylint.engine.blocks import intersection, to_blocks, union
-from policylint.matrix.group_counts import EXTERNAL_GROUP, GroupCounts, group_of, group_sort_key
+from policylint.matrix.group_counts import EXTERNAL_GROUP, GroupCounts, group_of
 from policylint.matrix.view import MatrixView
 
 __all__ = ["EXTERNAL_GROUP", "Row", "aggregate_rows", "aggregate_unknown_rows", "group_of", "group_order"]
@@ -37,78 +37,9 @@ def group_order(key: tuple[str, str]) -> tuple:
     return (key[0] == EXTERNAL_GROUP, key[0], key[1] == EXTERNAL_GROUP, key[1])
 
 
-def aggregate_rows(view: MatrixView, jobs: int | None = 1) -> list[Row]:
+def aggregate_rows(view: MatrixView) -> list[Row]:
     """One Row per (source namespace, destination namespace): the union of the ports of its pairs,
-    whether any rests on an invalid policy, and how many endpoint pairs it stands for.
-
-    `jobs` as for reading (load/parallel.py; 0 or None: every idle core): with two or more and at
-    least `PARALLEL_MIN_ROWS` distinct rows to compute, a second process takes the later half of
-    the source namespaces (see `_in_two`); the rows are the same."""
-    from policylint.load.parallel import resolve_jobs
-
-    if resolve_jobs(jobs) > 1:
-        rows = _in_two(view)
-        if rows is not None:
-            return rows
-    return _aggregate_view(view)
-
-
-# Distinct rows below which one process is faster: a forked process starts in milliseconds, but
-# sending back its Rows costs about as much as a few hundred rows (measured on cluster exports).
-PARALLEL_MIN_ROWS = 2000
-
-_HALF: list[MatrixView] = []  # the view a forked process aggregates (see _in_two)
-
-
-def _in_two(view: MatrixView) -> list[Row] | None:
-    """The aggregation on two processes: a row depends on its source alone and rows are grouped
-    by source namespace, so the namespaces are cut in two runs of the output order, each with
-    about half the distinct rows; a forked process (which shares the engine already built)
-    aggregates the later run while this one does the earlier, and the two lists of Rows, each in
-    output order, are joined. None when there is too little work to pay for it; if the other
-    process fails, its half is done here."""
-    from policylint.load.parallel import Pool, result_of
-
-    engine = view.engine
-    sources = sorted(set(view.sources)) if view.sources is not None else engine.endpoints
-    weight: dict[int, set] = {}  # source group -> distinct rows (keys) among its sources
-    names = sorted({group_of(e) for e in sources}, key=group_sort_key)  # output order, as GroupCounts
-    index = {g: i for i, g in enumerate(names)}
-    by_group: dict[int, list] = {}
-    for src in sources:
-        group = index[group_of(src)]
-        by_group.setdefault(group, []).append(src)
-        weight.setdefault(group, set()).add((engine.invalid_as_source(src), engine.row_key(src)))
-    total = sum(len(keys) for keys in weight.values())
-    if total < PARALLEL_MIN_ROWS or len(by_group) < 2:
-        return None
-    first: list = []
-    done = 0
-    for group in sorted(by_group):
-        if done * 2 >= total:
-            break
-        first.extend(by_group.pop(group))
-        done += len(weight[group])
-    later = [src for group in sorted(by_group) for src in by_group[group]]
-    if not later:
-        return None
-    _HALF[:] = [view.with_sources(later)]
-    pool = Pool(1)
-    try:
-        future = pool.submit(_aggregate_half)  # forks now: the process sees _HALF as set above
-        rows = _aggregate_view(view.with_sources(first))
-        found = result_of(future)
-    finally:
-        pool.close()
-        _HALF.clear()
-    return rows + (found if found is not None else _aggregate_view(view.with_sources(later)))
-
-
-def _aggregate_half() -> list[Row]:
-    return _aggregate_view(_HALF[0])
-
-
-def _aggregate_view(view: MatrixView) -> list[Row]:
+    whether any rests on an invalid policy, and how many endpoint pairs it stands for."""
     return _aggregate(view, view.source_groups(), view.engine.invalid_destination_atoms())
 
 

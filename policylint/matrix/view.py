@@ -28,10 +28,6 @@ class MatrixView:
         # atom -> its only endpoint's index, when every atom is one endpoint in endpoint order
         self._single = engine.single_endpoint_atoms() if self.wanted is None else None
 
-    def with_sources(self, sources: list) -> MatrixView:
-        """The same view from these sources only."""
-        return MatrixView(self.engine, sources, self.destinations, self.namespace, self.port_filter)
-
     def _port_ok(self, ports) -> bool:
         known = self._allows.get(id(ports))
         if known is None:
