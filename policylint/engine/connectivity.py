@@ -47,6 +47,9 @@ class Engine:
         for cp in self.policies:
             self._add_policy(cp)
         self._build_groups()
+        # Per-atom tests asked for every source (row keys, `invalid_as_source`): as bytes, one
+        # index each; a shift of an int over every atom cost the cluster's width per test.
+        self._egress_isolated = _table(self._isolated[EGRESS], compiler.atoms)
         self._memo = _PortMemo()
         # Cluster-wide policies (engine/tiers.py): only when the input has some, so that the
         # answers for NetworkPolicies alone are computed exactly as they always were.
@@ -57,6 +60,7 @@ class Engine:
             self._tiers = TierEngine(self)
             for d in (INGRESS, EGRESS):
                 self._tainted[d] |= self._tiers.tainted[d]
+        self._egress_tainted = _table(self._tainted[EGRESS], compiler.atoms)
         self._resolved: dict[tuple[int, int], tuple[PortSpec, PortSet]] = {}
         self._membership: list[tuple[int, ...]] | None = None  # see _membership_of
         self._peer_groups: list[list[tuple[PortSpec, int]]] = []  # each peer set's ingress groups
@@ -298,7 +302,7 @@ class Engine:
         c = self._compiler
         if src.atom >= c.classes:
             return [(ALL_PORTS, mask & c.pods)] if mask & c.pods else []
-        if not has(self._isolated[EGRESS], src.atom):
+        if not _in(self._egress_isolated, src.atom):
             return [(ALL_PORTS, mask & c.all)] if mask & c.all else []
         return self._pieces(self._egress_of(src.atom), mask)
 
@@ -449,7 +453,7 @@ class Engine:
 
     def _layers_of(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
         c = self._compiler
-        if self._tiers is None and mask is c.all and s < c.classes and not has(self._isolated[EGRESS], s):
+        if self._tiers is None and mask is c.all and s < c.classes and not _in(self._egress_isolated, s):
             return self._open_layers(s)
         return self._cell_blocks_any(s, mask)
 
@@ -509,7 +513,7 @@ class Engine:
         c = self._compiler
         if s >= c.classes:
             egress: object = "external"
-        elif has(self._isolated[EGRESS], s):
+        elif _in(self._egress_isolated, s):
             # Specs compare by value. The groups are shared per list of selecting policies and
             # live as long as the engine, so their key is made once per list (hashing bitsets over
             # every atom per call cost more than the rows it saved).
@@ -557,7 +561,7 @@ class Engine:
 
     def invalid_as_source(self, src: Endpoint) -> bool:
         """Whether every answer from `src` rests on a policy the API server would reject."""
-        return bool((self._tainted[EGRESS] >> src.atom) & 1)
+        return _in(self._egress_tainted, src.atom)
 
     def invalid_destination_atoms(self) -> int:
         """Atoms whose answers as a destination rest on a policy the API server would reject."""
@@ -584,7 +588,7 @@ class Engine:
 
     def _cells_any_order(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
         c = self._compiler
-        if self._tiers is None and mask is c.all and s < c.classes and not has(self._isolated[EGRESS], s):
+        if self._tiers is None and mask is c.all and s < c.classes and not _in(self._egress_isolated, s):
             return self._open_row(s)
         return self._cell_blocks_any(s, mask)
 
@@ -833,7 +837,7 @@ class Engine:
         cells in the same order, and a row crosses fewer groups."""
         membership = self._membership_of(s)
         c = self._compiler
-        if s < c.classes and not has(self._isolated[EGRESS], s):
+        if s < c.classes and not _in(self._egress_isolated, s):
             return membership  # egress open: every group may be reached
         side = self._groups[EGRESS][s] if s < c.classes else None
         key = (id(side), id(membership))  # both live as long as the engine: ids stay unique
@@ -927,7 +931,7 @@ class Engine:
         c = self._compiler
         if s >= c.classes:
             return ((ALL_SPEC, c.pods),)
-        if not has(self._isolated[EGRESS], s):
+        if not _in(self._egress_isolated, s):
             return ((ALL_SPEC, c.all),)
         return self._groups[EGRESS][s].items()
 
@@ -1038,6 +1042,15 @@ class _Refinement:
 
 _STATES_KEPT = 1024  # refinements of open rows kept at once (see Engine._open_state), oldest out first
 _PLANS_KEPT = 4096  # ingress plans kept at once (see Engine._plan): references, no new bitsets
+
+
+def _table(bits: int, size: int) -> bytes:
+    """A bitset as bytes, for `_in`."""
+    return bits.to_bytes((max(size, bits.bit_length()) + 7) >> 3, "little")
+
+
+def _in(table: bytes, position: int) -> bool:
+    return bool(table[position >> 3] >> (position & 7) & 1)
 
 
 def _first_index(item: tuple[Endpoint, PortSet]) -> int:
