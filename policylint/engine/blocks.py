@@ -58,6 +58,11 @@ def intersection(a: Blocks, b: Blocks) -> Blocks:
     return found
 
 
+def key(blocks: Blocks) -> object:
+    """A hashable key, equal for equal sets whatever order their blocks were added in."""
+    return next(iter(blocks.items())) if len(blocks) == 1 else tuple(sorted(blocks.items()))
+
+
 def meets(a: Blocks, b: Blocks) -> bool:
     """Whether the sets have a member in common."""
     if len(b) < len(a):

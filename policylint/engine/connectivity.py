@@ -452,10 +452,13 @@ class Engine:
         return self._source_rows(sources, destinations, self._layers_of)
 
     def _layers_of(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
+        return self._open_layers(s) if self._open_egress_row(s, mask) else self._cell_blocks_any(s, mask)
+
+    def _open_egress_row(self, s: int, mask: int) -> bool:
+        """Whether the row asked for is a pod class's not isolated for egress, towards every atom,
+        without cluster-wide policies: its ingress side alone (`_open_layers`, `_open_row`)."""
         c = self._compiler
-        if self._tiers is None and mask is c.all and s < c.classes and not _in(self._egress_isolated, s):
-            return self._open_layers(s)
-        return self._cell_blocks_any(s, mask)
+        return self._tiers is None and mask is c.all and s < c.classes and not _in(self._egress_isolated, s)
 
     def _source_rows(self, sources: Iterable[Endpoint] | None, destinations: Iterable[Endpoint] | None,
                      cells_of: Callable[[int, int], list]) -> Iterator[tuple[Endpoint, list]]:
@@ -587,10 +590,7 @@ class Engine:
         return [(ports, from_blocks(blocks)) for ports, blocks in self._cell_blocks(s, mask)]
 
     def _cells_any_order(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
-        c = self._compiler
-        if self._tiers is None and mask is c.all and s < c.classes and not _in(self._egress_isolated, s):
-            return self._open_row(s)
-        return self._cell_blocks_any(s, mask)
+        return self._open_row(s) if self._open_egress_row(s, mask) else self._cell_blocks_any(s, mask)
 
     def _open_row(self, s: int) -> list[tuple[PortSet, Blocks]]:
         """The row of pod class s, not isolated for egress, towards every atom, as cells in an
@@ -616,10 +616,8 @@ class Engine:
                 found = self._open_state(members[:-1]).copy()
                 self._refine(found, ((id(ports), blocks) for ports, blocks in self._peer_cells(members[-1])), owned=False)
             else:
-                found = _Refinement()
-                anyone = self._blocks(self._admitting_anyone())
-                if anyone:
-                    self._refine(found, [(id(ALL_PORTS), anyone)], owned=False)
+                found = self._refine(_Refinement(), ((id(ports), blocks) for ports, blocks in self._anyone_layer()),
+                                     owned=False)
             if len(states) >= _STATES_KEPT:
                 states.pop(next(iter(states)))
             states[members] = found
@@ -628,11 +626,15 @@ class Engine:
     def _open_layers(self, s: int) -> list[tuple[PortSet, Blocks]]:
         """`_open_row` before it is refined: the destinations that admit anyone, then each peer
         set's cells. They may overlap; the objects are the engine's own."""
-        anyone = self._blocks(self._admitting_anyone())
-        layers: list[tuple[PortSet, Blocks]] = [(ALL_PORTS, anyone)] if anyone else []
+        layers = self._anyone_layer()
         for index in self._membership_of(s):
             layers.extend(self._peer_cells(index))
         return layers
+
+    def _anyone_layer(self) -> list[tuple[PortSet, Blocks]]:
+        """The destinations that admit anyone, on every port (none: an empty list), as a new list."""
+        anyone = self._blocks(self._admitting_anyone())
+        return [(ALL_PORTS, anyone)] if anyone else []
 
     def _peer_cells(self, index: int) -> list[tuple[PortSet, Blocks]]:
         """(ports, destinations) cells of one peer set: the destinations its groups admit a

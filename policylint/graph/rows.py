@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from policylint.engine.bits import positions
 from policylint.engine.blocks import Blocks, from_blocks
+from policylint.engine.blocks import key as blocks_key
 
 if TYPE_CHECKING:
     from policylint.engine.connectivity import Engine
@@ -50,7 +51,7 @@ class Rows:
 
     def _bits_of(self, blocks: Blocks) -> int:
         """The cell's atoms as an int, one object per distinct set."""
-        key: object = next(iter(blocks.items())) if len(blocks) == 1 else tuple(sorted(blocks.items()))
+        key = blocks_key(blocks)
         found = self._bitsets.get(key)
         if found is None:
             found = self._bitsets[key] = from_blocks(blocks)

@@ -20,6 +20,7 @@ from typing import Any
 
 from policylint.engine.bits import from_positions, positions
 from policylint.engine.blocks import SHIFT, Blocks, to_blocks
+from policylint.engine.blocks import key as blocks_key
 
 EXTERNAL_GROUP = "(external)"
 
@@ -78,7 +79,7 @@ class GroupCounts:
 
     def counts(self, blocks: Blocks) -> Counts:
         """(group index, number of endpoints) of the atoms in `blocks`, for the groups with any."""
-        key: object = next(iter(blocks.items())) if len(blocks) == 1 else tuple(sorted(blocks.items()))
+        key = blocks_key(blocks)
         found = self._memo.get(key)
         if found is None:
             self._keep(len(blocks))

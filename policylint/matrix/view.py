@@ -23,6 +23,7 @@ class MatrixView:
         self.port_filter = port_filter
         self.wanted = engine.wanted_indexes(destinations) if destinations is not None else None
         self._namespace_atoms = engine.namespace_atoms(namespace) if namespace else 0
+        self._namespace_blocks = to_blocks(self._namespace_atoms)
         self._invalid_atoms = engine.invalid_destination_atoms()
         self._allows: dict[int, bool] = {}
         # atom -> its only endpoint's index, when every atom is one endpoint in endpoint order
@@ -72,22 +73,24 @@ class MatrixView:
 
     def _filtered(self, src, cells: list) -> list:
         """A row's cells under the port and namespace filters."""
-        items = cells
-        if items and self.port_filter is not None:
-            items = [(p, b) for p, b in items if self._port_ok(p)]
+        items = self._by_port(cells)
         if items and self.namespace and src.namespace != self.namespace:
             items = [(p, b & self._namespace_atoms) for p, b in items if b & self._namespace_atoms]
         return items
 
     def _filtered_blocks(self, src, cells: list) -> list:
         """`_filtered` for cells whose atoms are blocks (engine/blocks.py)."""
-        items = cells
-        if items and self.port_filter is not None:
-            items = [(p, b) for p, b in items if self._port_ok(p)]
+        items = self._by_port(cells)
         if items and self.namespace and src.namespace != self.namespace:
-            within = to_blocks(self._namespace_atoms)
+            within = self._namespace_blocks
             items = [(p, x) for p, x in ((p, intersection(b, within)) for p, b in items) if x]
         return items
+
+    def _by_port(self, cells: list) -> list:
+        """The cells whose ports pass --port (all of them without it)."""
+        if cells and self.port_filter is not None:
+            return [(p, b) for p, b in cells if self._port_ok(p)]
+        return cells
 
     def may_have_unknown(self) -> bool:
         """Whether the input has cluster-wide rules whose peers cannot be judged offline (nodes,
