@@ -153,3 +153,40 @@ def test_the_console_script_starts_the_caches_before_click(tmp_path: Path) -> No
     subprocess.run([sys.executable, "-c", _BEFORE_CLICK], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                    stderr=subprocess.PIPE, timeout=60, check=True)
     assert out.read_text(encoding="utf-8") == "{'cache': True, 'gc': False}"
+
+
+BLOCK_STYLE = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+  labels:
+    app: web
+spec:
+  containers:
+  - name: web
+    image: nginx
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: deny
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes:
+  - Ingress
+"""
+
+
+def test_plain_block_yaml_is_read_without_pyyaml(tmp_path: Path) -> None:
+    # Texts of the plainest block style are read by load/block_yaml.py; PyYAML is imported for others.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "shop.yaml").write_text(BLOCK_STYLE, encoding="utf-8")
+    modules = imported(tmp_path, "matrix", "in", "--format", "json")
+    assert "policylint.matrix.render_json" in modules
+    assert "policylint.load.block_yaml" in modules
+    assert loaded(modules, ("yaml", "_yaml")) == []
+    (tmp_path / "in" / "flow.yaml").write_text("kind: Namespace\nmetadata: {name: shop}\n", encoding="utf-8")
+    assert "yaml" in imported(tmp_path, "matrix", "in", "--format", "json")

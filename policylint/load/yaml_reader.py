@@ -22,16 +22,21 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from policylint.load import block_yaml
 from policylint.load.nodes import MAX_TEXT_LENGTH, LineIndex, Span, YMap, YSeq, pack
 
-try:  # libyaml is several times faster; the pure-Python parser is a correct fallback
-    from yaml import CSafeLoader as _EventLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _EventLoader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    import yaml
+
+# The class whose `get_event` gives the events of a text; None: libyaml's where PyYAML has it.
+_EventLoader: Any = None
+
+
+def _default_event_loader(yaml: Any) -> Any:
+    # libyaml is several times faster; the pure-Python parser is a correct fallback
+    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -39,8 +44,6 @@ _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
-# YAML 1.1 implicit typing, as PyYAML's safe loader (and Kubernetes' go-yaml) resolve plain scalars.
-_IMPLICIT: dict[str | None, list[tuple[str, Any]]] = yaml.SafeLoader.yaml_implicit_resolvers
 # Integers past this many bits stay text: Kubernetes' decoder cannot hold them either, and Python
 # refuses to print integers of more than 4,300 digits (a message quoting one would crash).
 _MAX_INT_BITS = 4096
@@ -329,9 +332,13 @@ class _Parser:
         self.problems.append(LoadProblem(kind, span, message))
 
     def run(self) -> None:
+        # PyYAML is imported when a text needs it: texts that block_yaml reads do not.
+        import yaml
+
+        event_loader = _EventLoader or _default_event_loader(yaml)
         loader = None
         try:
-            loader = _EventLoader(self.text)  # the pure-Python reader checks characters right here
+            loader = event_loader(self.text)  # the pure-Python reader checks characters right here
             self._events(loader)
         except yaml.MarkedYAMLError as error:
             self.problems.append(self._syntax_problem(error))
@@ -362,6 +369,8 @@ class _Parser:
     def _events(self, loader: Any) -> None:
         # One long loop on purpose: it runs once per YAML event (millions for a large file),
         # so the per-event work is inlined and attribute look-ups are hoisted into locals.
+        import yaml
+
         lines = self.lines
         base = self.base  # where the text starts in its file (a part of a split file; else 0)
         max_depth = min(self.limits.max_depth, MAX_DEPTH_CAP) - self.depth
@@ -694,7 +703,16 @@ def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _Parser(text, path, limits, result).run()
+        lines = LineIndex(path, text)
+        # The plainest block YAML is read without libyaml's events, with the same result; the
+        # fast reader declines anything else (block_yaml.py).
+        documents = block_yaml.read(text, lines, min(limits.max_depth, MAX_DEPTH_CAP),
+                                    _resolve_plain, _octal_looking)
+        if documents is not None:
+            result.documents = [Document(path, index, root, lines.span(pack(start, end)))
+                                for index, root, start, end in documents]
+        else:
+            _Parser(text, path, limits, result, lines=lines).run()
         if "policylint:" in text:
             result.directive_lines = _directive_lines(text, result.directive_scalars)
     finally:

@@ -1,0 +1,273 @@
+"""A fast reader for the plainest block-style YAML, equal to the libyaml path or not used at all.
+
+Most manifests are written the same way: block mappings and sequences, one key or item per line,
+keys and values that are short plain or quoted words, `{}` and `[]` for empty values, comments
+and `---` between documents. For such text, libyaml's events as Python objects and the reader's
+loop over them (`yaml_reader._Parser`) were most of the time of reading a small input: about
+13,000 instructions per event, two to three events per line. This module reads those lines
+itself, one regular expression per line, and builds the same values with the same positions.
+
+It is a fast path, not a second parser: `read` accepts a text only when every line is of a shape
+whose meaning is fixed (listed below), and returns None on anything else, before anything has
+been reported, so that the caller reads the text with libyaml as before. What it accepts it must
+give exactly as `_Parser` would: the same documents, values, types, key order, packed positions
+of every key, value and container, and document spans. `tests/test_block_yaml.py` compares both
+on every YAML file of the repository's fixtures and on generated texts.
+
+What is read here (anything else falls back):
+- ASCII text without tabs, carriage returns or other control characters, no `{{` (Helm
+  expressions are reported by the libyaml path), no `policylint:` (suppression comments need
+  the scalars' positions that path records);
+- blank lines, comment lines, and `---` alone on a line (a document start);
+- `KEY:` and `KEY: VALUE` lines, optionally after `- ` (an item of a block sequence; `- KEY:`
+  starts a mapping inside it), and `- VALUE` lines; a comment may follow after a space;
+- KEY: a plain word of letters, digits, `_`, `.`, `/`, `-`, starting with a letter, digit or `_`,
+  that resolves to a string (not `true`, `null`, `80`, ...), not repeated in its mapping;
+- VALUE: a plain scalar on one line (a letter, digit, `_`, `.` or `/`, then those and
+  `@+=~%,()'"-`, `:` not before a space, single spaces between words), a single-quoted text
+  without quotes in it, a double-quoted text without `"` or `\\`, or `{}`/`[]` (spaces inside
+  allowed);
+- nesting as libyaml takes it: a mapping's keys in one column, a value's block on the next lines
+  deeper, a sequence in the column of its key (an indentless sequence) or deeper; no document
+  nested deeper than `max-depth`, and no plain integer written like an octal number (`0644`,
+  reported by the libyaml path).
+
+A line that continues a scalar of the line before, a block scalar (`|`, `>`), anchors, aliases,
+tags, flow collections with entries, a key deeper or shallower than any open container: all fall
+back, so the slow path gives its values or its error.
+"""
+from __future__ import annotations
+
+import re
+from sys import intern
+from typing import Any
+
+from policylint.load.nodes import LineIndex, YMap, YSeq
+
+# A plain scalar on one line in block context, as libyaml's scanner ends one: at `: ` or `:` at the
+# end, at ` #`, at the end of the line (trailing spaces are not part of it). It starts with a
+# character that is no indicator (`-` only before a non-space, as in `--port`); then runs of
+# printable characters but `:`, joined by colons before such a character or by spaces before one
+# that is not `#`. Possessive repeats: giving characters back could never make a line match, and
+# they keep the matching linear.
+_PLAIN = r"(?:[A-Za-z0-9_./~$+=(]|-(?=[!-~]))[!-9;-~]*+(?::++[!-9;-~]++| ++[!-\"$-9;-~][!-9;-~]*+)*+"
+_SINGLE = r"'(?:[ -&(-~]|'')*'"  # `''` is a quote inside
+_DOUBLE = r'"[ !#-\[\]-~]*"'  # no escapes
+_VALUE = rf"""{_PLAIN}|{_SINGLE}|{_DOUBLE}|\{{ *\}}|\[ *\]"""
+# A whole line, of printable ASCII only: groups 1 indent, 2 dash with its spaces, 3 key, 4 the
+# key's value, 5 an item's value; a blank or comment line has only the first.
+_LINE = re.compile(
+    rf"( *)(?:(- +)?(?:([A-Za-z0-9_][A-Za-z0-9_./-]*+):(?: +({_VALUE}))?|({_VALUE}))(?: +#[ -~]*| *)|#[ -~]*)?\Z"
+)
+_MAX_KEY = 1000  # libyaml takes a simple key of at most 1,024 characters on one line
+_CACHED_SCALAR_LENGTH = 64
+_CACHE_ENTRIES = 100_000
+
+# A container being built: the node, its positions, whether it is a mapping, its column, the key
+# waiting for its value (mappings), that key's position and the offset after its colon, and
+# whether it is a sequence in the column of its mapping's keys (an indentless sequence).
+_NODE, _POS, _IS_MAP, _COLUMN, _KEY, _KEY_AT, _COLON, _INDENTLESS = range(8)
+_NO_KEY = object()
+
+
+class _Fallback(Exception):
+    """The text has something this reader does not take: read it with libyaml."""
+
+
+def read(text: str, lines: LineIndex, max_depth: int,
+         resolve: Any, octal_looking: Any) -> list[tuple[int, Any, int, int]] | None:
+    """The documents of `text` as (index, root, start, end), or None to read it with libyaml.
+
+    `resolve` types a plain scalar and `octal_looking` tells a number written like an octal one,
+    both the libyaml path's own functions, so that both paths type values alike. Every line must
+    match `_LINE`, whose classes are printable ASCII: any other character falls back.
+    """
+    if "{{" in text or "policylint:" in text:
+        return None
+    try:
+        return _read(text, lines, max_depth, resolve, octal_looking)
+    except _Fallback:
+        return None
+
+
+def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
+          octal_looking: Any) -> list[tuple[int, Any, int, int]]:
+    # One loop over the lines with the common steps inlined: it runs once per line of input.
+    documents: list[tuple[int, Any, int, int]] = []
+    match = _LINE.match
+    new_map, new_seq = YMap.located, YSeq.located
+    values: dict[str, Any] = {}  # raw text of a scalar -> its value
+    value_of = values.get
+    keys: dict[str, str] = {}  # raw text of a key -> the key
+    key_of = keys.get
+    no_key = _NO_KEY
+    stack: list[list[Any]] = []
+    root: Any = None
+    in_document = False  # a document has started (explicitly or at its first content)
+    doc_start = 0
+    offset = 0
+
+    def value(raw: str, at: int) -> Any:
+        # What the cache does not hold: a quoted text, a new scalar, an empty flow collection.
+        first = raw[0]
+        if first == "'":
+            return raw[1:-1].replace("''", "'")
+        if first == '"':
+            return raw[1:-1]
+        if first == "{" or first == "[":
+            if len(stack) >= max_depth:
+                raise _Fallback  # the libyaml path reports the limit
+            return new_map(lines, at) if first == "{" else new_seq(lines, at)
+        resolved = resolve(raw)
+        if type(resolved) is int and first in "0+-" and octal_looking(raw, resolved):
+            raise _Fallback  # the libyaml path reports it (or not, under a file-mode key)
+        if len(raw) <= _CACHED_SCALAR_LENGTH and len(values) < _CACHE_ENTRIES:
+            values[raw] = resolved
+        return resolved
+
+    def key(raw: str) -> str:
+        if len(raw) > _MAX_KEY:
+            raise _Fallback
+        name = resolve(raw)
+        if type(name) is not str:
+            raise _Fallback  # `80:`, `true:`, `null:`: the libyaml path makes or reports them
+        if len(name) <= _CACHED_SCALAR_LENGTH:
+            name = keys[raw] = intern(name)
+        return name
+
+    def close(until: int, mark: int) -> None:
+        # End the containers deeper than column `until` (all for -1) at `mark`, the start of
+        # the next token, as libyaml marks the end of a block.
+        while stack and stack[-1][_COLUMN] > until:
+            _close(stack, mark)
+
+    def push(node: Any, is_map: bool, column: int, indentless: bool) -> list[Any]:
+        if len(stack) >= max_depth:
+            raise _Fallback
+        frame = [node, node._pos, is_map, column, no_key, 0, 0, indentless]
+        stack.append(frame)
+        return frame
+
+    for line in text.split("\n"):
+        start = offset
+        offset += len(line) + 1
+        found = match(line)
+        if found is None:
+            raise _Fallback
+        indent, dash, key_raw, key_value, item = found.groups()
+        if dash is None and key_raw is None:
+            if item is None:
+                continue  # a blank or comment line
+            if line != "---":
+                raise _Fallback  # a scalar alone on a line: a continuation, or a root scalar
+            if in_document:
+                close(-1, start)
+                documents.append((len(documents), root, doc_start, start))
+            in_document, root, doc_start = True, None, start
+            continue
+        column = len(indent)
+        at = start + column  # the first token of the line
+        if not in_document:
+            in_document, root, doc_start = True, None, at
+        if stack and stack[-1][_COLUMN] > column:
+            close(column, at)
+        top = stack[-1] if stack else None
+        if dash is not None:
+            # -- an item of a block sequence whose `-` is in `column` ------------------------
+            if top is None:
+                if root is not None:
+                    raise _Fallback  # a second root: the libyaml path reports it
+                seq = push(new_seq(lines, at << 32 | at), False, column, False)
+                root = seq[_NODE]
+            elif top[_COLUMN] == column and not top[_IS_MAP]:
+                seq = top
+            elif top[_IS_MAP] and top[_KEY] is not no_key:
+                # the pending key's value; in the key's own column, an indentless sequence
+                seq = push(new_seq(lines, at << 32 | at), False, column, top[_COLUMN] == column)
+            else:
+                raise _Fallback
+            if key_raw is None:
+                item_start = start + found.start(5)
+                item_value = value_of(item, no_key)
+                if item_value is no_key:
+                    item_value = value(item, item_start << 32 | item_start + len(item))
+                seq[_NODE].append(item_value)
+                seq[_POS].append(item_start << 32 | item_start + len(item))
+                continue
+            key_start = at + len(dash)
+            frame = push(new_map(lines, key_start << 32 | key_start), True, key_start - start, False)
+        else:
+            # -- a key of a block mapping in `column` ---------------------------------------
+            key_start = at
+            if top is not None and top[_COLUMN] == column and top[_INDENTLESS]:
+                _close(stack, at)  # a key in its mapping's column ends an indentless sequence
+                top = stack[-1]
+            if top is None:
+                if root is not None:
+                    raise _Fallback
+                frame = push(new_map(lines, at << 32 | at), True, column, False)
+                root = frame[_NODE]
+            elif top[_IS_MAP] and top[_COLUMN] == column:
+                frame = top
+                if frame[_KEY] is not no_key:  # `key:` with nothing under it: null
+                    _add(frame, None, frame[_COLON] << 32 | frame[_COLON])
+            elif top[_IS_MAP] and top[_KEY] is not no_key and top[_COLUMN] < column:
+                frame = push(new_map(lines, at << 32 | at), True, column, False)
+            else:
+                raise _Fallback
+        # -- the key, and its value if it is on this line -----------------------------------------
+        name = key_of(key_raw)
+        if name is None:
+            name = key(key_raw)
+        node = frame[_NODE]
+        if name in node:
+            raise _Fallback  # a duplicate key: the libyaml path reports it
+        key_end = key_start + len(key_raw)
+        if key_value is None:
+            frame[_KEY] = name
+            frame[_KEY_AT] = key_start << 32 | key_end
+            frame[_COLON] = key_end + 1
+            continue
+        value_start = start + found.start(4)
+        value_at = value_start << 32 | value_start + len(key_value)
+        entry = value_of(key_value, no_key)
+        if entry is no_key:
+            entry = value(key_value, value_at)
+        node[name] = entry
+        positions = frame[_POS]
+        positions.append(key_start << 32 | key_end)
+        positions.append(value_at)
+    if in_document:
+        end = len(text)
+        close(-1, end)
+        documents.append((len(documents), root, doc_start, end))
+    return documents
+
+
+def _close(stack: list[list[Any]], mark: int) -> None:
+    """End the innermost container at `mark` and give it to the one around it."""
+    frame = stack.pop()
+    node = frame[_NODE]
+    if frame[_IS_MAP] and frame[_KEY] is not _NO_KEY:  # a last key with nothing under it: null
+        _add(frame, None, frame[_COLON] << 32 | frame[_COLON])
+    at = node._at = (node._at >> 32) << 32 | mark
+    if stack:
+        _add(stack[-1], node, at)
+
+
+def _add(frame: list[Any], value: Any, at: int) -> None:
+    if not frame[_IS_MAP]:
+        frame[_NODE].append(value)
+        frame[_POS].append(at)
+        return
+    key = frame[_KEY]
+    if key is _NO_KEY:
+        raise _Fallback
+    frame[_NODE][key] = value
+    positions = frame[_POS]
+    positions.append(frame[_KEY_AT])
+    positions.append(at)
+    frame[_KEY] = _NO_KEY
+
+
+__all__ = ["read"]
