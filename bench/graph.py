@@ -9,8 +9,9 @@ Stages, each from the same loaded cluster: `check` (loading, a fresh engine and 
 the command runs them, PL520 and PL521 included, and once more without them); `engine`
 (compiling the policies); `rows` (every distinct matrix row, which backward searches need;
 forward searches compute only the rows they reach); a blast radius from 0.0.0.0/0 within 3 hops
-(rows computed as reached); both on a fresh engine, its own time taken off; the grouped
-networkx graph of the whole cluster (`build_graph`, networkx already imported); `networkx import`
+(rows computed as reached); both on a fresh engine, its own time taken off; the networkx graph
+of the whole cluster from those rows (`build_graph`: groups and hubs, networkx already imported;
+its sizes, and the pairs of groups a graph with one edge per hop would have); `networkx import`
 (once, in a child interpreter). The cyclic garbage collector is off, as in the `policylint` command.
 At 150,000 pods, `--check-seconds S` takes check's CPU time from another process (run_export.py)
 instead of running it here beside a second copy of the input; peak MB is this process' peak RSS.
@@ -53,7 +54,7 @@ def measure(folder: Path, runs: int, with_networkx: bool = True, without: bool =
     from policylint.analysis import analyse, load_and_model
     from policylint.config import load_config
     from policylint.engine import Engine
-    from policylint.graph.build import build_graph
+    from policylint.graph.build import build_graph, describe
     from policylint.graph.paths import Search
     from policylint.graph.rows import Rows
 
@@ -82,7 +83,7 @@ def measure(folder: Path, runs: int, with_networkx: bool = True, without: bool =
     rows_time -= engine_time
     radius_time -= engine_time
     return {"workloads": len(cluster.workloads), "pods": sum(w.replicas for w in cluster.workloads),
-            "endpoints": len(engine.endpoints), "nodes": len(graph.nodes) if graph else "-", "edges": graph.edge_count if graph else "-",
+            "endpoints": len(engine.endpoints), "sizes": describe(graph) if graph else None,
             "check": check, "check without": check_without, "engine": engine_time, "rows": rows_time,
             "rows distinct": len(rows.rows), "graph": graph_time, "radius": radius_time,
             "reached": len(search.reached())}
@@ -99,7 +100,7 @@ def main() -> int:
     parser.add_argument("--check-seconds", type=float,
                         help="check's CPU seconds measured elsewhere; check is then not run here (memory)")
     parser.add_argument("--no-networkx", action="store_true",
-                        help="skip the whole-cluster networkx graph (its edges grow with the square of the groups)")
+                        help="skip the whole-cluster networkx graph")
     args = parser.parse_args()
     gc.disable()
     folder = args.folder
@@ -111,13 +112,19 @@ def main() -> int:
         folder = out
     row = measure(folder, args.runs, not args.no_networkx, not args.once, args.check_seconds)
     row["networkx import"] = networkx_import()
+
+    def sizes(name: str) -> str:
+        return str(row["sizes"][name]) if row["sizes"] else "-"
+
     print("| pods | workloads | endpoints | distinct rows | rows s | rows/check | radius 3 hops s | check s | "
-          "check without PL520/521 s | engine s | networkx graph nodes | edges | networkx graph s | "
+          "check without PL520/521 s | engine s | groups | sources hubs | destinations hubs | networkx edges | "
+          "group pairs | networkx graph s | "
           "networkx import s | peak MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| {row['pods']} | {row['workloads']} | {row['endpoints']} | {row['rows distinct']} | {row['rows']:.2f} | "
           f"{row['rows'] / row['check']:.2f} | {row['radius']:.3f} | {row['check']:.2f} | {row['check without']:.2f} | "
-          f"{row['engine']:.2f} | {row['nodes']} | {row['edges']} | {row['graph']:.2f} | {row['networkx import']:.2f} | "
+          f"{row['engine']:.2f} | {sizes('groups')} | {sizes('sources')} | {sizes('destinations')} | {sizes('edges')} | "
+          f"{sizes('group pairs')} | {row['graph']:.2f} | {row['networkx import']:.2f} | "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} |")
     return 0
 

@@ -7,7 +7,7 @@ import click
 
 from policylint.cli.common import EXIT_OK, config_options, fail, paths_argument
 from policylint.cli.engine_input import load_engine, select_endpoints
-from policylint.matrix import EXPOSURE_FORMATS, FORMATS
+from policylint.matrix import EXPOSURE_FORMATS, FORMATS, GROUP_FORMATS
 
 
 @click.command()
@@ -20,9 +20,12 @@ from policylint.matrix import EXPOSURE_FORMATS, FORMATS
                    "IP or CIDR; repeatable).")
 @click.option("--to", multiple=True, metavar="ENDPOINT", help="Only connections to these endpoints (repeatable).")
 @click.option("--port", metavar="[PROTO/]N", help="Only pairs allowed on this port (TCP/80, udp/53, or 80 for any protocol).")
-@click.option("--aggregate", type=click.Choice(["workload", "namespace"]), default="workload", show_default=True,
-              help="One line per pair of namespaces instead of per pair of endpoints; each line says how many "
-                   "endpoint pairs it stands for and the union of their ports.")
+@click.option("--aggregate", type=click.Choice(["workload", "namespace", "group"]), default="workload", show_default=True,
+              help="namespace: one line per pair of namespaces instead of per pair of endpoints; each line says "
+                   "how many endpoint pairs it stands for and the union of their ports. group (graphml, gexf; "
+                   "the whole cluster): nodes are groups of endpoints no connection tells apart, and a "
+                   "connection is group -> sources hub -> destinations hub -> group, the ports on the middle "
+                   "edge, so the file stays small where one edge per pair would not.")
 @click.option("--exposure", is_flag=True,
               help="Also list what each workload allows to and from peers the input does not contain (pods of "
                    "other or new namespaces, addresses), described by what they would have to be. With --from, "
@@ -53,6 +56,10 @@ def matrix(paths: tuple[str, ...], output_format: str, from_: tuple[str, ...], t
              "drop --from, --to, --port, --aggregate and --namespace")
     if exposure and (output_format not in EXPOSURE_FORMATS or aggregate != "workload"):
         fail(f"--exposure works with --format {', '.join(EXPOSURE_FORMATS)} and --aggregate workload")
+    if aggregate == "group" and output_format not in GROUP_FORMATS:
+        fail(f"--aggregate group is written as a graph: use --format {' or '.join(GROUP_FORMATS)}")
+    if aggregate == "group" and (from_ or to or port or default_namespace):
+        fail("--aggregate group exports the whole cluster: drop --from, --to, --port and --namespace")
     engine = load_engine(paths, config_path, default_namespace, debug)
     if output_format == "html":  # one self-contained page (policylint.report.html), not a streamed table
         from policylint import __version__
@@ -64,6 +71,10 @@ def matrix(paths: tuple[str, ...], output_format: str, from_: tuple[str, ...], t
     destinations = select_endpoints(engine, to, "--to") if to else None
     endpoints = shown_endpoints(engine, sources, destinations, default_namespace)
     view = MatrixView(engine, sources, destinations, default_namespace, port_filter)
+    if aggregate == "group" and view.may_have_unknown():
+        fail("--aggregate group shows what is allowed, and this input has cluster-wide rules whose peers "
+             "cannot be judged offline (nodes, domainNames, networks): use --aggregate workload or namespace, "
+             "which list those ports apart")
     claims = None
     if exposure:
         from policylint.exposure.focus import focused_claims

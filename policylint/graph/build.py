@@ -1,21 +1,38 @@
-"""The engine's connectivity as a directed networkx graph over groups of endpoints.
+"""The engine's connectivity as a directed networkx graph whose size stays linear in practice.
 
-A node is a *group*: endpoints (workloads, job replica types, external ranges) with the same
-allowed ports towards every endpoint and from every endpoint. Members of a group are
-interchangeable for every path question: an edge g -> h means that every member of g may
-connect to every member of h on the edge's ports, and a self-loop g -> g that every member may
-connect to every other. Grouping is exact, not an approximation, and it keeps the graph smaller
-than the matrix: the 2,400 endpoints of a 10,000-pod benchmark cluster have 650,000 allowed pairs
-but form about 800 groups with 124,000 edges. Dense connectivity still makes the edges grow with
-the square of the groups, so the commands and rules search the distinct rows instead
-(`rows.py`); this graph is for tools that want a networkx graph of the whole cluster.
+Nodes of three kinds (the node attribute `kind`):
 
-Groups are read off the distinct rows (`rows.py`) and their columns.
+- `group`: endpoints (workloads, job replica types, external ranges) that no connection tells
+  apart — the same allowed ports towards every endpoint and from every endpoint, and equally
+  marked as resting on invalid policies. Members of a group are interchangeable for every path
+  question.
+- `sources`: one per distinct matrix row (`rows.py`); every group has one edge to its row's node.
+- `destinations`: one per distinct set of destinations a row's cell holds; it has an edge to
+  each group it holds.
+
+An edge `sources -> destinations` is a cell of the row and carries its `ports` (a PortSet); a
+row's cells are disjoint, one per port set. So a member of group g may connect to a member of
+group h (any member, itself included when g is h, as the matrix lists it) on ports P exactly
+when g -> row -> set -> h with P on the middle edge: one hop of connectivity is three edges here, and a graph question walks every
+third node (`targets`, `pairs_graph`).
+
+Why not one edge per pair of groups: dense connectivity makes those edges grow with the square of
+the groups — 2.2 million at 50,000 pods and about 60 million at 150,000 — while the rows and their
+cells repeat the same few destination sets (on the 150,000-pod benchmark export 11,769 groups,
+7,069 rows and 5,914 sets: 1.7 million edges in all). `pairs_graph` still gives that graph for
+a cluster small enough to want it.
+
+Groups are the cells of the partition of atoms by their row and by their membership of every
+destination set: two atoms in the same sets are in the same cell of every row, so they have the
+same column; and two atoms with the same column are in the same sets, since each set is some
+row's cell for one port set. Numbering follows endpoint order (groups by their first endpoint,
+then hubs by the first group that reaches them), so the graph does not depend on which rows a
+search computed first.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from policylint.engine.bits import positions
 from policylint.graph.rows import Rows
@@ -27,6 +44,8 @@ if TYPE_CHECKING:
     from policylint.engine.endpoints import Endpoint
     from policylint.engine.ports import PortSet
 
+GROUP, SOURCES, DESTINATIONS = "group", "sources", "destinations"
+
 
 @dataclass(frozen=True, slots=True)
 class Node:
@@ -35,6 +54,8 @@ class Node:
     index: int
     endpoints: tuple[Endpoint, ...]
     external: bool  # address ranges (never mixed with workloads in one group)
+    invalid_as_source: bool  # every answer from a member rests on a policy the API server rejects
+    invalid_as_destination: bool  # every answer towards a member does
 
     @property
     def id(self) -> str:
@@ -42,26 +63,55 @@ class Node:
 
 
 class ConnectivityGraph:
-    """The graph and the way back from endpoints to nodes.
+    """The graph and the way back from endpoints to groups.
 
-    `graph` is a `networkx.DiGraph` on node indexes; each edge has `ports` (a PortSet)."""
+    `graph` is a `networkx.DiGraph` on ints: groups are `0 … len(nodes) - 1` (the index of their
+    `Node`), then the `sources` and `destinations` hubs; each `sources -> destinations` edge has
+    `ports`."""
 
     def __init__(self, engine: Engine, graph: nx.DiGraph, nodes: list[Node], node_of: list[int]) -> None:
         self.engine = engine
         self.graph = graph
         self.nodes = nodes
-        self._node_of = node_of  # endpoint index -> node index
+        self._node_of = node_of  # endpoint index -> group index
 
     def node_of(self, endpoint: Endpoint) -> Node:
         return self.nodes[self._node_of[endpoint.index]]
 
-    def ports(self, src: Node, dst: Node) -> PortSet | None:
-        data = self.graph.get_edge_data(src.index, dst.index)
-        return None if data is None else data["ports"]
+    def targets(self, src: Node) -> Iterator[tuple[Node, PortSet]]:
+        """The groups a member of `src` may connect to, with the ports (`src` itself when its
+        members may connect to one another), by cell, each cell's groups in order."""
+        succ, nodes = self.graph.succ, self.nodes
+        for row in succ[src.index]:
+            for cell, data in succ[row].items():
+                ports = data["ports"]
+                for group in succ[cell]:
+                    yield nodes[group], ports
 
-    @property
-    def edge_count(self) -> int:
-        return self.graph.number_of_edges()
+    def ports(self, src: Node, dst: Node) -> PortSet | None:
+        """What a member of `src` may send to a member of `dst` (None: nothing)."""
+        succ = self.graph.succ
+        for row in succ[src.index]:
+            for cell, data in succ[row].items():
+                if dst.index in succ[cell]:
+                    return data["ports"]
+        return None
+
+    def pair_count(self) -> int:
+        """The edges `pairs_graph` would have, counted without making it."""
+        succ = self.graph.succ
+        return sum(len(succ[cell]) for node in self.nodes for row in succ[node.index] for cell in succ[row])
+
+    def pairs_graph(self) -> nx.DiGraph:
+        """One edge per pair of groups, with `ports`: the same connectivity, quadratic in the
+        groups (for small clusters and for tools that want one hop as one edge)."""
+        import networkx as nx
+
+        pairs = nx.DiGraph()
+        pairs.add_nodes_from(range(len(self.nodes)))
+        for node in self.nodes:
+            pairs.add_edges_from((node.index, dst.index, {"ports": ports}) for dst, ports in self.targets(node))
+        return pairs
 
 
 def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
@@ -70,38 +120,80 @@ def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
     rows = rows if rows is not None else Rows(engine)
     rows.complete()
     atom_endpoints = rows.atom_endpoints
-    columns = rows.columns()
+    row_of = [rows.row_of(atom) for atom in range(len(atom_endpoints))]
+    # Distinct destination sets, numbered as first met; the engine interns equal sets as one int.
+    set_number: dict[int, int] = {}
+    for cells in rows.rows:
+        for _, bits in cells:
+            set_number.setdefault(id(bits), len(set_number))
+    sets_of: list[list[int]] = [[] for _ in atom_endpoints]  # atom -> the sets holding it, ascending
+    seen: set[int] = set()
+    for cells in rows.rows:
+        for _, bits in cells:
+            number = set_number[id(bits)]
+            if number not in seen:
+                seen.add(number)
+                for atom in positions(bits):
+                    sets_of[atom].append(number)
+    invalid_destinations = engine.invalid_destination_atoms()
     keys: dict[tuple, int] = {}
-    atom_group: list[int] = [0] * len(atom_endpoints)
     members: list[list[Endpoint]] = []
-    # Atoms in order of their first endpoint, so that node numbers follow endpoint order. Ports
-    # are interned by the engine: identity stands for them in the keys.
+    group_sets: list[list[int]] = []
+    group_row: list[int] = []
+    flags: list[tuple[bool, bool, bool]] = []
     for atom in sorted(range(len(atom_endpoints)), key=lambda a: atom_endpoints[a][0].index):
         first = atom_endpoints[atom][0]
-        column = tuple((row, id(ports)) for row, ports in columns[atom])
-        key = (first.is_external, rows.row_of(atom), column)
+        flag = (first.is_external, engine.invalid_as_source(first), bool((invalid_destinations >> atom) & 1))
+        key = (flag, row_of[atom], tuple(sets_of[atom]))
         group = keys.get(key)
         if group is None:
             group = keys[key] = len(members)
             members.append([])
-        atom_group[atom] = group
+            group_sets.append(sets_of[atom])
+            group_row.append(row_of[atom])
+            flags.append(flag)
         members[group].extend(atom_endpoints[atom])
-    nodes = [Node(i, tuple(sorted(m)), m[0].is_external) for i, m in enumerate(members)]
+    nodes = [Node(i, tuple(sorted(m)), *flags[i]) for i, m in enumerate(members)]
     node_of = [0] * len(engine.endpoints)
     for node in nodes:
         for e in node.endpoints:
             node_of[e.index] = node.index
+
+    # Hubs numbered by the first group that reaches them.
+    row_hub: dict[int, int] = {}
+    for row in group_row:
+        row_hub.setdefault(row, len(nodes) + len(row_hub))
+    set_hub: dict[int, int] = {}
+    first_set = len(nodes) + len(row_hub)
+    for row in row_hub:
+        for _, bits in rows.rows[row]:
+            set_hub.setdefault(set_number[id(bits)], first_set + len(set_hub))
+    held: dict[int, list[int]] = {number: [] for number in set_hub}  # set -> its groups, ascending
+    for group, numbers in enumerate(group_sets):
+        for number in numbers:
+            held[number].append(group)
+
     graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(nodes)))
-    targets: dict[int, list[tuple[int, Any]]] = {}  # row -> [(target group, ports)], shared by its groups
-    for node in nodes:
-        row = rows.row_of(node.endpoints[0].atom)
-        found = targets.get(row)
-        if found is None:
-            seen: dict[int, Any] = {}
-            for ports, bits in rows.rows[row]:
-                for atom in positions(bits):
-                    seen.setdefault(atom_group[atom], ports)
-            found = targets[row] = sorted(seen.items())
-        graph.add_edges_from((node.index, group, {"ports": ports}) for group, ports in found)
+    graph.add_nodes_from(range(len(nodes)), kind=GROUP)
+    graph.add_nodes_from(row_hub.values(), kind=SOURCES)
+    graph.add_nodes_from(set_hub.values(), kind=DESTINATIONS)
+    graph.add_edges_from((group, row_hub[row]) for group, row in enumerate(group_row))
+    for row, hub in row_hub.items():
+        graph.add_edges_from((hub, set_hub[set_number[id(bits)]], {"ports": ports}) for ports, bits in rows.rows[row])
+    for number, hub in set_hub.items():
+        graph.add_edges_from((hub, group) for group in held[number])
     return ConnectivityGraph(engine, graph, nodes, node_of)
+
+
+def hub_kind(graph: ConnectivityGraph, node: int) -> str:
+    """The kind of a node of `graph.graph`: GROUP, SOURCES or DESTINATIONS."""
+    return graph.graph.nodes[node]["kind"]
+
+
+def describe(graph: ConnectivityGraph) -> dict[str, Any]:
+    """Sizes, for benchmarks and reports."""
+    kinds = {GROUP: 0, SOURCES: 0, DESTINATIONS: 0}
+    for _, kind in graph.graph.nodes(data="kind"):
+        kinds[kind] += 1
+    return {"groups": kinds[GROUP], "sources": kinds[SOURCES], "destinations": kinds[DESTINATIONS],
+            "edges": graph.graph.number_of_edges(), "group pairs": graph.pair_count()}

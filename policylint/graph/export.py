@@ -8,6 +8,12 @@ aggregated, `pairs` on edges; and `unknown` only when the input has cluster-wide
 cannot be judged offline ("true" on the edges of ports no answer can be given for, listed after
 the allowed ones, so a pair may have one edge of each). The bytes depend only on the input (no dates, no tool versions),
 and `networkx.read_graphml` / `read_gexf` read both back (tests/test_paths_export.py).
+
+With `--aggregate group` the file is the networkx graph of `build.py` instead, whose size stays
+linear where one edge per pair would not: `group` nodes (`size`, `members` as endpoint ids, the
+`namespace` when they share one, and the invalid marks `invalid_as_source` and
+`invalid_as_destination`, which say what `depends_on_invalid` says per pair), `sources` and
+`destinations` hubs, and the ports on the edges from the first to the second.
 """
 from __future__ import annotations
 
@@ -18,7 +24,10 @@ from policylint.model.types import PROTOCOLS
 
 NODE_KEYS = ("kind", "namespace", "name", "cidrs")
 EDGE_KEYS = ("ports", "tcp", "udp", "sctp", "depends_on_invalid", "pairs")
-_TYPES = {"depends_on_invalid": "boolean", "pairs": "long", "unknown": "boolean"}
+GROUP_NODE_KEYS = ("kind", "namespace", "size", "members", "invalid_as_source", "invalid_as_destination")
+PORT_KEYS = ("ports", "tcp", "udp", "sctp")
+_TYPES = {"depends_on_invalid": "boolean", "pairs": "long", "unknown": "boolean", "size": "long",
+          "invalid_as_source": "boolean", "invalid_as_destination": "boolean"}
 
 
 def edge_keys(aggregated: bool, unknown: bool) -> tuple[str, ...]:
@@ -35,9 +44,14 @@ def node_values(endpoint: Any) -> dict[str, str]:
     return {"kind": endpoint.kind, "namespace": endpoint.namespace, "name": endpoint.name}
 
 
-def edge_values(ports: Any, invalid: bool, pairs: int | None = None, unknown: bool | None = None) -> dict[str, str]:
+def port_values(ports: Any) -> dict[str, str]:
     values = {"ports": ports.describe()}
     values.update({p.lower(): protocol_text(ports, p) for p in PROTOCOLS})
+    return values
+
+
+def edge_values(ports: Any, invalid: bool, pairs: int | None = None, unknown: bool | None = None) -> dict[str, str]:
+    values = port_values(ports)
     values["depends_on_invalid"] = "true" if invalid else "false"
     if pairs is not None:
         values["pairs"] = str(pairs)
@@ -49,15 +63,15 @@ def edge_values(ports: Any, invalid: bool, pairs: int | None = None, unknown: bo
 class GraphML:
     """GraphML 1.0 (http://graphml.graphdrawing.org/)."""
 
-    def head(self, aggregated: bool, unknown: bool = False) -> str:
+    def head(self, node_keys: tuple[str, ...], edge_keys: tuple[str, ...]) -> str:
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
                  'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
                  'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
                  'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
-        for key in NODE_KEYS:
-            lines.append(f'  <key id="n_{key}" for="node" attr.name="{key}" attr.type="string"/>')
-        for key in edge_keys(aggregated, unknown):
+        for key in node_keys:
+            lines.append(f'  <key id="n_{key}" for="node" attr.name="{key}" attr.type="{_TYPES.get(key, "string")}"/>')
+        for key in edge_keys:
             lines.append(f'  <key id="e_{key}" for="edge" attr.name="{key}" attr.type="{_TYPES.get(key, "string")}"/>')
         lines.append('  <graph id="policylint" edgedefault="directed">')
         return "\n".join(lines) + "\n"
@@ -89,10 +103,9 @@ class GraphML:
 class GEXF:
     """GEXF 1.3 (https://gexf.net/)."""
 
-    def head(self, aggregated: bool, unknown: bool = False) -> str:
-        keys = edge_keys(aggregated, unknown)
-        self._edge_ids = {k: str(i) for i, k in enumerate(keys)}
-        self._node_ids = {k: str(i) for i, k in enumerate(NODE_KEYS)}
+    def head(self, node_keys: tuple[str, ...], edge_keys: tuple[str, ...]) -> str:
+        self._edge_ids = {k: str(i) for i, k in enumerate(edge_keys)}
+        self._node_ids = {k: str(i) for i, k in enumerate(node_keys)}
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
                  "  <meta>", "    <creator>policylint</creator>",
@@ -100,7 +113,7 @@ class GEXF:
                  "  </meta>",
                  '  <graph defaultedgetype="directed" mode="static">',
                  '    <attributes class="node">']
-        lines += [f'      <attribute id="{i}" title="{k}" type="string"/>' for k, i in self._node_ids.items()]
+        lines += [f'      <attribute id="{i}" title="{k}" type="{_TYPES.get(k, "string")}"/>' for k, i in self._node_ids.items()]
         lines += ["    </attributes>", '    <attributes class="edge">']
         lines += [f'      <attribute id="{i}" title="{k}" type="{_TYPES.get(k, "string")}"/>'
                   for k, i in self._edge_ids.items()]
@@ -121,6 +134,8 @@ class GEXF:
         return f"{quoteattr(dst)}"
 
     def edge_tail(self, values: dict[str, str]) -> str:
+        if not values:
+            return "/>\n"
         data = "".join(f'<attvalue for="{self._edge_ids[k]}" value={quoteattr(v)}/>' for k, v in values.items())
         return f" label={quoteattr(values['ports'])}><attvalues>{data}</attvalues></edge>\n"
 
@@ -142,7 +157,7 @@ FORMATS: dict[str, Callable[[], Any]] = {"graphml": GraphML, "gexf": GEXF}
 def write_endpoints(fmt: Any, write: Callable[[str], None], view: Any, endpoints: list) -> None:
     """One node per endpoint shown, one edge per allowed pair, row by row (see MatrixView)."""
     has_unknown = view.may_have_unknown()
-    write(fmt.head(aggregated=False, unknown=has_unknown))
+    write(fmt.head(NODE_KEYS, edge_keys(False, has_unknown)))
     write("".join(fmt.node(e.id, node_values(e)) for e in endpoints))
     write(fmt.middle())
     tails: dict[tuple[int, bool, bool], str] = {}
@@ -171,7 +186,7 @@ def write_endpoints(fmt: Any, write: Callable[[str], None], view: Any, endpoints
 def render_rows(fmt: Any, rows: list, groups: list[str], unknown: list | None = None) -> str:
     """Aggregated lines (`--aggregate namespace`): one node per group, one edge per row; with
     `unknown` (the input has rules that cannot be judged offline), the `unknown` attribute."""
-    parts = [fmt.head(aggregated=True, unknown=unknown is not None)]
+    parts = [fmt.head(NODE_KEYS, edge_keys(True, unknown is not None))]
     parts += [fmt.node(g, {}) for g in groups]
     parts.append(fmt.middle())
     marked = [(r, None if unknown is None else False) for r in rows] + [(r, True) for r in unknown or []]
@@ -180,3 +195,46 @@ def render_rows(fmt: Any, rows: list, groups: list[str], unknown: list | None = 
     text, _ = fmt.numbered(lines, 0)
     parts += [text, fmt.foot()]
     return "".join(parts)
+
+
+def write_groups(fmt: Any, write: Callable[[str], None], graph: Any) -> None:
+    """The networkx graph of `build.py` (a ConnectivityGraph): its nodes and edges in its order."""
+    write(fmt.head(GROUP_NODE_KEYS, PORT_KEYS))
+    ids: dict[int, str] = {}
+    parts = []
+    for node in graph.nodes:
+        ids[node.index] = node.id
+        parts.append(fmt.node(node.id, group_values(node)))
+    hubs = {"sources": 0, "destinations": 0}
+    for index, kind in graph.graph.nodes(data="kind"):
+        if index not in ids:
+            ids[index] = f"{kind}#{hubs[kind]}"  # no endpoint id has this form
+            hubs[kind] += 1
+            parts.append(fmt.node(ids[index], {"kind": kind}))
+    write("".join(parts))
+    write(fmt.middle())
+    tails: dict[int, str] = {}  # id(ports) -> tail: rows share their port sets
+    empty = fmt.edge_tail({})
+    number = 0
+    for src, succ in graph.graph.succ.items():
+        head = fmt.edge_head(ids[src])
+        lines = []
+        for dst, data in succ.items():
+            ports = data.get("ports")
+            tail = empty
+            if ports is not None:
+                tail = tails.get(id(ports))
+                if tail is None:
+                    tail = tails[id(ports)] = fmt.edge_tail(port_values(ports))
+            lines.append(head + fmt.edge_target(ids[dst]) + tail)
+        text, number = fmt.numbered(lines, number)
+        write(text)
+    write(fmt.foot())
+
+
+def group_values(node: Any) -> dict[str, str]:
+    namespaces = {e.namespace for e in node.endpoints}
+    return {"kind": "group", "namespace": namespaces.pop() if len(namespaces) == 1 and not node.external else "",
+            "size": str(len(node.endpoints)), "members": " ".join(e.id for e in node.endpoints),
+            "invalid_as_source": "true" if node.invalid_as_source else "false",
+            "invalid_as_destination": "true" if node.invalid_as_destination else "false"}

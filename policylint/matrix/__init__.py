@@ -6,7 +6,8 @@ deterministic. The other formats are for people: a text table, CSV (one row per 
 for a review, DOT for Graphviz, GraphML and GEXF for yEd, Gephi and networkx.
 
 - `view` — the engine's matrix with the command's filters applied, one source row at a time
-- `aggregate` — one `Row` per pair of namespaces (`--aggregate namespace`)
+- `aggregate` — one `Row` per pair of namespaces (`--aggregate namespace`); `--aggregate group`
+  writes the networkx graph of policylint.graph.build (GraphML and GEXF)
 - `output` — buffered writes
 - `labels` — port texts and notes shared by the human formats
 - `render_*` — one module per format: `write_pairs` streams one line per endpoint pair,
@@ -29,14 +30,19 @@ def renderer(name: str) -> Any:
 
 
 EXPOSURE_FORMATS = ("text", "json", "markdown")
+GROUP_FORMATS = ("graphml", "gexf")  # --aggregate group: a graph with hub nodes, for graph tools
 
 
 def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: str,
           exposure: list | None = None) -> None:
-    """The whole matrix in `output_format`, per endpoint pair or aggregated by namespace; with
+    """The whole matrix in `output_format`, per endpoint pair, aggregated by namespace, or as the
+    graph of groups of interchangeable endpoints (GROUP_FORMATS); with
     `exposure` (claims, policylint.exposure), those after the pairs (text, markdown) or as the
     document's `exposure` field (json)."""
     module = renderer(output_format)
+    if aggregate == "group":
+        module.write_groups(out, view)
+        return
     if aggregate != "namespace":
         if exposure is not None and output_format == "json":
             module.write_pairs(out, view, endpoints, exposure)
@@ -59,4 +65,4 @@ def write(out: Any, view: Any, endpoints: list, output_format: str, aggregate: s
         out.write(module.render_rows(rows, endpoints, aggregate, unknown))
 
 
-__all__ = ["EXPOSURE_FORMATS", "FORMATS", "renderer", "write"]
+__all__ = ["EXPOSURE_FORMATS", "FORMATS", "GROUP_FORMATS", "renderer", "write"]

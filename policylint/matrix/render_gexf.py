@@ -1,13 +1,19 @@
 """GEXF for yEd, Gephi and networkx (written by policylint/graph/export.py)."""
 from __future__ import annotations
 
-from policylint.graph.export import GEXF, render_rows as _render_rows, write_endpoints
+from policylint.graph.export import GEXF, render_rows as _render_rows, write_endpoints, write_groups as _write_groups
 from policylint.matrix.aggregate import EXTERNAL_GROUP, Row, group_of
 from policylint.matrix.view import MatrixView
 
 
 def write_pairs(out, view: MatrixView, endpoints: list) -> None:
     write_endpoints(GEXF(), out.write, view, endpoints)
+
+
+def write_groups(out, view: MatrixView) -> None:
+    from policylint.graph.build import build_graph
+
+    _write_groups(GEXF(), out.write, build_graph(view.engine))
 
 
 def render_rows(rows: list[Row], endpoints: list, aggregate: str, unknown: list[Row] | None = None) -> str:
