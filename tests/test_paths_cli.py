@@ -170,6 +170,8 @@ def test_output_is_deterministic() -> None:
 
 @pytest.mark.parametrize("args, message", [
     ((), "give --from, --to or both"),
+    (("--from", "0.0.0.0/0", "--chokepoints"), "--chokepoints needs both --from and --to"),
+    (("--from", "0.0.0.0/0", "--to", STORE, "--chokepoints", "--max-hops", "3"), "any length"),
     (("--from", "nowhere/x"), "--from 'nowhere/x' matches no endpoint"),
     (("--from", "0.0.0.0/0", "--port", "TCP/99999"), "invalid port"),
 ])
@@ -193,7 +195,35 @@ def _readme_examples() -> list[tuple[list[str], str]]:
 
 def test_readme_examples_are_the_real_output() -> None:
     examples = _readme_examples()
-    assert len(examples) == 2
+    assert len(examples) == 3
     for args, output in examples:
         result = CliRunner().invoke(cli, args, catch_exceptions=False)
         assert result.stdout == output, args
+
+
+def test_chokepoints_from_the_internet() -> None:
+    """By hand: the dashboard may only ask DNS, so every path to the data services goes through the
+    notebook, then through one of the training job's replica types (interchangeable: one group),
+    and to the registry through the feature store besides; CoreDNS is reached through the notebook
+    or the dashboard, so through no single workload."""
+    schema = json.loads((resources.files("policylint") / "schemas" / "chokepoints-v1.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    code, document = run_json("--from", "0.0.0.0/0", "--to", "data-services/*", "--to", DNS, "--chokepoints")
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert code == 0
+    assert document["chokepoints"] == [
+        {"to": STORE, "through": [[NOTEBOOK], [MASTER, WORKER]]},
+        {"to": REGISTRY, "through": [[NOTEBOOK], [MASTER, WORKER], [STORE]]},
+        {"to": DNS, "through": []},
+    ]
+    assert document["unreached"] == [] and document["query"]["max_hops"] is None
+
+
+def test_chokepoints_follow_the_port_constraint() -> None:
+    """Over ssh alone (TCP 22) the internet reaches nothing (the notebook takes 8888), and from the
+    notebook the training job is the only way to the feature store on ssh or 5000."""
+    code, document = run_json("--from", "0.0.0.0/0", "--to", STORE, "--chokepoints", "--port", "TCP/22")
+    assert code == 1 and document["chokepoints"] == [] and document["unreached"] == [STORE]
+    code, document = run_json("--from", NOTEBOOK, "--to", REGISTRY, "--chokepoints", "--port", "TCP/22",
+                              "--port", "TCP/5000", "--port", "TCP/5432")
+    assert code == 0 and document["chokepoints"] == [{"to": REGISTRY, "through": [[MASTER, WORKER], [STORE]]}]

@@ -4,8 +4,11 @@
   the rules (file:line) that allow it. Exit 0 when some path exists, 1 when none does.
 - `--from A`: everything reachable from A within `--max-hops`, grouped by namespace and role.
 - `--to B`: everything that can reach B within `--max-hops`.
+- `--from A --to B --chokepoints`: for each endpoint of B that A reaches, the workloads every path
+  (of any length) goes through, nearest A first. Exit 0 when some path exists, 1 when none does.
 
-The JSON output is the contract `policylint.paths/v1` (policylint/schemas/paths-v1.schema.json).
+The JSON output is the contract `policylint.paths/v1` (policylint/schemas/paths-v1.schema.json),
+and with `--chokepoints` `policylint.chokepoints/v1` (chokepoints-v1.schema.json).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from policylint.cli.common import EXIT_OK, EXIT_USAGE, config_options, fail, pat
 from policylint.matrix.group_counts import EXTERNAL_GROUP, group_sort_key
 
 SCHEMA = "policylint.paths/v1"
+CHOKEPOINTS_SCHEMA = "policylint.chokepoints/v1"
 EXIT_FOUND, EXIT_NONE = 0, 1
 RADIUS_HOPS = 3
 
@@ -37,12 +41,16 @@ RADIUS_HOPS = 3
               help="Only hops allowed on one of these ports (TCP/22, 8888 for any protocol, or the preset "
                    "`lateral`: ssh, remote shells and unauthenticated code-execution ports). Repeatable; "
                    "default: any port.")
+@click.option("--chokepoints", is_flag=True,
+              help="With --from and --to: instead of one shortest path, the workloads every path of any length "
+                   "goes through (where locking one down cuts them all), nearest --from first; --port applies.")
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json follows the policylint.paths/v1 schema.")
+              show_default=True, help="json follows the policylint.paths/v1 schema (policylint.chokepoints/v1 "
+                                      "with --chokepoints).")
 @config_options
 def paths(paths: tuple[str, ...], from_: tuple[str, ...], to: tuple[str, ...], max_hops: int | None,
-          ports: tuple[str, ...], output_format: str, config_path: str | None, default_namespace: str | None,
-          debug: bool) -> None:
+          ports: tuple[str, ...], chokepoints: bool, output_format: str, config_path: str | None,
+          default_namespace: str | None, debug: bool) -> None:
     """Shortest multi-hop paths from --from to --to, or the blast radius of --from (or of --to,
     backwards). PATH… are files, folders or - for stdin."""
     from policylint.cli.engine_input import load_engine
@@ -52,6 +60,10 @@ def paths(paths: tuple[str, ...], from_: tuple[str, ...], to: tuple[str, ...], m
 
     if not from_ and not to:
         fail("give --from, --to or both")
+    if chokepoints and not (from_ and to):
+        fail("--chokepoints needs both --from and --to")
+    if chokepoints and max_hops:
+        fail("--chokepoints considers paths of any length: drop --max-hops")
     try:
         port_set = parse_ports(ports)
     except ValueError as error:
@@ -80,7 +92,10 @@ def paths(paths: tuple[str, ...], from_: tuple[str, ...], to: tuple[str, ...], m
 
     graph = Rows(engine)
     query = {"from": asked["from"], "to": asked["to"], "max_hops": max_hops, "ports": port_set}
-    if from_ and to:
+    if chokepoints:
+        document, text = _chokepoints(engine, graph, sources, targets, port_set, query)
+        code = EXIT_FOUND if document["chokepoints"] else EXIT_NONE
+    elif from_ and to:
         document, text = _paths(engine, graph, sources, targets, max_hops, port_set, query)
         code = EXIT_FOUND if document["paths"] else EXIT_NONE
     else:
@@ -129,6 +144,27 @@ def _paths(engine, graph, sources, targets, max_hops, port_set, query) -> tuple[
         lines.append("! rests on a policy with parts the API server would reject (they match nothing)")
     document = {"schema": SCHEMA, "mode": "paths", "query": _query_json(query, max_hops),
                 "paths": entries, "unreached": [t.id for t in unreached]}
+    return document, "\n".join(lines) + "\n"
+
+
+def _chokepoints(engine, rows, sources, targets, port_set, query) -> tuple[dict[str, Any], str]:
+    from policylint.graph.build import build_graph
+    from policylint.graph.chokepoints import chokepoints
+
+    found = chokepoints(build_graph(engine, rows), sources, targets, port_set)
+    reached = {c.target for c in found}
+    unreached = [t for t in sorted(set(targets)) if t not in sources and t not in reached]
+    lines = [f"on every path from {_names(sources)} (any length{'' if port_set is None else ', hops on ' + port_set.describe()}):"]
+    for item in found:
+        steps = [g[0].id if len(g) == 1 else "one of " + " | ".join(e.id for e in g) for g in item.through]
+        lines.append(f"  {item.target.id}: " + (", then ".join(steps) if steps else "no single workload"))
+    if not found:
+        lines = [f"no path from {_names(sources)} to {_names(targets)}"]
+    elif unreached:
+        lines.append(f"no path to {_names(unreached)}")
+    document = {"schema": CHOKEPOINTS_SCHEMA, "query": _query_json(query, None),
+                "chokepoints": [{"to": c.target.id, "through": [[e.id for e in g] for g in c.through]} for c in found],
+                "unreached": [t.id for t in unreached]}
     return document, "\n".join(lines) + "\n"
 
 
