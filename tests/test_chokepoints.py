@@ -43,7 +43,18 @@ def _reaches(endpoints, edges, starts, target, removed: set[int]) -> bool:
 @settings(max_examples=60)
 @given(clusters(max_pods=5, max_policies=4), st.sampled_from(range(len(CONSTRAINTS))), st.booleans())
 def test_chokepoints_are_the_cut_vertices_of_the_reference(gen, constraint_index: int, all_external: bool) -> None:
-    constraint = CONSTRAINTS[constraint_index]
+    _check_chokepoints(gen, CONSTRAINTS[constraint_index], all_external)
+
+
+@settings(max_examples=30)
+@given(clusters(max_pods=4, max_policies=2, max_tier_policies=2), st.sampled_from(range(len(CONSTRAINTS))),
+       st.booleans())
+def test_chokepoints_through_cluster_wide_policies(gen, constraint_index: int, all_external: bool) -> None:
+    """The same with cluster-wide policies (a connection they leave unknown offline is no hop)."""
+    _check_chokepoints(gen, CONSTRAINTS[constraint_index], all_external)
+
+
+def _check_chokepoints(gen, constraint, all_external: bool) -> None:
     cluster = gen.cluster()
     engine = Engine(cluster)
     graph = build_graph(engine)
