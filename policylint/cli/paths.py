@@ -156,7 +156,7 @@ def _chokepoints(engine, rows, sources, targets, port_set, query) -> tuple[dict[
     unreached = [t for t in sorted(set(targets)) if t not in sources and t not in reached]
     lines = [f"on every path from {_names(sources)} (any length{'' if port_set is None else ', hops on ' + port_set.describe()}):"]
     for item in found:
-        steps = [g[0].id if len(g) == 1 else "one of " + " | ".join(e.id for e in g) for g in item.through]
+        steps = [g[0].id if len(g) == 1 else f"one of {len(g)} ({_names(g)})" for g in item.through]
         lines.append(f"  {item.target.id}: " + (", then ".join(steps) if steps else "no single workload"))
     if not found:
         lines = [f"no path from {_names(sources)} to {_names(targets)}"]
