@@ -11,7 +11,8 @@ known that none of them matches), and a warning when it holds none (the matching
 namespace may simply be defined elsewhere). An empty `podSelector: {}` is never reported.
 
 Complexity: O(E) engine peer look-ups per policy; for a peer that matches nothing at home, one
-label-index query over the namespaces (bitset operations on C bits) and the workloads it names.
+label-index query over the namespaces (bitset operations on C bits) and the workloads it names,
+listed once per distinct set of them (policies that repeat one mistake share the words).
 
 ## Why is this bad?
 Without a `namespaceSelector`, a peer's `podSelector` only ever matches pods in the policy's own
@@ -134,12 +135,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterator
 
-from policylint.findings import Finding, Severity
+from policylint.findings import Finding, Related, Severity
 from policylint.model.types import NAMESPACE_NAME_LABEL, NetworkPolicy
 from policylint.consequences import peer_cause
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Flag, Option
-from policylint.rules._workloads import finding_at, index, quote_list, workload_related
+from policylint.rules._workloads import WorkloadIndex, finding_at, index, quote_list, workload_related
 
 CODE = "PL110"
 NAME = "pod-selector-other-namespace"
@@ -174,19 +175,45 @@ def check(ctx: RuleContext, policy: NetworkPolicy, options: dict) -> Iterator[Fi
             idx = idx or index(ctx)
             if ctx.engine.peer_bits(policy, peer):
                 continue  # it matches pods of its own namespace: nothing says the others were meant
-            elsewhere = idx.workloads(idx.everywhere(policy, selector))
-            if not elsewhere:
+            elsewhere = _elsewhere(ctx, idx, idx.everywhere(policy, selector))
+            if elsewhere is None:
                 continue
-            namespaces = sorted({w.namespace for w in elsewhere})
-            where = f"namespace `{namespaces[0]}`" if len(namespaces) == 1 else f"namespaces {quote_list(namespaces, 5)}"
             finding = finding_at(
                 ctx, peer.source.key_span("podSelector"), policy, peer.source.child_path("podSelector"),
                 f"podSelector-only peer `{selector.describe()}` matches no pod in `{policy.namespace}`; "
-                f"it matches {quote_list(w.id for w in elsewhere)} in {where}, which it can never reach; "
-                f"use one peer with {_suggestion(namespaces)} and this podSelector",
-                workload_related(elsewhere, "`{id}` matches the podSelector but is in another namespace"),
+                f"it matches {elsewhere.named} in {elsewhere.where}, which it can never reach; "
+                f"use one peer with {elsewhere.suggestion} and this podSelector",
+                elsewhere.related,
             )
             known = policy.namespace in idx.namespace_bits
             if known and options["error-when-namespace-known"] and ctx.severity == Severity.WARNING:
                 finding = dataclasses.replace(finding, severity=Severity.ERROR)
             yield dataclasses.replace(finding, causes=frozenset((peer_cause(peer),)))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Elsewhere:
+    """What a finding says about the workloads a selector matches in other namespaces."""
+
+    named: str
+    where: str
+    suggestion: str
+    related: tuple[Related, ...]
+
+
+def _elsewhere(ctx: RuleContext, idx: WorkloadIndex, bits: int) -> _Elsewhere | None:
+    """The words for the workloads of `bits`, made once per distinct set: in a large cluster many
+    policies repeat the same mistake (`role=ml-training-pod` in a hundred namespaces), and each
+    finding would otherwise list and sort the same ten thousand workloads again."""
+    memo: dict[int, _Elsewhere | None] = ctx.cached(_Elsewhere, dict)
+    if bits in memo:
+        return memo[bits]
+    workloads = idx.workloads(bits)
+    found = None
+    if workloads:
+        namespaces = sorted({w.namespace for w in workloads})
+        where = f"namespace `{namespaces[0]}`" if len(namespaces) == 1 else f"namespaces {quote_list(namespaces, 5)}"
+        found = _Elsewhere(quote_list(w.id for w in workloads), where, _suggestion(namespaces), tuple(
+            workload_related(workloads, "`{id}` matches the podSelector but is in another namespace")))
+    memo[bits] = found
+    return found
