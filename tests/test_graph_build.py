@@ -70,3 +70,25 @@ def test_numbering_does_not_depend_on_the_rows_computed_first(gen) -> None:
     assert list(fresh.graph.nodes(data="kind")) == list(other.graph.nodes(data="kind"))
     assert [(u, v, None if p is None else p.describe()) for u, v, p in _edges(fresh)] == \
         [(u, v, None if p is None else p.describe()) for u, v, p in _edges(other)]
+
+
+def test_rows_with_their_cells_in_another_order_are_one_row() -> None:
+    """Rows computed in any order may give a row's cells in another order (a random cluster with
+    host-network pods did): the graph must not tell such rows apart."""
+    from pathlib import Path
+
+    from policylint.analysis import load_and_model
+    from policylint.config import load_config
+
+    _, cluster = load_and_model([str(Path(__file__).resolve().parent.parent / "fixtures/paths/lateral")],
+                                load_config(None))
+    plain = build_graph(Engine(cluster))
+    rows = Rows(Engine(cluster))
+    rows.complete()
+    atom = next(a for a in range(len(rows.atom_endpoints)) if len(rows.cells(a)) >= 2)
+    rows.rows.append(list(reversed(rows.cells(atom))))
+    rows._row_of[atom] = len(rows.rows) - 1
+    other = build_graph(rows.engine, rows)
+    assert [[e.id for e in n.endpoints] for n in other.nodes] == [[e.id for e in n.endpoints] for n in plain.nodes]
+    assert [(u, v, None if p is None else p.describe()) for u, v, p in _edges(other)] == \
+        [(u, v, None if p is None else p.describe()) for u, v, p in _edges(plain)]

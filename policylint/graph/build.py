@@ -120,12 +120,21 @@ def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
     rows = rows if rows is not None else Rows(engine)
     rows.complete()
     atom_endpoints = rows.atom_endpoints
-    row_of = [rows.row_of(atom) for atom in range(len(atom_endpoints))]
-    # Distinct destination sets, numbered as first met; the engine interns equal sets as one int.
+    # Distinct destination sets, numbered as first met (`Rows` keeps equal sets as one int), and
+    # each set's lowest atom: a row's sets are disjoint, so it orders a row's cells whatever order
+    # the engine gave them in (rows may come with their cells in any order).
     set_number: dict[int, int] = {}
+    lowest: dict[int, int] = {}
     for cells in rows.rows:
         for _, bits in cells:
-            set_number.setdefault(id(bits), len(set_number))
+            if id(bits) not in set_number:
+                set_number[id(bits)] = len(set_number)
+                lowest[id(bits)] = (bits & -bits).bit_length()
+    # Rows with the same cells in another order are one row here.
+    same_cells: dict[frozenset, int] = {}
+    canonical = [same_cells.setdefault(frozenset((id(p), id(b)) for p, b in cells), row)
+                 for row, cells in enumerate(rows.rows)]
+    row_of = [canonical[rows.row_of(atom)] for atom in range(len(atom_endpoints))]
     sets_of: list[list[int]] = [[] for _ in atom_endpoints]  # atom -> the sets holding it, ascending
     seen: set[int] = set()
     for cells in rows.rows:
@@ -165,8 +174,9 @@ def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
         row_hub.setdefault(row, len(nodes) + len(row_hub))
     set_hub: dict[int, int] = {}
     first_set = len(nodes) + len(row_hub)
+    cells_of = {row: sorted(rows.rows[row], key=lambda cell: lowest[id(cell[1])]) for row in row_hub}
     for row in row_hub:
-        for _, bits in rows.rows[row]:
+        for _, bits in cells_of[row]:
             set_hub.setdefault(set_number[id(bits)], first_set + len(set_hub))
     held: dict[int, list[int]] = {number: [] for number in set_hub}  # set -> its groups, ascending
     for group, numbers in enumerate(group_sets):
@@ -179,7 +189,7 @@ def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
     graph.add_nodes_from(set_hub.values(), kind=DESTINATIONS)
     graph.add_edges_from((group, row_hub[row]) for group, row in enumerate(group_row))
     for row, hub in row_hub.items():
-        graph.add_edges_from((hub, set_hub[set_number[id(bits)]], {"ports": ports}) for ports, bits in rows.rows[row])
+        graph.add_edges_from((hub, set_hub[set_number[id(bits)]], {"ports": ports}) for ports, bits in cells_of[row])
     for number, hub in set_hub.items():
         graph.add_edges_from((hub, group) for group in held[number])
     return ConnectivityGraph(engine, graph, nodes, node_of)
