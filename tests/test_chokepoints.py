@@ -18,8 +18,7 @@ from policylint.engine import Engine
 from policylint.graph.build import build_graph
 from policylint.graph.chokepoints import chokepoints
 from tests.strategies import clusters
-from tests.test_engine_properties import sample_ports
-from tests.test_paths_properties import CONSTRAINTS, _boundaries, _reference_edges
+from tests.test_paths_properties import CONSTRAINTS, reference_setup
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -55,12 +54,9 @@ def test_chokepoints_through_cluster_wide_policies(gen, constraint_index: int, a
 
 
 def _check_chokepoints(gen, constraint, all_external: bool) -> None:
-    cluster = gen.cluster()
-    engine = Engine(cluster)
+    engine, _, edges = reference_setup(gen, constraint)
     graph = build_graph(engine)
     endpoints = engine.endpoints
-    ports = sorted(set(sample_ports(gen)) | _boundaries(constraint))
-    edges = _reference_edges(cluster, endpoints, ports, constraint)
     externals = [e for e in endpoints if e.is_external]
     start_sets = [externals] if all_external and externals else [[e] for e in endpoints]
     for starts in start_sets:

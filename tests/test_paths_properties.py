@@ -88,13 +88,19 @@ def test_paths_through_cluster_wide_policies(gen, constraint_index: int, max_hop
     _check_paths(gen, CONSTRAINTS[constraint_index], max_hops)
 
 
-def _check_paths(gen, constraint: PortSet | None, max_hops: int | None) -> None:
+def reference_setup(gen, constraint: PortSet | None) -> tuple[Engine, list[int], dict[tuple[int, int], set]]:
+    """A fresh engine of the generated cluster, the sampled ports, and the reference's edges
+    between its endpoints on those ports within the constraint."""
     cluster = gen.cluster()
     engine = Engine(cluster)
+    ports = sorted(set(sample_ports(gen)) | _boundaries(constraint))
+    return engine, ports, _reference_edges(cluster, engine.endpoints, ports, constraint)
+
+
+def _check_paths(gen, constraint: PortSet | None, max_hops: int | None) -> None:
+    engine, ports, edges = reference_setup(gen, constraint)
     graph = Rows(engine)
     endpoints = engine.endpoints
-    ports = sorted(set(sample_ports(gen)) | _boundaries(constraint))
-    edges = _reference_edges(cluster, endpoints, ports, constraint)
     for start in endpoints:
         for direction in (FORWARD, BACKWARD):
             forward = direction == FORWARD
