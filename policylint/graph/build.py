@@ -17,9 +17,9 @@ when g -> row -> set -> h with P on the middle edge: one hop of connectivity is 
 third node (`targets`, `pairs_graph`).
 
 Why not one edge per pair of groups: dense connectivity makes those edges grow with the square of
-the groups — 2.2 million at 50,000 pods and about 60 million at 150,000 — while the rows and their
-cells repeat the same few destination sets (on the 150,000-pod benchmark export 11,769 groups,
-7,069 rows and 5,914 sets: 1.7 million edges in all). `pairs_graph` still gives that graph for
+the groups — 2.2 million at 50,000 pods and 23.7 million at 150,000 — while the rows and their
+cells repeat the same few destination sets (on the 150,000-pod benchmark export 11,724 groups,
+7,017 rows and 5,914 sets: 1.7 million edges in all). `pairs_graph` still gives that graph for
 a cluster small enough to want it.
 
 Groups are the cells of the partition of atoms by their row and by their membership of every
