@@ -10,6 +10,7 @@ from typing import Any
 from policylint import __version__
 from policylint.diff.model import (CHANGE_KINDS, Because, ConnectionChange, DiffResult, EndpointRef, Location,
                                    ObjectChanges, ObjectRef, SideSummary)
+from policylint.engine.ports import PortSet
 from policylint.findings import Severity
 from policylint.report.escape import json_dumps
 from policylint.report.json_format import finding_to_dict
@@ -46,7 +47,7 @@ def to_dict(result: DiffResult) -> dict[str, Any]:
             "reasons": result.failures,
         },
         "endpoints": [_endpoint(e) for e in _endpoints(result)],
-        "connections": [_connection(c) for c in result.connections],
+        "connections": _connections(result.connections),
         "workloads": _objects(result.workloads),
         "policies": _objects(result.policies),
         "namespaces": _objects(result.namespaces),
@@ -94,17 +95,39 @@ def _endpoint(e: EndpointRef) -> dict[str, Any]:
     return {"id": e.id, "kind": e.kind, "namespace": e.namespace, "name": e.name, "labels": dict(e.labels)}
 
 
-def _connection(c: ConnectionChange) -> dict[str, Any]:
-    return {
-        "change": c.change,
-        "from": c.src.id,
-        "to": c.dst.id,
-        "old_ports": c.old.to_json(),
-        "new_ports": c.new.to_json(),
-        "gained_ports": c.gained.to_json(),
-        "lost_ports": c.lost.to_json(),
-        "because": _because(c.because),
-    }
+def _connections(changes: tuple[ConnectionChange, ...]) -> list[dict[str, Any]]:
+    """One entry per pair. The 300,000 pairs of a change to the cluster DNS policy of a large
+    cluster share a few explanations and port sets: each becomes a dict once, and the writer
+    (report/json_indent.py) writes a dict it meets again from the text it made the first time."""
+    ports: dict[PortSet, dict[str, Any]] = {}
+    reasons: dict[int, dict[str, Any]] = {}  # by the Because object's id: the changes hold them
+    deltas: dict[tuple[PortSet, PortSet], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def as_json(p: PortSet) -> dict[str, Any]:
+        found = ports.get(p)
+        if found is None:
+            found = ports[p] = p.to_json()
+        return found
+
+    entries = []
+    for c in changes:
+        because = reasons.get(id(c.because))
+        if because is None:
+            because = reasons[id(c.because)] = _because(c.because)
+        delta = deltas.get((c.old, c.new))
+        if delta is None:
+            delta = deltas[(c.old, c.new)] = (as_json(c.gained), as_json(c.lost))
+        entries.append({
+            "change": c.change,
+            "from": c.src.id,
+            "to": c.dst.id,
+            "old_ports": as_json(c.old),
+            "new_ports": as_json(c.new),
+            "gained_ports": delta[0],
+            "lost_ports": delta[1],
+            "because": because,
+        })
+    return entries
 
 
 def _location(location: Location | None) -> dict[str, Any] | None:
