@@ -100,6 +100,9 @@ spec:
   egress: []
   policyTypes:
   - Ingress
+  - [Egress, "x", 'y']
+  - {a: b, c: 1}
+matchLabels: { app: web , tier: 'it''s' }
 
 ---
 apiVersion: v1
@@ -137,6 +140,8 @@ def test_a_typical_manifest_is_taken_and_read_alike() -> None:
     assert same_or_declined("# only a comment\n")
     assert same_or_declined("---\n")
     assert same_or_declined("- a\n- b: 1\n  c:\n-   d: [ ]\n")
+    assert same_or_declined("a: [x, 'y', \"z\"]\nb: {c: 1, d: [ ]}\n".replace("[ ]}", "x}"))
+    assert same_or_declined("kind: Pod\nspec: {containers: \"x\"}\nargs: [\"-conf\", /etc/x, -v]  # c\n")
 
 
 @pytest.mark.parametrize("text", [
@@ -144,8 +149,14 @@ def test_a_typical_manifest_is_taken_and_read_alike() -> None:
     "a: |\n  text\n",  # block scalar
     "a: &x 1\nb: *x\n",  # anchor and alias
     "a: !tag 1\n",
-    "a: [1, 2]\n",
-    "a: {b: 1}\n",
+    "a: [1, [2]]\n",  # flow collections inside flow collections
+    "a: {b: {c: 1}}\n",
+    "a: [a, b,]\n",
+    "a: {b: 1, b: 2}\n",  # duplicate key in a flow mapping
+    "a: {80: x}\n",
+    "a: [a b]\n",
+    "a: [x:y]\n",
+    "a: {b: }\n",
     "a:\tb\n",
     "a: b\r\n",
     "a: 'x'' \n",
@@ -168,6 +179,7 @@ def test_a_typical_manifest_is_taken_and_read_alike() -> None:
     "? a\n: b\n",
     "a : b\n",
     "- - a\n",
+    "a: [0644]\n",
     "-\n  a: b\n",
 ])
 def test_what_is_declined(text: str) -> None:
@@ -200,7 +212,9 @@ def test_generated_clusters_dumped_as_block_yaml(cluster: Any) -> None:
 _KEYS = ["a", "b", "app.kubernetes.io/name", "x_1", "80", "true", "null", "y", "a b", "<<", "-k", "'q'"]
 _VALUES = ["", " v", " 8080", " 0644", " -1", " --port", " 1e3", " ~", " .nan", " 'it''s'", ' "dq"', " {}",
            " [ ]", " [a]", " {a: 1}", " a: b", " a:b", " a #c", " a#b", " x  y", " http://h:1/p", " ::1",
-           " &a x", " *a", " !t x", " |", " >", " -", " ? x", "  # c", " é", "\t", " 'x", ' "a\\n"', " 5 4 * * *"]
+           " &a x", " *a", " !t x", " |", " >", " -", " ? x", "  # c", " é", "\t", " 'x", ' "a\\n"', " 5 4 * * *",
+           " [a, 'b', \"c\"]", " { a: 1 , b: 'x''y' }", " [ -np , \"2\", /opt/x ]", " {a: 1, a: 2}", " [a, b,]",
+           " {a: {b: 1}}", " {80: x, y: n}", " [0644]", " {a: }", " [a b]", " [~, null, yes, 1e3]"]
 
 
 @st.composite
@@ -242,7 +256,8 @@ def test_the_generated_lines_are_often_taken() -> None:
 # deeper indentation, sequences in their key's column or deeper, spaces after a dash, comments
 # and blank lines anywhere, trailing spaces, several documents.
 _SAFE_VALUES = ["v", "8080", "-1", "--port", "1e3", "~", "null", "yes", "'it''s'", '"dq"', "{}", "[ ]", "x  y",
-                "http://h:1/p", "::1", "0.0.0.0", "5 4 * * *", "a'b", "0x50", ".inf", "1_000"]
+                "http://h:1/p", "::1", "0.0.0.0", "5 4 * * *", "a'b", "0x50", ".inf", "1_000",
+                "[Ingress, Egress]", '["--port", "-np", 2]', "{app: web, tier: 'b'}", "{ x: 1 }"]
 _SAFE_KEYS = ["a", "b", "c", "app.kubernetes.io/name", "x_1", "port", "k-8"]
 
 trees = st.recursive(

@@ -1,11 +1,13 @@
 """A fast reader for the plainest block-style YAML, equal to the libyaml path or not used at all.
 
 Most manifests are written the same way: block mappings and sequences, one key or item per line,
-keys and values that are short plain or quoted words, `{}` and `[]` for empty values, comments
-and `---` between documents. For such text, libyaml's events as Python objects and the reader's
-loop over them (`yaml_reader._Parser`) were most of the time of reading a small input: about
-13,000 instructions per event, two to three events per line. This module reads those lines
-itself, one regular expression per line, and builds the same values with the same positions.
+keys and values that are short plain or quoted words, `{}`, `[]` or a short flow collection of
+words (`[Ingress, Egress]`, `{app: web}`), comments and `---` between documents. For such text,
+libyaml's events as Python objects and the reader's loop over them (`yaml_reader._Parser`) were
+most of the time of reading a small input: about 13,000 instructions per event, two to three
+events per line. This module reads those lines itself, one regular expression per line, and
+builds the same values with the same positions; PyYAML is not even imported when every file of
+a run is read here.
 
 It is a fast path, not a second parser: `read` accepts a text only when every line is of a shape
 whose meaning is fixed (listed below), and returns None on anything else, before anything has
@@ -23,18 +25,19 @@ What is read here (anything else falls back):
   starts a mapping inside it), and `- VALUE` lines; a comment may follow after a space;
 - KEY: a plain word of letters, digits, `_`, `.`, `/`, `-`, starting with a letter, digit or `_`,
   that resolves to a string (not `true`, `null`, `80`, ...), not repeated in its mapping;
-- VALUE: a plain scalar on one line (a letter, digit, `_`, `.` or `/`, then those and
-  `@+=~%,()'"-`, `:` not before a space, single spaces between words), a single-quoted text
-  without quotes in it, a double-quoted text without `"` or `\\`, or `{}`/`[]` (spaces inside
-  allowed);
+- VALUE: a plain scalar on one line (a letter, digit, `_`, `.`, `/`, `~`, `$`, `+`, `=`, `(`, or
+  `-` before a non-space; then printable characters, `:` only before a non-space, spaces only
+  before something that starts no comment), a single-quoted text (`''` for a quote), a
+  double-quoted text without `"` or `\\`, or a flow sequence or mapping of such scalars on the
+  line (plain ones without spaces, colons, commas, brackets or quotes; plain keys);
 - nesting as libyaml takes it: a mapping's keys in one column, a value's block on the next lines
   deeper, a sequence in the column of its key (an indentless sequence) or deeper; no document
   nested deeper than `max-depth`, and no plain integer written like an octal number (`0644`,
   reported by the libyaml path).
 
 A line that continues a scalar of the line before, a block scalar (`|`, `>`), anchors, aliases,
-tags, flow collections with entries, a key deeper or shallower than any open container: all fall
-back, so the slow path gives its values or its error.
+tags, flow collections inside flow collections, a key deeper or shallower than any open
+container: all fall back, so the slow path gives its values or its error.
 """
 from __future__ import annotations
 
@@ -53,7 +56,14 @@ from policylint.load.nodes import LineIndex, YMap, YSeq
 _PLAIN = r"(?:[A-Za-z0-9_./~$+=(]|-(?=[!-~]))[!-9;-~]*+(?::++[!-9;-~]++| ++[!-\"$-9;-~][!-9;-~]*+)*+"
 _SINGLE = r"'(?:[ -&(-~]|'')*'"  # `''` is a quote inside
 _DOUBLE = r'"[ !#-\[\]-~]*"'  # no escapes
-_VALUE = rf"""{_PLAIN}|{_SINGLE}|{_DOUBLE}|\{{ *\}}|\[ *\]"""
+# Flow collections on one line, of scalars only: `[Ingress, Egress]`, `{app: web, tier: "a"}`. A
+# plain scalar in them is a word without spaces, colons, commas, brackets or quotes.
+_FLOW_PLAIN = r"(?:[A-Za-z0-9_./~$+=(]|-(?=[A-Za-z0-9_./]))[A-Za-z0-9_./~$+=()@%-]*+"
+_FLOW_SCALAR = rf"{_FLOW_PLAIN}|{_SINGLE}|{_DOUBLE}"
+_FLOW_ITEM = re.compile(_FLOW_SCALAR)
+_FLOW = (rf"\[ *(?:(?:{_FLOW_SCALAR})(?: *, *(?:{_FLOW_SCALAR}))*+)? *\]"
+         rf"|\{{ *(?:{_FLOW_PLAIN}: +(?:{_FLOW_SCALAR})(?: *, *{_FLOW_PLAIN}: +(?:{_FLOW_SCALAR}))*+)? *\}}")
+_VALUE = rf"""{_PLAIN}|{_SINGLE}|{_DOUBLE}|{_FLOW}"""
 # A whole line, of printable ASCII only: groups 1 indent, 2 dash with its spaces, 3 key, 4 the
 # key's value, 5 an item's value; a blank or comment line has only the first.
 _LINE = re.compile(
@@ -117,13 +127,47 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
         if first == "{" or first == "[":
             if len(stack) >= max_depth:
                 raise _Fallback  # the libyaml path reports the limit
-            return new_map(lines, at) if first == "{" else new_seq(lines, at)
+            return flow(raw, at)
         resolved = resolve(raw)
         if type(resolved) is int and first in "0+-" and octal_looking(raw, resolved):
             raise _Fallback  # the libyaml path reports it (or not, under a file-mode key)
         if len(raw) <= _CACHED_SCALAR_LENGTH and len(values) < _CACHE_ENTRIES:
             values[raw] = resolved
         return resolved
+
+    def flow(raw: str, at: int) -> Any:
+        # A flow collection on one line: its scalars are what _FLOW_ITEM finds in its text (the
+        # line's pattern allows nothing else there that could start one).
+        start = at >> 32
+        positions: list[int] = []
+        if raw[0] == "[":
+            node = new_seq(lines, at)
+            for found in _FLOW_ITEM.finditer(raw):
+                item = found.group()
+                item_start = start + found.start()
+                item_at = item_start << 32 | item_start + len(item)
+                item_value = value_of(item, no_key)
+                node.append(value(item, item_at) if item_value is no_key else item_value)
+                positions.append(item_at)
+        else:
+            node = new_map(lines, at)
+            scalars = _FLOW_ITEM.finditer(raw)
+            for found in scalars:
+                key_raw = found.group()
+                name = key_of(key_raw) or key(key_raw)
+                if name in node:
+                    raise _Fallback  # a duplicate key: the libyaml path reports it
+                key_start = start + found.start()
+                found = next(scalars)
+                item = found.group()
+                item_start = start + found.start()
+                item_at = item_start << 32 | item_start + len(item)
+                item_value = value_of(item, no_key)
+                node[name] = value(item, item_at) if item_value is no_key else item_value
+                positions.append(key_start << 32 | key_start + len(key_raw))
+                positions.append(item_at)
+        node._pos.extend(positions)
+        return node
 
     def key(raw: str) -> str:
         if len(raw) > _MAX_KEY:
