@@ -188,5 +188,6 @@ def test_plain_block_yaml_is_read_without_pyyaml(tmp_path: Path) -> None:
     assert "policylint.matrix.render_json" in modules
     assert "policylint.load.block_yaml" in modules
     assert loaded(modules, ("yaml", "_yaml")) == []
-    (tmp_path / "in" / "flow.yaml").write_text("kind: Namespace\nmetadata: {name: shop}\n", encoding="utf-8")
+    (tmp_path / "in" / "block-scalar.yaml").write_text(
+        "kind: Namespace\nmetadata:\n  name: shop\n  annotations:\n    note: |\n      text\n", encoding="utf-8")
     assert "yaml" in imported(tmp_path, "matrix", "in", "--format", "json")
