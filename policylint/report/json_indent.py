@@ -143,6 +143,8 @@ class _Writer:
                     append(encode_basestring(item))
                 elif kind is int:
                     append(_int_repr(item))
+                elif kind is dict or kind is list or kind is tuple:
+                    self.container(item, depth + 1)
                 else:
                     text = _scalar(item)
                     if text is not None:
@@ -163,6 +165,8 @@ class _Writer:
                     append(encode_basestring(item))
                 elif kind is int:
                     append(_int_repr(item))
+                elif kind is dict or kind is list or kind is tuple:
+                    self.container(item, depth + 1)
                 else:
                     text = _scalar(item)
                     if text is not None:
