@@ -78,6 +78,11 @@ _CACHE_ENTRIES = 100_000
 # whether it is a sequence in the column of its mapping's keys (an indentless sequence).
 _NODE, _POS, _IS_MAP, _COLUMN, _KEY, _KEY_AT, _COLON, _INDENTLESS = range(8)
 _NO_KEY = object()
+# The values of plain scalars and the keys, kept from file to file (a run's files repeat most of
+# them: kinds, protocols, ports, label keys), up to _CACHE_ENTRIES each. Scalars are immutable,
+# so sharing them is safe.
+_VALUES: dict[str, Any] = {}
+_KEYS: dict[str, str] = {}
 
 
 class _Fallback(Exception):
@@ -106,9 +111,9 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
     documents: list[tuple[int, Any, int, int]] = []
     match = _LINE.match
     new_map, new_seq = YMap.located, YSeq.located
-    values: dict[str, Any] = {}  # raw text of a scalar -> its value
+    values = _VALUES  # raw text of a scalar -> its value, shared by the files of a run
     value_of = values.get
-    keys: dict[str, str] = {}  # raw text of a key -> the key
+    keys = _KEYS  # raw text of a key -> the key
     key_of = keys.get
     no_key = _NO_KEY
     stack: list[list[Any]] = []
@@ -176,7 +181,9 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
         if type(name) is not str:
             raise _Fallback  # `80:`, `true:`, `null:`: the libyaml path makes or reports them
         if len(name) <= _CACHED_SCALAR_LENGTH:
-            name = keys[raw] = intern(name)
+            name = intern(name)
+            if len(keys) < _CACHE_ENTRIES:
+                keys[raw] = name
         return name
 
     def close(until: int, mark: int) -> None:
