@@ -125,26 +125,21 @@ def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
     # the engine gave them in (rows may come with their cells in any order).
     set_number: dict[int, int] = {}
     lowest: dict[int, int] = {}
+    sets_of: list[list[int]] = [[] for _ in atom_endpoints]  # atom -> the sets holding it, ascending
     for cells in rows.rows:
         for _, bits in cells:
             if id(bits) not in set_number:
-                set_number[id(bits)] = len(set_number)
+                number = set_number[id(bits)] = len(set_number)
                 lowest[id(bits)] = (bits & -bits).bit_length()
+                for atom in positions(bits):
+                    sets_of[atom].append(number)
     # Rows with the same cells in another order are one row here.
     same_cells: dict[frozenset, int] = {}
     canonical = [same_cells.setdefault(frozenset((id(p), id(b)) for p, b in cells), row)
                  for row, cells in enumerate(rows.rows)]
     row_of = [canonical[rows.row_of(atom)] for atom in range(len(atom_endpoints))]
-    sets_of: list[list[int]] = [[] for _ in atom_endpoints]  # atom -> the sets holding it, ascending
-    seen: set[int] = set()
-    for cells in rows.rows:
-        for _, bits in cells:
-            number = set_number[id(bits)]
-            if number not in seen:
-                seen.add(number)
-                for atom in positions(bits):
-                    sets_of[atom].append(number)
-    invalid_destinations = engine.invalid_destination_atoms()
+    # A set of positions: testing an int over every atom once per atom costs the square.
+    invalid_destinations = set(positions(engine.invalid_destination_atoms()))
     keys: dict[tuple, int] = {}
     members: list[list[Endpoint]] = []
     group_sets: list[list[int]] = []
@@ -152,7 +147,7 @@ def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
     flags: list[tuple[bool, bool, bool]] = []
     for atom in sorted(range(len(atom_endpoints)), key=lambda a: atom_endpoints[a][0].index):
         first = atom_endpoints[atom][0]
-        flag = (first.is_external, engine.invalid_as_source(first), bool((invalid_destinations >> atom) & 1))
+        flag = (first.is_external, engine.invalid_as_source(first), atom in invalid_destinations)
         key = (flag, row_of[atom], tuple(sets_of[atom]))
         group = keys.get(key)
         if group is None:
@@ -194,10 +189,6 @@ def build_graph(engine: Engine, rows: Rows | None = None) -> ConnectivityGraph:
         graph.add_edges_from((hub, group) for group in held[number])
     return ConnectivityGraph(engine, graph, nodes, node_of)
 
-
-def hub_kind(graph: ConnectivityGraph, node: int) -> str:
-    """The kind of a node of `graph.graph`: GROUP, SOURCES or DESTINATIONS."""
-    return graph.graph.nodes[node]["kind"]
 
 
 def describe(graph: ConnectivityGraph) -> dict[str, Any]:

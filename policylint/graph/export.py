@@ -63,15 +63,15 @@ def edge_values(ports: Any, invalid: bool, pairs: int | None = None, unknown: bo
 class GraphML:
     """GraphML 1.0 (http://graphml.graphdrawing.org/)."""
 
-    def head(self, node_keys: tuple[str, ...], edge_keys: tuple[str, ...]) -> str:
+    def head(self, node_fields: tuple[str, ...], edge_fields: tuple[str, ...]) -> str:
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
                  'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
                  'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
                  'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
-        for key in node_keys:
+        for key in node_fields:
             lines.append(f'  <key id="n_{key}" for="node" attr.name="{key}" attr.type="{_TYPES.get(key, "string")}"/>')
-        for key in edge_keys:
+        for key in edge_fields:
             lines.append(f'  <key id="e_{key}" for="edge" attr.name="{key}" attr.type="{_TYPES.get(key, "string")}"/>')
         lines.append('  <graph id="policylint" edgedefault="directed">')
         return "\n".join(lines) + "\n"
@@ -103,9 +103,9 @@ class GraphML:
 class GEXF:
     """GEXF 1.3 (https://gexf.net/)."""
 
-    def head(self, node_keys: tuple[str, ...], edge_keys: tuple[str, ...]) -> str:
-        self._edge_ids = {k: str(i) for i, k in enumerate(edge_keys)}
-        self._node_ids = {k: str(i) for i, k in enumerate(node_keys)}
+    def head(self, node_fields: tuple[str, ...], edge_fields: tuple[str, ...]) -> str:
+        self._edge_ids = {k: str(i) for i, k in enumerate(edge_fields)}
+        self._node_ids = {k: str(i) for i, k in enumerate(node_fields)}
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
                  "  <meta>", "    <creator>policylint</creator>",
