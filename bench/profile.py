@@ -120,11 +120,11 @@ def _run(clock: Clock, per_rule: dict[str, dict[str, Any]], manifests: Path, met
     for selected in rules:
         if selected.spec.code in runner_only:
             continue
-        analysis = analysis_mod.Analysis(loaded, cluster, rules=rules)
+        analysis = analysis_mod.Analysis(loaded, cluster, rules=rules, extras=extras, facts=config.facts)
         analysis._engine = engine  # built above: a rule is charged for its own work only
         wall, cpu = time.perf_counter(), time.process_time()
         peak = peak_rss_mb()
-        found = list(analysis_mod._run_rule(analysis, selected, config, False, extras))
+        found = list(analysis_mod._run_rule(analysis, selected, False))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         known = per_rule.get(selected.spec.code)
         if known is None or cpu < known["cpu"]:

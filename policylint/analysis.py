@@ -16,6 +16,7 @@ from policylint.model import Cluster, build_cluster
 from policylint.rule_api import RuleContext, RuleSpec, token_matches
 
 if TYPE_CHECKING:
+    from policylint.diff.carry import CarryOver
     from policylint.load.reuse import ParsedFiles
     from policylint.pulumi import PulumiInputs
 
@@ -115,6 +116,16 @@ class Analysis:
     rules: list[SelectedRule] = field(default_factory=list)
     _engine: Any = None
     run_cache: dict[Any, Any] = field(default_factory=dict)  # shared by the rules' contexts (RuleContext.cached)
+    extras: dict[str, Any] = field(default_factory=dict)  # handed to the rules' contexts
+    facts: Any = None  # the config's ClusterFacts, as the rules' contexts saw them
+    # Each rule's findings before suppression and folding, by code: kept for `diff` (carry.py)
+    # when analyse(keep_raw=True), else None.
+    raw: dict[str, list[Finding]] | None = None
+
+    def context(self, selected: SelectedRule) -> RuleContext:
+        """The context a rule of this run is (or was) given."""
+        return RuleContext(selected.spec, selected.severity, self.cluster, self.load.problems, lambda: self.engine,
+                           self.facts, self.extras, self.run_cache)
 
     @property
     def engine(self) -> Any:
@@ -160,19 +171,28 @@ def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None 
 
 def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (), ignore: Iterable[str] = (),
             stdin: BinaryIO | None = None, debug: bool = False, extras: dict[str, Any] | None = None,
-            pulumi: PulumiInputs | None = None, parsed: ParsedFiles | None = None) -> Analysis:
+            pulumi: PulumiInputs | None = None, parsed: ParsedFiles | None = None,
+            keep_raw: bool = False, carry: CarryOver | None = None) -> Analysis:
+    """`keep_raw`: keep each rule's findings (`Analysis.raw`); `carry`: what `diff` takes over from
+    the other version's analysis instead of running a rule again (policylint/diff/carry.py)."""
     rules = select_rules(config, select, ignore)
     from policylint.intent.context import intent_extras  # roles and expectations for the PL5xx rules
 
     extras = {**intent_extras(config), **(extras or {})}
     with collector_paused():
         loaded, cluster = load_and_model(paths, config, stdin, pulumi, parsed)
-        analysis = Analysis(loaded, cluster, rules=rules)
+        analysis = Analysis(loaded, cluster, rules=rules, extras=extras, facts=config.facts,
+                            raw={} if keep_raw else None)
         raw: list[Finding] = []
         for selected in rules:
             if selected.spec.code in (UNUSED_SUPPRESSION, INVALID_SUPPRESSION, RULE_CRASHED):
                 continue  # reported by the runner itself, below
-            raw.extend(_run_rule(analysis, selected, config, debug, extras))
+            found = carry.findings(analysis, selected) if carry is not None else None
+            if found is None:
+                found = list(_run_rule(analysis, selected, debug))
+            if analysis.raw is not None:
+                analysis.raw[selected.spec.code] = found
+            raw.extend(found)
         raw.extend(_internal_errors(analysis, rules))
         raw = _budget_findings(raw, rules, config, ignore)
         if pulumi:
@@ -190,11 +210,9 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
     return analysis
 
 
-def _run_rule(analysis: Analysis, selected: SelectedRule, config: Config, debug: bool,
-              extras: dict[str, Any] | None) -> Iterator[Finding]:
+def _run_rule(analysis: Analysis, selected: SelectedRule, debug: bool) -> Iterator[Finding]:
     spec = selected.spec
-    context = RuleContext(spec, selected.severity, analysis.cluster, analysis.load.problems,
-                          lambda: analysis.engine, config.facts, extras, analysis.run_cache)
+    context = analysis.context(selected)
     if spec.scope == "policy":
         targets = [(p, p.source.object, p.source.span) for p in analysis.cluster.policies]
     else:

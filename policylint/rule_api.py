@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from policylint.findings import Finding, Related, Severity
 from policylint.load.nodes import Span
 from policylint.load.yaml_reader import LoadProblem
-from policylint.model.types import Cluster, Issue, Source
+from policylint.model.types import Cluster, Issue, Source, Workload
 
 if TYPE_CHECKING:
     from policylint.rule_options import Option  # imported where rules are read: `matrix` and `reach` load none
@@ -46,6 +46,11 @@ class RuleSpec:
     module: types.ModuleType = field(repr=False, compare=False)
     declared: dict[str, Option] = field(default_factory=dict)  # option name -> default, help, allowed values
     subsumes: tuple[str, ...] = ()  # codes whose findings this rule's findings explain (same cause)
+    # `reads(ctx)`, declared by a rule whose findings depend only on the config, the objects other
+    # than NetworkPolicies, and the connectivity of the workloads it returns (with the policies that
+    # select them): `diff` may then carry its findings over from one version to the other
+    # (policylint/diff/carry.py). None: the rule runs on both versions.
+    reads: Callable[[RuleContext], Iterable[Workload]] | None = field(default=None, compare=False)
 
     @classmethod
     def from_module(cls, module: types.ModuleType) -> "RuleSpec":
@@ -72,6 +77,7 @@ class RuleSpec:
             check=module.check,
             module=module,
             subsumes=tuple(getattr(module, "SUBSUMES", ())),
+            reads=getattr(module, "reads", None),
         )
 
 

@@ -247,6 +247,17 @@ class _Demand:
     ports: tuple | None = None  # (workload id, protocol, port) named through a Service; None: any it serves
 
 
+def reads(ctx: RuleContext) -> Iterator[Workload]:
+    """The workloads whose connectivity the findings depend on (rule_api.RuleSpec.reads): every
+    training job's pods and the data service's (the rest is the config and the objects other
+    than NetworkPolicies: roles, evidence of need, ports)."""
+    intent = intent_of(ctx)
+    for job in intent.jobs:
+        for replica in job.replicas:
+            yield replica.workload
+    yield from intent.roles.members(DATA_SERVICE)
+
+
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
     mode, needed_by = options["data-service-to-training"], options["needed-by"]
     if mode not in CHOICES:

@@ -145,7 +145,7 @@ from policylint.findings import Finding, Severity
 from policylint.intent.context import intent_of
 from policylint.intent.pairs import Blamer, Mesh, Representative, add, emit
 from policylint.intent.rule_helpers import Groups, first_port, group_of, job_names, limited, pair_text
-from policylint.model.types import EGRESS, INGRESS, Cluster
+from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
 
 CODE = "PL502"
@@ -155,6 +155,14 @@ SCOPE = "cluster"
 REMEDIATION = ("Allow the job's pods to reach each other on every port, in both directions: an ingress rule and an "
                "egress rule whose peer is a podSelector on the job's label (for example "
                "training.kubeflow.org/job-name), without `ports`.")
+
+
+def reads(ctx: RuleContext) -> Iterator[Workload]:
+    """The workloads whose connectivity the findings depend on (rule_api.RuleSpec.reads): the
+    pods of every training job (the rest is the config and the objects other than NetworkPolicies)."""
+    for job in intent_of(ctx).jobs:
+        for replica in job.replicas:
+            yield replica.workload
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:

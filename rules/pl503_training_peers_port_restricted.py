@@ -179,6 +179,14 @@ OPTIONS = {
 }
 
 
+def reads(ctx: RuleContext) -> Iterator[Workload]:
+    """The workloads whose connectivity the findings depend on (rule_api.RuleSpec.reads): the
+    pods of every training job (the rest is the config and the objects other than NetworkPolicies)."""
+    for job in intent_of(ctx).jobs:
+        for replica in job.replicas:
+            yield replica.workload
+
+
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:
     default_range = _parse_range(options["ephemeral-ports"])
     intent = intent_of(ctx)

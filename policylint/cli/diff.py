@@ -93,8 +93,10 @@ def _path_sides(paths: tuple[str, ...], config: Any, options: dict[str, Any]) ->
     missing = [p for p in paths if p != STDIN and not os.path.lexists(p)]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
-    old = analyse_side(paths[0], [paths[0]], config, stdin=stdin_binary() if paths[0] == STDIN else None, **options)
-    new = analyse_side(paths[1], [paths[1]], config, stdin=stdin_binary() if paths[1] == STDIN else None, **options)
+    old = analyse_side(paths[0], [paths[0]], config, stdin=stdin_binary() if paths[0] == STDIN else None,
+                       keep_raw=True, **options)
+    new = analyse_side(paths[1], [paths[1]], config, stdin=stdin_binary() if paths[1] == STDIN else None,
+                       carry=_carry(old, options), **options)
     if not old.analysis.load.files and not new.analysis.load.files:
         fail("no input found: no .yaml, .yml or .json files in OLD or NEW")
     return old, new
@@ -121,12 +123,18 @@ def _base_sides(base: str, paths: tuple[str, ...], config: Any, options: dict[st
         if nowhere:
             fail(f"no such file or folder in the working tree or at {base}: {', '.join(nowhere)}")
         old = analyse_side(", ".join(export.names), export.paths, config, display=export.display, revision=base,
-                           absent=export.absent, root=export.root, **options)
-        new = analyse_side(", ".join(paths), present, config, absent=gone, **options)
+                           absent=export.absent, root=export.root, keep_raw=True, **options)
+        new = analyse_side(", ".join(paths), present, config, absent=gone, carry=_carry(old, options), **options)
     except BaseException:
         export.close()
         raise
     return export, old, new
+
+
+def _carry(old: Any, options: dict[str, Any]) -> Any:
+    from policylint.diff.carry import CarryOver
+
+    return CarryOver(old.analysis, options["parsed"])
 
 
 def _emit(result: Any, output_format: str, output: str | None, new_engine: Any = None) -> None:

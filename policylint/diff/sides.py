@@ -46,12 +46,16 @@ class Side:
 def analyse_side(label: str, paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
                  ignore: Iterable[str] = (), stdin: BinaryIO | None = None, debug: bool = False,
                  display: Callable[[str], str] = _same, revision: str | None = None,
-                 absent: Iterable[str] = (), root: str | None = None, parsed: Any = None) -> Side:
+                 absent: Iterable[str] = (), root: str | None = None, parsed: Any = None,
+                 keep_raw: bool = False, carry: Any = None) -> Side:
     """`root`: the folder a revision was exported to; in messages (which may name other files,
     as the duplicate rules do) its paths are written relative to it, as the working tree's are,
     so that one finding on both sides reads the same and is not taken for a change. `parsed`
-    (load/reuse.py): shared by the two sides, so that the files they have in common are parsed once."""
-    analysis = analyse(list(paths), config, select=select, ignore=ignore, stdin=stdin, debug=debug, parsed=parsed)
+    (load/reuse.py): shared by the two sides, so that the files they have in common are parsed once.
+    `keep_raw` (the first side) and `carry` (the second, diff/carry.py): the rules whose findings
+    cannot differ are taken over from the first side instead of run again."""
+    analysis = analyse(list(paths), config, select=select, ignore=ignore, stdin=stdin, debug=debug, parsed=parsed,
+                       keep_raw=keep_raw, carry=carry)
     side = Side(label, analysis, display, revision, tuple(absent))
     side.findings = [_displayed(f, display, root) for f in analysis.findings] if display is not _same \
         else list(analysis.findings)

@@ -25,11 +25,15 @@ class ParsedFiles:
 
     def __init__(self) -> None:
         self._parsed: dict[tuple[bytes, Limits], LoadedFile] = {}
+        # by the loaded file's name (LoadedFile.path): the path it was read from and its digest
+        self.read: dict[str, tuple[str, bytes | None]] = {}
 
     def digests(self, paths: list[str], limits: Limits) -> list[bytes | None]:
         """The digest of each path's bytes; None where a file is not read from disk as a whole
         (standard input, a pipe, a file over the size limit, an unreadable one: the loader says why)."""
-        return [_digest(path, limits) for path in paths]
+        found = [_digest(path, limits) for path in paths]
+        self.read.update((display_name(path), (path, digest)) for path, digest in zip(paths, found))
+        return found
 
     def copy_of(self, digest: bytes | None, path: str, limits: Limits) -> LoadedFile | None:
         """The file as a parse of `path` with these bytes would give it; None if never parsed."""
