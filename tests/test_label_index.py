@@ -70,13 +70,16 @@ def test_rare_high_pair_by_hand() -> None:
     assert list(iter_bits(index.match(either))) == [900]
 
 
-@given(st.lists(st.integers(0, 5000), max_size=60), st.integers(0, 3))
-def test_positions_lists_the_set_bits(members: list[int], dense_words: int) -> None:
+@given(st.lists(st.integers(0, 5000), max_size=60), st.integers(0, 3),
+       st.sampled_from([0, 1, 63, 64, 4097, 150_001]))
+def test_positions_lists_the_set_bits(members: list[int], dense_words: int, far: int) -> None:
     """Sparse sets (read by 64-bit words) and dense ones (read by bytes) list the same bits as
-    iter_bits and as the members they were built from."""
+    iter_bits and as the members they were built from, also when the whole set lies far up the
+    numbering (both skip what lies below its lowest member)."""
     bits = 0
     for m in members:
         bits |= 1 << m
     bits |= (1 << 64 * dense_words) - 1  # a dense run at the bottom moves the set between paths
-    expected = sorted(set(members) | set(range(64 * dense_words)))
+    expected = [far + m for m in sorted(set(members) | set(range(64 * dense_words)))]
+    bits <<= far
     assert positions(bits) == list(iter_bits(bits)) == expected

@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from policylint.engine.bits import iter_bits, span
+from policylint.engine.bits import from_positions, iter_bits, span
 from policylint.engine.endpoints import EndpointSpace
 from policylint.engine.ipset import IPRange, block_ranges
 from policylint.engine.label_index import LabelIndex, selector_key
@@ -140,14 +140,16 @@ class Compiler:
 
     def _compute_block(self, block: IPBlock) -> int:
         bits = 0
+        classes: set[int] = set()
         for r in block_ranges(block.network, [e.network for e in block.excepts]):
             bits |= self.range_bits(r)
             ips = self.pod_ips[r.version]
             lo = bisect_left(ips, (r.first, -1))
             hi = bisect_right(ips, (r.last, self.classes))
-            for _, cls in ips[lo:hi]:
-                bits |= 1 << cls
-        return bits
+            classes.update(cls for _, cls in ips[lo:hi])
+        # One int from every class at once: ORing them in one by one copied a growing int per
+        # pod (a block holding a 150,000-pod cluster's pod range took 40 ms).
+        return bits | from_positions(sorted(classes))
 
     def range_bits(self, r: IPRange) -> int:
         """External ranges that lie inside `r` (the partition never straddles a block edge)."""

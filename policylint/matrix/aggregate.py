@@ -64,15 +64,21 @@ def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> l
     # counts, flagged] for each row's union of destinations; ports maps (id(counts), id(ports))
     # -> (counts, ports) for each item. The entries hold the objects, so their ids stay theirs.
     # `flagged`: the destination groups whose pairs rest on an invalid policy (True: all of them).
-    entries: dict[int, tuple[dict, dict]] = {}
+    # `seen` (per source group): the items already taken, by identity (rows of a namespace share
+    # most of their items, the engine's own objects; an entry keeps its item alive).
+    entries: dict[int, tuple[dict, dict, dict]] = {}
     for src, source_invalid, multiplicity, items in source_rows:
         if not items:
             continue
-        reached_blocks = items[0][1] if len(items) == 1 else union([blocks for _, blocks in items])
-        counts = counter.counts(reached_blocks)
+        if len(items) == 1:
+            reached_blocks = items[0][1]
+            counts = counter.counts_of_kept(reached_blocks)
+        else:
+            reached_blocks = union([blocks for _, blocks in items])
+            counts = counter.counts(reached_blocks)
         if not counts:
             continue
-        reached, port_entries = entries.setdefault(index[group_of(src)], ({}, {}))
+        reached, port_entries, seen = entries.setdefault(index[group_of(src)], ({}, {}, {}))
         flagged: Any = _NONE_FLAGGED
         if source_invalid:
             flagged = True
@@ -86,15 +92,19 @@ def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> l
             reached[key] = [multiplicity, counts, flagged]
         else:
             entry[0] += multiplicity
-        for ports, blocks in items:
-            item_counts = counts if len(items) == 1 else counter.counts(blocks)
+        for item in items:
+            if id(item) in seen:
+                continue
+            seen[id(item)] = item
+            ports, blocks = item
+            item_counts = counts if len(items) == 1 else counter.counts_of_kept(blocks)
             port_key = (id(item_counts), id(ports))
             if port_key not in port_entries:
                 port_entries[port_key] = (item_counts, ports)
     rows: list[Row] = []
     unions: dict[tuple[int, ...], tuple[tuple, Any]] = {}  # ids of distinct port sets -> (them, union)
     for source_group in sorted(entries):
-        reached, port_entries = entries.pop(source_group)
+        reached, port_entries, _ = entries.pop(source_group)
         pairs: dict[int, int] = {}
         invalid_groups: set[int] = set()
         for multiplicity, counts, flagged in reached.values():

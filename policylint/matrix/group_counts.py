@@ -12,7 +12,10 @@ cell of a 150,000-pod cluster is usually a namespace or a few, a block or two, a
 costs the runs of those blocks, not the width of the cluster (turning every cell into an int
 over every atom, then hashing and counting that, was most of the aggregation at that size).
 Counts are memoised per cell and per block (a cell recurs in many rows: the destinations every
-source may reach), up to `_KEPT_BYTES` of keys at a time.
+source may reach), up to `_KEPT_BYTES` of keys at a time. The engine hands out the same objects
+for a cell that recurs (its layers are shared between rows), so a cell is looked up by identity
+first: at 150,000 pods the rows hold two million cells, four thousand of them distinct, and
+making each one's key (sorting its blocks) cost more than the counting.
 """
 from __future__ import annotations
 
@@ -73,9 +76,21 @@ class GroupCounts:
                 start = atom
         self._runs = runs
         self._memo: dict[object, Counts] = {}
+        self._by_id: dict[int, tuple[Blocks, Counts]] = {}  # id(blocks) -> (blocks, counts); keeps blocks alive
         self._block_memo: dict[tuple[int, int], Counts] = {}
         self._group_memo: dict[int, tuple[Counts, frozenset[int]]] = {}
         self._kept_bytes = 0
+
+    def counts_of_kept(self, blocks: Blocks) -> Counts:
+        """`counts` of a set that is never changed afterwards and may recur as the same object
+        (an engine cell): remembered by identity as well."""
+        known = self._by_id.get(id(blocks))
+        if known is not None:  # the entry keeps its blocks alive, so the id is still theirs
+            return known[1]
+        found = self.counts(blocks)
+        self._keep(len(blocks))
+        self._by_id[id(blocks)] = (blocks, found)
+        return found
 
     def counts(self, blocks: Blocks) -> Counts:
         """(group index, number of endpoints) of the atoms in `blocks`, for the groups with any."""
@@ -107,6 +122,7 @@ class GroupCounts:
         self._kept_bytes += blocks * _BLOCK_BYTES
         if self._kept_bytes > _KEPT_BYTES:
             self._memo.clear()
+            self._by_id.clear()
             self._block_memo.clear()
             self._group_memo.clear()
             self._kept_bytes = blocks * _BLOCK_BYTES
