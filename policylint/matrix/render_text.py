@@ -81,8 +81,18 @@ def render_rows(rows: list[Row], endpoints: list, aggregate: str, unknown: list[
 def _table(rows: list[Row], pairs: bool, with_invalid: bool) -> str:
     """Aligned FROM / TO / PORTS (/ PAIRS) lines, each ending in a newline."""
     header = ("FROM", "TO", "PORTS") + (("PAIRS",) if pairs else ())
+    # Names escaped once each: an aggregated table of a large cluster names each namespace a
+    # thousand times, and escaping is two regular-expression passes.
+    escaped: dict[str, str] = {}
+
+    def name(text: str) -> str:
+        found = escaped.get(text)
+        if found is None:
+            found = escaped[text] = esc(text)
+        return found
+
     table = [header] + [
-        (esc(r.src), esc(r.dst), ports_text(r) if with_invalid else describe(r.ports)) + ((str(r.pairs),) if pairs else ())
+        (name(r.src), name(r.dst), ports_text(r) if with_invalid else describe(r.ports)) + ((str(r.pairs),) if pairs else ())
         for r in rows
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
