@@ -60,13 +60,24 @@ def write(path: str, header: bytes, entries: dict[Any, Any]) -> bool:
     """Replace the file at `path` by `header` and `entries`. Returns whether it was written."""
     if not writable():
         return False
+    try:
+        data = header + marshal.dumps(entries)
+    except ValueError:  # an entry marshal cannot write
+        return False
+    return replace(path, data)
+
+
+def replace(path: str, data: bytes) -> bool:
+    """Replace the file at `path` by `data`, whole. Returns whether it was written."""
+    if not writable():
+        return False
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as handle:
-            handle.write(header + marshal.dumps(entries))
+            handle.write(data)
         os.replace(temporary, path)  # readers see the old file or the new one, never half of one
-    except (OSError, ValueError):  # ValueError: an entry marshal cannot write
+    except OSError:
         try:
             os.unlink(temporary)
         except OSError:

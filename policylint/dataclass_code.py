@@ -18,20 +18,33 @@ Only the command line installs the cache (`policylint.cli.launch`), for the time
 importing policylint as a library changes nothing in `dataclasses`. Writing follows Python's own
 rule for bytecode: not when `sys.dont_write_bytecode` is set (PYTHONDONTWRITEBYTECODE, `-B`), and
 a folder that cannot be written only means the next run compiles again.
+
+The file is cut into one section per module that defines dataclasses, behind an index, and a
+section is read when its module makes its first dataclass: a command reads the methods of the
+classes it makes, not every command's (`matrix` makes about half of them; reading them all was
+about 2 % of its instructions, and the memory they fill costs page faults as well).
 """
 from __future__ import annotations
 
 import dataclasses
+import marshal
+import os
 import types
 from importlib.util import MAGIC_NUMBER
 from typing import Any
 
 from policylint import code_files
 
-_HEADER = b"policylint dataclass code\n" + MAGIC_NUMBER
+# The file: this header, the length of the index (8 bytes, little-endian), the index (marshalled:
+# module name -> (offset, length) of its section after the index), then the sections (each a
+# marshalled dict: exact source text -> code). The version in the header is the layout's.
+_HEADER = b"policylint dataclass code 2\n" + MAGIC_NUMBER
+_LENGTH = 8
 # Entries accumulate while the package is edited; past this many, a save keeps only what the
 # saving run used (a released package defines fewer than a thousand methods).
 _LIMIT = 4000
+
+Section = dict[str, types.CodeType]
 
 
 def default_path() -> str:
@@ -39,9 +52,80 @@ def default_path() -> str:
     return code_files.default_path("dataclass_methods")
 
 
-def _read(path: str) -> dict[str, types.CodeType]:
-    entries = code_files.read(path, _HEADER)
-    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, types.CodeType)}
+class _File:
+    """The cache file opened for reading: its index, and its sections read one at a time.
+
+    The file stays open while the cache is installed, so that every section comes from the file
+    whose index was read, even if another run replaces the file meanwhile (a replaced file is a
+    new file: this one is unchanged)."""
+
+    def __init__(self, fd: int, index: dict[str, tuple[int, int]], base: int) -> None:
+        self.fd, self.index, self.base = fd, index, base
+
+    def section(self, module: str) -> Section:
+        place = self.index.get(module)
+        if place is None:
+            return {}
+        offset, length = place
+        try:
+            data = os.pread(self.fd, length, self.base + offset)
+            if len(data) != length:
+                raise ValueError("the file ends before the section")
+            entries = marshal.loads(data)
+        except (OSError, ValueError, EOFError, TypeError):  # a damaged file is ignored, as a bad .pyc is
+            return {}
+        if not isinstance(entries, dict):
+            return {}
+        return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, types.CodeType)}
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def _open(path: str) -> _File | None:
+    """The file at `path` with its index read, or None when there is none or it is unreadable."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        head = os.pread(fd, len(_HEADER) + _LENGTH, 0)
+        if len(head) != len(_HEADER) + _LENGTH or not head.startswith(_HEADER):
+            raise ValueError
+        length = int.from_bytes(head[len(_HEADER):], "little")
+        index = marshal.loads(os.pread(fd, length, len(head)))
+        if not isinstance(index, dict) or not all(
+                isinstance(k, str) and isinstance(v, tuple) and len(v) == 2
+                and all(type(n) is int and n >= 0 for n in v) for k, v in index.items()):
+            raise ValueError
+    except (OSError, ValueError, EOFError, TypeError):
+        os.close(fd)
+        return None
+    return _File(fd, index, len(head) + length)
+
+
+def _read_all(path: str) -> dict[str, Section]:
+    """Every section of the file at `path` (empty when it is missing or unreadable)."""
+    opened = _open(path)
+    if opened is None:
+        return {}
+    try:
+        return {module: opened.section(module) for module in opened.index}
+    finally:
+        opened.close()
+
+
+def _dumps(sections: dict[str, Section]) -> bytes:
+    blobs = [marshal.dumps(entries) for entries in sections.values()]
+    index, offset = {}, 0
+    for module, blob in zip(sections, blobs):
+        index[module] = (offset, len(blob))
+        offset += len(blob)
+    packed = marshal.dumps(index)
+    return b"".join([_HEADER, len(packed).to_bytes(_LENGTH, "little"), packed, *blobs])
 
 
 class MethodCache:
@@ -49,39 +133,69 @@ class MethodCache:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._code: dict[str, types.CodeType] | None = None
+        self._file: _File | None = None
+        self._opened = False
+        # module -> its section, as read (and added to) in this run
+        self.sections: dict[str, Section] = {}
         self.new: dict[str, types.CodeType] = {}
         self.used: set[str] = set()
 
+    def _section(self, module: str) -> Section:
+        section = self.sections.get(module)
+        if section is None:
+            # The file is opened when the first dataclass is made: `--version` and `--help` make none.
+            if not self._opened:
+                self._opened = True
+                self._file = _open(self.path)
+            section = self.sections[module] = self._file.section(module) if self._file is not None else {}
+        return section
+
     @property
     def code(self) -> dict[str, types.CodeType]:
-        # Read when the first dataclass is made: `--version` and `--help` make none, and reading
-        # the file (about 700 methods) was a tenth of their instructions.
-        if self._code is None:
-            self._code = _read(self.path)
-        return self._code
+        """Every entry of the file and of this run, whatever module made it."""
+        if not self._opened:
+            self._opened = True
+            self._file = _open(self.path)
+        if self._file is not None:
+            for module in self._file.index:
+                self._section(module)
+        return {source: code for section in self.sections.values() for source, code in section.items()}
 
     def exec(self, source: Any, globals: dict[str, Any] | None = None, locals: Any = None) -> None:
         if isinstance(source, str):
             self.used.add(source)
-            code = self.code.get(source)
+            module = globals.get("__name__") if isinstance(globals, dict) else None
+            section = self._section(module if isinstance(module, str) else "")
+            code = section.get(source)
             if code is None:
                 # As exec compiles a string: file `<string>`, and not this module's `from __future__`
                 # flags (those would turn the annotations of a generated __init__ into strings).
-                code = self.new[source] = self.code[source] = compile(source, "<string>", "exec", dont_inherit=True)
+                code = self.new[source] = section[source] = compile(source, "<string>", "exec", dont_inherit=True)
             source = code
         exec(source, globals, locals)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def save(self) -> bool:
         """Write the cache if this run compiled something new and writing bytecode is allowed.
         Entries another run saved meanwhile are kept. Returns whether the file was written."""
         if not self.new or not code_files.writable():
             return False
-        entries = _read(self.path)
-        entries.update(self.code)
-        if len(entries) > _LIMIT:
-            entries = {k: v for k, v in entries.items() if k in self.used}
-        if not code_files.write(self.path, _HEADER, entries):
+        sections = _read_all(self.path)
+        for module, entries in self.sections.items():
+            sections.setdefault(module, {}).update(entries)
+        if sum(len(entries) for entries in sections.values()) > _LIMIT:
+            sections = {module: {k: v for k, v in entries.items() if k in self.used}
+                        for module, entries in sections.items()}
+        sections = {module: entries for module, entries in sections.items() if entries}
+        try:
+            data = _dumps(sections)
+        except ValueError:  # an entry marshal cannot write
+            return False
+        if not code_files.replace(self.path, data):
             return False
         self.new = {}
         return True
@@ -109,5 +223,6 @@ def uninstall(save: bool = True) -> None:
         return
     if vars(dataclasses).get("exec") == cache.exec:
         del dataclasses.exec  # type: ignore[attr-defined]
+    cache.close()
     if save:
         cache.save()

@@ -52,9 +52,9 @@ class Box:
 }
 
 
-def _module(source: str) -> dict:
+def _module(source: str, name: str = "policylint_generated_dataclasses") -> dict:
     # A real module while its classes are made: dataclasses looks string annotations up in it.
-    module = types.ModuleType("policylint_generated_dataclasses")
+    module = types.ModuleType(name)
     sys.modules[module.__name__] = module
     try:
         exec(compile(source, "<generated>", "exec"), module.__dict__)
@@ -132,30 +132,47 @@ def test_a_changed_class_is_compiled_again_never_served_stale(cache_path: Path) 
     assert repr(changed["Point"](1)) == "Point(x=1, y=0, z=5, tags=())"
 
 
-@pytest.mark.parametrize("content", [b"", b"garbage", b"policylint dataclass code\n" + b"\x00" * 4 + b"{}",
-                                     b"policylint dataclass code\n" + sys.implementation.cache_tag.encode(),
-                                     None])
-def test_a_damaged_or_foreign_file_is_ignored(content: bytes | None, cache_path: Path) -> None:
-    cache_path.parent.mkdir(parents=True)
-    if content is None:  # the right header, then a truncated marshal stream
-        from importlib.util import MAGIC_NUMBER
+def _layout(index: object, *sections: bytes, length: int | None = None) -> bytes:
+    """A file of the cache's layout: header, the index's length, the index, the sections."""
+    packed = marshal.dumps(index)
+    size = len(packed) if length is None else length
+    return dataclass_code._HEADER + size.to_bytes(8, "little") + packed + b"".join(sections)
 
-        content = b"policylint dataclass code\n" + MAGIC_NUMBER + marshal.dumps({"a": compile("1", "<s>", "eval")})[:-3]
+
+_SECTION = marshal.dumps({"a": compile("1", "<s>", "exec")})
+_MODULE = "policylint_generated_dataclasses"
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"garbage", b"policylint dataclass code\n" + b"\x00" * 4 + b"{}",
+    b"policylint dataclass code\n" + sys.implementation.cache_tag.encode(),
+    dataclass_code._HEADER,  # the header alone
+    dataclass_code._HEADER + (10**6).to_bytes(8, "little") + marshal.dumps({}),  # the index cut short
+    _layout({_MODULE: (0, len(_SECTION))}, _SECTION[:-3]),  # the section cut short
+    _layout({_MODULE: (0, 10**6)}, _SECTION),  # the index points past the end
+    _layout({_MODULE: (-1, 3)}, _SECTION), _layout({_MODULE: "somewhere"}, _SECTION), _layout([_MODULE], _SECTION),
+    _layout({_MODULE: (0, len(_SECTION))}, b"\x00" * len(_SECTION)),
+])
+def test_a_damaged_or_foreign_file_is_ignored(content: bytes, cache_path: Path) -> None:
+    cache_path.parent.mkdir(parents=True)
     cache_path.write_bytes(content)
     cache = dataclass_code.install(str(cache_path))
     assert cache is not None and cache.code == {}
     made = _module(SOURCES["plain"])
     dataclass_code.uninstall()
     assert made["Point"](3).x == 3
-    assert cache_path.read_bytes().startswith(b"policylint dataclass code\n")  # replaced by a good one
+    assert cache_path.read_bytes().startswith(dataclass_code._HEADER)  # replaced by a good one
+    again = dataclass_code.install(str(cache_path))
+    _module(SOURCES["plain"])
+    assert again is not None and not again.new  # and read back
+    dataclass_code.uninstall()
 
 
 def test_wrong_values_in_the_file_are_ignored(cache_path: Path) -> None:
-    from importlib.util import MAGIC_NUMBER
-
     cache_path.parent.mkdir(parents=True)
-    cache_path.write_bytes(b"policylint dataclass code\n" + MAGIC_NUMBER + marshal.dumps({"text": "not code", 1: 2}))
-    assert dataclass_code.MethodCache(str(cache_path)).code == {}
+    wrong = marshal.dumps({"text": "not code", 1: 2})
+    cache_path.write_bytes(_layout({"m": (0, len(wrong)), "n": (len(wrong), len(_SECTION))}, wrong, _SECTION))
+    assert dataclass_code.MethodCache(str(cache_path)).code == {"a": marshal.loads(_SECTION)["a"]}
 
 
 def test_nothing_is_written_when_bytecode_is_not(cache_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,11 +226,28 @@ def test_the_file_is_read_only_when_a_class_is_made(cache_path: Path, monkeypatc
     _module(SOURCES["plain"])
     dataclass_code.uninstall()  # the file now holds the methods of Point and Box
     reads: list[str] = []
-    real_read = dataclass_code._read
-    monkeypatch.setattr(dataclass_code, "_read", lambda path: reads.append(path) or real_read(path))
+    real_open = dataclass_code._open
+    monkeypatch.setattr(dataclass_code, "_open", lambda path: reads.append(path) or real_open(path))
     cache = dataclass_code.install(str(cache_path))
     assert cache is not None and reads == []  # installing reads nothing: --version makes no dataclass
     made = _module(SOURCES["plain"])
-    assert reads == [str(cache_path)] and not cache.new  # read once, every method found in it
+    assert reads == [str(cache_path)] and not cache.new  # opened once, every method found in it
     dataclass_code.uninstall()
     assert made["Point"](2).y == 0
+
+
+def test_a_module_s_methods_are_read_when_it_makes_a_class(cache_path: Path) -> None:
+    dataclass_code.install(str(cache_path))
+    _module(SOURCES["plain"], "policylint_generated_a")
+    _module(SOURCES["future"], "policylint_generated_b")
+    dataclass_code.uninstall()
+    cache = dataclass_code.install(str(cache_path))
+    assert cache is not None
+    _module(SOURCES["future"], "policylint_generated_b")
+    assert list(cache.sections) == ["policylint_generated_b"] and not cache.new  # a's section is not read
+    plain = _module(SOURCES["plain"], "policylint_generated_c")  # a module the file does not know: compiled
+    assert set(cache.sections) == {"policylint_generated_b", "policylint_generated_c"} and cache.new
+    dataclass_code.uninstall()  # saved: the file keeps a's section, which this run did not read
+    assert set(dataclass_code._read_all(str(cache_path))) == {
+        "policylint_generated_a", "policylint_generated_b", "policylint_generated_c"}
+    assert plain["Point"](1) == plain["Point"](1, 0)
