@@ -121,6 +121,8 @@ class Analysis:
     # Each rule's findings before suppression and folding, by code: kept for `diff` (carry.py)
     # when analyse(keep_raw=True), else None.
     raw: dict[str, list[Finding]] | None = None
+    # with `raw`, the findings of each policy (by its position) of the rules of scope "policy"
+    raw_targets: dict[str, dict[int, list[Finding]]] = field(default_factory=dict)
 
     def context(self, selected: SelectedRule) -> RuleContext:
         """The context a rule of this run is (or was) given."""
@@ -189,7 +191,8 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
                 continue  # reported by the runner itself, below
             found = carry.findings(analysis, selected) if carry is not None else None
             if found is None:
-                found = list(_run_rule(analysis, selected, debug))
+                given = carry.policy_findings(analysis, selected) if carry is not None else None
+                found = list(_run_rule(analysis, selected, debug, given))
             if analysis.raw is not None:
                 analysis.raw[selected.spec.code] = found
             raw.extend(found)
@@ -210,7 +213,11 @@ def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (),
     return analysis
 
 
-def _run_rule(analysis: Analysis, selected: SelectedRule, debug: bool) -> Iterator[Finding]:
+def _run_rule(analysis: Analysis, selected: SelectedRule, debug: bool,
+              given: Mapping[int, list[Finding]] | None = None) -> Iterator[Finding]:
+    """`given`: the findings of some targets (policies, by position) taken over from the other
+    version of a diff instead of checked; with `Analysis.raw`, each policy's own findings are
+    kept in `Analysis.raw_targets`."""
     spec = selected.spec
     context = analysis.context(selected)
     if spec.scope == "policy":
@@ -218,19 +225,34 @@ def _run_rule(analysis: Analysis, selected: SelectedRule, debug: bool) -> Iterat
     else:
         first = _first_span(analysis)
         targets = [(analysis.cluster, "the input", first)]
-    for target, label, span in targets:
-        try:
-            yield from list(spec.check(context, target, selected.options))
-        except Exception as error:  # a bug in one rule must not hide the other rules' findings
-            if debug:
-                LOG.error("rule %s crashed on %s\n%s", spec.code, label, traceback.format_exc())
-            crashed = registry().get(RULE_CRASHED)
-            if crashed is None:
-                raise
-            yield Finding(RULE_CRASHED, crashed.name, Severity.ERROR,
-                          f"internal error in rule {spec.code} ({spec.name}) on {label}: "
-                          f"{type(error).__name__}: {error}; please report it (--debug shows the traceback)",
-                          span, object=label if label != "the input" else "", remediation=crashed.remediation)
+    kept: dict[int, list[Finding]] | None = None
+    if analysis.raw is not None and spec.scope == "policy":
+        kept = analysis.raw_targets[spec.code] = {}
+    for position, (target, label, span) in enumerate(targets):
+        if given is not None and position in given:
+            found = given[position]
+        else:
+            found = _check_one(context, selected, target, label, span, debug)
+        if kept is not None and found:
+            kept[position] = found
+        yield from found
+
+
+def _check_one(context: RuleContext, selected: SelectedRule, target: Any, label: str, span: Span,
+               debug: bool) -> list[Finding]:
+    spec = selected.spec
+    try:
+        return list(spec.check(context, target, selected.options))
+    except Exception as error:  # a bug in one rule must not hide the other rules' findings
+        if debug:
+            LOG.error("rule %s crashed on %s\n%s", spec.code, label, traceback.format_exc())
+        crashed = registry().get(RULE_CRASHED)
+        if crashed is None:
+            raise
+        return [Finding(RULE_CRASHED, crashed.name, Severity.ERROR,
+                        f"internal error in rule {spec.code} ({spec.name}) on {label}: "
+                        f"{type(error).__name__}: {error}; please report it (--debug shows the traceback)",
+                        span, object=label if label != "the input" else "", remediation=crashed.remediation)]
 
 
 def _internal_errors(analysis: Analysis, rules: list[SelectedRule]) -> Iterator[Finding]:

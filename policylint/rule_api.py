@@ -51,6 +51,10 @@ class RuleSpec:
     # select them): `diff` may then carry its findings over from one version to the other
     # (policylint/diff/carry.py). None: the rule runs on both versions.
     reads: Callable[[RuleContext], Iterable[Workload]] | None = field(default=None, compare=False)
+    # `POLICY_LOCAL = True`, declared by a rule of scope "policy" whose findings on a policy depend
+    # only on that policy, the config and the objects other than NetworkPolicies: `diff` may carry
+    # them over for each policy that is the same in both versions.
+    policy_local: bool = False
 
     @classmethod
     def from_module(cls, module: types.ModuleType) -> "RuleSpec":
@@ -78,6 +82,7 @@ class RuleSpec:
             module=module,
             subsumes=tuple(getattr(module, "SUBSUMES", ())),
             reads=getattr(module, "reads", None),
+            policy_local=bool(getattr(module, "POLICY_LOCAL", False)) and scope == "policy",
         )
 
 

@@ -146,6 +146,9 @@ CODE = "PL110"
 NAME = "pod-selector-other-namespace"
 SEVERITY = Severity.WARNING
 SCOPE = "policy"
+# A finding on a policy reads that policy and the workloads and namespaces alone (rule_api.RuleSpec):
+# `diff` takes over the findings of the policies its change leaves alone.
+POLICY_LOCAL = True
 # PL109 on the same peer (ORed with a namespaceSelector item) is this mistake seen from the rule:
 # this finding names the pods it cannot reach and carries the fix.
 SUBSUMES = ("PL109",)

@@ -19,7 +19,8 @@ from policylint.diff.sides import Side, analyse_side
 from policylint.load.reuse import ParsedFiles
 from tests.strategies import LABEL_KEYS, LABEL_VALUES, GenCluster, _policy_doc, clusters, dump_all
 
-RULES = ("PL501", "PL502", "PL503")
+TRAINING = ("PL501", "PL502", "PL503")
+RULES = (*TRAINING, "PL110")
 
 pod_labels = st.dictionaries(st.sampled_from(LABEL_KEYS), st.sampled_from(LABEL_VALUES), max_size=2)
 
@@ -57,7 +58,8 @@ def _sides(old: str, new: str, carry: bool, select=RULES) -> tuple[Side, Side, C
 
 
 def _compare(old: str, new: str, select=RULES) -> list[str]:
-    """The new version's findings with and without carrying (which must be equal); the codes carried."""
+    """The new version's findings with and without carrying (which must be equal); the codes whose
+    findings were all carried."""
     config, parsed = Config(), ParsedFiles()
     first = analyse_side(old, [old], config, select=select, parsed=parsed, keep_raw=True)
     carried = CarryOver(first.analysis, parsed)
@@ -119,7 +121,7 @@ def test_a_change_to_a_policy_of_other_pods_is_carried(tmp_path):
     """The DNS policy's port changes (same length of text): the training rules are taken over."""
     old = _write(tmp_path / "old", OBJECTS, [_dns_policy([{"port": 53, "protocol": "UDP"}]), DENY_ML])
     new = _write(tmp_path / "new", OBJECTS, [_dns_policy([{"port": 54, "protocol": "UDP"}]), DENY_ML])
-    assert _compare(old, new) == list(RULES)
+    assert _compare(old, new) == list(TRAINING)
     _, side, _ = _sides(old, new, True)
     blocked = [f for f in side.findings if f.code == "PL502"]
     assert blocked and blocked[0].span.path == str(tmp_path / "new" / "policies.yaml")
@@ -171,3 +173,40 @@ def test_policies_in_another_order_run_the_rules_again(tmp_path):
     old = _write(tmp_path / "old", OBJECTS, [dns, DENY_ML])
     new = _write(tmp_path / "new", OBJECTS, [DENY_ML, dns])
     assert _compare(old, new) == []
+
+
+def _mistaken(name: str, namespace: str, port: int, role: str = "data-service-pod") -> dict:
+    """A policy whose podSelector-only peer names the data service's pods from another namespace (PL110)."""
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+                     "egress": [{"to": [{"podSelector": {"matchLabels": {"role": role}}}], "ports": [{"port": port}]}]}}
+
+
+def test_a_policy_local_rule_is_carried_for_the_policies_left_alone(tmp_path):
+    """PL110 on three policies; the first changes its port, the second its peer (to a label no pod
+    has: no finding any more), both with text of the same length; the third does not change: its
+    finding is taken over, the others are checked again; all as without carrying."""
+    old = _write(tmp_path / "old", OBJECTS, [_mistaken("a", "ml", 8080), _mistaken("c", "ml", 8080),
+                                             _mistaken("b", "kube-system", 8080)])
+    new = _write(tmp_path / "new", OBJECTS, [_mistaken("a", "ml", 8081), _mistaken("c", "ml", 8080, "data-service-pox"),
+                                             _mistaken("b", "kube-system", 8080)])
+    assert "PL110" not in _compare(old, new)
+    _, side, carried = _sides(old, new, True)
+    assert carried is not None and carried.carried_policies["PL110"] == 1
+    assert [f.object for f in side.findings if f.code == "PL110"] == ["NetworkPolicy ml/a", "NetworkPolicy kube-system/b"]
+    assert all(f.span.path == str(tmp_path / "new" / "policies.yaml") for f in side.findings)
+
+
+def test_a_policy_local_rule_is_checked_again_where_its_policy_moved(tmp_path):
+    """The first policy grows by two lines: the second, unchanged, is further down, so its finding
+    is not taken over; it points at its new line."""
+    old = _write(tmp_path / "old", OBJECTS, [_mistaken("a", "ml", 8080), _mistaken("b", "kube-system", 8080)])
+    grown = _mistaken("a", "ml", 8080)
+    grown["spec"]["egress"][0]["ports"].append({"port": 9090, "protocol": "TCP"})
+    new = _write(tmp_path / "new", OBJECTS, [grown, _mistaken("b", "kube-system", 8080)])
+    _compare(old, new)
+    _, side, carried = _sides(old, new, True)
+    assert carried is not None and carried.carried_policies["PL110"] == 0
+    text = (tmp_path / "new" / "policies.yaml").read_text()
+    line = [f.span.line for f in side.findings if f.object == "NetworkPolicy kube-system/b"][0]
+    assert line > _line_of(text, "  name: b") and text.splitlines()[line - 1].strip().startswith("- podSelector")

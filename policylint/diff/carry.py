@@ -23,8 +23,13 @@ must be provably the same in the new version, else the rule runs again:
   is the same line and column under the new file's name;
 - in a file that changed, the place must lie in a document whose text (its lines), start, end and
   value are the same in both versions, at the same position among the file's documents;
-- no message may name an input file (a `path:line` would need the same proof), and a finding
-  that names its causes explicitly (policylint.consequences) is not carried.
+- no message may name an input file (a `path:line` would need the same proof); the places among
+  a finding's causes (policylint.consequences) are moved as its location is.
+
+A rule of scope "policy" may declare instead that its findings on a policy depend on that policy
+alone (`POLICY_LOCAL = True`; the config and the objects other than NetworkPolicies aside): then
+the findings of each policy whose object is the same value in both versions are taken over, under
+the same conditions on the rest of the input and on positions, and the rule checks the others.
 
 Anything else — a file of one side only, a rendered chart, standard input, a finding of another
 code (a crash) — and the rule simply runs on the new version.
@@ -60,6 +65,7 @@ class CarryOver:
         self.old = old
         self.parsed = parsed
         self.carried: list[str] = []
+        self.carried_policies: dict[str, int] = {}  # code -> policies whose findings were taken over
         self._basis: _Basis | None = None
         self._decided = False
 
@@ -90,6 +96,35 @@ class CarryOver:
         self.carried.append(spec.code)
         LOG.debug("%s: %d findings taken over from the old version", spec.code, len(carried))
         return carried
+
+    def policy_findings(self, new: Analysis, selected: SelectedRule) -> dict[int, list[Finding]] | None:
+        """For a rule whose findings on a policy depend on that policy alone (`POLICY_LOCAL`): the
+        old findings of each policy the same in both versions (its whole object, as a value), by
+        the policy's position in the new version; the rule checks the others."""
+        spec = selected.spec
+        if not spec.policy_local or self.old.raw is None or spec.code not in self.old.raw_targets:
+            return None
+        before = next((r for r in self.old.rules if r.spec.code == spec.code), None)
+        if before is None or before.severity != selected.severity or before.options != selected.options:
+            return None
+        basis = self._basis_of(new)
+        if basis is None:
+            return None
+        earlier = self.old.raw_targets[spec.code]
+        old_policies, new_policies = self.old.cluster.policies, new.cluster.policies
+        old_position = {k: position for position, k in enumerate(_uids(old_policies))}
+        given: dict[int, list[Finding]] = {}
+        for position, uid in enumerate(_uids(new_policies)):
+            was = old_position.get(uid)
+            if was is None or old_policies[was].source.node != new_policies[position].source.node:
+                continue
+            moved = [basis.relocated(f, spec.code) for f in earlier.get(was, ())]
+            if all(m is not None for m in moved):
+                given[position] = moved
+        self.carried_policies[spec.code] = len(given)
+        LOG.debug("%s: the findings of %d of %d policies taken over from the old version", spec.code, len(given),
+                  len(new_policies))
+        return given
 
     def _basis_of(self, new: Analysis) -> _Basis | None:
         if not self._decided:
@@ -176,8 +211,14 @@ class _Basis:
     touched: set[str]  # endpoint ids selected, in either version, by a policy that changed
 
     def relocated(self, finding: Finding, code: str) -> Finding | None:
-        if finding.code != code or finding.causes:
+        if finding.code != code:
             return None
+        causes = []
+        for cause in finding.causes:
+            moved = self._cause(cause)
+            if moved is None:
+                return None
+            causes.append(moved)
         if any(self._names_a_file(text) for text in (finding.message, *(r.message for r in finding.related))):
             return None
         span = self._place(finding.span)
@@ -189,7 +230,25 @@ class _Basis:
             related.append(Related(moved, r.message))
         if span is None:
             return None
-        return dataclasses.replace(finding, span=span, related=tuple(related))
+        return dataclasses.replace(finding, span=span, related=tuple(related), causes=frozenset(causes))
+
+    def _cause(self, cause: Any) -> Any:
+        """A cause key (policylint.consequences) in the new version: a place in it, `("at", path,
+        line, column)` as cause_at writes it, is moved as a finding's place is; a key naming an
+        input file any other way is not carried."""
+        parts = cause if isinstance(cause, tuple) else (cause,)
+        if "at" in parts:
+            i = parts.index("at")
+            place = parts[i + 1:i + 4]
+            if len(place) == 3 and isinstance(place[0], str) and isinstance(place[1], int) \
+                    and isinstance(place[2], int):
+                span = self._place(Span(place[0], place[1], place[2], place[1], place[2]))
+                if span is None:
+                    return None
+                return parts[:i + 1] + (span.path, span.line, span.column) + parts[i + 4:]
+        if any(isinstance(p, str) and (p in self.pairs or p in self.new_names) for p in parts):
+            return None
+        return cause
 
     def _names_a_file(self, text: str) -> bool:
         return any(name in text for name in self.pairs) or any(name in text for name in self.new_names)
@@ -257,6 +316,12 @@ def _changed_policies(a: Any, b: Any) -> tuple[list[Any], list[Any]] | None:
     if _order(a.policies, before, changed) != _order(b.policies, after, changed):
         return None
     return [before[k] for k in sorted(changed) if k in before], [after[k] for k in sorted(changed) if k in after]
+
+
+def _uids(policies: list[Any]) -> list[str]:
+    """Each policy's id as `_by_id` gives it, in the policies' order."""
+    uid = {id(p): k for k, p in _by_id(policies).items()}
+    return [uid[id(p)] for p in policies]
 
 
 def _by_id(policies: list[Any]) -> dict[str, Any]:
