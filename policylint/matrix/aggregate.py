@@ -105,17 +105,27 @@ def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> l
     unions: dict[tuple[int, ...], tuple[tuple, Any]] = {}  # ids of distinct port sets -> (them, union)
     for source_group in sorted(entries):
         reached, port_entries, _ = entries.pop(source_group)
+        # The loops below run once per (distinct destination set, namespace it reaches): the
+        # bulk of the work for a large cluster, whose output is quadratic in its namespaces.
         pairs: dict[int, int] = {}
+        pairs_get = pairs.get
         invalid_groups: set[int] = set()
         for multiplicity, counts, flagged in reached.values():
-            for group, count in counts:
-                pairs[group] = pairs.get(group, 0) + multiplicity * count
-                if flagged is True or group in flagged:
-                    invalid_groups.add(group)
+            if multiplicity == 1:
+                for group, count in counts:
+                    pairs[group] = pairs_get(group, 0) + count
+            else:
+                for group, count in counts:
+                    pairs[group] = pairs_get(group, 0) + multiplicity * count
+            if flagged is True:
+                invalid_groups.update(group for group, _ in counts)
+            elif flagged:
+                invalid_groups |= flagged  # the groups of some of the reached destinations
         port_sets: dict[int, Any] = {}  # a PortSet, or a tuple of distinct ones (the engine interns them)
+        port_sets_get = port_sets.get
         for item_counts, ports in port_entries.values():
             for group, _ in item_counts:
-                known = port_sets.get(group)
+                known = port_sets_get(group)
                 if known is None:
                     port_sets[group] = ports
                 elif known is not ports and not (isinstance(known, tuple) and any(k is ports for k in known)):
