@@ -227,3 +227,20 @@ def test_chokepoints_follow_the_port_constraint() -> None:
     code, document = run_json("--from", NOTEBOOK, "--to", REGISTRY, "--chokepoints", "--port", "TCP/22",
                               "--port", "TCP/5000", "--port", "TCP/5432")
     assert code == 0 and document["chokepoints"] == [{"to": REGISTRY, "through": [[MASTER, WORKER], [STORE]]}]
+
+
+def test_destinations_that_are_starts_are_named_not_called_unreachable() -> None:
+    """Training admits itself (policies.yaml), so Master reaches Worker in one hop; asked from
+    training to training, both are starts: the answer says so instead of "no path"."""
+    for extra in ((), ("--chokepoints",)):
+        code, text = run("--from", "training", "--to", "training", *extra)
+        assert code == 1 and "no path" not in text
+        assert text == (f"not searched as destinations, since they are starts too: {MASTER}, {WORKER} "
+                        "(give one of them alone as --from to see the paths that lead to the others)\n")
+    code, doc = run_json("--from", MASTER, "--to", "training")
+    assert code == 0 and [(p["to"], p["length"]) for p in doc["paths"]] == [(WORKER, 1)]
+    code, text = run("--from", DASHBOARD, "--to", "training", "--to", DASHBOARD)
+    assert code == 1 and text.splitlines() == [
+        f"no path at any length from {DASHBOARD} to {MASTER}, {WORKER}",
+        f"not searched as destinations, since they are starts too: {DASHBOARD} "
+        "(give one of them alone as --from to see the paths that lead to the others)"]

@@ -136,10 +136,11 @@ def _paths(engine, graph, sources, targets, max_hops, port_set, query) -> tuple[
                 if side.state != "external":
                     lines.append(f"       {side.text()}")
     unreached = [t for t in sorted(set(targets)) if t not in sources and t.id not in {p.end.id for p in found}]
-    if not found:
-        lines.append(f"no path {limit} from {_names(sources)} to {_names(targets)}")
+    if not found and unreached:
+        lines.append(f"no path {limit} from {_names(sources)} to {_names(unreached)}")
     elif unreached:
         lines.append(f"no path {limit} to {_names(unreached)}")
+    lines.extend(_starts_note(sources, targets))
     if any(r["depends_on_invalid"] for e in entries for r in e["hops"]):
         lines.append("! rests on a policy with parts the API server would reject (they match nothing)")
     document = {"schema": SCHEMA, "mode": "paths", "query": _query_json(query, max_hops),
@@ -159,9 +160,10 @@ def _chokepoints(engine, rows, sources, targets, port_set, query) -> tuple[dict[
         steps = [g[0].id if len(g) == 1 else f"one of {len(g)} ({_names(g)})" for g in item.through]
         lines.append(f"  {item.target.id}: " + (", then ".join(steps) if steps else "no single workload"))
     if not found:
-        lines = [f"no path from {_names(sources)} to {_names(targets)}"]
+        lines = [f"no path from {_names(sources)} to {_names(unreached)}"] if unreached else []
     elif unreached:
         lines.append(f"no path to {_names(unreached)}")
+    lines.extend(_starts_note(sources, targets))
     document = {"schema": CHOKEPOINTS_SCHEMA, "query": _query_json(query, None),
                 "chokepoints": [{"to": c.target.id, "through": [[e.id for e in g] for g in c.through]} for c in found],
                 "unreached": [t.id for t in unreached]}
@@ -217,6 +219,16 @@ def _radius(graph, roles, starts, forward: bool, hops: int, port_set, query) -> 
     if by_role:
         lines.append("by role: " + "; ".join(f"{role} {len(ids)}" for role, ids in sorted(by_role.items())))
     return document, "\n".join(lines) + "\n"
+
+
+def _starts_note(sources, targets) -> list[str]:
+    """A destination that is also a start is where paths begin, not one they lead to: say so
+    rather than let "no path" suggest it cannot be reached (`--from training --to training`)."""
+    both = sorted(set(sources) & set(targets))
+    if not both:
+        return []
+    return [f"not searched as destinations, since they are starts too: {_names(both)} "
+            "(give one of them alone as --from to see the paths that lead to the others)"]
 
 
 def _names(endpoints, limit: int = 3) -> str:
