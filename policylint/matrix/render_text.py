@@ -1,6 +1,8 @@
 """Text: an aligned table FROM / TO / PORTS (and PAIRS when aggregated)."""
 from __future__ import annotations
 
+import functools
+
 from policylint.report.escape import text as esc
 
 from policylint.matrix.aggregate import Row
@@ -83,13 +85,7 @@ def _table(rows: list[Row], pairs: bool, with_invalid: bool) -> str:
     header = ("FROM", "TO", "PORTS") + (("PAIRS",) if pairs else ())
     # Names escaped once each: an aggregated table of a large cluster names each namespace a
     # thousand times, and escaping is two regular-expression passes.
-    escaped: dict[str, str] = {}
-
-    def name(text: str) -> str:
-        found = escaped.get(text)
-        if found is None:
-            found = escaped[text] = esc(text)
-        return found
+    name = functools.cache(esc)
 
     table = [header] + [
         (name(r.src), name(r.dst), ports_text(r) if with_invalid else describe(r.ports)) + ((str(r.pairs),) if pairs else ())
