@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import gc
-import logging
-import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Mapping
 
+from policylint import lazy_log
 from policylint.config import Config, ConfigError
 from policylint.findings import Finding, Severity, sorted_findings
 from policylint.load import LoadResult, load_paths, report_nothing_found
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from policylint.load.reuse import ParsedFiles
     from policylint.pulumi import PulumiInputs
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 UNUSED_SUPPRESSION = "PL004"
 RULE_CRASHED = "PL005"
 INVALID_SUPPRESSION = "PL010"
@@ -245,7 +244,7 @@ def _check_one(context: RuleContext, selected: SelectedRule, target: Any, label:
         return list(spec.check(context, target, selected.options))
     except Exception as error:  # a bug in one rule must not hide the other rules' findings
         if debug:
-            LOG.error("rule %s crashed on %s\n%s", spec.code, label, traceback.format_exc())
+            LOG.error("rule %s crashed on %s\n%s", spec.code, label, lazy_log.traceback_text())
         crashed = registry().get(RULE_CRASHED)
         if crashed is None:
             raise

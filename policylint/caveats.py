@@ -24,7 +24,6 @@ from typing import Any, Callable
 from policylint.model.types import Cluster, OtherPolicy
 from policylint.report.escape import md_code, md_text
 from policylint.report.escape import text as esc
-from policylint.report.paths import relative_path
 
 
 def not_evaluated(cluster: Cluster) -> list[OtherPolicy]:
@@ -117,6 +116,14 @@ def caveat_text(cluster: Cluster, side: str | None = None, display: Callable[[st
     return "\n".join(lines) + "\n" if lines else ""
 
 
+def _relative(path: str) -> str:
+    # Imported here: report.paths imports pathlib and urllib.parse, and only answers that list
+    # ignored objects need it (`matrix` on an input without them does not).
+    from policylint.report.paths import relative_path
+
+    return relative_path(path)
+
+
 def caveat_markdown(cluster: Cluster, side: str | None = None, display: Callable[[str], str] = _same) -> str:
     """A block quote for a Markdown answer (a pull-request summary), or "" when nothing is ignored."""
     ignored = not_evaluated(cluster)
@@ -125,20 +132,20 @@ def caveat_markdown(cluster: Cluster, side: str | None = None, display: Callable
     if ignored:
         lines.append(f"> **{label}:** {_escape(_headline(ignored))}:")
     for p in ignored:
-        where = f"{relative_path(display(p.source.span.path))}:{p.source.span.line}"
+        where = f"{_relative(display(p.source.span.path))}:{p.source.span.line}"
         lines.append(f"> - {_code(where)} {_escape(p.kind)} {_code(_name(p))} ({_code(p.api_version)})")
     if cluster.created_policies:
         lines.append(f"> **{label}:** answers include NetworkPolicies that operators create from fields of the "
                      "input's resources; they hold only if the operator creates them:")
     for c in cluster.created_policies:
-        where = f"{relative_path(display(c.span.path))}:{c.span.line}"
+        where = f"{_relative(display(c.span.path))}:{c.span.line}"
         lines.append(f"> - {_code(where)} NetworkPolicy {_code(f'{c.namespace}/{c.name}')} for "
                      f"{_escape(c.owner)}, created by {_escape(c.operator)} {_escape(c.condition)}")
     if cluster.unmodelled_operator_policies:
         lines.append(f"> **{label}:** answers ignore NetworkPolicies that operators create and policylint does not "
                      "model; connections of these pods may be denied where the answer says allowed:")
     for m in cluster.unmodelled_operator_policies:
-        where = f"{relative_path(display(m.span.path))}:{m.span.line}"
+        where = f"{_relative(display(m.span.path))}:{m.span.line}"
         lines.append(f"> - {_code(where)} {_escape(m.operator)} creates {_escape(m.what)} ({_escape(m.owner)})")
     return "\n".join(lines) + "\n" if lines else ""
 
@@ -146,7 +153,7 @@ def caveat_markdown(cluster: Cluster, side: str | None = None, display: Callable
 def not_evaluated_json(cluster: Cluster, display: Callable[[str], str] = _same) -> list[dict[str, Any]]:
     """The ignored objects as JSON values, for answers printed as JSON."""
     return [{"kind": p.kind, "apiVersion": p.api_version, "namespace": p.namespace, "name": p.name,
-             "path": relative_path(display(p.source.span.path)), "line": p.source.span.line}
+             "path": _relative(display(p.source.span.path)), "line": p.source.span.line}
             for p in not_evaluated(cluster)]
 
 

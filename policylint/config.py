@@ -9,17 +9,19 @@ import fnmatch
 import ipaddress
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policylint.errors import ConfigError
 from policylint.findings import Severity
+from policylint.load import path_text
 from policylint.load.nodes import Span, YMap, YSeq, where
 from policylint.load.render.settings import RenderSettings
 from policylint.load.yaml_reader import Limits, parse_text
 from policylint.rule_api import ClusterFacts
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from policylint.intent.spec import IntentConfig
 
 CONFIG_NAMES = (".policylint.yaml", ".policylint.yml")
@@ -72,20 +74,33 @@ class Config:
 
 
 def discover_config(start: Path | None = None) -> Path | None:
-    folder = (start or Path.cwd()).resolve()
-    for candidate in (folder, *folder.parents):
+    # Walked with os.path, as pathlib would walk it (`Path.cwd().resolve()` and its parents): most
+    # runs find no config, and pathlib is imported only for the one found (load.path_text).
+    folder = path_text.normal(os.path.realpath(start if start is not None else os.getcwd()))
+    while True:
         for name in CONFIG_NAMES:
-            if (candidate / name).is_file():
-                return candidate / name
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
-            return pyproject
-    return None
+            candidate = path_text.join(folder, name)
+            if path_text.is_file(candidate):
+                return _path(candidate)
+        pyproject = path_text.join(folder, "pyproject.toml")
+        if path_text.is_file(pyproject) and _pyproject_section(pyproject) is not None:
+            return _path(pyproject)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
-def _pyproject_section(path: Path) -> dict | None:
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def _pyproject_section(path: str | os.PathLike[str]) -> dict | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:  # as Path.read_text reads
+            text = handle.read()
     except (OSError, UnicodeDecodeError):
         return None
     # Most projects' pyproject.toml has no policylint section: a table or key that defines one

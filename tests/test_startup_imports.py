@@ -86,6 +86,66 @@ def test_matrix_json_imports_no_renderer_tier_engine_or_aggregation(tmp_path: Pa
                             "policylint.matrix.aggregate", "policylint.matrix.group_counts")) == []
 
 
+def imported_without_site(tmp_path: Path, *args: str) -> set[str]:
+    """`imported`, in an interpreter started without `site` (`-S`): an editable install's import
+    finder (`pip install -e`) imports pathlib at every start, which would hide whether the
+    command imports it. The dependencies are found where this interpreter finds them."""
+    import click
+    import yaml
+
+    out = tmp_path / "modules.txt"
+    path = [str(ROOT), *dict.fromkeys(str(Path(m.__file__).resolve().parent.parent) for m in (click, yaml))]
+    env = {**os.environ, "MODULES_OUT": str(out), "PYTHONPATH": os.pathsep.join(path), "NO_COLOR": "1"}
+    subprocess.run([sys.executable, "-S", "-c", _HARNESS, "policylint", *args], cwd=tmp_path, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60, check=False)
+    return set(out.read_text(encoding="utf-8").split("\n"))
+
+
+def test_matrix_json_imports_neither_pathlib_nor_logging(tmp_path: Path) -> None:
+    # pathlib (with urllib.parse) and logging (with traceback) cost more to import than finding
+    # the files and the config takes: they are imported when a config is found or a record logged.
+    modules = imported_without_site(tmp_path, "matrix", str(SEED), "--format", "json")
+    assert "policylint.matrix.render_json" in modules
+    assert loaded(modules, ("pathlib", "urllib.parse", "logging", "traceback", "policylint.report.paths")) == []
+
+
+def test_a_logged_record_is_written_as_before(tmp_path: Path) -> None:
+    # An internal error while reading a file is logged (with --debug, its traceback): the record
+    # goes through the configuration the command line makes, imported when it is first needed.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.yaml").write_text(BLOCK_STYLE, encoding="utf-8")
+    code = ("import sys, policylint.load.inputs as inputs\n"
+            "def broken(*args, **kwargs):\n    raise RuntimeError('a bug in reading')\n"
+            "inputs._read_into = broken\n"
+            "sys.argv = ['policylint', *sys.argv[1:]]\n"
+            "from policylint.cli.launch import main\nmain()\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    for debug in ((), ("--debug",)):
+        done = subprocess.run([sys.executable, "-c", code, "check", "in", *debug], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert "internal error while reading the file: RuntimeError: a bug in reading" in done.stdout + done.stderr
+        traceback = [line for line in done.stderr.split("\n") if "Traceback" in line]
+        if debug:
+            assert traceback == ["policylint: Traceback (most recent call last):"]  # prefixed, as every line
+            assert "policylint: internal error while reading in/a.yaml" in done.stderr
+        else:
+            assert traceback == []
+
+
+def test_logging_is_configured_when_first_used(tmp_path: Path) -> None:
+    # Without --debug the configuration waits for the first record; it is the same when it comes.
+    code = ("import sys\nfrom policylint import lazy_log\nfrom policylint.cli.common import setup_logging\n"
+            "setup_logging(False)\nprint('logging' in sys.modules)\n"
+            "lazy_log.get_logger('policylint.somewhere').debug('below the level')\n"
+            "lazy_log.get_logger('policylint.somewhere').error('a record\\x1b[31m %s', 'with an argument')\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout == "False\n"
+    assert done.stderr.startswith("policylint: a record") and done.stderr.endswith(" with an argument\n")
+    assert "\x1b" not in done.stderr and done.stderr.count("\n") == 1  # escaped, one line, no debug record
+
+
 def test_reach_imports_no_rule(tmp_path: Path) -> None:
     modules = imported(tmp_path, "reach", str(SEED), "--from", FROM, "--to", TO)
     assert "policylint.engine.connectivity" in modules

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import functools
-import logging
 import sys
-from pathlib import Path
 from typing import Any, Callable
 
 import click
 
+from policylint import lazy_log
 from policylint.config import Config, ConfigError, discover_config, load_config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -109,9 +108,14 @@ def write_output(path: str, text: str) -> None:
 
 def resolve_config(config_path: str | None, default_namespace: str | None) -> Config:
     try:
-        path = Path(config_path) if config_path else discover_config()
-        if config_path and not Path(config_path).is_file():
-            fail(f"config file {config_path} does not exist")
+        if config_path:
+            from pathlib import Path  # only for a config named on the command line (config.discover_config)
+
+            path = Path(config_path)
+            if not path.is_file():
+                fail(f"config file {config_path} does not exist")
+        else:
+            path = discover_config()
         config = load_config(path)
     except ConfigError as error:
         fail(str(error))
@@ -153,20 +157,38 @@ def check_missing(missing: list[str], found_files: int, excluded: int = 0) -> No
         fail("no input found: no .yaml, .yml or .json files in the given paths")
 
 
-class _SafeLines(logging.Formatter):
-    """Every line of a log record escaped and prefixed, so that an input-derived value in a
-    message (a file name, an option's value) can neither drive the terminal nor start a line that
-    a CI system reads as a command; a traceback (--debug) keeps its lines."""
+def _safe_lines() -> Any:
+    import logging
 
-    def format(self, record: logging.LogRecord) -> str:
-        from policylint.report.escape import text
+    class SafeLines(logging.Formatter):
+        """Every line of a log record escaped and prefixed, so that an input-derived value in a
+        message (a file name, an option's value) can neither drive the terminal nor start a line
+        that a CI system reads as a command; a traceback (--debug) keeps its lines."""
 
-        return "\n".join(f"policylint: {text(line)}" for line in super().format(record).split("\n"))
+        def format(self, record: logging.LogRecord) -> str:
+            from policylint.report.escape import text
+
+            return "\n".join(f"policylint: {text(line)}" for line in super().format(record).split("\n"))
+
+    return SafeLines("%(message)s")
 
 
 def setup_logging(debug: bool) -> None:
+    """Log records on stderr, one escaped line each; DEBUG records too with --debug.
+
+    Made when `logging` is first used (policylint.lazy_log): a run that logs nothing does not
+    import it. With --debug it is made at once, for the records of other libraries too."""
+    if debug:
+        _configure_logging(True)
+    else:
+        lazy_log.configure(lambda: _configure_logging(False))
+
+
+def _configure_logging(debug: bool) -> None:
+    import logging
+
     handler = logging.StreamHandler()
-    handler.setFormatter(_SafeLines("%(message)s"))
+    handler.setFormatter(_safe_lines())
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler])
 
 

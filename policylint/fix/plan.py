@@ -13,21 +13,20 @@ for another (two findings that want the same lines are fixed one round after the
 """
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
-import traceback
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from policylint import lazy_log
 from policylint.findings import Finding
 from policylint.fix.fixers import FIXERS, FixContext
 from policylint.fix.locate import read_sources
 from policylint.fix.model import SAFE, Fix, FixOutcome, NoFix
 from policylint.fix.text import TextEdit, apply_edits, overlapping
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 MAX_ROUNDS = 8
 # When two fixes want the same place, these go first: DNS before anything that isolates more
 # pods for egress (a new policy that isolates is itself reported by PL305 until DNS is allowed);
@@ -79,7 +78,7 @@ def run_fixes(analysis: Any, config: Any, request: FixRequest, analyse_files: An
             try:
                 result = fixer(ctx, finding)
             except Exception as error:  # a bug in one fixer must not cost the other fixes
-                LOG.debug("fixer for %s crashed\n%s", finding.code, traceback.format_exc())
+                LOG.debug("fixer for %s crashed\n%s", finding.code, lazy_log.traceback_text())
                 result = NoFix(finding, f"internal error while preparing the fix ({type(error).__name__}); "
                                         "please report it (--debug shows the traceback)")
             if isinstance(result, NoFix):

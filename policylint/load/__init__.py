@@ -1,12 +1,11 @@
 """The load stage: files and stdin in, positioned Kubernetes objects and input problems out."""
 from __future__ import annotations
 
-import logging
 import os
-import traceback
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator
 
+from policylint import lazy_log
 from policylint.load.classify import SkippedFile, classify, nothing_found
 from policylint.load.inputs import STDIN, LoadedFile, discover
 from policylint.load.nodes import Span
@@ -18,7 +17,7 @@ from policylint.load.yaml_reader import Limits, LoadProblem
 if TYPE_CHECKING:
     from policylint.load.reuse import ParsedFiles  # only `diff` makes one
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 
 
 @dataclass(slots=True)
@@ -57,7 +56,7 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
         try:
             files, sources, aside = prepare(paths, files)
         except Exception as error:  # a bug in finding charts and kustomizations must not stop the run
-            LOG.debug("internal error while looking for charts and kustomizations\n%s", traceback.format_exc())
+            LOG.debug("internal error while looking for charts and kustomizations\n%s", lazy_log.traceback_text())
             aside = []
             result.problems.append(LoadProblem("internal", Span(files[0] if files else "<input>", 1, 1, 1, 1),
                                                f"internal error while looking for Helm charts and kustomizations: "
@@ -78,7 +77,7 @@ def load_paths(paths: Iterable[str], limits: Limits = Limits(), is_excluded: Cal
             if skipped is not None:
                 result.skipped.append(skipped)
         except Exception as error:  # a bug must cost one file, not the whole run
-            LOG.debug("internal error while splitting %s into objects\n%s", loaded.path, traceback.format_exc())
+            LOG.debug("internal error while splitting %s into objects\n%s", loaded.path, lazy_log.traceback_text())
             objects, problems = [], [*loaded.problems, LoadProblem(
                 "internal", Span(loaded.path, 1, 1, 1, 1), f"internal error while reading the file: "
                 f"{type(error).__name__}: {error}; please report it (--debug shows the traceback)")]

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from policylint.load import path_text
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
 from policylint.load.render.settings import KUSTOMIZATION_NAMES
@@ -97,7 +97,7 @@ def _tool_kind(objects: list[RawObject]) -> list[RawObject] | None:
 
 
 def _reason(loaded: LoadedFile) -> str:
-    name = PurePath(loaded.path).name
+    name = path_text.name(loaded.path)
     roots = [d.root for d in loaded.documents if d.root is not None]
     if name == "Chart.yaml":
         return "Helm chart metadata"

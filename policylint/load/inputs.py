@@ -13,19 +13,18 @@ that `policylint check <(helm template chart)` works.
 from __future__ import annotations
 
 import codecs
-import logging
 import os
 import stat
 import sys
-import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Any, BinaryIO, Iterable
 
+from policylint import lazy_log
+from policylint.load import path_text
 from policylint.load.nodes import Span
 from policylint.load.yaml_reader import Document, Limits, LoadProblem, ParseResult, parse_text
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -78,11 +77,11 @@ def discover(paths: Iterable[str], is_excluded: Callable[[str], bool] | None = N
         if raw == STDIN:
             files.append(STDIN)
             continue
-        path = Path(raw)
-        if path.is_dir():
+        path = path_text.normal(raw)  # as pathlib writes it (path_text says why not pathlib)
+        if path_text.is_dir(path):
             _walk(path, files, problems)
-        elif path.exists() or path.is_symlink():
-            files.append(str(path))  # a dangling or looping symlink is reported when read
+        elif path_text.exists(path) or path_text.is_symlink(path):
+            files.append(path)  # a dangling or looping symlink is reported when read
         else:
             missing.append(raw)
     unique = list(dict.fromkeys(files))
@@ -90,7 +89,7 @@ def discover(paths: Iterable[str], is_excluded: Callable[[str], bool] | None = N
     return kept, missing, problems, len(unique) - len(kept)
 
 
-def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
+def _walk(top: str, files: list[str], problems: list[LoadProblem]) -> None:
     """Depth-first, sorted, without recursion (folder trees can be deeper than Python's stack).
 
     A symbolic link is followed only when its target lies inside the named folder: where links
@@ -106,7 +105,7 @@ def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
         except OSError as error:
-            problems.append(_at_start(str(folder), f"cannot list folder: {_reason(error)}"))
+            problems.append(_at_start(folder, f"cannot list folder: {_reason(error)}"))
             continue
         # A symlink loop, or the same folder reached twice. Compared by identity, not by
         # os.path.realpath, which costs a system call per path component (quadratic in depth).
@@ -115,7 +114,7 @@ def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
         visited.add((info.st_dev, info.st_ino))
         subfolders = []
         for entry in entries:
-            path = Path(folder, entry.name)
+            path = path_text.join(folder, entry.name)
             if entry.name.startswith("."):
                 # Hidden files (.gitlab-ci.yml, .policylint.yaml) are tool configuration, not
                 # manifests; name them explicitly to lint them.
@@ -123,7 +122,7 @@ def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
             kind = _entry_kind(entry)
             if kind in ("folder", "file") and _is_link(entry) and not _inside(os.path.realpath(path), root):
                 if kind == "folder" or entry.name.endswith(MANIFEST_SUFFIXES):
-                    problems.append(_at_start(str(path), f"symbolic link to a {kind} outside {top}; "
+                    problems.append(_at_start(path, f"symbolic link to a {kind} outside {top}; "
                                                          "skipped (name it to lint it)"))
                 continue
             if kind == "folder":
@@ -131,9 +130,9 @@ def _walk(top: Path, files: list[str], problems: list[LoadProblem]) -> None:
             elif not entry.name.endswith(MANIFEST_SUFFIXES):
                 continue
             elif kind in ("file", "broken"):
-                files.append(str(path))  # a broken entry is reported by read_file
+                files.append(path)  # a broken entry is reported by read_file
             else:
-                problems.append(_at_start(str(path), f"not a regular file ({kind}); skipped"))
+                problems.append(_at_start(path, f"not a regular file ({kind}); skipped"))
         pending.extend(reversed(subfolders))
 
 
@@ -180,7 +179,7 @@ def read_file(path: str, limits: Limits = Limits(), stdin: BinaryIO | None = Non
     try:
         _read_into(loaded, path, name, limits, stdin, parse or parse_text)
     except Exception as error:  # a bug here must cost one file, not the whole run
-        LOG.debug("internal error while reading %s\n%s", name, traceback.format_exc())
+        LOG.debug("internal error while reading %s\n%s", name, lazy_log.traceback_text())
         loaded.documents = []
         loaded.problems.append(_at_start(name, f"internal error while reading the file: {type(error).__name__}: "
                                                f"{error}; please report it (--debug shows the traceback)", "internal"))

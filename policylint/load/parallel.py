@@ -18,16 +18,15 @@ a worker; see split.py for when that is done and why it gives exactly the whole 
 """
 from __future__ import annotations
 
-import logging
 import os
 import stat
-import traceback
 from typing import Any, BinaryIO, Callable, Iterator
 
+from policylint import lazy_log
 from policylint.load.inputs import STDIN, LoadedFile, read_file
 from policylint.load.yaml_reader import Limits, parse_text
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 
 JOBS_ENV = "POLICYLINT_JOBS"
 # Below this many bytes of input in all, one process is faster: starting the workers and sending
@@ -102,7 +101,7 @@ class Pool:
                 context = multiprocessing.get_context("fork" if "fork" in methods else None)
                 self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             except Exception:  # no semaphores (some containers), no processes: one process it is
-                LOG.debug("cannot start worker processes; reading in one process\n%s", traceback.format_exc())
+                LOG.debug("cannot start worker processes; reading in one process\n%s", lazy_log.traceback_text())
                 self._broken = True
         return self._executor
 
@@ -113,7 +112,7 @@ class Pool:
         try:
             return executor.submit(function, *args)
         except Exception:  # a broken pool (a worker was killed): the rest runs here
-            LOG.debug("worker pool broken; reading in one process\n%s", traceback.format_exc())
+            LOG.debug("worker pool broken; reading in one process\n%s", lazy_log.traceback_text())
             self._broken = True
             return None
 
@@ -130,7 +129,7 @@ def result_of(future: Any) -> Any:
     try:
         return future.result()
     except Exception:
-        LOG.debug("a worker failed; doing its work in this process\n%s", traceback.format_exc())
+        LOG.debug("a worker failed; doing its work in this process\n%s", lazy_log.traceback_text())
         return None
 
 

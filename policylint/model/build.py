@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
-import logging
-import traceback
 from typing import Any, Iterable
 
+from policylint import lazy_log
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
 from policylint.model.api_backends import api_server_backends
@@ -35,7 +34,7 @@ from policylint.model.validation import dns_label_error, dns_subdomain_error, po
 from policylint.model.trainer_v2 import RUNTIME_KINDS, TRAINER_GROUP, RuntimeIndex, find_runtime, runtime_ref, trainjob_templates
 from policylint.model.workload_kinds import WORKLOAD_KIND_LABEL, TemplateRef, templates_of
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 DEFAULT_NAMESPACE = "default"
 
 # Cluster-wide policy kinds that are evaluated in tiers around the NetworkPolicies.
@@ -66,7 +65,7 @@ def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT
         try:
             _add_object(cluster, raw, default_namespace, used_namespaces, runtimes)
         except Exception as error:  # a bug must cost one object, not the whole run
-            LOG.debug("internal error while modelling %s at %s\n%s", raw.kind, raw.node.span, traceback.format_exc())
+            LOG.debug("internal error while modelling %s at %s\n%s", raw.kind, raw.node.span, lazy_log.traceback_text())
             cluster.issues.append(Issue("internal", raw.node.span, raw.field_prefix.rstrip("."), _describe(raw),
                                         f"internal error while reading this {raw.kind}: {type(error).__name__}: "
                                         f"{error}; please report it (--debug shows the traceback)"))

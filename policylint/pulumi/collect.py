@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import ast
 import glob
-import logging
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from policylint import lazy_log
 from policylint.load import LoadResult, load_paths
 from policylint.load.inputs import LoadedFile
 from policylint.load.nodes import Span, YMap, YSeq
@@ -30,7 +30,7 @@ from policylint.pulumi.positions import FileCache, Located, ParsedFile, child, r
 from policylint.pulumi.program import (INSTALL_HINT, Program, ProgramError, RunResult, find_program, run_program,
                                       sdk_available, timeout_from_env)
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _YAML_MODULES = ("yaml", "yaml/v2")
 _CONFIG_FILE_TYPES = ("ConfigFile",)

@@ -11,14 +11,14 @@ position of the nearest enclosing expression that is written in the program.
 from __future__ import annotations
 
 import ast
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from policylint import lazy_log
 from policylint.load.nodes import Span
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 _MAX_NAME_HOPS = 8
 
 

@@ -8,7 +8,6 @@ folder without a program, another language, or no Pulumi SDK.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import subprocess
@@ -18,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from policylint import lazy_log
 from policylint.errors import ConfigError
 from policylint.load.yaml_reader import parse_text
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 RUNNER = Path(__file__).with_name("runner.py")
 DEFAULT_TIMEOUT = 60.0
 TIMEOUT_ENV = "POLICYLINT_PULUMI_TIMEOUT"

@@ -6,11 +6,10 @@ one (or reports it not rendered) and adds the objects, problems and files to the
 """
 from __future__ import annotations
 
-import logging
 import os
-import traceback
 from typing import Any, Callable
 
+from policylint import lazy_log
 from policylint.load.classify import SkippedFile
 from policylint.load.inputs import STDIN, LoadedFile, read_file
 from policylint.load.nodes import Span
@@ -24,7 +23,7 @@ from policylint.load.yaml_reader import Limits, LoadProblem
 # helm, kustomize and tools (subprocess, shutil, tempfile) are imported by the functions that
 # render: most inputs have neither charts nor kustomizations, and start-up should not pay for them.
 
-LOG = logging.getLogger(__name__)
+LOG = lazy_log.get_logger(__name__)
 
 
 def prepare(paths: list[str] | tuple[str, ...], files: list[str]) -> tuple[list[str], Sources, list[SkippedFile]]:
@@ -77,7 +76,7 @@ def _guarded(display: str, result: Any, render: Callable[[], None]) -> None:
     try:
         render()
     except Exception as error:
-        LOG.debug("internal error while rendering %s\n%s", display, traceback.format_exc())
+        LOG.debug("internal error while rendering %s\n%s", display, lazy_log.traceback_text())
         result.problems.append(LoadProblem("internal", Span(display, 1, 1, 1, 1),
                                            f"internal error while rendering {display}: {type(error).__name__}: "
                                            f"{error}; please report it (--debug shows the traceback)"))

@@ -1,14 +1,15 @@
 """Find the renderers on PATH and run them offline, with a time limit, never raising."""
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 
-LOG = logging.getLogger(__name__)
+from policylint import lazy_log
+
+LOG = lazy_log.get_logger(__name__)
 _OUTPUT_LIMIT_NOTE = "output over the size limit (limits: max-file-bytes)"
 
 
