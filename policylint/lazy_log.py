@@ -8,7 +8,8 @@ whatever handlers it has, as before.
 
 The command line's configuration of `logging` (`policylint.cli.common.setup_logging`) is made
 with `configure`: at once when `logging` is already imported, or else when a logger of this
-module first logs, before its record is handled. Every module of policylint logs through here.
+module first logs, before its record is handled. policylint's modules log through here; one
+that imports `logging` itself logs as before (DEBUG records, which --debug configures at once).
 """
 from __future__ import annotations
 
