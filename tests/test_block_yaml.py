@@ -325,3 +325,28 @@ def written_trees(draw: Any) -> str:
 @given(written_trees())
 def test_written_trees_are_read_alike(text: str) -> None:
     same_or_declined(text)
+
+
+# Lines from characters that matter to the two line patterns: the commonest shapes are matched by
+# _COMMON first, which must give exactly what _LINE gives them.
+_LINE_PIECES = st.sampled_from([" ", "  ", "- ", "-", ":", ": ", "a", "app.kubernetes.io/name", "x_1", "k-8", "80",
+                                "v", "web-1", "#", " # c", "'", '"', "[", "]", "{", "}", ",", ".", "/", "~", "\t"])
+
+
+@given(st.lists(_LINE_PIECES, max_size=8).map("".join))
+def test_the_common_lines_are_matched_as_the_line_pattern_matches_them(line: str) -> None:
+    common = block_yaml._COMMON.match(line)
+    if common is None:
+        return
+    full = block_yaml._LINE.match(line)
+    assert full is not None
+    assert common.groups() == full.groups()
+    assert [common.span(g) for g in range(6)] == [full.span(g) for g in range(6)]
+
+
+def test_the_common_pattern_takes_the_commonest_lines() -> None:
+    # Not a property that holds by matching nothing: these are what it is for.
+    for line in ("a:", "  app.kubernetes.io/name: web-1", "- name: x_1", "  -   k-8: v", "port: 80"):
+        assert block_yaml._COMMON.match(line) is not None, line
+    for line in ("a: 'quoted'", "a: [x]", "- v", "a: b c", "a: v # c", "a:  v", "a: v "):
+        assert block_yaml._COMMON.match(line) is None, line

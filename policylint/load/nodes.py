@@ -67,6 +67,10 @@ class LineIndex:
         starts.extend(map(_MATCH_END, _NEWLINE.finditer(text)))
         self._starts = starts
 
+    def starts(self) -> array:
+        """The offset at which each line starts, the first at 0 (read it, do not change it)."""
+        return self._starts
+
     def position(self, offset: int) -> tuple[int, int]:
         index = bisect_right(self._starts, offset) - 1
         return index + 1, offset - self._starts[index] + 1
