@@ -1,17 +1,16 @@
 """Wire the pipeline: load → model → rules (with the engine on demand) → suppressed findings."""
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Mapping
 
 from policylint import lazy_log
 from policylint.config import Config, ConfigError
 from policylint.findings import Finding, Severity, sorted_findings
-from policylint.load import LoadResult, load_paths, report_nothing_found
+from policylint.load import LoadResult
 from policylint.load.nodes import Span
-from policylint.model import Cluster, build_cluster
+from policylint.model import Cluster
+from policylint.pipeline import collector_paused, load_and_model  # noqa: F401  (also this module's API)
 from policylint.rule_api import RuleContext, RuleSpec, token_matches
 
 if TYPE_CHECKING:
@@ -135,39 +134,6 @@ class Analysis:
 
             self._engine = Engine(self.cluster)
         return self._engine
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the pipeline.
-
-    The input, its model, the engine and the findings are one big heap of objects that lives to
-    the end of the run and holds no reference cycles to speak of; each full collection rescans all
-    of it, to free nothing (a sixth of `check`'s time on a 10,000-pod cluster). Objects are
-    still freed by reference counting; whatever cycle a step leaves behind is collected once the
-    collector runs again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def load_and_model(paths: Iterable[str], config: Config, stdin: BinaryIO | None = None,
-                   pulumi: PulumiInputs | None = None, parsed: ParsedFiles | None = None
-                   ) -> tuple[LoadResult, Cluster]:
-    """`parsed`: files an earlier load of the run parsed (`diff`'s other side), see load/reuse.py."""
-    with collector_paused():
-        loaded = load_paths(paths, config.limits, config.is_excluded if config.exclude else None, stdin, config.render,
-                            config.jobs, parsed)
-        if pulumi:
-            from policylint.pulumi import load_programs  # runs user code: only when --pulumi asks for it
-
-            load_programs(pulumi, loaded, config.limits)
-        report_nothing_found(loaded)
-        return loaded, build_cluster(loaded.objects, config.namespace)
 
 
 def analyse(paths: Iterable[str], config: Config, *, select: Iterable[str] = (), ignore: Iterable[str] = (),

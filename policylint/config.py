@@ -11,13 +11,13 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from policylint.cluster_facts import ClusterFacts
 from policylint.errors import ConfigError
-from policylint.findings import Severity
 from policylint.load import path_text
 from policylint.load.nodes import Span, YMap, YSeq, where
 from policylint.load.render.settings import RenderSettings
 from policylint.load.yaml_reader import Limits, parse_text
-from policylint.rule_api import ClusterFacts
+from policylint.severity import Severity
 
 if TYPE_CHECKING:
     from pathlib import Path

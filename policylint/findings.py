@@ -1,29 +1,10 @@
 """The finding: one problem at one place, as an immutable value."""
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 from policylint.load.nodes import Span
-
-
-class Severity(enum.IntEnum):
-    """Ordered so that `severity >= threshold` reads naturally."""
-
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> "Severity":
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+from policylint.severity import Severity  # noqa: F401  (where findings' users take it from)
 
 
 @dataclass(frozen=True, slots=True)

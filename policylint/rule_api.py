@@ -6,6 +6,7 @@ import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+from policylint.cluster_facts import ClusterFacts
 from policylint.findings import Finding, Related, Severity
 from policylint.load.nodes import Span
 from policylint.load.yaml_reader import LoadProblem
@@ -84,18 +85,6 @@ class RuleSpec:
             reads=getattr(module, "reads", None),
             policy_local=bool(getattr(module, "POLICY_LOCAL", False)) and scope == "policy",
         )
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterFacts:
-    """What the manifests cannot say about the cluster; set in the config file."""
-
-    pod_cidrs: tuple[str, ...] = ()
-    service_cidrs: tuple[str, ...] = ()
-    dns_namespace_labels: tuple[tuple[str, str], ...] = (("kubernetes.io/metadata.name", "kube-system"),)
-    dns_pod_labels: tuple[tuple[str, str], ...] = (("k8s-app", "kube-dns"),)
-    # Namespace labels set at run time besides the built-in ones: (key, value or None for any).
-    runtime_namespace_labels: tuple[tuple[str, str | None], ...] = ()
 
 
 class RuleContext:

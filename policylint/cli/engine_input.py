@@ -11,7 +11,7 @@ from policylint.cli.common import check_missing, fail, require_paths, resolve_co
 
 def load_engine(paths: tuple[str, ...], config_path: str | None, default_namespace: str | None, debug: bool):
     """Load, model and compile; input problems are reported on stderr and do not stop the answer."""
-    from policylint.analysis import load_and_model
+    from policylint.pipeline import load_and_model
     from policylint.engine import Engine
 
     setup_logging(debug)

@@ -22,7 +22,7 @@ def roles(paths: tuple[str, ...], output_format: str, show_all: bool, config_pat
           default_namespace: str | None, debug: bool) -> None:
     """List the roles (built-in and from the config), the workloads in each and why, and the
     training jobs with their replica roles, rendezvous and ssh ports. PATH… as for `check`."""
-    from policylint.analysis import load_and_model
+    from policylint.pipeline import load_and_model
     from policylint.config import ConfigError
     from policylint.intent.context import intent_config, resolve
 
