@@ -86,6 +86,7 @@ def test_matrix_json_imports_no_renderer_tier_engine_or_aggregation(tmp_path: Pa
     modules = imported(tmp_path, "matrix", str(SEED), "--format", "json")
     assert "policylint.engine.connectivity" in modules
     assert loaded(modules, ("policylint.load.render.run", "policylint.load.render.sources", "policylint.engine.tiers",
+                            "policylint.model.tier_types", "policylint.model.tier_policy",
                             "policylint.matrix.aggregate", "policylint.matrix.group_counts")) == []
 
 

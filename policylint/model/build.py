@@ -15,8 +15,6 @@ from policylint.model.fields import Fields, join_path, type_name
 from policylint.model.operator_policies import created_policies
 from policylint.model.policy import build_policy
 from policylint.model.services import build_service
-from policylint.model.tier_policy import build_tier_policy
-from policylint.model.tier_types import TIER_KINDS
 from policylint.model.types import (
     NAMESPACE_NAME_LABEL,
     PROTOCOLS,
@@ -102,6 +100,14 @@ def _operator_policies(cluster: Cluster, objects: list[RawObject], default_names
     cluster.unmodelled_operator_policies.extend(unmodelled)
 
 
+def _tier_kinds() -> tuple[str, ...]:
+    # The tier policies' model is imported for an input that has objects of their group (most have
+    # none): its dataclasses and parser were about 1 % of a small `matrix`.
+    from policylint.model.tier_types import TIER_KINDS
+
+    return TIER_KINDS
+
+
 def _unused_runtimes(cluster: Cluster, runtimes: RuntimeIndex, default_namespace: str) -> None:
     """Runtimes are pod templates for TrainJobs: one that no TrainJob of the input names is read
     and not used (said under `-v`, never dropped silently)."""
@@ -140,7 +146,9 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
     if kind == "Namespace" and group == "":
         _add_namespace(cluster, fields, node, meta, meta_path, name, raw)
         return
-    if group == TIER_POLICY_GROUP and kind in TIER_KINDS:
+    if group == TIER_POLICY_GROUP and kind in _tier_kinds():
+        from policylint.model.tier_policy import build_tier_policy
+
         _check_name(fields, meta, meta_path, name, node, True)
         cluster.tier_policies.append(build_tier_policy(fields, node, raw.field_prefix, kind, raw.api_version, name))
         return
