@@ -226,10 +226,10 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
                     parent[_POS].append(at)
         return None, -1
 
-    def push(node: Any, is_map: bool, column: int, indentless: bool) -> list[Any]:
+    def push(node: Any, is_map: bool, column: int, indentless: bool, high: int) -> list[Any]:
         if len(stack) >= max_depth:
             raise _Fallback
-        frame = [node, node._pos, is_map, column, no_key, 0, 0, indentless, node._at >> 32 << 32]
+        frame = [node, node._pos, is_map, column, no_key, 0, 0, indentless, high]
         stack.append(frame)
         return frame
 
@@ -260,14 +260,16 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
             if top is None:
                 if root is not None:
                     raise _Fallback  # a second root: the libyaml path reports it
-                seq = top = push(new_seq(lines, at << 32 | at), False, column, False)
+                high = at << 32
+                seq = top = push(new_seq(lines, high | at), False, column, False, high)
                 top_column = column
                 root = seq[_NODE]
             elif top_column == column and not top[_IS_MAP]:
                 seq = top
             elif top[_IS_MAP] and top[_KEY] is not no_key:
                 # the pending key's value; in the key's own column, an indentless sequence
-                seq = top = push(new_seq(lines, at << 32 | at), False, column, top_column == column)
+                high = at << 32
+                seq = top = push(new_seq(lines, high | at), False, column, top_column == column, high)
                 top_column = column
             else:
                 raise _Fallback
@@ -281,7 +283,8 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
                 seq[_POS].append(item_at)
                 continue
             key_start = at + len(dash)
-            frame = top = push(new_map(lines, key_start << 32 | key_start), True, key_start - start, False)
+            high = key_start << 32
+            frame = top = push(new_map(lines, high | key_start), True, key_start - start, False, high)
             top_column = key_start - start
         else:
             # -- a key of a block mapping in `column` ---------------------------------------
@@ -298,11 +301,13 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
             elif top is None:
                 if root is not None:
                     raise _Fallback
-                frame = top = push(new_map(lines, at << 32 | at), True, column, False)
+                high = at << 32
+                frame = top = push(new_map(lines, high | at), True, column, False, high)
                 top_column = column
                 root = frame[_NODE]
             elif top[_IS_MAP] and top[_KEY] is not no_key:  # and top_column < column
-                frame = top = push(new_map(lines, at << 32 | at), True, column, False)
+                high = at << 32
+                frame = top = push(new_map(lines, high | at), True, column, False, high)
                 top_column = column
             else:
                 raise _Fallback
