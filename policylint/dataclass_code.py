@@ -68,7 +68,7 @@ class _File:
             return {}
         offset, length = place
         try:
-            data = os.pread(self.fd, length, self.base + offset)
+            data = _read_at(self.fd, length, self.base + offset)
             if len(data) != length:
                 raise ValueError("the file ends before the section")
             entries = marshal.loads(data)
@@ -85,18 +85,27 @@ class _File:
             pass
 
 
+def _read_at(fd: int, length: int, offset: int) -> bytes:
+    """`length` bytes at `offset` (fewer at the end of the file)."""
+    pread = getattr(os, "pread", None)
+    if pread is not None:
+        return pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # where there is no pread (Windows)
+    return os.read(fd, length)
+
+
 def _open(path: str) -> _File | None:
     """The file at `path` with its index read, or None when there is none or it is unreadable."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError:
         return None
     try:
-        head = os.pread(fd, len(_HEADER) + _LENGTH, 0)
+        head = _read_at(fd, len(_HEADER) + _LENGTH, 0)
         if len(head) != len(_HEADER) + _LENGTH or not head.startswith(_HEADER):
             raise ValueError
         length = int.from_bytes(head[len(_HEADER):], "little")
-        index = marshal.loads(os.pread(fd, length, len(head)))
+        index = marshal.loads(_read_at(fd, length, len(head)))
         if not isinstance(index, dict) or not all(
                 isinstance(k, str) and isinstance(v, tuple) and len(v) == 2
                 and all(type(n) is int and n >= 0 for n in v) for k, v in index.items()):

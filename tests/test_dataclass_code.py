@@ -251,3 +251,15 @@ def test_a_module_s_methods_are_read_when_it_makes_a_class(cache_path: Path) -> 
     assert set(dataclass_code._read_all(str(cache_path))) == {
         "policylint_generated_a", "policylint_generated_b", "policylint_generated_c"}
     assert plain["Point"](1) == plain["Point"](1, 0)
+
+
+def test_sections_are_read_where_there_is_no_pread(cache_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dataclass_code.install(str(cache_path))
+    _module(SOURCES["plain"])
+    dataclass_code.uninstall()
+    monkeypatch.delattr(dataclass_code.os, "pread")  # as on Windows: seek and read
+    cache = dataclass_code.install(str(cache_path))
+    made = _module(SOURCES["plain"])
+    assert cache is not None and not cache.new and cache.sections  # every method read from the file
+    dataclass_code.uninstall()
+    assert made["Point"](1) == made["Point"](1, 0)
