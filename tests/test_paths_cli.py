@@ -229,18 +229,71 @@ def test_chokepoints_follow_the_port_constraint() -> None:
     assert code == 0 and document["chokepoints"] == [{"to": REGISTRY, "through": [[MASTER, WORKER], [STORE]]}]
 
 
-def test_destinations_that_are_starts_are_named_not_called_unreachable() -> None:
-    """Training admits itself (policies.yaml), so Master reaches Worker in one hop; asked from
-    training to training, both are starts: the answer says so instead of "no path"."""
-    for extra in ((), ("--chokepoints",)):
-        code, text = run("--from", "training", "--to", "training", *extra)
-        assert code == 1 and "no path" not in text
-        assert text == (f"not searched as destinations, since they are starts too: {MASTER}, {WORKER} "
-                        "(give one of them alone as --from to see the paths that lead to the others)\n")
-    code, doc = run_json("--from", MASTER, "--to", "training")
-    assert code == 0 and [(p["to"], p["length"]) for p in doc["paths"]] == [(WORKER, 1)]
-    code, text = run("--from", DASHBOARD, "--to", "training", "--to", DASHBOARD)
-    assert code == 1 and text.splitlines() == [
-        f"no path at any length from {DASHBOARD} to {MASTER}, {WORKER}",
-        f"not searched as destinations, since they are starts too: {DASHBOARD} "
-        "(give one of them alone as --from to see the paths that lead to the others)"]
+def test_a_job_reaches_its_own_replicas() -> None:
+    """Training admits itself (policies.yaml): from training to training, Master and Worker each
+    get the path from the other, one hop (not "no path": they are the starts, not unreachable)."""
+    code, doc = run_json("--from", "training", "--to", "training")
+    assert code == 0 and doc["unreached"] == []
+    assert [(p["from"], p["to"], p["length"]) for p in doc["paths"]] == [(WORKER, MASTER, 1), (MASTER, WORKER, 1)]
+    code, doc = run_json("--from", DASHBOARD, "--from", MASTER, "--to", DASHBOARD, "--to", MASTER)
+    assert code == 1 and doc["paths"] == [] and doc["unreached"] == [DASHBOARD, MASTER]
+
+
+_TWINS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: train}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shard-a, namespace: train}
+spec:
+  selector: {matchLabels: {app: shard}}
+  template:
+    metadata: {labels: {app: shard}}
+    spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shard-b, namespace: train}
+spec:
+  selector: {matchLabels: {app: shard}}
+  template:
+    metadata: {labels: {app: shard}}
+    spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: shards, namespace: train}
+spec:
+  podSelector: {matchLabels: {app: shard}}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {app: shard}}
+"""
+
+
+def test_workloads_the_engine_cannot_tell_apart_reach_each_other(tmp_path: Path) -> None:
+    """Two Deployments with the same pod labels are one class for the engine; each still gets its
+    path from the other, never from itself (hand analysis: the policy admits app=shard from
+    app=shard on every port)."""
+    (tmp_path / "twins.yaml").write_text(_TWINS, encoding="utf-8")
+    a, b = "train/shard-a[Deployment]", "train/shard-b[Deployment]"
+    result = CliRunner().invoke(cli, ["paths", str(tmp_path), "--from", "train/*", "--to", "train/*", "-f", "json"],
+                                catch_exceptions=False)
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 0 and doc["unreached"] == []
+    assert [(p["from"], p["to"], p["length"]) for p in doc["paths"]] == [(b, a, 1), (a, b, 1)]
+    result = CliRunner().invoke(cli, ["paths", str(tmp_path), "--from", a, "--to", a, "-f", "json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 1 and json.loads(result.stdout)["unreached"] == [a]  # no other start
+
+
+def test_destinations_that_are_starts_are_named_for_chokepoints() -> None:
+    """Chokepoints are of every path from the starts: a destination among them is named as such,
+    not called unreachable."""
+    code, text = run("--from", "training", "--to", "training", "--chokepoints")
+    assert code == 1 and "no path" not in text
+    assert text == (f"not searched as destinations, since they are starts too: {MASTER}, {WORKER} "
+                    "(give one of them alone as --from to see what every path to the others goes through)\n")

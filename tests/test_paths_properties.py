@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from policylint.engine import Engine
 from policylint.engine.ports import PortSet
 from policylint.graph.build import build_graph
-from policylint.graph.paths import BACKWARD, FORWARD, Search
+from policylint.graph.paths import BACKWARD, FORWARD, Search, shortest_paths
 from policylint.graph.rows import Rows
 from tests import reference_evaluator as reference
 from tests.strategies import PROTOCOLS, clusters
@@ -132,3 +132,30 @@ def test_graph_edges_are_the_matrix(gen) -> None:
             ports = graph.ports(graph.node_of(src), graph.node_of(dst))
             assert matrix.get((src.index, dst.index)) == ports, (src.id, dst.id, gen.text())
     assert sorted(e.index for node in graph.nodes for e in node.endpoints) == [e.index for e in engine.endpoints]
+
+
+@settings(max_examples=60)
+@given(clusters(max_pods=6, max_policies=4), st.sampled_from(range(len(CONSTRAINTS))), st.sampled_from([None, 1, 2]),
+       st.data())
+def test_shortest_paths_from_a_set_reach_its_own_members_from_the_others(gen, constraint_index: int,
+                                                                        max_hops: int | None, data) -> None:
+    """`paths --from A --to B`: each endpoint of B gets a path from the endpoints of A other than
+    itself, exactly as short as the brute force's shortest from any of them (B may hold A's own
+    members: how the replicas of a job reach each other); every hop valid for the reference."""
+    constraint = CONSTRAINTS[constraint_index]
+    engine, ports, edges = reference_setup(gen, constraint)
+    endpoints = engine.endpoints
+    chosen = data.draw(st.lists(st.sampled_from(range(len(endpoints))), min_size=1, max_size=len(endpoints),
+                                unique=True), label="starts")
+    starts = [endpoints[i] for i in sorted(chosen)]
+    from_each = {s.index: _brute_force(endpoints, edges, s, True, max_hops) for s in starts}
+    found = {p.end.index: p for p in shortest_paths(Rows(engine), starts, endpoints, max_hops, constraint)}
+    for target in endpoints:
+        lengths = [from_each[s.index][target.index] for s in starts
+                   if s.index != target.index and target.index in from_each[s.index]]
+        path = found.get(target.index)
+        assert (len(path) if path else None) == (min(lengths) if lengths else None), (target.id, gen.text())
+        if path is not None:
+            assert path.start in starts and path.start is not target
+            for hop in path.hops:
+                assert edges.get((hop.src.index, hop.dst.index)), (hop.src.id, hop.dst.id, gen.text())

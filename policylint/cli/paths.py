@@ -135,12 +135,12 @@ def _paths(engine, graph, sources, targets, max_hops, port_set, query) -> tuple[
             for side in (reason.egress, reason.ingress):
                 if side.state != "external":
                     lines.append(f"       {side.text()}")
-    unreached = [t for t in sorted(set(targets)) if t not in sources and t.id not in {p.end.id for p in found}]
-    if not found and unreached:
-        lines.append(f"no path {limit} from {_names(sources)} to {_names(unreached)}")
+    ends = {p.end.id for p in found}
+    unreached = [t for t in sorted(set(targets)) if t.id not in ends]
+    if not found:
+        lines.append(f"no path {limit} from {_names(sources)} to {_names(targets)}")
     elif unreached:
         lines.append(f"no path {limit} to {_names(unreached)}")
-    lines.extend(_starts_note(sources, targets))
     if any(r["depends_on_invalid"] for e in entries for r in e["hops"]):
         lines.append("! rests on a policy with parts the API server would reject (they match nothing)")
     document = {"schema": SCHEMA, "mode": "paths", "query": _query_json(query, max_hops),
@@ -222,13 +222,13 @@ def _radius(graph, roles, starts, forward: bool, hops: int, port_set, query) -> 
 
 
 def _starts_note(sources, targets) -> list[str]:
-    """A destination that is also a start is where paths begin, not one they lead to: say so
-    rather than let "no path" suggest it cannot be reached (`--from training --to training`)."""
+    """A destination that is also a start is where the paths begin (chokepoints are of every path
+    from the starts): say so rather than let "no path" suggest it cannot be reached."""
     both = sorted(set(sources) & set(targets))
     if not both:
         return []
     return [f"not searched as destinations, since they are starts too: {_names(both)} "
-            "(give one of them alone as --from to see the paths that lead to the others)"]
+            "(give one of them alone as --from to see what every path to the others goes through)"]
 
 
 def _names(endpoints, limit: int = 3) -> str:

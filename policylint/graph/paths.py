@@ -190,10 +190,12 @@ class Search:
         found.sort(key=lambda r: r.endpoint.index)
         return found
 
-    def path_to(self, endpoint: Endpoint) -> Path | None:
+    def path_to(self, endpoint: Endpoint, *, from_others: bool = False) -> Path | None:
         """A shortest path between the starts and `endpoint` (from them when forward, to them when
-        backward), or None when none is within the limit (or `endpoint` is a start)."""
-        if endpoint.index in self._start_set:
+        backward), or None when none is within the limit (or `endpoint` is a start). With
+        `from_others`, a start that shares its atom with another start is answered as well: from
+        the other starts (its atom's other starts may stand in for it)."""
+        if endpoint.index in self._start_set and not (from_others and self._has_sibling_start(endpoint)):
             return None
         atom = endpoint.atom
         distance = self.distance.get(atom)
@@ -209,6 +211,11 @@ class Search:
                 chain.append(self.parent[chain[-1]])
             chain.reverse()
         return self._path(chain, endpoint)
+
+    def _has_sibling_start(self, endpoint: Endpoint) -> bool:
+        """Whether another start shares the endpoint's atom."""
+        return any(e.index in self._start_set and e.index != endpoint.index
+                   for e in self.rows.atom_endpoints[endpoint.atom])
 
     def _sibling_chain(self, atom: int) -> list[int] | None:
         """For an endpoint that shares its atom with a start: it is reached over a connection into
@@ -235,7 +242,7 @@ class Search:
 
     def _path(self, chain: list[int], endpoint: Endpoint) -> Path:
         members_of = self.rows.atom_endpoints
-        start = next(e for e in members_of[chain[0]] if e.index in self._start_set)
+        start = next(e for e in members_of[chain[0]] if e.index in self._start_set and e is not endpoint)
         avoid = {start.index, endpoint.index}
         members = [start] + [_stand_in(members_of[a], avoid) for a in chain[1:-1]] + [endpoint]
         if self.direction == BACKWARD:
@@ -256,11 +263,56 @@ def _stand_in(members: list[Endpoint], avoid: set[int]) -> Endpoint:
 
 def shortest_paths(rows: Rows, sources: Iterable[Endpoint], targets: Iterable[Endpoint],
                    max_hops: int | None = None, ports: PortSet | None = None) -> list[Path]:
-    """For each target (in endpoint order), one shortest path from any source within the limit."""
+    """For each target (in endpoint order), one shortest path within the limit from any source
+    other than itself: `--from training --to training` asks how the replicas reach each other."""
+    sources = sorted(set(sources))
     search = Search(rows, sources, FORWARD, max_hops, ports)
+    others = _OtherStarts(rows, sources, max_hops, ports)
     found = []
     for target in sorted(set(targets)):
-        path = search.path_to(target)
+        path = search.path_to(target, from_others=True)
+        if path is None and target in others:
+            path = others.path_to(target)
         if path is not None:
             found.append(path)
     return found
+
+
+class _OtherStarts:
+    """Shortest paths to a start from the other starts, for a start alone in its atom (one that
+    shares its atom is answered by the search from every start, `Search.path_to`).
+
+    One search per start would cost as many searches as starts. Instead the start atoms are
+    numbered and, for each bit of that number, searched from in two halves (bit 0, bit 1): any
+    two distinct atoms differ in some bit, so every other start lies in a half that a start's own
+    atom is not in, and the shortest of the paths from those halves is the shortest from the
+    other starts. 2 x log2(start atoms) searches at most, each made when first needed."""
+
+    def __init__(self, rows: Rows, sources: list[Endpoint], max_hops: int | None, ports: PortSet | None) -> None:
+        self.rows, self.sources, self.max_hops, self.ports = rows, sources, max_hops, ports
+        self.number = {atom: i for i, atom in enumerate(sorted({e.atom for e in sources}))}
+        per_atom: dict[int, int] = {}
+        for e in sources:
+            per_atom[e.atom] = per_atom.get(e.atom, 0) + 1
+        self.alone = {e.index for e in sources if per_atom[e.atom] == 1}
+        self._searches: dict[tuple[int, int], Search] = {}
+
+    def __contains__(self, endpoint: Endpoint) -> bool:
+        return endpoint.index in self.alone
+
+    def path_to(self, target: Endpoint) -> Path | None:
+        mine = self.number[target.atom]
+        best: Path | None = None
+        for bit in range(max(len(self.number) - 1, 0).bit_length()):
+            side = 1 - (mine >> bit & 1)  # the half target's atom is not in
+            path = self._search(bit, side).path_to(target)
+            if path is not None and (best is None or len(path) < len(best)):
+                best = path
+        return best
+
+    def _search(self, bit: int, side: int) -> Search:
+        found = self._searches.get((bit, side))
+        if found is None:
+            half = [e for e in self.sources if (self.number[e.atom] >> bit & 1) == side]
+            found = self._searches[(bit, side)] = Search(self.rows, half, FORWARD, self.max_hops, self.ports)
+        return found
