@@ -36,7 +36,17 @@ class RawObject:
 
     @property
     def group(self) -> str:
-        return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
+        # Read for every object by every step of the model: each apiVersion's group is split once.
+        version = self.api_version
+        group = _GROUPS.get(version)
+        if group is None:
+            group = version.split("/", 1)[0] if "/" in version else ""
+            if len(_GROUPS) < 10_000:
+                _GROUPS[version] = group
+        return group
+
+
+_GROUPS: dict[str, str] = {}
 
 
 def split_objects(documents: Iterable[Document]) -> tuple[list[RawObject], list[LoadProblem]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from policylint.matrix.view import MatrixView, shown_endpoints
-from policylint.report.escape import json_dumps
+from policylint.report.escape import json_dumper
 
 if TYPE_CHECKING:
     from policylint.matrix.aggregate import Row
@@ -23,8 +23,7 @@ def endpoint_json(e) -> dict[str, Any]:
     return out
 
 
-def dumps(value: Any) -> str:
-    return json_dumps(value, separators=(", ", ": "))  # exact values, printable text
+dumps = json_dumper(separators=(", ", ": "))  # exact values, printable text
 
 
 def write_pairs(out, view: MatrixView, endpoints: list, exposure: list | None = None) -> None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 # Unicode categories Cc, Cf, Zl, Zp and Cs (unicodedata of Python 3.11; a test keeps this exact),
 # plus the non-characters U+FFFE/U+FFFF that XML refuses.
@@ -148,6 +148,22 @@ def _encoder(**options: Any) -> json.JSONEncoder:
 
 
 _ENCODERS: dict[tuple[tuple[str, Any], ...], json.JSONEncoder] = {}
+
+
+def json_dumper(**options: Any) -> Callable[[Any], str]:
+    """`json_dumps` with `options` given once: the matrix writes a small value per row, and finding
+    the encoder for the options at each call was most of the work."""
+    if "indent" in options:
+        return functools.partial(json_dumps, **options)
+    encode = _encoder(**options).encode
+
+    def dumps(document: Any) -> str:
+        dumped = encode(document)
+        if dumped.isascii() and "\x7f" not in dumped and "##" not in dumped:  # as json_dumps
+            return dumped
+        return _json_unsafe().sub(_json_escape, dumped)
+
+    return dumps
 
 
 def json_dumps(document: Any, **options: Any) -> str:
