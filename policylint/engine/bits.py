@@ -45,9 +45,9 @@ def positions(bits: int) -> list[int]:
     a millisecond per set whatever its size."""
     if bits <= 0:
         return []
-    low = (bits & -bits).bit_length() - 1 & ~63  # the empty words below the lowest member skipped
-    if low:
-        return [low + i for i in positions(bits >> low)]
+    skipped = (bits & -bits).bit_length() - 1 >> 6  # the empty words below the lowest member
+    if skipped:
+        bits >>= skipped << 6
     words = (bits.bit_length() + 63) >> 6
     if bits.bit_count() * 16 < words << 6:
         found: list[int] = []
@@ -56,7 +56,7 @@ def positions(bits: int) -> list[int]:
         if sys.byteorder == "big":
             packed.byteswap()
         for i in [i for i, word in enumerate(packed) if word]:
-            word, base = packed[i], i << 6
+            word, base = packed[i], (i + skipped) << 6
             while word:
                 low = word & -word
                 append(base + low.bit_length() - 1)
@@ -64,7 +64,8 @@ def positions(bits: int) -> list[int]:
         return found
     table = _BYTE_BITS
     data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
-    return [i << 3 | j for i, byte in enumerate(data) if byte for j in table[byte]]
+    first = skipped << 3  # in bytes
+    return [(i + first) << 3 | j for i, byte in enumerate(data) if byte for j in table[byte]]
 
 
 def from_positions(positions: Sequence[int]) -> int:

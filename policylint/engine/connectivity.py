@@ -77,7 +77,8 @@ class Engine:
         self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
-        self._signatures: dict[tuple, int] | None = None
+        self._signatures: list[tuple[tuple, int]] | None = None
+        self._signatures_holding: dict[tuple[str, str], list[int]] = {}
         # Whether atom order is endpoint order (each class one workload, numbered in id order):
         # then a row read off a single bitset needs no sorting.
         atoms = [e.atom for e in self.endpoints]
@@ -956,7 +957,12 @@ class Engine:
         everything = self._compiler.all
         result: list[tuple[int, PortSet]] = []
         if spec.named:
-            for named_ports, bits in self._port_signatures().items():
+            # Only the signatures that hold one of the spec's names can resolve it to more than
+            # its static ports; they are visited in the signatures' order, as a walk over all
+            # would meet them (a cluster has dozens of signatures, a spec a name or two).
+            signatures, holding = self._port_signatures(), self._signatures_holding
+            for i in sorted({i for name in spec.named for i in holding.get(name, ())}):
+                named_ports, bits = signatures[i]
                 resolved = self._memo.canon(spec.resolve(named_ports))
                 if resolved is not static:
                     result.append((bits, resolved))
@@ -966,8 +972,9 @@ class Engine:
         self._spec_parts[key] = (spec, result)
         return result
 
-    def _port_signatures(self) -> dict[tuple, int]:
-        """Named container ports -> the classes that have exactly those."""
+    def _port_signatures(self) -> list[tuple[tuple, int]]:
+        """(named container ports, the classes that have exactly those), in order of their first
+        class; `_signatures_holding` indexes them by (name, protocol)."""
         if self._signatures is None:
             # Positions first, each set made once: ORing one bit at a time into a growing int
             # copies it each time (a second of a 150,000-pod check).
@@ -975,7 +982,12 @@ class Engine:
             for i, named in enumerate(self._named_ports):
                 if named:
                     classes.setdefault(named, []).append(i)
-            self._signatures = {named: from_positions(found) for named, found in classes.items()}
+            self._signatures = [(named, from_positions(found)) for named, found in classes.items()]
+            holding: dict[tuple[str, str], list[int]] = {}
+            for i, (named, _) in enumerate(self._signatures):
+                for name in {(cp.name, cp.protocol) for cp in named if cp.name is not None}:
+                    holding.setdefault(name, []).append(i)
+            self._signatures_holding = holding
         return self._signatures
 
     def _resolve_atom(self, spec: PortSpec, atom: int) -> PortSet:
