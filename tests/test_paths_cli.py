@@ -239,29 +239,19 @@ def test_a_job_reaches_its_own_replicas() -> None:
     assert code == 1 and doc["paths"] == [] and doc["unreached"] == [DASHBOARD, MASTER]
 
 
-_TWINS = """\
-apiVersion: v1
-kind: Namespace
-metadata: {name: train}
----
+_SHARD = """\
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: shard-a, namespace: train}
+metadata: {{name: {name}, namespace: train}}
 spec:
-  selector: {matchLabels: {app: shard}}
+  selector: {{matchLabels: {{app: shard}}}}
   template:
-    metadata: {labels: {app: shard}}
-    spec: {containers: [{name: c, image: i}]}
+    metadata: {{labels: {{app: shard}}}}
+    spec: {{containers: [{{name: c, image: i}}]}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: shard-b, namespace: train}
-spec:
-  selector: {matchLabels: {app: shard}}
-  template:
-    metadata: {labels: {app: shard}}
-    spec: {containers: [{name: c, image: i}]}
----
+"""
+_TWINS = "apiVersion: v1\nkind: Namespace\nmetadata: {name: train}\n---\n" + "".join(
+    _SHARD.format(name=name) for name in ("shard-a", "shard-b")) + """\
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: shards, namespace: train}

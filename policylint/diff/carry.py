@@ -74,12 +74,10 @@ class CarryOver:
         spec = selected.spec
         if spec.reads is None or self.old.raw is None or spec.code not in self.old.raw:
             return None
-        before = next((r for r in self.old.rules if r.spec.code == spec.code), None)
-        if before is None or before.severity != selected.severity or before.options != selected.options:
+        found = self._old_run(new, selected)
+        if found is None:
             return None
-        basis = self._basis_of(new)
-        if basis is None:
-            return None
+        before, basis = found
         try:
             engine = self.old.engine
             read = {engine.endpoint_of(w).id for w in spec.reads(self.old.context(before))}
@@ -104,12 +102,10 @@ class CarryOver:
         spec = selected.spec
         if not spec.policy_local or self.old.raw is None or spec.code not in self.old.raw_targets:
             return None
-        before = next((r for r in self.old.rules if r.spec.code == spec.code), None)
-        if before is None or before.severity != selected.severity or before.options != selected.options:
+        found = self._old_run(new, selected)
+        if found is None:
             return None
-        basis = self._basis_of(new)
-        if basis is None:
-            return None
+        basis = found[1]
         earlier = self.old.raw_targets[spec.code]
         old_policies, new_policies = self.old.cluster.policies, new.cluster.policies
         old_position = {k: position for position, k in enumerate(_uids(old_policies))}
@@ -125,6 +121,15 @@ class CarryOver:
         LOG.debug("%s: the findings of %d of %d policies taken over from the old version", spec.code, len(given),
                   len(new_policies))
         return given
+
+    def _old_run(self, new: Analysis, selected: SelectedRule) -> tuple[SelectedRule, _Basis] | None:
+        """The rule as it ran on the old version, if with the same severity and options, and what
+        the versions share; None: run the rule."""
+        before = next((r for r in self.old.rules if r.spec.code == selected.spec.code), None)
+        if before is None or before.severity != selected.severity or before.options != selected.options:
+            return None
+        basis = self._basis_of(new)
+        return None if basis is None else (before, basis)
 
     def _basis_of(self, new: Analysis) -> _Basis | None:
         if not self._decided:
