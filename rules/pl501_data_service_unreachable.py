@@ -211,7 +211,7 @@ from policylint.intent.context import Intent, intent_of
 from policylint.intent.dependencies import Need
 from policylint.intent.frameworks import TrainingJob, framework_ports
 from policylint.intent.pairs import Blamer, Representative, WantedAtoms, add, emit
-from policylint.intent.rule_helpers import Groups, endpoint_names, first_port, job_names, wanted_ports
+from policylint.intent.rule_helpers import Groups, endpoint_names, first_port, job_names, training_workloads, wanted_ports
 from policylint.intent.roles import DATA_SERVICE
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
@@ -252,9 +252,7 @@ def reads(ctx: RuleContext) -> Iterator[Workload]:
     training job's pods and the data service's (the rest is the config and the objects other
     than NetworkPolicies: roles, evidence of need, ports)."""
     intent = intent_of(ctx)
-    for job in intent.jobs:
-        for replica in job.replicas:
-            yield replica.workload
+    yield from training_workloads(intent.jobs)
     yield from intent.roles.members(DATA_SERVICE)
 
 

@@ -144,7 +144,7 @@ from typing import Iterator
 from policylint.findings import Finding, Severity
 from policylint.intent.context import intent_of
 from policylint.intent.pairs import Blamer, Mesh, Representative, add, emit
-from policylint.intent.rule_helpers import Groups, first_port, group_of, job_names, limited, pair_text
+from policylint.intent.rule_helpers import Groups, first_port, group_of, job_names, limited, pair_text, training_workloads
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
 
@@ -160,9 +160,7 @@ REMEDIATION = ("Allow the job's pods to reach each other on every port, in both 
 def reads(ctx: RuleContext) -> Iterator[Workload]:
     """The workloads whose connectivity the findings depend on (rule_api.RuleSpec.reads): the
     pods of every training job (the rest is the config and the objects other than NetworkPolicies)."""
-    for job in intent_of(ctx).jobs:
-        for replica in job.replicas:
-            yield replica.workload
+    return training_workloads(intent_of(ctx).jobs)
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:

@@ -162,7 +162,7 @@ from policylint.intent.blame import restricting_rules
 from policylint.intent.context import intent_of
 from policylint.intent.frameworks import TrainingJob, framework_ports, peer_ports, uses_mpi
 from policylint.intent.pairs import Mesh, add, emit
-from policylint.intent.rule_helpers import Groups, group_of, job_names, limited, pair_text
+from policylint.intent.rule_helpers import Groups, group_of, job_names, limited, pair_text, training_workloads
 from policylint.model.types import EGRESS, INGRESS, Cluster, Workload
 from policylint.rule_api import RuleContext
 from policylint.rule_options import Option, PortRange
@@ -182,9 +182,7 @@ OPTIONS = {
 def reads(ctx: RuleContext) -> Iterator[Workload]:
     """The workloads whose connectivity the findings depend on (rule_api.RuleSpec.reads): the
     pods of every training job (the rest is the config and the objects other than NetworkPolicies)."""
-    for job in intent_of(ctx).jobs:
-        for replica in job.replicas:
-            yield replica.workload
+    return training_workloads(intent_of(ctx).jobs)
 
 
 def check(ctx: RuleContext, cluster: Cluster, options: dict) -> Iterator[Finding]:

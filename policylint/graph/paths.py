@@ -12,6 +12,7 @@ path chosen among equally short ones is always the same.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -291,9 +292,7 @@ class _OtherStarts:
     def __init__(self, rows: Rows, sources: list[Endpoint], max_hops: int | None, ports: PortSet | None) -> None:
         self.rows, self.sources, self.max_hops, self.ports = rows, sources, max_hops, ports
         self.number = {atom: i for i, atom in enumerate(sorted({e.atom for e in sources}))}
-        per_atom: dict[int, int] = {}
-        for e in sources:
-            per_atom[e.atom] = per_atom.get(e.atom, 0) + 1
+        per_atom = Counter(e.atom for e in sources)
         self.alone = {e.index for e in sources if per_atom[e.atom] == 1}
         self._searches: dict[tuple[int, int], Search] = {}
 

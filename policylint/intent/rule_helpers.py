@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from policylint.engine.ports import PortSet
 from policylint.findings import Related
@@ -76,6 +76,14 @@ def first_port(ports: PortSet | None, default: tuple[str, int] = ("TCP", 80)) ->
             if intervals:
                 return protocol, intervals[0][0]
     return default
+
+
+def training_workloads(jobs: Iterable[TrainingJob]) -> Iterator[Workload]:
+    """The workloads of every replica type of these jobs: what the training rules declare they
+    read (rule_api.RuleSpec.reads)."""
+    for job in jobs:
+        for replica in job.replicas:
+            yield replica.workload
 
 
 def group_of(workload: Workload) -> str:
