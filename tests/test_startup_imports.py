@@ -90,6 +90,13 @@ def test_matrix_json_imports_no_renderer_tier_engine_or_aggregation(tmp_path: Pa
                             "policylint.matrix.aggregate", "policylint.matrix.group_counts")) == []
 
 
+def test_matrix_imports_the_trainer_model_only_for_trainer_objects(tmp_path: Path) -> None:
+    # The seed has Kubeflow v1 jobs but no TrainJob or runtime (trainer.kubeflow.org).
+    assert "policylint.model.trainer_v2" not in imported(tmp_path, "matrix", str(SEED), "--format", "json")
+    trainer = ROOT / "fixtures" / "model" / "trainer"
+    assert "policylint.model.trainer_v2" in imported(tmp_path, "matrix", str(trainer), "--format", "json")
+
+
 def imported_without_site(tmp_path: Path, *args: str) -> set[str]:
     """`imported`, in an interpreter started without `site` (`-S`): an editable install's import
     finder (`pip install -e`) imports pathlib at every start, which would hide whether the

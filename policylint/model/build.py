@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from policylint import lazy_log
 from policylint.load.nodes import Span, YMap, YSeq
@@ -29,8 +29,10 @@ from policylint.model.types import (
     Workload,
 )
 from policylint.model.validation import dns_label_error, dns_subdomain_error, port_name_error, port_number_error
-from policylint.model.trainer_v2 import RUNTIME_KINDS, TRAINER_GROUP, RuntimeIndex, find_runtime, runtime_ref, trainjob_templates
-from policylint.model.workload_kinds import WORKLOAD_KIND_LABEL, TemplateRef, templates_of
+from policylint.model.workload_kinds import TRAINER_GROUP, WORKLOAD_KIND_LABEL, TemplateRef, templates_of
+
+if TYPE_CHECKING:
+    from policylint.model.trainer_v2 import RuntimeIndex
 
 LOG = lazy_log.get_logger(__name__)
 DEFAULT_NAMESPACE = "default"
@@ -58,7 +60,7 @@ def build_cluster(objects: Iterable[RawObject], default_namespace: str = DEFAULT
         where = f"{duplicate.used.path}:{duplicate.used.line}"
         cluster.unused.append(UnusedObject(duplicate.object, duplicate.replaced, f"defined again at {where}, which is used"))
     # A TrainJob's pods are its runtime's templates, wherever the runtime is in the input.
-    runtimes = RuntimeIndex.of(objects, default_namespace)
+    runtimes = _runtime_index(objects, default_namespace)
     for raw in objects:
         try:
             _add_object(cluster, raw, default_namespace, used_namespaces, runtimes)
@@ -108,9 +110,21 @@ def _tier_kinds() -> tuple[str, ...]:
     return TIER_KINDS
 
 
-def _unused_runtimes(cluster: Cluster, runtimes: RuntimeIndex, default_namespace: str) -> None:
+def _runtime_index(objects: list[RawObject], default_namespace: str) -> RuntimeIndex | None:
+    """The Trainer v2 runtimes of the input; None when it has no object of that API group (most
+    inputs: the Trainer model, its dataclasses and readers, is then not even imported)."""
+    if not any(raw.group == TRAINER_GROUP for raw in objects):
+        return None
+    from policylint.model.trainer_v2 import RuntimeIndex
+
+    return RuntimeIndex.of(objects, default_namespace)
+
+
+def _unused_runtimes(cluster: Cluster, runtimes: RuntimeIndex | None, default_namespace: str) -> None:
     """Runtimes are pod templates for TrainJobs: one that no TrainJob of the input names is read
     and not used (said under `-v`, never dropped silently)."""
+    if runtimes is None:
+        return
     for key, raw in runtimes.runtimes.items():
         if key not in runtimes.used:
             kind, namespace, name = key
@@ -161,12 +175,12 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
         _check_name(fields, meta, meta_path, name, node, False)
         cluster.services.append(build_service(fields, node, raw.field_prefix, namespace, name))
         return
-    if group == TRAINER_GROUP and kind in RUNTIME_KINDS:
+    if group == TRAINER_GROUP and kind in _runtime_kinds():
         _check_name(fields, meta, meta_path, name, node, False)
         return  # modelled through the TrainJobs that name it (see _unused_runtimes)
     is_policy = kind == "NetworkPolicy" and group == "networking.k8s.io"
     if group == TRAINER_GROUP and kind == "TrainJob":
-        templates = _trainjob(cluster, fields, raw, name, namespace, runtimes or RuntimeIndex())
+        templates = _trainjob(cluster, fields, raw, name, namespace, runtimes)
     else:
         templates = None if is_policy else templates_of(kind, raw.api_version, node, name, namespace)
     miss = near_miss(kind, raw.api_version)
@@ -197,9 +211,18 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
             cluster.workloads.append(workload)
 
 
+def _runtime_kinds() -> tuple[str, ...]:
+    from policylint.model.trainer_v2 import RUNTIME_KINDS
+
+    return RUNTIME_KINDS
+
+
 def _trainjob(cluster: Cluster, fields: Fields, raw: RawObject, name: str, namespace: str,
-              runtimes: RuntimeIndex) -> list[TemplateRef]:
+              runtimes: RuntimeIndex | None) -> list[TemplateRef]:
     """The pod templates of a TrainJob, from its runtime; none (and an issue) without one."""
+    from policylint.model.trainer_v2 import RuntimeIndex, find_runtime, runtime_ref, trainjob_templates
+
+    runtimes = runtimes if runtimes is not None else RuntimeIndex()
     ref = runtime_ref(raw.node)
     if isinstance(ref, str):
         fields.issue("shape", raw.node.span_of_value("spec") if "spec" in raw.node else raw.node.span,

@@ -39,8 +39,8 @@ from typing import Any, Iterable, Iterator
 from policylint.load.nodes import Span, YMap, YSeq
 from policylint.load.objects import RawObject
 from policylint.model.fields import mapping_or_empty as _map
+from policylint.model.workload_kinds import TRAINER_GROUP
 
-TRAINER_GROUP = "trainer.kubeflow.org"
 RUNTIME_KINDS = ("TrainingRuntime", "ClusterTrainingRuntime")
 ANCESTOR_LABEL = "trainer.kubeflow.org/trainjob-ancestor-step"
 ANCESTOR_TRAINER = "trainer"

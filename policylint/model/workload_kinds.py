@@ -49,6 +49,9 @@ KUBEFLOW_V1 = {
 # Replica types whose pods get `training.kubeflow.org/job-role: master`.
 KUBEFLOW_MASTER_TYPES = {"master", "chief"}
 
+# Kubeflow Trainer v2 (TrainJob and its runtimes; their pods come from policylint.model.trainer_v2).
+TRAINER_GROUP = "trainer.kubeflow.org"
+
 CORE_TEMPLATE_KINDS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"}
 
 RAY_HEAD_PORTS = (
