@@ -200,7 +200,8 @@ def _add_object(cluster: Cluster, raw: RawObject, default_namespace: str, used: 
         error = dns_label_error(namespace)
         if error:
             fields.issue("name", meta.span_of_value("namespace"), join_path(meta_path, "namespace"), f"namespace {namespace!r} {error}")
-    used.setdefault(namespace, meta.span_of_value("namespace") if namespace_written else node.span)
+    if namespace not in used:  # the span of the first object in each namespace (made once per namespace)
+        used[namespace] = meta.span_of_value("namespace") if namespace_written else node.span
     if is_policy:
         fields.string_map(meta, "labels", meta_path)  # unused by the analysis, but a wrong type is rejected
         cluster.policies.append(build_policy(fields, node, raw.field_prefix, namespace, name, annotations))

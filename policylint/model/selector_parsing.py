@@ -1,9 +1,9 @@
 """Build `LabelSelector` values, with the API server's selector validation as issues."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from policylint.load.nodes import YMap, YSeq
+from policylint.load.nodes import Span, YMap, YSeq
 from policylint.model.fields import WRONG_TYPE, Fields, join_path, type_name
 from policylint.model.types import LabelSelector, Requirement
 from policylint.model.validation import label_key_error, label_value_error
@@ -26,18 +26,20 @@ def parse_selector(fields: Fields, node: YMap, path: str) -> LabelSelector:
     if match_labels is WRONG_TYPE:
         valid = False
     elif isinstance(match_labels, YMap):
+        labels_path = join_path(path, "matchLabels")
         for k, v in match_labels.items():
-            entry_path = join_path(join_path(path, "matchLabels"), str(k))
+            # Spans and paths are made for an issue only (nearly every selector has none).
             if not isinstance(k, str) or not isinstance(v, str):
                 bad = k if not isinstance(k, str) else v
-                fields.issue("shape", match_labels.span_of_value(k), entry_path,
+                fields.issue("shape", match_labels.span_of_value(k), join_path(labels_path, str(k)),
                              f"matchLabels must map strings to strings; {bad!r} is {type_name(bad)}")
                 valid = False
                 continue
-            valid &= _check_key(fields, match_labels.span_of_key(k), entry_path, k)
+            valid &= _check_key(fields, k, lambda: match_labels.span_of_key(k), lambda: join_path(labels_path, k))
             error = label_value_error(v)
             if error:
-                fields.issue("selector", match_labels.span_of_value(k), entry_path, f"label value {v!r} {error}")
+                fields.issue("selector", match_labels.span_of_value(k), join_path(labels_path, k),
+                             f"label value {v!r} {error}")
                 valid = False
             labels.append((k, v))
     expressions: list[Requirement] = []
@@ -59,10 +61,12 @@ def parse_selector(fields: Fields, node: YMap, path: str) -> LabelSelector:
     return LabelSelector(tuple(labels), tuple(expressions), valid, fields.source(node, path))
 
 
-def _check_key(fields: Fields, span: Any, path: str, key: str) -> bool:
+def _check_key(fields: Fields, key: str, span: Callable[[], Span], path: Callable[[], str]) -> bool:
+    """Whether `key` is a valid label key; if not, an issue at `span()`, `path()` (made then only:
+    nearly every selector has none)."""
     error = label_key_error(key)
     if error:
-        fields.issue("selector", span, path, f"label key {key!r}: {error}")
+        fields.issue("selector", span(), path(), f"label key {key!r}: {error}")
         return False
     return True
 
@@ -80,7 +84,7 @@ def _requirement(fields: Fields, item: Any, parent: YSeq, index: int, path: str)
         fields.issue("selector", item.span, join_path(path, "key"), "match expression needs a `key`")
         ok = False
     elif isinstance(key, str):
-        ok &= _check_key(fields, item.span_of_value("key"), join_path(path, "key"), key)
+        ok &= _check_key(fields, key, lambda: item.span_of_value("key"), lambda: join_path(path, "key"))
     else:
         ok = False
     values: list[str] = []
