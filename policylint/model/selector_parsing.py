@@ -108,15 +108,14 @@ def _requirement(fields: Fields, item: Any, parent: YSeq, index: int, path: str)
         fields.issue("selector", item.span, join_path(path, "operator"), "match expression needs an `operator`")
         ok = False
     elif isinstance(operator, str):
-        op_span = item.span_of_value("operator")
         if operator not in OPERATORS:
-            fields.issue("selector", op_span, join_path(path, "operator"),
+            fields.issue("selector", item.span_of_value("operator"), join_path(path, "operator"),
                          f"{operator!r} is not a valid selector operator (In, NotIn, Exists, DoesNotExist)")
             ok = False
         elif operator in ("In", "NotIn") and values_node is not WRONG_TYPE \
                 and not (isinstance(values_node, YSeq) and len(values_node) > 0):
             # Counted as written: a non-string item, or a non-list, is a shape problem already.
-            fields.issue("selector", item.span_of_value("values") if "values" in item else op_span,
+            fields.issue("selector", item.span_of_value("values" if "values" in item else "operator"),
                          join_path(path, "values"), f"values must be specified when operator is {operator!r}")
             ok = False
         elif operator in ("Exists", "DoesNotExist") and values_node not in (None, WRONG_TYPE) and len(values_node) > 0:
