@@ -350,3 +350,82 @@ def test_the_common_pattern_takes_the_commonest_lines() -> None:
         assert block_yaml._COMMON.match(line) is not None, line
     for line in ("a: 'quoted'", "a: [x]", "- v", "a: b c", "a: v # c", "a:  v", "a: v "):
         assert block_yaml._COMMON.match(line) is None, line
+
+
+# -- the line index made from the lines, and the lines kept from text to text ---------------------
+
+def finditer_starts(text: str) -> list[int]:
+    """The line starts as counted independently: 0, then after every "\n"."""
+    return [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+
+@given(st.lists(st.sampled_from(["\n", "\r", " ", "a", "é", "\r\n", "\n\n", "-"]), max_size=20).map("".join))
+def test_the_line_index_from_the_lines_is_the_one_from_the_text(text: str) -> None:
+    from_text = LineIndex("t.yaml", text)
+    from_lines = LineIndex("t.yaml", text, text.split("\n"))
+    assert list(from_lines.starts()) == list(from_text.starts()) == finditer_starts(text)
+    for offset in range(len(text) + 1):
+        assert from_lines.position(offset) == from_text.position(offset)
+
+
+def test_the_line_index_of_the_edge_texts() -> None:
+    for text, starts in [("", [0]), ("a", [0]), ("\n", [0, 1]), ("a\nbc", [0, 2]), ("a\r\nb\n", [0, 3, 5])]:
+        assert list(LineIndex("t", text, text.split("\n")).starts()) == starts
+        assert list(LineIndex("t", text).starts()) == starts
+
+
+@pytest.fixture
+def no_known_lines(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    known: dict[str, Any] = {}
+    monkeypatch.setattr(block_yaml, "_LINES", known)
+    return known
+
+
+def test_a_text_is_read_alike_from_known_lines(no_known_lines: dict[str, Any]) -> None:
+    cold = fast(MANIFEST)
+    assert cold is not None and no_known_lines  # the lines were kept ...
+    assert fast(MANIFEST) == cold  # ... and read again from there
+    assert same_or_declined(MANIFEST)
+    # The same lines under other lines: only what a line says alone is kept, not where it is.
+    shifted = "top:\n" + "".join(f"  {line}\n" if line and line != "---" else "\n"
+                                 for line in MANIFEST.split("\n")[:16])
+    assert same_or_declined(shifted)
+
+
+def test_known_flow_collections_are_new_containers(no_known_lines: dict[str, Any]) -> None:
+    text = "a: {}\nb: {}\nc:\n- [x]\n- [x]\n"
+    for _ in range(2):
+        (_, root, _, _), = block_yaml.read(text, LineIndex("t", text), 100, _resolve_plain, _octal_looking)
+        assert root["a"] == root["b"] == {} and root["a"] is not root["b"]
+        assert root["c"][0] == root["c"][1] == ["x"] and root["c"][0] is not root["c"][1]
+        assert root["a"]._at != root["b"]._at
+    assert same_or_declined(text)
+
+
+def test_a_line_that_is_declined_is_not_kept(no_known_lines: dict[str, Any]) -> None:
+    for text in ("mode: 0644\n", "80: x\n", "a: b\n  c\n", "x\n"):
+        assert fast(text) is None
+    assert set(no_known_lines) <= {"a: b"}
+    assert fast("a: b\n  c\n") is None  # declined again from the line after the known one
+
+
+def test_the_known_lines_are_bounded(no_known_lines: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(block_yaml, "_LINE_ENTRIES", 3)
+    long_line = "k: " + "v" * block_yaml._CACHED_LINE_LENGTH
+    text = f"{long_line}\na: 1\nb: 2\nc: 3\nd: 4\n"
+    assert same_or_declined(text)
+    assert list(no_known_lines) == ["a: 1", "b: 2", "c: 3"]
+    assert same_or_declined(text)
+
+
+@given(written_trees())
+def test_written_trees_are_read_alike_from_known_lines(text: str) -> None:
+    # Each text read with no known lines and then again with its own: the same documents.
+    saved = dict(block_yaml._LINES)
+    block_yaml._LINES.clear()
+    try:
+        cold = fast(text)
+        assert fast(text) == cold
+    finally:
+        block_yaml._LINES.clear()
+        block_yaml._LINES.update(saved)

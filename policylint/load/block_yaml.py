@@ -77,11 +77,14 @@ _COMMON = re.compile(r"( *)(- +)?([A-Za-z0-9_][A-Za-z0-9_./-]*+):(?: ([A-Za-z0-9
 _MAX_KEY = 1000  # libyaml takes a simple key of at most 1,024 characters on one line
 _CACHED_SCALAR_LENGTH = 64
 _CACHE_ENTRIES = 100_000
+_CACHED_LINE_LENGTH = 100
+_LINE_ENTRIES = 20_000
 
 # A container being built: the node, its positions, whether it is a mapping, its column, the key
-# waiting for its value (mappings), that key's position and the offset after its colon, whether it
-# is a sequence in the column of its mapping's keys (an indentless sequence), and its packed start
-# without an end (its `_at` is that with the end, once the end is known).
+# waiting for its value (mappings), that key's position and the packed point after its colon
+# (where a null value is), whether it is a sequence in the column of its mapping's keys (an
+# indentless sequence), and its packed start without an end (its `_at` is that with the end,
+# once the end is known).
 _NODE, _POS, _IS_MAP, _COLUMN, _KEY, _KEY_AT, _COLON, _INDENTLESS, _HIGH = range(9)
 _NO_KEY = object()
 # The values of plain scalars and the keys, kept from file to file (a run's files repeat most of
@@ -90,29 +93,56 @@ _NO_KEY = object()
 _VALUES: dict[str, Any] = {}
 _KEYS: dict[str, str] = {}
 
+# What a line says, whatever lines are around it: (column, dash, key, key_at, value, value_at,
+# flow). `column` is the indentation, or _BLANK for a blank or comment line and _DOCUMENT for
+# `---`; `dash` the length of `- ` and its spaces (0 without); `key` the key, None for an item;
+# `value` the value, _NO_VALUE for a key alone and _FLOW for a flow collection (made anew at
+# each line: containers are not shared), whose text is `flow`. The positions are packed relative
+# to the line's start: `key_at` the key's, `value_at` the value's, or for a key alone the point
+# after its colon. A line adds its start to both halves at once (`start * _BOTH`).
+_BLANK, _DOCUMENT = -1, -2
+_NO_VALUE = object()
+_FLOW = object()
+_BOTH = 1 << 32 | 1
+_BLANK_LINE = (_BLANK, 0, None, 0, None, 0, None)
+_DOCUMENT_LINE = (_DOCUMENT, 0, None, 0, None, 0, None)
+# Lines read before, by their text, up to _LINE_ENTRIES of at most _CACHED_LINE_LENGTH characters:
+# the lines of a run repeat even more than its scalars (`    protocol: TCP`, `  - Ingress`; five
+# in six of the generated benchmark's lines were read before), and a line found here is neither
+# matched nor split into groups, nor are its key and value looked up.
+_LINES: dict[str, tuple[int, int, Any, int, Any, int, Any]] = {}
+
 
 class _Fallback(Exception):
     """The text has something this reader does not take: read it with libyaml."""
 
 
+def may_take(text: str) -> bool:
+    """Whether `read` may take `text` (False: it would decline it at once)."""
+    return "{{" not in text and "policylint:" not in text
+
+
 def read(text: str, lines: LineIndex, max_depth: int,
-         resolve: Any, octal_looking: Any) -> list[tuple[int, Any, int, int]] | None:
+         resolve: Any, octal_looking: Any, pieces: list[str] | None = None
+         ) -> list[tuple[int, Any, int, int]] | None:
     """The documents of `text` as (index, root, start, end), or None to read it with libyaml.
 
     `resolve` types a plain scalar and `octal_looking` tells a number written like an octal one,
     both the libyaml path's own functions, so that both paths type values alike. Every line must
-    match `_LINE`, whose classes are printable ASCII: any other character falls back.
+    match `_LINE`, whose classes are printable ASCII: any other character falls back. `pieces`
+    is `text.split("\n")` where the caller has it (it made the line index from it).
     """
-    if "{{" in text or "policylint:" in text:
+    if not may_take(text):
         return None
     try:
-        return _read(text, lines, max_depth, resolve, octal_looking)
+        return _read(text, lines, max_depth, resolve, octal_looking,
+                     text.split("\n") if pieces is None else pieces)
     except _Fallback:
         return None
 
 
-def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
-          octal_looking: Any) -> list[tuple[int, Any, int, int]]:
+def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looking: Any,
+          pieces: list[str]) -> list[tuple[int, Any, int, int]]:
     # One loop over the lines with the common steps inlined: it runs once per line of input.
     documents: list[tuple[int, Any, int, int]] = []
     match = _LINE.match
@@ -122,23 +152,21 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
     value_of = values.get
     keys = _KEYS  # raw text of a key -> the key
     key_of = keys.get
-    no_key = _NO_KEY
+    known = _LINES
+    known_line = known.get
+    no_key, no_value, flow_value, both = _NO_KEY, _NO_VALUE, _FLOW, _BOTH
     stack: list[list[Any]] = []
     root: Any = None
     in_document = False  # a document has started (explicitly or at its first content)
     doc_start = 0
 
-    def value(raw: str, at: int) -> Any:
-        # What the cache does not hold: a quoted text, a new scalar, an empty flow collection.
+    def scalar(raw: str) -> Any:
+        # What the cache does not hold: a quoted text or a new plain scalar.
         first = raw[0]
         if first == "'":
             return raw[1:-1].replace("''", "'")
         if first == '"':
             return raw[1:-1]
-        if first == "{" or first == "[":
-            if len(stack) >= max_depth:
-                raise _Fallback  # the libyaml path reports the limit
-            return flow(raw, at)
         resolved = resolve(raw)
         if type(resolved) is int and first in "0+-" and octal_looking(raw, resolved):
             raise _Fallback  # the libyaml path reports it (or not, under a file-mode key)
@@ -149,6 +177,8 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
     def flow(raw: str, at: int) -> Any:
         # A flow collection on one line: its scalars are what _FLOW_ITEM finds in its text (the
         # line's pattern allows nothing else there that could start one).
+        if len(stack) >= max_depth:
+            raise _Fallback  # the libyaml path reports the limit
         start = at >> 32
         positions: list[int] = []
         if raw[0] == "[":
@@ -158,7 +188,7 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
                 item_start = start + found.start()
                 item_at = item_start << 32 | item_start + len(item)
                 item_value = value_of(item, no_key)
-                node.append(value(item, item_at) if item_value is no_key else item_value)
+                node.append(scalar(item) if item_value is no_key else item_value)
                 positions.append(item_at)
         else:
             node = new_map(lines, at)
@@ -174,7 +204,7 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
                 item_start = start + found.start()
                 item_at = item_start << 32 | item_start + len(item)
                 item_value = value_of(item, no_key)
-                node[name] = value(item, item_at) if item_value is no_key else item_value
+                node[name] = scalar(item) if item_value is no_key else item_value
                 positions.append(key_start << 32 | key_start + len(key_raw))
                 positions.append(item_at)
         node._pos.extend(positions)
@@ -192,6 +222,47 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
                 keys[raw] = name
         return name
 
+    def parse(line: str) -> tuple[int, int, Any, int, Any, int, Any]:
+        # What `line` says (see _LINES), kept for the next time it is met.
+        found = common(line) or match(line)
+        if found is None:
+            raise _Fallback
+        indent, dash, key_raw, key_value, item = found.groups()
+        if key_raw is None and dash is None:
+            if item is None:
+                parsed = _BLANK_LINE  # a blank or comment line
+            elif line == "---":
+                parsed = _DOCUMENT_LINE
+            else:
+                raise _Fallback  # a scalar alone on a line: a continuation, or a root scalar
+        else:
+            column = len(indent)
+            dash_length = 0 if dash is None else len(dash)
+            if key_raw is None:
+                raw, group, name, key_at = item, 5, None, 0
+            else:
+                name = key_of(key_raw) or key(key_raw)
+                key_start = column + dash_length
+                key_end = key_start + len(key_raw)
+                key_at = key_start << 32 | key_end
+                raw, group = key_value, 4
+            if raw is None:  # a key alone: its null value is right after the colon
+                parsed = (column, dash_length, name, key_at, no_value, (key_end + 1) * both, None)
+            else:
+                value_start = found.start(group)
+                value_at = value_start << 32 | value_start + len(raw)
+                first = raw[0]
+                if first == "{" or first == "[":
+                    parsed = (column, dash_length, name, key_at, flow_value, value_at, raw)
+                else:
+                    entry = value_of(raw, no_key)
+                    if entry is no_key:
+                        entry = scalar(raw)
+                    parsed = (column, dash_length, name, key_at, entry, value_at, None)
+        if len(line) <= _CACHED_LINE_LENGTH and len(known) < _LINE_ENTRIES:
+            known[line] = parsed
+        return parsed
+
     # The innermost open container (None when there is none) and its column (-1 then): kept in
     # locals, as every line compares its column with it.
     top: list[Any] | None = None
@@ -207,7 +278,7 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
                 return frame, frame[_COLUMN]
             stack.pop()
             if frame[_IS_MAP] and frame[_KEY] is not no_key:  # a last key with nothing under it: null
-                _add(frame, None, frame[_COLON] << 32 | frame[_COLON])
+                _add(frame, None, frame[_COLON])
             node = frame[_NODE]
             at = node._at = frame[_HIGH] | mark
             if stack:
@@ -234,28 +305,26 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
         return frame
 
     # Each line with its offset: the line index has them (lines are counted at "\n" there too).
-    for start, line in zip(lines.starts(), text.split("\n")):
-        found = common(line) or match(line)
-        if found is None:
-            raise _Fallback
-        indent, dash, key_raw, key_value, item = found.groups()
-        if key_raw is None and dash is None:
-            if item is None:
-                continue  # a blank or comment line
-            if line != "---":
-                raise _Fallback  # a scalar alone on a line: a continuation, or a root scalar
-            if in_document:
+    for start, line in zip(lines.starts(), pieces):
+        parsed = known_line(line)
+        if parsed is None:
+            parsed = parse(line)
+        column, dash, name, key_at, entry, value_at, raw = parsed
+        if column < 0:
+            if column == _BLANK:
+                continue
+            if in_document:  # `---`
                 top, top_column = close(-1, start)
                 documents.append((len(documents), root, doc_start, start))
             in_document, root, doc_start = True, None, start
             continue
-        column = len(indent)
         at = start + column  # the first token of the line
         if not in_document:
             in_document, root, doc_start = True, None, at
         if top_column > column:
             top, top_column = close(column, at)
-        if dash is not None:
+        base = start * both  # the line's start in both halves of a packed position
+        if dash:
             # -- an item of a block sequence whose `-` is in `column` ------------------------
             if top is None:
                 if root is not None:
@@ -273,22 +342,19 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
                 top_column = column
             else:
                 raise _Fallback
-            if key_raw is None:
-                item_start = start + found.start(5)
-                item_at = item_start << 32 | item_start + len(item)
-                item_value = value_of(item, no_key)
-                if item_value is no_key:
-                    item_value = value(item, item_at)
-                seq[_NODE].append(item_value)
-                seq[_POS].append(item_at)
+            if name is None:
+                value_at += base
+                if entry is flow_value:
+                    entry = flow(raw, value_at)
+                seq[_NODE].append(entry)
+                seq[_POS].append(value_at)
                 continue
-            key_start = at + len(dash)
+            key_start = at + dash
             high = key_start << 32
-            frame = top = push(new_map(lines, high | key_start), True, key_start - start, False, high)
-            top_column = key_start - start
+            top_column = column + dash
+            frame = top = push(new_map(lines, high | key_start), True, top_column, False, high)
         else:
             # -- a key of a block mapping in `column` ---------------------------------------
-            key_start = at
             if top_column == column:
                 if top[_INDENTLESS]:
                     _close(stack, at)  # a key in its mapping's column ends an indentless sequence
@@ -297,7 +363,7 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
                     raise _Fallback
                 frame = top
                 if frame[_KEY] is not no_key:  # `key:` with nothing under it: null
-                    _add(frame, None, frame[_COLON] << 32 | frame[_COLON])
+                    _add(frame, None, frame[_COLON])
             elif top is None:
                 if root is not None:
                     raise _Fallback
@@ -312,26 +378,20 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any,
             else:
                 raise _Fallback
         # -- the key, and its value if it is on this line -----------------------------------------
-        name = key_of(key_raw)
-        if name is None:
-            name = key(key_raw)
         node = frame[_NODE]
         if name in node:
             raise _Fallback  # a duplicate key: the libyaml path reports it
-        key_end = key_start + len(key_raw)
-        if key_value is None:
+        if entry is no_value:
             frame[_KEY] = name
-            frame[_KEY_AT] = key_start << 32 | key_end
-            frame[_COLON] = key_end + 1
+            frame[_KEY_AT] = base + key_at
+            frame[_COLON] = base + value_at
             continue
-        value_start = start + found.start(4)
-        value_at = value_start << 32 | value_start + len(key_value)
-        entry = value_of(key_value, no_key)
-        if entry is no_key:
-            entry = value(key_value, value_at)
+        value_at += base
+        if entry is flow_value:
+            entry = flow(raw, value_at)
         node[name] = entry
         positions = frame[_POS]
-        positions.append(key_start << 32 | key_end)
+        positions.append(base + key_at)
         positions.append(value_at)
     if in_document:
         end = len(text)
@@ -345,7 +405,7 @@ def _close(stack: list[list[Any]], mark: int) -> None:
     frame = stack.pop()
     node = frame[_NODE]
     if frame[_IS_MAP] and frame[_KEY] is not _NO_KEY:  # a last key with nothing under it: null
-        _add(frame, None, frame[_COLON] << 32 | frame[_COLON])
+        _add(frame, None, frame[_COLON])
     at = node._at = frame[_HIGH] | mark
     if stack:
         _add(stack[-1], node, at)
@@ -366,4 +426,4 @@ def _add(frame: list[Any], value: Any, at: int) -> None:
     frame[_KEY] = _NO_KEY
 
 
-__all__ = ["read"]
+__all__ = ["may_take", "read"]

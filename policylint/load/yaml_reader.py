@@ -703,11 +703,17 @@ def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        lines = LineIndex(path, text)
         # The plainest block YAML is read without libyaml's events, with the same result; the
-        # fast reader declines anything else (block_yaml.py).
-        documents = block_yaml.read(text, lines, min(limits.max_depth, MAX_DEPTH_CAP),
-                                    _resolve_plain, _octal_looking)
+        # fast reader declines anything else (block_yaml.py). Its lines make the line index.
+        documents = None
+        if block_yaml.may_take(text):
+            pieces = text.split("\n")
+            lines = LineIndex(path, text, pieces)
+            documents = block_yaml.read(text, lines, min(limits.max_depth, MAX_DEPTH_CAP),
+                                        _resolve_plain, _octal_looking, pieces)
+            del pieces  # not held while libyaml reads the text
+        else:
+            lines = LineIndex(path, text)
         if documents is not None:
             result.documents = [Document(path, index, root, lines.span(pack(start, end)))
                                 for index, root, start, end in documents]
