@@ -23,6 +23,7 @@ from policylint.model.types import (
     IPBlock,
     NetworkPolicy,
     Peer,
+    PolicyPort,
     Rule,
 )
 
@@ -100,6 +101,8 @@ class Compiler:
             if "policyTypes" in issue.field_path:
                 self.policy_type_issues.setdefault(issue.object, []).append(issue.field_path)
         self._ns_cache: dict[tuple, int] = {}
+        self._specs: dict[tuple, PortSpec] = {}  # see port_spec
+        self._spec_objects: dict[PortSpec, PortSpec] = {}
         self._block_cache: dict[tuple, int] = {}
 
     # -- peers -------------------------------------------------------------------------------
@@ -186,7 +189,19 @@ class Compiler:
             bits = peer_bits[0]  # one peer (the usual case): share its bitset
             for b in peer_bits[1:]:
                 bits |= b
-        return CompiledRule(index, rule, peer_bits, bits, rule_port_spec(rule.ports))
+        return CompiledRule(index, rule, peer_bits, bits, self.port_spec(rule.ports))
+
+    def port_spec(self, entries: tuple[PolicyPort, ...]) -> PortSpec:
+        """`rule_port_spec`, one object per distinct spec: rules repeat a few sets of ports, and
+        the engine keeps what it derives from a spec (its parts, their blocks) by identity. Keyed
+        by what the spec depends on (an entry's validity, protocol, port and endPort; the port's
+        type too, so that a name never meets an equal-looking number)."""
+        key = tuple((e.valid, e.protocol, e.port.__class__, e.port, e.end_port) for e in entries)
+        spec = self._specs.get(key)
+        if spec is None:
+            spec = rule_port_spec(entries)
+            spec = self._specs[key] = self._spec_objects.setdefault(spec, spec)
+        return spec
 
 
 def invalid_parts(policy: NetworkPolicy, policy_type_paths: list[str]) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from policylint.engine.blocks import Blocks, add_into, from_blocks, intersection
 from policylint.engine.compile import CompiledPolicy, CompiledRule, Compiler
 from policylint.engine.endpoints import Endpoint, build_space
 from policylint.engine.ipset import parse_address_or_network
-from policylint.engine.ports import ALL_PORTS, ALL_SPEC, EMPTY_PORTS, PortSet, PortSpec
+from policylint.engine.ports import ALL_PORTS, ALL_SPEC, EMPTY_PORTS, PortSet, PortSpec, resolve_names
 from policylint.model.types import EGRESS, INGRESS, Cluster, NetworkPolicy, Peer, Rule, Service, Workload
 
 SERVICE_SUFFIX = "[Service]"
@@ -79,6 +79,7 @@ class Engine:
         self._spec_parts: dict[int, tuple[PortSpec, list[tuple[int, PortSet]]]] = {}
         self._signatures: list[tuple[tuple, int]] | None = None
         self._signatures_holding: dict[tuple[str, str], list[int]] = {}
+        self._named_on: dict[tuple[tuple[tuple[str, str], ...], int], PortSet] = {}  # see _parts
         # Whether atom order is endpoint order (each class one workload, numbered in id order):
         # then a row read off a single bitset needs no sorting.
         atoms = [e.atom for e in self.endpoints]
@@ -960,10 +961,18 @@ class Engine:
             # Only the signatures that hold one of the spec's names can resolve it to more than
             # its static ports; they are visited in the signatures' order, as a walk over all
             # would meet them (a cluster has dozens of signatures, a spec a name or two).
+            # A name's numbers on a signature are found once per (names, signature) and joined
+            # to each spec's static ports through the memo: specs differ by their static ports
+            # far more often than by their names.
             signatures, holding = self._port_signatures(), self._signatures_holding
+            named_on, either = self._named_on, self._memo.either
             for i in sorted({i for name in spec.named for i in holding.get(name, ())}):
                 named_ports, bits = signatures[i]
-                resolved = self._memo.canon(spec.resolve(named_ports))
+                key = (spec.named, i)
+                extra = named_on.get(key)
+                if extra is None:
+                    extra = named_on[key] = self._memo.canon(resolve_names(spec.named, named_ports))
+                resolved = static if extra is EMPTY_PORTS else either(static, extra)
                 if resolved is not static:
                     result.append((bits, resolved))
                     everything &= ~bits

@@ -230,17 +230,18 @@ class PortSpec:
         """The ports allowed towards a destination (None: an external address, which has no names)."""
         if not self.named or not destination_ports:
             return self.static
-        extra = [
-            (cp.protocol, cp.port)
-            for cp in destination_ports
-            if cp.name is not None and (cp.name, cp.protocol) in self.named
-        ]
-        if not extra:
-            return self.static
-        by_protocol: dict[str, list[tuple[int, int]]] = {}
-        for protocol, number in extra:
-            by_protocol.setdefault(protocol, []).append((number, number))
-        return self.static.union(PortSet.of(by_protocol))
+        extra = resolve_names(self.named, destination_ports)
+        return self.static if extra is EMPTY_PORTS else self.static.union(extra)
+
+
+def resolve_names(named: tuple[tuple[str, str], ...], destination_ports: tuple[ContainerPort, ...] | None) -> PortSet:
+    """The numbers that the (name, protocol) pairs `named` stand for on a destination with these
+    container ports: a spec's named part alone (EMPTY_PORTS when none of them is there)."""
+    by_protocol: dict[str, list[tuple[int, int]]] = {}
+    for cp in destination_ports or ():
+        if cp.name is not None and (cp.name, cp.protocol) in named:
+            by_protocol.setdefault(cp.protocol, []).append((cp.port, cp.port))
+    return PortSet.of(by_protocol) if by_protocol else EMPTY_PORTS
 
 
 ALL_SPEC = PortSpec(ALL_PORTS)
