@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from itertools import compress
 from typing import Iterator, Sequence
 
 
@@ -33,7 +34,7 @@ def span(first: int, count: int) -> int:
     return ((1 << count) - 1) << first if count > 0 else 0
 
 
-_BYTE_BITS = [tuple(j for j in range(8) if b >> j & 1) for b in range(256)]
+_ZERO_ONE = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def positions(bits: int) -> list[int]:
@@ -42,7 +43,8 @@ def positions(bits: int) -> list[int]:
 
     A sparse set far up the numbering (a peer naming a few pods of a 150,000-pod cluster) is read
     as 64-bit words, the empty ones skipped at C speed; reading it byte by byte in Python cost
-    a millisecond per set whatever its size."""
+    a millisecond per set whatever its size. A denser one is read from its binary text, lowest
+    bit first, by `itertools.compress`: no Python step per member or per byte."""
     if bits <= 0:
         return []
     skipped = (bits & -bits).bit_length() - 1 >> 6  # the empty words below the lowest member
@@ -62,10 +64,9 @@ def positions(bits: int) -> list[int]:
                 append(base + low.bit_length() - 1)
                 word ^= low
         return found
-    table = _BYTE_BITS
-    data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
-    first = skipped << 3  # in bytes
-    return [(i + first) << 3 | j for i, byte in enumerate(data) if byte for j in table[byte]]
+    flags = format(bits, "b").encode()[::-1].translate(_ZERO_ONE)  # bit i is flags[i]
+    first = skipped << 6
+    return list(compress(range(first, first + len(flags)), flags))
 
 
 def from_positions(positions: Sequence[int]) -> int:

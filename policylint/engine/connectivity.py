@@ -432,6 +432,14 @@ class Engine:
         it has, so counting and aggregating need not expand it pair by pair."""
         return self._source_rows(sources, destinations, self._cells)
 
+    def matrix_cells_counted(self, *, sources: Iterable[Endpoint] | None = None,
+                             destinations: Iterable[Endpoint] | None = None
+                             ) -> Iterator[tuple[Endpoint, list[tuple[PortSet, int]], int]]:
+        """`matrix_cells`, each row with the number of later sources that get the same list of
+        cells (sources with equal row keys share one list, computed once): what a caller derives
+        from a row's cells it can keep for exactly as long as they recur."""
+        return self._source_rows(sources, destinations, self._cells, counted=True)
+
     def matrix_cell_blocks(self, *, sources: Iterable[Endpoint] | None = None,
                            destinations: Iterable[Endpoint] | None = None, any_order: bool = False
                            ) -> Iterator[tuple[Endpoint, list[tuple[PortSet, Blocks]]]]:
@@ -463,7 +471,7 @@ class Engine:
         return self._tiers is None and mask is c.all and s < c.classes and not _in(self._egress_isolated, s)
 
     def _source_rows(self, sources: Iterable[Endpoint] | None, destinations: Iterable[Endpoint] | None,
-                     cells_of: Callable[[int, int], list]) -> Iterator[tuple[Endpoint, list]]:
+                     cells_of: Callable[[int, int], list], counted: bool = False) -> Iterator[tuple]:
         source_list = sorted(set(sources)) if sources is not None else self.endpoints
         mask = self._compiler.all
         if destinations is not None:
@@ -483,10 +491,10 @@ class Engine:
                 cells = cells_of(src.atom, mask)
                 if left[key] > 1:
                     shared[key] = cells
-            left[key] -= 1
-            if not left[key]:
+            later = left[key] = left[key] - 1
+            if not later:
                 shared.pop(key, None)
-            yield src, cells
+            yield (src, cells, later) if counted else (src, cells)
 
     def row_key(self, src: Endpoint) -> tuple:
         """A key equal for sources whose rows are equal, whatever the mask: `cells_towards` and

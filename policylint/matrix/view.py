@@ -28,6 +28,12 @@ class MatrixView:
         self._allows: dict[int, bool] = {}
         # atom -> its only endpoint's index, when every atom is one endpoint in endpoint order
         self._single = engine.single_endpoint_atoms() if self.wanted is None else None
+        self._by_atom: dict[int, tuple[list[str], list[str]]] = {}  # id(prefix) -> (it, per atom)
+        # The lines of rows whose cells later sources share (see `rows` and `lines`):
+        # id(cells) -> (cells, later sources, {(source_invalid, render, id(prefix)): lines})
+        self._row_cells: list | None = None
+        self._row_later = 0
+        self._kept: dict[int, tuple[list, dict[tuple, list[str]]]] = {}
 
     def _port_ok(self, ports) -> bool:
         known = self._allows.get(id(ports))
@@ -38,10 +44,17 @@ class MatrixView:
     def rows(self):
         """(source, source_invalid, [(ports, destination atoms)]) for every source with something left."""
         engine = self.engine
-        for src, cells in engine.matrix_cells(sources=self.sources, destinations=self.destinations):
+        for src, cells, later in engine.matrix_cells_counted(sources=self.sources, destinations=self.destinations):
             items = self._filtered(src, cells)
             if items:
+                # Sources with equal row keys share one list of cells: `lines` keeps what it
+                # makes of an unfiltered one until the last of them.
+                if items is cells:
+                    self._row_cells, self._row_later = cells, later
                 yield src, engine.invalid_as_source(src), items
+            if not later:
+                self._kept.pop(id(cells), None)
+            self._row_cells = None
 
     def source_groups(self):
         """(source, source_invalid, n, [(ports, destination atoms as blocks)], which may overlap: a
@@ -117,7 +130,25 @@ class MatrixView:
         """A row's lines, sorted by destination: prefix[destination index] + render(ports, invalid).
 
         `render` is asked once per (ports, invalid) by the caller's cache, so a row of thousands
-        of pairs costs one look-up and one concatenation per pair."""
+        of pairs costs one look-up and one concatenation per pair. For the row `rows` has just
+        given, when later sources share its cells, the lines are kept for them (`render` and
+        `prefix` are the caller's same objects from row to row); the list is shared: callers
+        never change it."""
+        if items is not self._row_cells:
+            return self._lines(items, source_invalid, render, prefix)
+        found = self._kept.get(id(items))
+        key = (source_invalid, render, id(prefix))
+        if found is not None and found[0] is items:
+            known = found[1].get(key)
+            if known is None:
+                known = found[1][key] = self._lines(items, source_invalid, render, prefix)
+            return known
+        made = self._lines(items, source_invalid, render, prefix)
+        if self._row_later:
+            self._kept[id(items)] = (items, {key: made})
+        return made
+
+    def _lines(self, items, source_invalid: bool, render, prefix: list[str]) -> list[str]:
         engine, invalid_atoms = self.engine, self._invalid_atoms
         tail_of: dict[int, Any] = {}  # destination atom -> tail
         for ports, bits in items:
@@ -129,13 +160,21 @@ class MatrixView:
                     tail_of.update(dict.fromkeys(positions(part), render(ports, flag)))
         order = sorted(tail_of)
         if self._single is not None:  # one endpoint per atom, atoms in endpoint order
-            single = self._single
-            return [prefix[single[a]] + tail_of[a] for a in order]
+            by_atom = self._prefix_by_atom(prefix)
+            return list(map(str.__add__, map(by_atom.__getitem__, order), map(tail_of.__getitem__, order)))
         wanted, atom_endpoints = self.wanted, engine.atom_endpoints()
         found = [(e.index, prefix[e.index] + tail_of[a]) for a in order for e in atom_endpoints[a]
                  if wanted is None or e.index in wanted]
         found.sort()
         return [line for _, line in found]
+
+
+    def _prefix_by_atom(self, prefix: list[str]) -> list[str]:
+        """prefix[the endpoint of each atom] (`_single`), made once per prefix list."""
+        found = self._by_atom.get(id(prefix))
+        if found is None or found[0] is not prefix:  # the entry keeps prefix alive: its id stays unique
+            found = self._by_atom[id(prefix)] = (prefix, list(map(prefix.__getitem__, self._single)))
+        return found[1]
 
 
 def port_allows(ports, protocol: str | None, number: int) -> bool:
