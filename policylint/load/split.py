@@ -38,7 +38,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-from policylint.load.nodes import LineIndex, YMap, YSeq
+from policylint.load.nodes import POSITIONS_TYPE, LineIndex, YMap, YSeq
 from policylint.load.yaml_reader import Limits, ParseResult, _Parser, normalise, parse_text, too_long
 
 PARTS_PER_PROCESS = 8  # small parts even out the processes' speeds (a worker also pickles)
@@ -282,7 +282,7 @@ def parse_split(text: str, path: str, limits: Limits, pool: Any, parts: int) -> 
                 part, base, _ = cuts[k]
                 here[k] = _parse_part_here(part, path, limits, base, lines)
         items: list[Any] = []
-        positions = array("Q")
+        positions = array(POSITIONS_TYPE)
         problems = []
         for k, (_, _, count) in enumerate(cuts):
             if k in here:
