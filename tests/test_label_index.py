@@ -1,14 +1,15 @@
 """The label index against one-by-one matching, on populations large enough that rare pairs are
-kept as positions rather than bitsets (`label_index._packed`); and `bits.positions` on sparse and
+kept as positions rather than bitsets (`label_index._bits`); and `bits.positions` on sparse and
 dense sets."""
 from __future__ import annotations
 
 import random
+from array import array
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.engine.bits import iter_bits, positions
+from policylint.engine.bits import from_positions, iter_bits, positions
 from policylint.engine.label_index import LabelIndex, matches
 from policylint.model.types import LabelSelector, Requirement, Source
 
@@ -83,3 +84,16 @@ def test_positions_lists_the_set_bits(members: list[int], dense_words: int, far:
     expected = [far + m for m in sorted(set(members) | set(range(64 * dense_words)))]
     bits <<= far
     assert positions(bits) == list(iter_bits(bits)) == expected
+
+
+@given(st.lists(st.integers(0, 5000), max_size=60), st.integers(0, 3),
+       st.sampled_from([0, 1, 63, 64, 4097, 150_001]))
+def test_from_positions_sets_the_listed_bits(members: list[int], dense_words: int, far: int) -> None:
+    """Sparse lists (one step per member) and dense ones (flag bytes read as binary text) make
+    the int whose set bits are the members, also far up the numbering."""
+    found = sorted({far + m for m in members} | {far + m for m in range(64 * dense_words)})
+    expected = 0
+    for m in found:
+        expected |= 1 << m
+    assert from_positions(found) == expected
+    assert from_positions(array("I", found)) == expected

@@ -50,10 +50,12 @@ def matches(selector: LabelSelector | None, labels: Mapping[str, str]) -> bool:
 class LabelIndex:
     """Members (label sets) numbered 0..n-1, inverted for selector matching by bitset.
 
-    A pair held by few members far up the numbering (a pod's own name or hash label: in a cluster
-    export nearly every pod has one) is kept as their positions, not as a bitset whose size is
-    that of its highest member: at 150,000 pods those bitsets were most of the index. It becomes
-    a bitset when a selector asks for it (`_pair_bits`)."""
+    Each pair and each key is kept as its members' positions (4 bytes each) and made a bitset
+    when a selector first asks for it: selectors name a few of the pairs a population has, and
+    making every one a bitset was most of the index's work. A pair held by few members far up
+    the numbering (a pod's own name or hash label: in a cluster export nearly every pod has
+    one) stays positions even then, not a bitset whose size is that of its highest member: at
+    150,000 pods those bitsets were most of the index (`_pair_bits`)."""
 
     def __init__(self, members: Sequence[Mapping[str, str]]) -> None:
         self.size = len(members)
@@ -64,13 +66,15 @@ class LabelIndex:
             for key, value in labels.items():
                 pairs.setdefault((key, value), []).append(i)
                 keys.setdefault(key, []).append(i)
-        self._by_pair: dict[tuple[str, str], int | array] = {pair: _packed(found) for pair, found in pairs.items()}
-        self._by_key: dict[str, int] = {key: from_positions(found) for key, found in keys.items()}
+        self._by_pair: dict[tuple[str, str], int | array] = {pair: array("I", found) for pair, found in pairs.items()}
+        self._by_key: dict[str, int | array] = {key: array("I", found) for key, found in keys.items()}
         self._cache: dict[SelectorKey, int] = {}
 
     def _pair_bits(self, key: str, value: str) -> int:
-        found = self._by_pair.get((key, value), 0)
-        return found if isinstance(found, int) else from_positions(found)
+        return _bits(self._by_pair, (key, value))
+
+    def _key_bits(self, key: str) -> int:
+        return _bits(self._by_key, key)
 
     def match(self, selector: LabelSelector | None) -> int:
         """Bitset of members the selector matches; None (no selector) matches all."""
@@ -100,17 +104,21 @@ class LabelIndex:
                 for value in req.values:
                     bits &= ~self._pair_bits(req.key, value)
             elif req.operator == "Exists":
-                bits &= self._by_key.get(req.key, 0)
+                bits &= self._key_bits(req.key)
             elif req.operator == "DoesNotExist":
-                bits &= ~self._by_key.get(req.key, 0)
+                bits &= ~self._key_bits(req.key)
             else:
                 return 0
         return bits & self.all
 
 
-def _packed(positions: list[int]) -> int | array:
-    """Ascending member positions as a bitset, or as the positions themselves (4 bytes each) where
-    that is far smaller than the bitset (highest position / 8 bytes)."""
-    if len(positions) * 64 < positions[-1]:
-        return array("I", positions)
-    return from_positions(positions)
+def _bits(table: dict, key: object) -> int:
+    """The members of table[key] as a bitset (none when absent), kept in the table in place of
+    the positions unless they are far fewer than its size (highest position / 8 bytes)."""
+    found = table.get(key, 0)
+    if isinstance(found, int):
+        return found
+    bits = from_positions(found)
+    if len(found) * 64 >= found[-1]:
+        table[key] = bits
+    return bits
