@@ -112,6 +112,42 @@ def test_json_dumps_escapes_as_the_full_pattern(values: list[str]) -> None:
         assert json_dumps(values, **options) == _json_unsafe().sub(_json_escape, plain)
 
 
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(alphabet=st.sampled_from("#\x7fa\u2028\"\\"))),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_json_values)
+def test_json_dumper_writes_what_json_dumps_writes(value: object) -> None:
+    """`json_dumper` keeps the C encoder between calls: the same text as `json_dumps`, for strings,
+    numbers (NaN and infinities too), containers and their nesting."""
+    from policylint.report.escape import json_dumper
+
+    for options in ({}, {"separators": (", ", ": ")}, {"sort_keys": True}):
+        assert json_dumper(**options)(value) == json_dumps(value, **options)
+
+
+def test_json_dumper_after_a_failed_value() -> None:
+    """A value that cannot be encoded raises as json.dumps does, and leaves nothing behind that the
+    next call would take for a circular reference."""
+    from policylint.report.escape import json_dumper
+
+    dumps = json_dumper(separators=(", ", ": "))
+    items: list = [1, object()]
+    with pytest.raises(TypeError):
+        dumps({"items": items})  # fails inside `items`, which the encoder was walking
+    items.pop()
+    assert dumps({"items": items}) == '{"items": [1]}'
+    cycle: list = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError):
+        dumps(cycle)
+    cycle.pop()
+    assert dumps(cycle) == "[]"
+
+
 # -- end to end: the command line on a hostile manifest ------------------------------------------
 
 HOSTILE = """\

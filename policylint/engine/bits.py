@@ -48,6 +48,13 @@ def positions(bits: int) -> list[int]:
     bit first, by `itertools.compress`: no Python step per member or per byte."""
     if bits <= 0:
         return []
+    if bits.bit_count() <= 8 and bits.bit_length() <= 4096:  # a few members in a narrow set:
+        found = []  # peeled off one by one, each step a few small-int operations
+        while bits:
+            low = bits & -bits
+            found.append(low.bit_length() - 1)
+            bits ^= low
+        return found
     skipped = (bits & -bits).bit_length() - 1 >> 6  # the empty words below the lowest member
     if skipped:
         bits >>= skipped << 6

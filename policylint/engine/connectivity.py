@@ -8,7 +8,8 @@ answered by a handful of bit tests, and a whole matrix row by ANDing groups toge
 """
 from __future__ import annotations
 
-from itertools import count
+from collections import deque
+from itertools import count, repeat
 from typing import Callable, Iterable, Iterator
 
 from policylint.engine.bits import from_positions, has, iter_bits, positions
@@ -98,9 +99,7 @@ class Engine:
             self._isolated[direction] |= cp.selected
             if cp.invalid_for(direction):
                 self._tainted[direction] |= cp.selected
-            selecting = self._selecting[direction]
-            for c in iter_bits(cp.selected):
-                selecting[c].append(cp.index)
+            _append_to_each(map(self._selecting[direction].__getitem__, positions(cp.selected)), cp.index)
 
     def _build_groups(self) -> None:
         """Each class's side: the union of the rules of the policies that select it, per port spec.
@@ -1038,8 +1037,7 @@ class Engine:
                         groups[r.spec] = cp.selected if known is None else known | cp.selected
             lists: list[list[int]] = [[] for _ in range(self._compiler.atoms)]
             for index, peers in enumerate(by_peers):
-                for atom in positions(peers):
-                    lists[atom].append(index)
+                _append_to_each(map(lists.__getitem__, positions(peers)), index)
             shared = self._member_tuples
             self._membership = [shared.setdefault(key, key) for key in map(tuple, lists)]
             self._peer_groups = [list(groups.items()) for groups in by_peers.values()]
@@ -1073,6 +1071,12 @@ class _Refinement:
 
 _STATES_KEPT = 1024  # refinements of open rows kept at once (see Engine._open_state), oldest out first
 _PLANS_KEPT = 4096  # ingress plans kept at once (see Engine._plan): references, no new bitsets
+
+
+def _append_to_each(lists: Iterable[list], item: object) -> None:
+    """Append `item` to each list, the loop in C: a policy selects, and a peer set holds, up to
+    every class of the cluster."""
+    deque(map(list.append, lists, repeat(item)), 0)
 
 
 def _table(bits: int, size: int) -> bytes:

@@ -87,12 +87,17 @@ class EndpointSpace:
 
 def unique_ids(workloads: list[Workload]) -> list[str]:
     """Workload ids, with `#2`, `#3`… on repeats (the same object given twice stays two endpoints)."""
+    return _numbered([w.id for w in workloads])
+
+
+def _numbered(ids: list[str]) -> list[str]:
+    """`unique_ids` of workloads with these ids."""
     seen: dict[str, int] = {}
-    ids = []
-    for w in workloads:
-        n = seen[w.id] = seen.get(w.id, 0) + 1
-        ids.append(w.id if n == 1 else f"{w.id}#{n}")
-    return ids
+    found = []
+    for text in ids:
+        n = seen[text] = seen.get(text, 0) + 1
+        found.append(text if n == 1 else f"{text}#{n}")
+    return found
 
 
 def external_ranges(cluster: Cluster) -> list[IPRange]:
@@ -131,8 +136,11 @@ def tier_networks(cluster: Cluster) -> Iterator:
 
 
 def build_space(cluster: Cluster) -> EndpointSpace:
-    workloads = sorted(cluster.workloads, key=lambda w: w.id)
-    ids = unique_ids(workloads)
+    # Each workload's id made once (it is written from its fields at each use), then sorted by
+    # it; the sort is stable, as sorting the workloads by id is.
+    named = sorted(zip([w.id for w in cluster.workloads], range(len(cluster.workloads)), cluster.workloads))
+    workloads = [w for _, _, w in named]
+    ids = _numbered([text for text, _, _ in named])
     keys: dict[tuple, int] = {}
     classes: list[PodClass] = []
     class_of: list[int] = []

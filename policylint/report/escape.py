@@ -155,7 +155,26 @@ def json_dumper(**options: Any) -> Callable[[Any], str]:
     the encoder for the options at each call was most of the work."""
     if "indent" in options:
         return functools.partial(json_dumps, **options)
-    encode = _encoder(**options).encode
+    encoder = _encoder(**options)
+    encode = encoder.encode
+    make = json.encoder.c_make_encoder
+    if make is not None and encoder.indent is None:
+        # What `encode` does, with the C encoder made once: `encode` makes it again for every
+        # value that is not a string (its arguments are those of JSONEncoder.iterencode).
+        markers: dict[int, Any] | None = {} if encoder.check_circular else None
+        encode_string = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else json.encoder.encode_basestring
+        encode_value = make(markers, encoder.default, encode_string, None, encoder.key_separator,
+                            encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
+
+        def encode(document: Any) -> str:
+            if isinstance(document, str):
+                return encode_string(document)
+            try:
+                return "".join(encode_value(document, 0))
+            except BaseException:
+                if markers:  # what a failed call left behind would be taken for a cycle next time
+                    markers.clear()
+                raise
 
     def dumps(document: Any) -> str:
         dumped = encode(document)
