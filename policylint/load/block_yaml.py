@@ -80,12 +80,13 @@ _CACHE_ENTRIES = 100_000
 _CACHED_LINE_LENGTH = 100
 _LINE_ENTRIES = 20_000
 
-# A container being built: the node, its positions, whether it is a mapping, its column, the key
-# waiting for its value (mappings), that key's position and the packed point after its colon
-# (where a null value is), whether it is a sequence in the column of its mapping's keys (an
-# indentless sequence), and its packed start without an end (its `_at` is that with the end,
-# once the end is known).
-_NODE, _POS, _IS_MAP, _COLUMN, _KEY, _KEY_AT, _COLON, _INDENTLESS, _HIGH = range(9)
+# A container being built: the node, its positions, its kind, its column, the key waiting for its
+# value (mappings), that key's position and the packed point after its colon (where a null value
+# is), and its packed start without an end (its `_at` is that with the end, once the end is
+# known). Its kind: a mapping, a sequence, or a sequence in the column of its mapping's keys (an
+# indentless sequence); a mapping's is 0, so that a line tells a mapping with one test.
+_NODE, _POS, _KIND, _COLUMN, _KEY, _KEY_AT, _COLON, _HIGH = range(8)
+_MAP, _SEQ, _INDENTLESS = range(3)
 _NO_KEY = object()
 # The values of plain scalars and the keys, kept from file to file (a run's files repeat most of
 # them: kinds, protocols, ports, label keys), up to _CACHE_ENTRIES each. Scalars are immutable,
@@ -274,16 +275,20 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
         # returns the new innermost container and its column.
         while stack:
             frame = stack[-1]
-            if frame[_COLUMN] <= until:
-                return frame, frame[_COLUMN]
+            column = frame[_COLUMN]
+            if column <= until:
+                return frame, column
             stack.pop()
-            if frame[_IS_MAP] and frame[_KEY] is not no_key:  # a last key with nothing under it: null
-                _add(frame, None, frame[_COLON])
+            if frame[_KEY] is not no_key:  # a last key with nothing under it: null
+                _null(frame)
             node = frame[_NODE]
             at = node._at = frame[_HIGH] | mark
-            if stack:
+            if stack:  # given to the container around it (as _give does, written out)
                 parent = stack[-1]
-                if parent[_IS_MAP]:
+                if parent[_KIND]:
+                    parent[_NODE].append(node)
+                    parent[_POS].append(at)
+                else:
                     name = parent[_KEY]
                     if name is no_key:
                         raise _Fallback
@@ -292,24 +297,15 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
                     positions.append(parent[_KEY_AT])
                     positions.append(at)
                     parent[_KEY] = no_key
-                else:
-                    parent[_NODE].append(node)
-                    parent[_POS].append(at)
         return None, -1
 
-    def push(node: Any, is_map: bool, column: int, indentless: bool, high: int) -> list[Any]:
-        if len(stack) >= max_depth:
-            raise _Fallback
-        frame = [node, node._pos, is_map, column, no_key, 0, 0, indentless, high]
-        stack.append(frame)
-        return frame
-
     # Each line with its offset: the line index has them (lines are counted at "\n" there too).
+    # The steps of the commonest lines (a key in the mapping of the line before, with or
+    # without its value) come first and are written out here: they run once per line of input.
+    # A new container is made here too (three places), not in a function: there are half as
+    # many containers as lines.
     for start, line in zip(lines.starts(), pieces):
-        parsed = known_line(line)
-        if parsed is None:
-            parsed = parse(line)
-        column, dash, name, key_at, entry, value_at, raw = parsed
+        column, dash, name, key_at, entry, value_at, raw = known_line(line) or parse(line)
         if column < 0:
             if column == _BLANK:
                 continue
@@ -318,81 +314,90 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
                 documents.append((len(documents), root, doc_start, start))
             in_document, root, doc_start = True, None, start
             continue
-        at = start + column  # the first token of the line
         if not in_document:
-            in_document, root, doc_start = True, None, at
+            in_document, root, doc_start = True, None, start + column
         if top_column > column:
-            top, top_column = close(column, at)
+            top, top_column = close(column, start + column)
         base = start * both  # the line's start in both halves of a packed position
         if dash:
             # -- an item of a block sequence whose `-` is in `column` ------------------------
+            if top_column == column and top[_KIND]:
+                seq = top
+            else:
+                if top is None:
+                    if root is not None:
+                        raise _Fallback  # a second root: the libyaml path reports it
+                    kind = _SEQ
+                elif top[_KIND] or top[_KEY] is no_key:
+                    raise _Fallback
+                else:  # the pending key's value; in the key's own column, an indentless sequence
+                    kind = _INDENTLESS if top_column == column else _SEQ
+                if len(stack) >= max_depth:
+                    raise _Fallback
+                at = start + column
+                high = at << 32
+                node = new_seq(lines, high | at)
+                seq = top = [node, node._pos, kind, column, no_key, 0, 0, high]
+                stack.append(seq)
+                top_column = column
+                if root is None:
+                    root = node
+            if name is None:
+                if entry is flow_value:
+                    entry = flow(raw, base + value_at)
+                seq[_NODE].append(entry)
+                seq[_POS].append(base + value_at)
+                continue
+            # `- key`: a mapping in the item, in the key's column
+            if len(stack) >= max_depth:
+                raise _Fallback
+            top_column = column + dash
+            at = start + top_column
+            high = at << 32
+            node = new_map(lines, high | at)
+            top = [node, node._pos, _MAP, top_column, no_key, 0, 0, high]
+            stack.append(top)
+        elif top_column == column:
+            # -- a key of the innermost mapping -----------------------------------------------
+            if top[_KIND]:
+                if top[_KIND] == _SEQ:
+                    raise _Fallback
+                _close(stack, start + column)  # a key in its mapping's column ends an indentless sequence
+                top = stack[-1]
+            if top[_KEY] is not no_key:  # `key:` with nothing under it: null
+                _null(top)
+        else:
+            # -- the first key of a mapping: the pending key's value, or a root -------------------
             if top is None:
                 if root is not None:
-                    raise _Fallback  # a second root: the libyaml path reports it
-                high = at << 32
-                seq = top = push(new_seq(lines, high | at), False, column, False, high)
-                top_column = column
-                root = seq[_NODE]
-            elif top_column == column and not top[_IS_MAP]:
-                seq = top
-            elif top[_IS_MAP] and top[_KEY] is not no_key:
-                # the pending key's value; in the key's own column, an indentless sequence
-                high = at << 32
-                seq = top = push(new_seq(lines, high | at), False, column, top_column == column, high)
-                top_column = column
-            else:
-                raise _Fallback
-            if name is None:
-                value_at += base
-                if entry is flow_value:
-                    entry = flow(raw, value_at)
-                seq[_NODE].append(entry)
-                seq[_POS].append(value_at)
-                continue
-            key_start = at + dash
-            high = key_start << 32
-            top_column = column + dash
-            frame = top = push(new_map(lines, high | key_start), True, top_column, False, high)
-        else:
-            # -- a key of a block mapping in `column` ---------------------------------------
-            if top_column == column:
-                if top[_INDENTLESS]:
-                    _close(stack, at)  # a key in its mapping's column ends an indentless sequence
-                    top = stack[-1]
-                if not top[_IS_MAP]:
                     raise _Fallback
-                frame = top
-                if frame[_KEY] is not no_key:  # `key:` with nothing under it: null
-                    _add(frame, None, frame[_COLON])
-            elif top is None:
-                if root is not None:
-                    raise _Fallback
-                high = at << 32
-                frame = top = push(new_map(lines, high | at), True, column, False, high)
-                top_column = column
-                root = frame[_NODE]
-            elif top[_IS_MAP] and top[_KEY] is not no_key:  # and top_column < column
-                high = at << 32
-                frame = top = push(new_map(lines, high | at), True, column, False, high)
-                top_column = column
-            else:
+            elif top[_KIND] or top[_KEY] is no_key:
                 raise _Fallback
+            if len(stack) >= max_depth:
+                raise _Fallback
+            at = start + column
+            high = at << 32
+            node = new_map(lines, high | at)
+            top = [node, node._pos, _MAP, column, no_key, 0, 0, high]
+            stack.append(top)
+            top_column = column
+            if root is None:
+                root = node
         # -- the key, and its value if it is on this line -----------------------------------------
-        node = frame[_NODE]
+        node = top[_NODE]
         if name in node:
             raise _Fallback  # a duplicate key: the libyaml path reports it
         if entry is no_value:
-            frame[_KEY] = name
-            frame[_KEY_AT] = base + key_at
-            frame[_COLON] = base + value_at
+            top[_KEY] = name
+            top[_KEY_AT] = base + key_at
+            top[_COLON] = base + value_at
             continue
-        value_at += base
         if entry is flow_value:
-            entry = flow(raw, value_at)
+            entry = flow(raw, base + value_at)
         node[name] = entry
-        positions = frame[_POS]
+        positions = top[_POS]
         positions.append(base + key_at)
-        positions.append(value_at)
+        positions.append(base + value_at)
     if in_document:
         end = len(text)
         close(-1, end)
@@ -403,16 +408,17 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
 def _close(stack: list[list[Any]], mark: int) -> None:
     """End the innermost container at `mark` and give it to the one around it."""
     frame = stack.pop()
+    if frame[_KEY] is not _NO_KEY:  # a last key with nothing under it: null
+        _null(frame)
     node = frame[_NODE]
-    if frame[_IS_MAP] and frame[_KEY] is not _NO_KEY:  # a last key with nothing under it: null
-        _add(frame, None, frame[_COLON])
     at = node._at = frame[_HIGH] | mark
     if stack:
-        _add(stack[-1], node, at)
+        _give(stack[-1], node, at)
 
 
-def _add(frame: list[Any], value: Any, at: int) -> None:
-    if not frame[_IS_MAP]:
+def _give(frame: list[Any], value: Any, at: int) -> None:
+    """`value`, at `at`, to the container of `frame`: its next item, or its pending key's value."""
+    if frame[_KIND]:
         frame[_NODE].append(value)
         frame[_POS].append(at)
         return
@@ -424,6 +430,11 @@ def _add(frame: list[Any], value: Any, at: int) -> None:
     positions.append(frame[_KEY_AT])
     positions.append(at)
     frame[_KEY] = _NO_KEY
+
+
+def _null(frame: list[Any]) -> None:
+    """A mapping's pending key has no value on its line nor under it: null, after its colon."""
+    _give(frame, None, frame[_COLON])
 
 
 __all__ = ["may_take", "read"]
