@@ -80,13 +80,13 @@ _CACHE_ENTRIES = 100_000
 _CACHED_LINE_LENGTH = 100
 _LINE_ENTRIES = 20_000
 
-# A container being built: the node, its positions, its kind, its column, the key waiting for its
-# value (mappings), that key's position and the packed point after its colon (where a null value
-# is), and its packed start without an end (its `_at` is that with the end, once the end is
-# known). Its kind: a mapping, a sequence, or a sequence in the column of its mapping's keys (an
-# indentless sequence); a mapping's is 0, so that a line tells a mapping with one test.
-_NODE, _POS, _KIND, _COLUMN, _KEY, _KEY_AT, _COLON, _HIGH = range(8)
-_MAP, _SEQ, _INDENTLESS = range(3)
+# A container being built: the node, whether it is a sequence, its positions, its column, the key
+# waiting for its value (mappings), that key's position and the packed point after its colon
+# (where a null value is), its packed start without an end (its `_at` is that with the end, once
+# the end is known), and whether it is a sequence in the column of its mapping's keys (an
+# indentless sequence). Tests of what runs at every line are of True, False or None: the
+# interpreter takes those without calling `bool` (an int of 0 would need the call).
+_NODE, _IS_SEQ, _POS, _COLUMN, _KEY, _KEY_AT, _COLON, _HIGH, _INDENTLESS = range(9)
 _NO_KEY = object()
 # The values of plain scalars and the keys, kept from file to file (a run's files repeat most of
 # them: kinds, protocols, ports, label keys), up to _CACHE_ENTRIES each. Scalars are immutable,
@@ -96,7 +96,7 @@ _KEYS: dict[str, str] = {}
 
 # What a line says, whatever lines are around it: (column, dash, key, key_at, value, value_at,
 # flow). `column` is the indentation, or _BLANK for a blank or comment line and _DOCUMENT for
-# `---`; `dash` the length of `- ` and its spaces (0 without); `key` the key, None for an item;
+# `---`; `dash` the length of `- ` and its spaces (None without); `key` the key, None for an item;
 # `value` the value, _NO_VALUE for a key alone and _FLOW for a flow collection (made anew at
 # each line: containers are not shared), whose text is `flow`. The positions are packed relative
 # to the line's start: `key_at` the key's, `value_at` the value's, or for a key alone the point
@@ -105,8 +105,8 @@ _BLANK, _DOCUMENT = -1, -2
 _NO_VALUE = object()
 _FLOW = object()
 _BOTH = 1 << 32 | 1
-_BLANK_LINE = (_BLANK, 0, None, 0, None, 0, None)
-_DOCUMENT_LINE = (_DOCUMENT, 0, None, 0, None, 0, None)
+_BLANK_LINE = (_BLANK, None, None, 0, None, 0, None)
+_DOCUMENT_LINE = (_DOCUMENT, None, None, 0, None, 0, None)
 # Lines read before, by their text, up to _LINE_ENTRIES of at most _CACHED_LINE_LENGTH characters:
 # the lines of a run repeat even more than its scalars (`    protocol: TCP`, `  - Ingress`; five
 # in six of the generated benchmark's lines were read before), and a line found here is neither
@@ -238,12 +238,12 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
                 raise _Fallback  # a scalar alone on a line: a continuation, or a root scalar
         else:
             column = len(indent)
-            dash_length = 0 if dash is None else len(dash)
+            dash_length = None if dash is None else len(dash)
             if key_raw is None:
                 raw, group, name, key_at = item, 5, None, 0
             else:
                 name = key_of(key_raw) or key(key_raw)
-                key_start = column + dash_length
+                key_start = column if dash_length is None else column + dash_length
                 key_end = key_start + len(key_raw)
                 key_at = key_start << 32 | key_end
                 raw, group = key_value, 4
@@ -285,7 +285,7 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
             at = node._at = frame[_HIGH] | mark
             if stack:  # given to the container around it (as _give does, written out)
                 parent = stack[-1]
-                if parent[_KIND]:
+                if parent[_IS_SEQ]:
                     parent[_NODE].append(node)
                     parent[_POS].append(at)
                 else:
@@ -319,25 +319,25 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
         if top_column > column:
             top, top_column = close(column, start + column)
         base = start * both  # the line's start in both halves of a packed position
-        if dash:
+        if dash is not None:
             # -- an item of a block sequence whose `-` is in `column` ------------------------
-            if top_column == column and top[_KIND]:
+            if top_column == column and top[_IS_SEQ]:
                 seq = top
             else:
                 if top is None:
                     if root is not None:
                         raise _Fallback  # a second root: the libyaml path reports it
-                    kind = _SEQ
-                elif top[_KIND] or top[_KEY] is no_key:
+                    indentless = False
+                elif top[_IS_SEQ] or top[_KEY] is no_key:
                     raise _Fallback
                 else:  # the pending key's value; in the key's own column, an indentless sequence
-                    kind = _INDENTLESS if top_column == column else _SEQ
+                    indentless = top_column == column
                 if len(stack) >= max_depth:
                     raise _Fallback
                 at = start + column
                 high = at << 32
                 node = new_seq(lines, high | at)
-                seq = top = [node, node._pos, kind, column, no_key, 0, 0, high]
+                seq = top = [node, True, node._pos, column, no_key, 0, 0, high, indentless]
                 stack.append(seq)
                 top_column = column
                 if root is None:
@@ -355,12 +355,12 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
             at = start + top_column
             high = at << 32
             node = new_map(lines, high | at)
-            top = [node, node._pos, _MAP, top_column, no_key, 0, 0, high]
+            top = [node, False, node._pos, top_column, no_key, 0, 0, high, False]
             stack.append(top)
         elif top_column == column:
             # -- a key of the innermost mapping -----------------------------------------------
-            if top[_KIND]:
-                if top[_KIND] == _SEQ:
+            if top[_IS_SEQ]:
+                if not top[_INDENTLESS]:
                     raise _Fallback
                 _close(stack, start + column)  # a key in its mapping's column ends an indentless sequence
                 top = stack[-1]
@@ -371,14 +371,14 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
             if top is None:
                 if root is not None:
                     raise _Fallback
-            elif top[_KIND] or top[_KEY] is no_key:
+            elif top[_IS_SEQ] or top[_KEY] is no_key:
                 raise _Fallback
             if len(stack) >= max_depth:
                 raise _Fallback
             at = start + column
             high = at << 32
             node = new_map(lines, high | at)
-            top = [node, node._pos, _MAP, column, no_key, 0, 0, high]
+            top = [node, False, node._pos, column, no_key, 0, 0, high, False]
             stack.append(top)
             top_column = column
             if root is None:
@@ -418,7 +418,7 @@ def _close(stack: list[list[Any]], mark: int) -> None:
 
 def _give(frame: list[Any], value: Any, at: int) -> None:
     """`value`, at `at`, to the container of `frame`: its next item, or its pending key's value."""
-    if frame[_KIND]:
+    if frame[_IS_SEQ]:
         frame[_NODE].append(value)
         frame[_POS].append(at)
         return
