@@ -211,7 +211,12 @@ def invalid_parts(policy: NetworkPolicy, policy_type_paths: list[str]) -> tuple[
     if not policy.pod_selector.valid:
         parts.append(policy.pod_selector.source.field_path)
     for rule in policy.ingress + policy.egress:
-        parts.extend(p.source.field_path for p in rule.peers if not p.valid)
-        parts.extend(p.source.field_path for p in rule.ports if not p.valid)
-    parts.extend(p for p in dict.fromkeys(policy_type_paths) if p not in parts)
+        for peer in rule.peers:
+            if not peer.valid:
+                parts.append(peer.source.field_path)
+        for port in rule.ports:
+            if not port.valid:
+                parts.append(port.source.field_path)
+    if policy_type_paths:
+        parts.extend(p for p in dict.fromkeys(policy_type_paths) if p not in parts)
     return tuple(parts)

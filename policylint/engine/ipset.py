@@ -7,6 +7,8 @@ used at the edges, to parse and to print.
 from __future__ import annotations
 
 import ipaddress
+import sys
+from array import array
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -33,19 +35,20 @@ def address_text(version: int, value: int) -> str:
         return "%d.%d.%d.%d" % tuple(value.to_bytes(4, "big"))
     if value >> 32 == 0xFFFF:
         return str(address(6, value))
-    groups = ["%x" % (value >> shift & 0xFFFF) for shift in range(112, -16, -16)]
-    best_start, best_length, start = -1, 1, -1
-    for i, group in enumerate(groups):
-        if group == "0":
-            if start < 0:
-                start = i
-            if i - start + 1 > best_length:
-                best_start, best_length = start, i - start + 1
-        else:
-            start = -1
-    if best_start < 0:
-        return ":".join(groups)
-    return ":".join(groups[:best_start]) + "::" + ":".join(groups[best_start + best_length:])
+    groups = array("H", value.to_bytes(16, "big"))
+    if sys.byteorder == "little":
+        groups.byteswap()
+    text = ":%x:%x:%x:%x:%x:%x:%x:%x:" % tuple(groups)
+    # The longest run first: the first place that n zero groups are found is then the first of
+    # the longest runs.
+    for n in range(8, 1, -1):
+        at = text.find(_ZERO_RUNS[n])
+        if at >= 0:
+            return text[1:at] + "::" + text[at + 2 * n + 1:-1]
+    return text[1:-1]
+
+
+_ZERO_RUNS = [":" + "0:" * n for n in range(9)]  # n zero groups, with the colons around them
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -9,6 +9,7 @@ handful of `int` ANDs and ORs over those bitsets.
 from __future__ import annotations
 
 from array import array
+from collections import defaultdict
 from typing import Mapping, Sequence
 
 from policylint.engine.bits import from_positions
@@ -50,9 +51,10 @@ def matches(selector: LabelSelector | None, labels: Mapping[str, str]) -> bool:
 class LabelIndex:
     """Members (label sets) numbered 0..n-1, inverted for selector matching by bitset.
 
-    Each pair and each key is kept as its members' positions (4 bytes each) and made a bitset
-    when a selector first asks for it: selectors name a few of the pairs a population has, and
-    making every one a bitset was most of the index's work. A pair held by few members far up
+    Each pair is kept as its members' positions (4 bytes each) and made a bitset when a selector
+    first asks for it, and a key's members are found when an Exists or DoesNotExist first names
+    it: selectors name a few of the pairs and keys a population has, and making every one a
+    bitset was most of the index's work. A pair held by few members far up
     the numbering (a pod's own name or hash label: in a cluster export nearly every pod has
     one) stays positions even then, not a bitset whose size is that of its highest member: at
     150,000 pods those bitsets were most of the index (`_pair_bits`)."""
@@ -60,21 +62,23 @@ class LabelIndex:
     def __init__(self, members: Sequence[Mapping[str, str]]) -> None:
         self.size = len(members)
         self.all = (1 << self.size) - 1
-        pairs: dict[tuple[str, str], list[int]] = {}
-        keys: dict[str, list[int]] = {}
+        self._members = members
+        pairs: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
         for i, labels in enumerate(members):
-            for key, value in labels.items():
-                pairs.setdefault((key, value), []).append(i)
-                keys.setdefault(key, []).append(i)
+            for pair in labels.items():
+                pairs[pair].append(i)
         self._by_pair: dict[tuple[str, str], int | array] = {pair: array("I", found) for pair, found in pairs.items()}
-        self._by_key: dict[str, int | array] = {key: array("I", found) for key, found in keys.items()}
+        self._by_key: dict[str, int] = {}  # made for the keys that Exists and DoesNotExist name
         self._cache: dict[SelectorKey, int] = {}
 
     def _pair_bits(self, key: str, value: str) -> int:
         return _bits(self._by_pair, (key, value))
 
     def _key_bits(self, key: str) -> int:
-        return _bits(self._by_key, key)
+        found = self._by_key.get(key)
+        if found is None:
+            found = self._by_key[key] = from_positions([i for i, labels in enumerate(self._members) if key in labels])
+        return found
 
     def match(self, selector: LabelSelector | None) -> int:
         """Bitset of members the selector matches; None (no selector) matches all."""

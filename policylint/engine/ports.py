@@ -21,6 +21,8 @@ def _normalise(intervals: Iterable[tuple[int, int]]) -> Intervals:
     """Sort, clip to the port range and merge overlapping or adjacent intervals."""
     if type(intervals) is not list and type(intervals) is not tuple:
         intervals = list(intervals)
+    if not intervals:
+        return ()
     if len(intervals) == 1:  # the common case: one number or one range
         lo, hi = intervals[0]
         lo, hi = max(lo, MIN_PORT), min(hi, MAX_PORT)
@@ -120,7 +122,10 @@ class PortSet:
 
     @classmethod
     def single(cls, protocol: str, lo: int, hi: int | None = None) -> PortSet:
-        return cls.of({protocol: [(lo, lo if hi is None else hi)]})
+        """`of({protocol: [(lo, hi)]})`, made directly: every port entry of every rule is one."""
+        lo, hi = max(lo, MIN_PORT), min(lo if hi is None else hi, MAX_PORT)
+        part = ((lo, hi),) if lo <= hi else ()
+        return cls(*(part if p == protocol else () for p in PROTOCOLS))
 
     @classmethod
     def whole_protocol(cls, protocol: str) -> PortSet:
