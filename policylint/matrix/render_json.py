@@ -33,7 +33,8 @@ def write_pairs(out, view: MatrixView, endpoints: list, exposure: list | None = 
     out.write(",".join(f"\n    {dumps(endpoint_json(e))}" for e in endpoints))
     out.write("\n  ],\n")
     out.write('  "connections": [')
-    to_text = [f'"to": {dumps(e.id)}, "ports": ' for e in view.engine.endpoints]
+    ids = [dumps(e.id) for e in view.engine.endpoints]  # by endpoint index, for "from" and "to"
+    to_text = [f'"to": {text}, "ports": ' for text in ids]
     tails: dict[tuple[int, bool], str] = {}
 
     def tail(ports, invalid: bool) -> str:
@@ -45,7 +46,7 @@ def write_pairs(out, view: MatrixView, endpoints: list, exposure: list | None = 
 
     first = True
     for src, source_invalid, items in view.rows():
-        head = f'    {{"from": {dumps(src.id)}, '
+        head = f'    {{"from": {ids[src.index]}, '
         pieces = view.lines(items, source_invalid, tail, to_text)
         if not pieces:
             continue
@@ -56,7 +57,7 @@ def write_pairs(out, view: MatrixView, endpoints: list, exposure: list | None = 
     # so the document of any other input is unchanged.
     first = None
     for src, items in view.unknown_rows():
-        head = f'    {{"from": {dumps(src.id)}, '
+        head = f'    {{"from": {ids[src.index]}, '
         pieces = view.lines(items, False, lambda ports, _: dumps(ports.to_json()) + "}", to_text)
         if not pieces:
             continue
