@@ -270,34 +270,37 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
     top_column = -1
 
     def close(until: int, mark: int) -> tuple[list[Any] | None, int]:
-        # End the containers deeper than column `until` (all for -1) at `mark`, the start of the
-        # next token, as libyaml marks the end of a block, each given to the one around it;
-        # returns the new innermost container and its column.
-        while stack:
-            frame = stack[-1]
-            column = frame[_COLUMN]
-            if column <= until:
-                return frame, column
-            stack.pop()
+        # End the containers deeper than column `until` (all for -1; the innermost one is, when
+        # there is one) at `mark`, the start of the next token, as libyaml marks the end of a
+        # block, each given to the one around it; returns the new innermost container and its
+        # column. The container around one that ends is the next to end, or the innermost.
+        if not stack:
+            return None, -1
+        frame = stack.pop()
+        while True:
             if frame[_KEY] is not no_key:  # a last key with nothing under it: null
                 _null(frame)
             node = frame[_NODE]
             at = node._at = frame[_HIGH] | mark
-            if stack:  # given to the container around it (as _give does, written out)
-                parent = stack[-1]
-                if parent[_IS_SEQ]:
-                    parent[_NODE].append(node)
-                    parent[_POS].append(at)
-                else:
-                    name = parent[_KEY]
-                    if name is no_key:
-                        raise _Fallback
-                    parent[_NODE][name] = node
-                    positions = parent[_POS]
-                    positions.append(parent[_KEY_AT])
-                    positions.append(at)
-                    parent[_KEY] = no_key
-        return None, -1
+            if not stack:
+                return None, -1
+            parent = stack[-1]  # given to it (as _give does, written out)
+            if parent[_IS_SEQ]:
+                parent[_NODE].append(node)
+                parent[_POS].append(at)
+            else:
+                name = parent[_KEY]
+                if name is no_key:
+                    raise _Fallback
+                parent[_NODE][name] = node
+                positions = parent[_POS]
+                positions.append(parent[_KEY_AT])
+                positions.append(at)
+                parent[_KEY] = no_key
+            column = parent[_COLUMN]
+            if column <= until:
+                return parent, column
+            frame = stack.pop()
 
     # Each line with its offset: the line index has them (lines are counted at "\n" there too).
     # The steps of the commonest lines (a key in the mapping of the line before, with or

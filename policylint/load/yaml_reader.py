@@ -714,13 +714,13 @@ def parse_text(text: str, path: str, limits: Limits = Limits()) -> ParseResult:
             del pieces  # not held while libyaml reads the text
         else:
             lines = LineIndex(path, text)
-        if documents is not None:
+        if documents is not None:  # then the text has no "policylint:", hence no directive
             result.documents = [Document(path, index, root, lines.span(pack(start, end)))
                                 for index, root, start, end in documents]
         else:
             _Parser(text, path, limits, result, lines=lines).run()
-        if "policylint:" in text:
-            result.directive_lines = _directive_lines(text, result.directive_scalars)
+            if "policylint:" in text:
+                result.directive_lines = _directive_lines(text, result.directive_scalars)
     finally:
         if collecting:
             gc.enable()
