@@ -5,9 +5,9 @@ keys and values that are short plain or quoted words, `{}`, `[]` or a short flow
 words (`[Ingress, Egress]`, `{app: web}`), comments and `---` between documents. For such text,
 libyaml's events as Python objects and the reader's loop over them (`yaml_reader._Parser`) were
 most of the time of reading a small input: about 13,000 instructions per event, two to three
-events per line. This module reads those lines itself, a regular expression per line, and
-builds the same values with the same positions; PyYAML is not even imported when every file of
-a run is read here.
+events per line. This module reads those lines itself, a regular expression per line (a line
+met before in the run is known by its text, see `_LINES`), and builds the same values with the
+same positions; PyYAML is not even imported when every file of a run is read here.
 
 It is a fast path, not a second parser: `read` accepts a text only when every line is of a shape
 whose meaning is fixed (listed below), and returns None on anything else, before anything has
@@ -111,7 +111,8 @@ _DOCUMENT_LINE = (_DOCUMENT, None, None, 0, None, 0, None)
 # the lines of a run repeat even more than its scalars (`    protocol: TCP`, `  - Ingress`; five
 # in six of the generated benchmark's lines were read before), and a line found here is neither
 # matched nor split into groups, nor are its key and value looked up.
-_LINES: dict[str, tuple[int, int, Any, int, Any, int, Any]] = {}
+_Line = tuple[int, int | None, str | None, int, Any, int, str | None]  # what a line says (above)
+_LINES: dict[str, _Line] = {}
 
 
 class _Fallback(Exception):
@@ -131,7 +132,7 @@ def read(text: str, lines: LineIndex, max_depth: int,
     `resolve` types a plain scalar and `octal_looking` tells a number written like an octal one,
     both the libyaml path's own functions, so that both paths type values alike. Every line must
     match `_LINE`, whose classes are printable ASCII: any other character falls back. `pieces`
-    is `text.split("\n")` where the caller has it (it made the line index from it).
+    is `text.split("\\n")` where the caller has it (it made the line index from it).
     """
     if not may_take(text):
         return None
@@ -223,7 +224,7 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
                 keys[raw] = name
         return name
 
-    def parse(line: str) -> tuple[int, int, Any, int, Any, int, Any]:
+    def parse(line: str) -> _Line:
         # What `line` says (see _LINES), kept for the next time it is met.
         found = common(line) or match(line)
         if found is None:
