@@ -168,7 +168,6 @@ class MatrixView:
         found.sort()
         return [line for _, line in found]
 
-
     def _prefix_by_atom(self, prefix: list[str]) -> list[str]:
         """prefix[the endpoint of each atom] (`_single`), made once per prefix list."""
         found = self._by_atom.get(id(prefix))
