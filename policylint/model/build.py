@@ -1,7 +1,6 @@
 """Turn raw Kubernetes objects into the cluster model."""
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -28,7 +27,7 @@ from policylint.model.types import (
     UnusedObject,
     Workload,
 )
-from policylint.model.validation import dns_label_error, dns_subdomain_error, port_name_error, port_number_error
+from policylint.model.validation import dns_label_error, dns_subdomain_error, parse_address, port_name_error, port_number_error
 from policylint.model.workload_kinds import TRAINER_GROUP, WORKLOAD_KIND_LABEL, TemplateRef, templates_of
 
 if TYPE_CHECKING:
@@ -397,11 +396,8 @@ def _pod_ips(pod: YMap) -> tuple[IPAddress, ...]:
     if isinstance(entries, YSeq):
         texts.extend(e["ip"] for e in entries if isinstance(e, YMap) and isinstance(e.get("ip"), str))
     addresses: list[IPAddress] = []
-    for text in texts:
-        try:
-            address = ipaddress.ip_address(text)
-        except ValueError:
-            continue
-        if address not in addresses:
+    for text in dict.fromkeys(texts):  # podIP is podIPs[0] too
+        address = parse_address(text)
+        if address is not None and address not in addresses:
             addresses.append(address)
     return tuple(addresses)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from policylint.model.types import IPNetwork
+from policylint.model.types import IPAddress, IPNetwork
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -77,6 +77,25 @@ def port_number_error(value: int) -> str | None:
     if not 1 <= value <= 65535:
         return "must be between 1 and 65535, inclusive"
     return None
+
+
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# What `ipaddress` takes as an IPv4 address: four decimal octets up to 255, no leading zeros.
+_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}\Z")
+
+
+def parse_address(text: str) -> IPAddress | None:
+    """`ipaddress.ip_address(text)`, None where it raises. A pod's IP in a cluster export is an
+    IPv4 address nearly always: made from its octets, it costs a fraction of what `ipaddress`
+    spends parsing the text (a 150,000-pod export has 150,000 of them)."""
+    found = _IPV4.match(text)
+    if found is not None:
+        a, b, c, d = found.groups()
+        return ipaddress.IPv4Address(int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d))
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 def parse_cidr(text: str) -> tuple[IPNetwork | None, str | None, bool]:
