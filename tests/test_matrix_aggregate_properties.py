@@ -110,9 +110,24 @@ def test_group_counts_equal_counting_the_endpoints(layout) -> None:
             for m in members:
                 if wanted is None or m.index in wanted:
                     expected[group_of(m)] = expected.get(group_of(m), 0) + 1
-    found = {counter.names[g]: n for g, n in counter.counts(to_blocks(bits))}
+    counts = counter.counts(to_blocks(bits))
+    assert [g for g, _ in counts] == sorted({g for g, _ in counts})  # by group, each once
+    found = {counter.names[g]: n for g, n in counts}
     assert found == expected
     assert {counter.names[g] for g in counter.groups(to_blocks(bits))} == set(expected)
     again = {counter.names[g]: n for g, n in counter.counts(to_blocks(bits))}  # from the memo
     assert again == expected
     assert counter.names == sorted(counter.names, key=lambda g: (g == "(external)", g))
+
+
+def test_group_counts_across_block_edges() -> None:
+    # By hand: a namespace whose atoms cross the edge of the first block (4,096 atoms) is counted
+    # once with both halves; external ranges numbered before the namespaces (their ids sort
+    # first) make the blocks' groups descend, and are still counted per group.
+    crossing = [[_Member(i, "a")] for i in range(5000)] + [[_Member(5000 + i, "b")] for i in range(10)]
+    counter = GroupCounts(_Atoms(crossing), None)
+    assert [(counter.names[g], n) for g, n in counter.counts(to_blocks((1 << 5010) - 1))] == [("a", 5000), ("b", 10)]
+    assert [(counter.names[g], n) for g, n in counter.counts(to_blocks(((1 << 10) - 1) << 4090))] == [("a", 10)]
+    external_first = [[_Member(i, None)] for i in range(4100)] + [[_Member(4100 + i, "a")] for i in range(100)]
+    counter = GroupCounts(_Atoms(external_first), None)
+    assert [(counter.names[g], n) for g, n in counter.counts(to_blocks((1 << 4200) - 1))] == [("a", 100), ("(external)", 4100)]
