@@ -97,13 +97,13 @@ _KEYS: dict[str, str] = {}
 # What a line says, whatever lines are around it: (column, dash, key, key_at, value, value_at,
 # flow). `column` is the indentation, or _BLANK for a blank or comment line and _DOCUMENT for
 # `---`; `dash` the length of `- ` and its spaces (None without); `key` the key, None for an item;
-# `value` the value, _NO_VALUE for a key alone and _FLOW for a flow collection (made anew at
-# each line: containers are not shared), whose text is `flow`. The positions are packed relative
+# `value` the value, _NO_VALUE for a key alone and _FLOW_VALUE for a flow collection (made anew
+# at each line: containers are not shared), whose text is `flow`. The positions are packed relative
 # to the line's start: `key_at` the key's, `value_at` the value's, or for a key alone the point
 # after its colon. A line adds its start to both halves at once (`start * _BOTH`).
 _BLANK, _DOCUMENT = -1, -2
 _NO_VALUE = object()
-_FLOW = object()
+_FLOW_VALUE = object()
 _BOTH = 1 << 32 | 1
 _BLANK_LINE = (_BLANK, None, None, 0, None, 0, None)
 _DOCUMENT_LINE = (_DOCUMENT, None, None, 0, None, 0, None)
@@ -156,7 +156,7 @@ def _read(text: str, lines: LineIndex, max_depth: int, resolve: Any, octal_looki
     key_of = keys.get
     known = _LINES
     known_line = known.get
-    no_key, no_value, flow_value, both = _NO_KEY, _NO_VALUE, _FLOW, _BOTH
+    no_key, no_value, flow_value, both = _NO_KEY, _NO_VALUE, _FLOW_VALUE, _BOTH
     stack: list[list[Any]] = []
     root: Any = None
     in_document = False  # a document has started (explicitly or at its first content)
