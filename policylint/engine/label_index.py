@@ -54,10 +54,10 @@ class LabelIndex:
     Each pair is kept as its members' positions (4 bytes each) and made a bitset when a selector
     first asks for it, and a key's members are found when an Exists or DoesNotExist first names
     it: selectors name a few of the pairs and keys a population has, and making every one a
-    bitset was most of the index's work. A pair held by few members far up
-    the numbering (a pod's own name or hash label: in a cluster export nearly every pod has
-    one) stays positions even then, not a bitset whose size is that of its highest member: at
-    150,000 pods those bitsets were most of the index (`_pair_bits`)."""
+    bitset was most of the index's work. A pair held by few members far up the numbering (a
+    pod's own name or hash label: in a cluster export nearly every pod has one) stays positions
+    even then, not a bitset whose size is that of its highest member: at 150,000 pods those
+    bitsets were most of the index (`_pair_bits`)."""
 
     def __init__(self, members: Sequence[Mapping[str, str]]) -> None:
         self.size = len(members)
