@@ -117,6 +117,11 @@ def test_group_counts_equal_counting_the_endpoints(layout) -> None:
     assert {counter.names[g] for g in counter.groups(to_blocks(bits))} == set(expected)
     again = {counter.names[g]: n for g, n in counter.counts(to_blocks(bits))}  # from the memo
     assert again == expected
+    # The packed tally: the same counts, each times the multiplicity it was added with.
+    tally: dict[int, int] = {}
+    counter.add(to_blocks(bits), tally)
+    counter.add(to_blocks(bits), tally, 3)
+    assert {counter.names[g]: n for g, n in counter.totals(tally)} == {g: 4 * n for g, n in expected.items()}
     assert counter.names == sorted(counter.names, key=lambda g: (g == "(external)", g))
 
 
@@ -131,3 +136,22 @@ def test_group_counts_across_block_edges() -> None:
     external_first = [[_Member(i, None)] for i in range(4100)] + [[_Member(4100 + i, "a")] for i in range(100)]
     counter = GroupCounts(_Atoms(external_first), None)
     assert [(counter.names[g], n) for g, n in counter.counts(to_blocks((1 << 4200) - 1))] == [("a", 100), ("(external)", 4100)]
+
+
+def test_packed_tallies_across_block_edges() -> None:
+    # By hand: GroupCounts.add packs each block's counts from the block's lowest group. Namespace
+    # "a" has 4,096 atoms in block 0 and 904 in block 1, whose lowest group is then "a" itself; "b"
+    # (10 atoms) is only in block 1; the external group (index 2) starts in block 1 and is alone
+    # in block 2 (atom 8,200), which a shift of its own places. Counts wider than 32 bits are kept
+    # whole (a field is 64 bits).
+    atoms = ([[_Member(i, "a")] for i in range(5000)] + [[_Member(5000 + i, "b")] for i in range(10)]
+             + [[_Member(6000 + i, None)] for i in range(4000)])
+    counter = GroupCounts(_Atoms(atoms), None)
+    tally: dict[int, int] = {}
+    counter.add(to_blocks(((1 << 5010) - 1) ^ (1 << 4095)), tally)  # all of a and b but one atom of a
+    counter.add(to_blocks(1 << 4096 | 1 << 8200), tally, 5)  # one atom of a, one external range, 5 times
+    assert [(counter.names[g], n) for g, n in counter.totals(tally)] == [("a", 4999 + 5), ("b", 10), ("(external)", 5)]
+    big: dict[int, int] = {}
+    counter.add(to_blocks((1 << 10) - 1), big, 3 << 40)
+    assert counter.totals(big) == [(0, 10 * (3 << 40))]
+    assert counter.totals({}) == []

@@ -74,6 +74,7 @@ class Engine:
         self._spec_block_parts: dict[int, tuple[PortSpec, list[tuple[Blocks | None, PortSet]]]] = {}
         self._part_blocks: dict[int, tuple[PortSpec, dict[int, list[tuple[int, int]]]]] = {}  # see _meet_parts
         self._peer_cell_cache: dict[int, list[tuple[PortSet, Blocks]]] = {}  # see _peer_cells
+        self._peer_reach_cache: dict[int, Blocks] = {}  # see _peer_reach
         self._open_states: dict[tuple[int, ...], _Refinement] = {}  # see _open_state
         self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
@@ -459,6 +460,24 @@ class Engine:
         (`_open_layers`); the others are their cells. The layers are the engine's own objects,
         shared between rows: never changed by the caller."""
         return self._source_rows(sources, destinations, self._layers_of)
+
+    def layers_union(self, src: Endpoint) -> Blocks | None:
+        """The union of the layers `matrix_layer_blocks` gives for src towards every destination
+        (the destinations it reaches), when its row is the ingress side alone (`_open_layers`): made
+        from each peer set's union, kept per set, a few ORs where the layers are hundreds. A new
+        dict. None for other rows (their cells are disjoint: the caller adds them up)."""
+        if not self._open_egress_row(src.atom, self._compiler.all):
+            return None
+        sets = [self._peer_reach(index) for index in self._membership_of(src.atom)]
+        sets.extend(blocks for _, blocks in self._anyone_layer())
+        return union(sets)
+
+    def _peer_reach(self, index: int) -> Blocks:
+        """The union of one peer set's cells (`_peer_cells`), kept for the engine's life."""
+        found = self._peer_reach_cache.get(index)
+        if found is None:
+            found = self._peer_reach_cache[index] = union([blocks for _, blocks in self._peer_cells(index)])
+        return found
 
     def _layers_of(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
         return self._open_layers(s) if self._open_egress_row(s, mask) else self._cell_blocks_any(s, mask)

@@ -2,10 +2,14 @@
 
 Never pair by pair: a 150,000-pod export allows about 10^9 pairs. Sources whose rows the engine
 computes alike (same namespace, same row key) are taken once with their number
-(`MatrixView.source_groups`); a cell's destinations are counted per namespace from its atoms'
-blocks (`GroupCounts`), once per distinct cell; and within a source namespace, a (cell,
-ports) that recurs in many rows is added up once, times its number. The work is then about
-(distinct rows x cells) + (source namespaces x distinct cells in them x namespaces they reach).
+(`MatrixView.source_groups`). A row's destinations (the union of its layers, which the engine
+makes from a few sets per row, `Engine.layers_union`) are counted per namespace from their
+blocks and added to their source namespace's tally a block at a time, each block's counts packed
+in one int (`GroupCounts.add`): a row reaches hundreds of namespaces, and a tally per namespace
+and row was most of the aggregation at that size. Within a source namespace, the ports of a
+(cell, ports) that recurs in many rows are taken once. The work is then about
+(distinct rows x their blocks) + (source namespaces x distinct cells in them x namespaces they
+reach) + the output.
 """
 from __future__ import annotations
 
@@ -17,9 +21,6 @@ from policylint.matrix.group_counts import EXTERNAL_GROUP, GroupCounts, group_of
 from policylint.matrix.view import MatrixView
 
 __all__ = ["EXTERNAL_GROUP", "Row", "aggregate_rows", "aggregate_unknown_rows", "group_of", "group_order"]
-
-_NONE_FLAGGED: frozenset[int] = frozenset()
-
 
 @dataclass(frozen=True, slots=True)
 class Row:
@@ -48,79 +49,54 @@ def aggregate_unknown_rows(view: MatrixView) -> list[Row]:
     nodes, domainNames or networks peers; MatrixView.unknown_rows): one Row per pair of
     namespaces with such ports, never counted among the allowed ones. Empty, at no cost, for
     inputs without such rules."""
-    return _aggregate(view, ((src, False, 1, [(ports, to_blocks(bits)) for ports, bits in items])
+    return _aggregate(view, ((src, False, 1, [(ports, to_blocks(bits)) for ports, bits in items], None)
                              for src, items in view.unknown_rows()), 0)
 
 
 def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> list[Row]:
     """Group `(source, source_invalid, sources it stands for, [(ports, destination atoms as
-    blocks)])` rows by namespace pair, in output order (group_order). A row's items may overlap
-    (layers, `Engine.matrix_layer_blocks`): the pairs are counted on their union, and the ports of
-    a namespace pair are the union of those of the items that reach it."""
+    blocks)], the union of those atoms or None)` rows by namespace pair, in output order
+    (group_order). A row's items may overlap (layers, `Engine.matrix_layer_blocks`): the pairs are
+    counted on their union, and the ports of a namespace pair are the union of those of the items
+    that reach it."""
     counter = GroupCounts(view.engine, view.wanted)
     names, index = counter.names, counter.index
     invalid_blocks = to_blocks(invalid_atoms)
-    # source group -> (reached, ports): reached maps (id(counts), id(flagged)) -> [sources,
-    # counts, flagged] for each row's union of destinations; ports maps (id(counts), id(ports))
-    # -> (counts, ports) for each item. The entries hold the objects, so their ids stay theirs.
-    # `flagged`: the destination groups whose pairs rest on an invalid policy (True: all of them).
-    # `seen` (per source group): the items already taken, by identity (rows of a namespace share
-    # most of their items, the engine's own objects; an entry keeps its item alive).
-    entries: dict[int, tuple[dict, dict, dict]] = {}
-    for src, source_invalid, multiplicity, items in source_rows:
+    # source group -> (pairs, invalid groups, ports, seen): pairs is the packed tally
+    # (GroupCounts.add) of each row's union of destinations times the sources it stands for;
+    # ports maps (id(counts), id(ports)) -> (counts, ports) for each item; `seen`: the items
+    # already taken, by identity (rows of a namespace share most of their items, the engine's own
+    # objects; an entry keeps its item alive, so the ids stay theirs).
+    entries: dict[int, tuple[dict, set, dict, dict]] = {}
+    for src, source_invalid, multiplicity, items, reached_blocks in source_rows:
         if not items:
             continue
-        if len(items) == 1:
-            reached_blocks = items[0][1]
-            counts = counter.counts_of_kept(reached_blocks)
-        else:
-            reached_blocks = union([blocks for _, blocks in items])
-            counts = counter.counts(reached_blocks)
-        if not counts:
-            continue
-        reached, port_entries, seen = entries.setdefault(index[group_of(src)], ({}, {}, {}))
-        flagged: Any = _NONE_FLAGGED
+        if reached_blocks is None:
+            reached_blocks = items[0][1] if len(items) == 1 else union([blocks for _, blocks in items])
+        pairs, invalid_groups, port_entries, seen = entries.setdefault(index[group_of(src)], ({}, set(), {}, {}))
+        counter.add(reached_blocks, pairs, multiplicity)
         if source_invalid:
-            flagged = True
+            invalid_groups |= counter.groups(reached_blocks)
         elif invalid_blocks:
             invalid = intersection(reached_blocks, invalid_blocks)
             if invalid:
-                flagged = counter.groups(invalid)
-        key = (id(counts), id(flagged))
-        entry = reached.get(key)
-        if entry is None:
-            reached[key] = [multiplicity, counts, flagged]
-        else:
-            entry[0] += multiplicity
+                invalid_groups |= counter.groups(invalid)  # the groups of some of the reached destinations
         for item in items:
             if id(item) in seen:
                 continue
             seen[id(item)] = item
             ports, blocks = item
-            item_counts = counts if len(items) == 1 else counter.counts_of_kept(blocks)
+            item_counts = counter.counts_of_kept(blocks)
             port_key = (id(item_counts), id(ports))
             if port_key not in port_entries:
                 port_entries[port_key] = (item_counts, ports)
     rows: list[Row] = []
     unions: dict[tuple[int, ...], tuple[tuple, Any]] = {}  # ids of distinct port sets -> (them, union)
     for source_group in sorted(entries):
-        reached, port_entries, _ = entries.pop(source_group)
-        # The loops below run once per (distinct destination set, namespace it reaches): the
-        # bulk of the work for a large cluster, whose output is quadratic in its namespaces.
-        pairs: dict[int, int] = {}
-        pairs_get = pairs.get
-        invalid_groups: set[int] = set()
-        for multiplicity, counts, flagged in reached.values():
-            if multiplicity == 1:
-                for group, count in counts:
-                    pairs[group] = pairs_get(group, 0) + count
-            else:
-                for group, count in counts:
-                    pairs[group] = pairs_get(group, 0) + multiplicity * count
-            if flagged is True:
-                invalid_groups.update(group for group, _ in counts)
-            elif flagged:
-                invalid_groups |= flagged  # the groups of some of the reached destinations
+        pairs, invalid_groups, port_entries, _ = entries.pop(source_group)
+        # The loop below runs once per (distinct item, namespace it reaches), and the one after once
+        # per namespace pair of the output: the bulk of the work for a large cluster, whose output
+        # is quadratic in its namespaces.
         port_sets: dict[int, Any] = {}  # a PortSet, or a tuple of distinct ones (the engine interns them)
         port_sets_get = port_sets.get
         for item_counts, ports in port_entries.values():
@@ -131,7 +107,7 @@ def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> l
                 elif known is not ports and not (isinstance(known, tuple) and any(k is ports for k in known)):
                     port_sets[group] = (*known, ports) if isinstance(known, tuple) else (known, ports)
         source = names[source_group]
-        for group in sorted(pairs):
+        for group, count in counter.totals(pairs):
             found = port_sets[group]
             if isinstance(found, tuple):
                 key = tuple(sorted(id(p) for p in found))
@@ -142,5 +118,5 @@ def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> l
                         union_ports = union_ports | ports
                     known_union = unions[key] = (found, union_ports)
                 found = known_union[1]
-            rows.append(Row(source, names[group], found, group in invalid_groups, pairs[group]))
+            rows.append(Row(source, names[group], found, group in invalid_groups, count))
     return rows

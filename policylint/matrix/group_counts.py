@@ -19,6 +19,9 @@ making each one's key (sorting its blocks) cost more than the counting.
 """
 from __future__ import annotations
 
+import sys
+from array import array
+from itertools import compress
 from typing import Any
 
 from policylint.engine.bits import from_positions, positions
@@ -33,6 +36,10 @@ Counts = tuple[tuple[int, int], ...]  # (group index, endpoints) with endpoints 
 # every distinct cell of a 150,000-pod export, bounded for any input.
 _KEPT_BYTES = 128 << 20
 _BLOCK_BYTES = ((1 << SHIFT) >> 3) + 64
+
+# Bits a group's count takes in a packed tally (`add`): a count is at most endpoints squared,
+# below 2**64 for any input that fits in memory.
+_FIELD = 64
 
 
 def group_of(endpoint) -> str:
@@ -75,6 +82,9 @@ class GroupCounts:
                         (atom_group[start], start & ((1 << SHIFT) - 1), (1 << (atom - start)) - 1))
                 start = atom
         self._runs = runs
+        # block -> the lowest group index among its runs: where its packed counts start
+        self._first_group: dict[int, int] = {block: min(r[0] for r in found) for block, found in runs.items()}
+        self._packed: dict[tuple[int, int], int] = {}
         self._memo: dict[object, Counts] = {}
         self._by_id: dict[int, tuple[Blocks, Counts]] = {}  # id(blocks) -> (blocks, counts); keeps blocks alive
         self._block_memo: dict[tuple[int, int], Counts] = {}
@@ -117,6 +127,46 @@ class GroupCounts:
             found = self._group_memo[id(counts)] = (counts, frozenset(g for g, _ in counts))
         return found[1]
 
+    def add(self, blocks: Blocks, tally: dict[int, int], multiplicity: int = 1) -> None:
+        """Add `multiplicity` times the endpoints per group of the atoms in `blocks` into `tally`,
+        kept per block as packed ints (`totals` reads it out). A row of a large cluster reaches
+        hundreds of namespaces in a few dozen blocks: adding each block's counts as one int
+        (_FIELD bits a group, from the block's first group) costs one addition a block where a
+        tally per group cost one a namespace, and no list of counts is made per row."""
+        packed, get = self._packed, tally.get
+        for block, local in blocks.items():
+            found = packed.get((block, local))
+            if found is None:
+                self._keep(1)
+                found = packed[(block, local)] = self._pack(block, local)
+            if multiplicity != 1:
+                found *= multiplicity
+            known = get(block)
+            tally[block] = found if known is None else known + found
+
+    def totals(self, tally: dict[int, int]) -> list[tuple[int, int]]:
+        """(group index, endpoints) of a tally made by `add`, for the groups with any, by group."""
+        first_group = self._first_group
+        whole = 0
+        for block, packed in tally.items():
+            whole += packed << (_FIELD * first_group.get(block, 0))
+        values = _unpacked(whole, len(self.names))
+        return [(group, values[group]) for group in compress(range(len(values)), values)]
+
+    def _pack(self, block: int, local: int) -> int:
+        """The counts of one block's atoms as one int: group g's count in bits
+        [_FIELD * (g - first group of the block), ...)."""
+        counts = self._count(block, local)
+        if not counts:
+            return 0
+        first = self._first_group[block]
+        values = array("Q", bytes(8 * (counts[-1][0] - first + 1)))
+        for group, n in counts:
+            values[group - first] = n
+        if sys.byteorder == "big":
+            values.byteswap()
+        return int.from_bytes(values.tobytes(), "little")
+
     def _keep(self, blocks: int) -> None:
         """Make room for a key of this many blocks (the memos are emptied when full)."""
         self._kept_bytes += blocks * _BLOCK_BYTES
@@ -125,6 +175,7 @@ class GroupCounts:
             self._by_id.clear()
             self._block_memo.clear()
             self._group_memo.clear()
+            self._packed.clear()
             self._kept_bytes = blocks * _BLOCK_BYTES
 
     def _block_counts(self, block: int, local: int) -> Counts:
@@ -155,3 +206,11 @@ class GroupCounts:
                 group = atom_group[base + atom]
                 tally[group] += extra[base + atom]
         return tuple(sorted((g, n) for g, n in tally.items() if n > 0))
+
+
+def _unpacked(whole: int, fields: int) -> array:
+    """The _FIELD-bit fields of `whole`, lowest first."""
+    values = array("Q", whole.to_bytes(8 * fields, "little"))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values

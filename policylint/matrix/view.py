@@ -58,7 +58,8 @@ class MatrixView:
 
     def source_groups(self):
         """(source, source_invalid, n, [(ports, destination atoms as blocks)], which may overlap: a
-        destination's ports are the union of those holding it): `rows` for one source of
+        destination's ports are the union of those holding it; the union of those atoms, or None
+        when the caller must make it): `rows` for one source of
         each set of n sources with equal rows, in the same namespace and equally invalid as
         sources. The engine's row key tells equal rows without computing them, so a cluster of
         150,000 pods in a few thousand distinct rows costs a few thousand rows (`--aggregate`)."""
@@ -79,10 +80,16 @@ class MatrixView:
         rows = (engine.matrix_layer_blocks(sources=list(number), destinations=self.destinations)
                 if self.port_filter is None else
                 engine.matrix_cell_blocks(sources=list(number), destinations=self.destinations, any_order=True))
+        # The union of a row's layers, when the engine has it at hand (and no filter cuts the
+        # layers): the destinations a row reaches, from far fewer sets than its layers.
+        with_union = self.port_filter is None and self.destinations is None
         for src, cells in rows:
             items = self._filtered_blocks(src, cells)
             if items:
-                yield src, engine.invalid_as_source(src), number[src], items
+                reached = engine.layers_union(src) if with_union else None
+                if reached is not None and self.namespace and src.namespace != self.namespace:
+                    reached = intersection(reached, self._namespace_blocks)
+                yield src, engine.invalid_as_source(src), number[src], items, reached
 
     def _filtered(self, src, cells: list) -> list:
         """A row's cells under the port and namespace filters."""
