@@ -75,6 +75,7 @@ class Engine:
         self._part_blocks: dict[int, tuple[PortSpec, dict[int, list[tuple[int, int]]]]] = {}  # see _meet_parts
         self._peer_cell_cache: dict[int, list[tuple[PortSet, Blocks]]] = {}  # see _peer_cells
         self._peer_reach_cache: dict[int, Blocks] = {}  # see _peer_reach
+        self._anyone: list[tuple[PortSet, Blocks]] | None = None  # see _anyone_layer
         self._open_states: dict[tuple[int, ...], _Refinement] = {}  # see _open_state
         self._unisolated: int | None = None  # see _admitting_anyone
         self._egress_keys: dict[int, frozenset] = {}  # id(egress groups of a class) -> its row key part
@@ -452,25 +453,23 @@ class Engine:
 
     def matrix_layer_blocks(self, *, sources: Iterable[Endpoint] | None = None,
                             destinations: Iterable[Endpoint] | None = None
-                            ) -> Iterator[tuple[Endpoint, list[tuple[PortSet, Blocks]]]]:
+                            ) -> Iterator[tuple[Endpoint, tuple[list[list[tuple[PortSet, Blocks]]], Blocks | None]]]:
         """Each source's row as *layers*: (ports, destination atoms as blocks) that may overlap,
         a destination's ports being the union of the layers that hold it, for callers that add
-        rows up per group of destinations (the union of the layers is the destinations reached).
-        A row whose source is not isolated for egress is its ingress side unrefined
-        (`_open_layers`); the others are their cells. The layers are the engine's own objects,
-        shared between rows: never changed by the caller."""
+        rows up per group of destinations. A row comes as (chunks, reached): its layers in lists
+        that recur between rows as the same objects (a caller that takes each list once per group
+        of rows skips most of the layers), and their union, the destinations reached, or None when
+        the caller must make it. A row whose source is not isolated for egress is its ingress side
+        unrefined (`_open_layers`): a list per peer set the source belongs to, and the union made
+        from one kept union per set (a few ORs where the layers are hundreds). The others are
+        their cells, one list. The lists and layers are the engine's own: never changed by the
+        caller; the union is a new dict."""
         return self._source_rows(sources, destinations, self._layers_of)
 
-    def layers_union(self, src: Endpoint) -> Blocks | None:
-        """The union of the layers `matrix_layer_blocks` gives for src towards every destination
-        (the destinations it reaches), when its row is the ingress side alone (`_open_layers`): made
-        from each peer set's union, kept per set, a few ORs where the layers are hundreds. A new
-        dict. None for other rows (their cells are disjoint: the caller adds them up)."""
-        if not self._open_egress_row(src.atom, self._compiler.all):
-            return None
-        sets = [self._peer_reach(index) for index in self._membership_of(src.atom)]
-        sets.extend(blocks for _, blocks in self._anyone_layer())
-        return union(sets)
+    def _layers_of(self, s: int, mask: int) -> tuple[list[list[tuple[PortSet, Blocks]]], Blocks | None]:
+        if not self._open_egress_row(s, mask):
+            return [self._cell_blocks_any(s, mask)], None
+        return self._open_layers(s)
 
     def _peer_reach(self, index: int) -> Blocks:
         """The union of one peer set's cells (`_peer_cells`), kept for the engine's life."""
@@ -478,9 +477,6 @@ class Engine:
         if found is None:
             found = self._peer_reach_cache[index] = union([blocks for _, blocks in self._peer_cells(index)])
         return found
-
-    def _layers_of(self, s: int, mask: int) -> list[tuple[PortSet, Blocks]]:
-        return self._open_layers(s) if self._open_egress_row(s, mask) else self._cell_blocks_any(s, mask)
 
     def _open_egress_row(self, s: int, mask: int) -> bool:
         """Whether the row asked for is a pod class's not isolated for egress, towards every atom,
@@ -651,18 +647,23 @@ class Engine:
             states[members] = found
         return found
 
-    def _open_layers(self, s: int) -> list[tuple[PortSet, Blocks]]:
-        """`_open_row` before it is refined: the destinations that admit anyone, then each peer
-        set's cells. They may overlap; the objects are the engine's own."""
-        layers = self._anyone_layer()
-        for index in self._membership_of(s):
-            layers.extend(self._peer_cells(index))
-        return layers
+    def _open_layers(self, s: int) -> tuple[list[list[tuple[PortSet, Blocks]]], Blocks]:
+        """`_open_row` before it is refined, as (chunks, their union): the destinations that admit
+        anyone, then each peer set's cells. They may overlap; the lists are the engine's own."""
+        membership = self._membership_of(s)
+        anyone = self._anyone_layer()
+        chunks = [anyone] if anyone else []
+        chunks.extend(map(self._peer_cells, membership))
+        sets = list(map(self._peer_reach, membership))
+        sets.extend(blocks for _, blocks in anyone)
+        return chunks, union(sets)
 
     def _anyone_layer(self) -> list[tuple[PortSet, Blocks]]:
-        """The destinations that admit anyone, on every port (none: an empty list), as a new list."""
-        anyone = self._blocks(self._admitting_anyone())
-        return [(ALL_PORTS, anyone)] if anyone else []
+        """The destinations that admit anyone, on every port (none: an empty list), kept."""
+        if self._anyone is None:
+            anyone = self._blocks(self._admitting_anyone())
+            self._anyone = [(ALL_PORTS, anyone)] if anyone else []
+        return self._anyone
 
     def _peer_cells(self, index: int) -> list[tuple[PortSet, Blocks]]:
         """(ports, destinations) cells of one peer set: the destinations its groups admit a

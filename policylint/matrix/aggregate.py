@@ -3,7 +3,7 @@
 Never pair by pair: a 150,000-pod export allows about 10^9 pairs. Sources whose rows the engine
 computes alike (same namespace, same row key) are taken once with their number
 (`MatrixView.source_groups`). A row's destinations (the union of its layers, which the engine
-makes from a few sets per row, `Engine.layers_union`) are counted per namespace from their
+makes from a few sets per row, `Engine.matrix_layer_blocks`) are counted per namespace from their
 blocks and added to their source namespace's tally a block at a time, each block's counts packed
 in one int (`GroupCounts.add`): a row reaches hundreds of namespaces, and a tally per namespace
 and row was most of the aggregation at that size. Within a source namespace, the ports of a
@@ -13,8 +13,7 @@ reach) + the output.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from policylint.engine.blocks import intersection, to_blocks, union
 from policylint.matrix.group_counts import EXTERNAL_GROUP, GroupCounts, group_of
@@ -22,9 +21,11 @@ from policylint.matrix.view import MatrixView
 
 __all__ = ["EXTERNAL_GROUP", "Row", "aggregate_rows", "aggregate_unknown_rows", "group_of", "group_order"]
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One line of output: a pair of endpoints, or of groups when aggregated."""
+
+class Row(NamedTuple):
+    """One line of output: a pair of endpoints, or of groups when aggregated. A named tuple, not
+    a frozen dataclass: a 150,000-pod export has 370,000 namespace pairs, and a frozen
+    dataclass's fields, set one by one, cost about half a second there."""
 
     src: str
     dst: str
@@ -49,30 +50,32 @@ def aggregate_unknown_rows(view: MatrixView) -> list[Row]:
     nodes, domainNames or networks peers; MatrixView.unknown_rows): one Row per pair of
     namespaces with such ports, never counted among the allowed ones. Empty, at no cost, for
     inputs without such rules."""
-    return _aggregate(view, ((src, False, 1, [(ports, to_blocks(bits)) for ports, bits in items], None)
+    return _aggregate(view, ((src, False, 1, [[(ports, to_blocks(bits)) for ports, bits in items]], None)
                              for src, items in view.unknown_rows()), 0)
 
 
 def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> list[Row]:
-    """Group `(source, source_invalid, sources it stands for, [(ports, destination atoms as
-    blocks)], the union of those atoms or None)` rows by namespace pair, in output order
+    """Group `(source, source_invalid, sources it stands for, [lists of (ports, destination atoms
+    as blocks) items], the union of those atoms or None)` rows by namespace pair, in output order
     (group_order). A row's items may overlap (layers, `Engine.matrix_layer_blocks`): the pairs are
     counted on their union, and the ports of a namespace pair are the union of those of the items
-    that reach it."""
+    that reach it. A list of items that recurs (the same object) is taken once per source
+    namespace."""
     counter = GroupCounts(view.engine, view.wanted)
     names, index = counter.names, counter.index
     invalid_blocks = to_blocks(invalid_atoms)
     # source group -> (pairs, invalid groups, ports, seen): pairs is the packed tally
     # (GroupCounts.add) of each row's union of destinations times the sources it stands for;
-    # ports maps (id(counts), id(ports)) -> (counts, ports) for each item; `seen`: the items
-    # already taken, by identity (rows of a namespace share most of their items, the engine's own
-    # objects; an entry keeps its item alive, so the ids stay theirs).
+    # ports maps (id(counts), id(ports)) -> (counts, ports) for each item; `seen`: the lists of
+    # items already taken, by identity (rows of a namespace share most of them, the engine's own
+    # objects; an entry keeps its list alive, so the ids stay theirs).
     entries: dict[int, tuple[dict, set, dict, dict]] = {}
-    for src, source_invalid, multiplicity, items, reached_blocks in source_rows:
-        if not items:
-            continue
+    for src, source_invalid, multiplicity, chunks, reached_blocks in source_rows:
         if reached_blocks is None:
-            reached_blocks = items[0][1] if len(items) == 1 else union([blocks for _, blocks in items])
+            found = [blocks for chunk in chunks for _, blocks in chunk]
+            if not found:
+                continue
+            reached_blocks = found[0] if len(found) == 1 else union(found)
         pairs, invalid_groups, port_entries, seen = entries.setdefault(index[group_of(src)], ({}, set(), {}, {}))
         counter.add(reached_blocks, pairs, multiplicity)
         if source_invalid:
@@ -81,15 +84,15 @@ def _aggregate(view: MatrixView, source_rows: Iterable, invalid_atoms: int) -> l
             invalid = intersection(reached_blocks, invalid_blocks)
             if invalid:
                 invalid_groups |= counter.groups(invalid)  # the groups of some of the reached destinations
-        for item in items:
-            if id(item) in seen:
+        for chunk in chunks:
+            if id(chunk) in seen:
                 continue
-            seen[id(item)] = item
-            ports, blocks = item
-            item_counts = counter.counts_of_kept(blocks)
-            port_key = (id(item_counts), id(ports))
-            if port_key not in port_entries:
-                port_entries[port_key] = (item_counts, ports)
+            seen[id(chunk)] = chunk
+            for ports, blocks in chunk:
+                item_counts = counter.counts_of_kept(blocks)
+                port_key = (id(item_counts), id(ports))
+                if port_key not in port_entries:
+                    port_entries[port_key] = (item_counts, ports)
     rows: list[Row] = []
     unions: dict[tuple[int, ...], tuple[tuple, Any]] = {}  # ids of distinct port sets -> (them, union)
     for source_group in sorted(entries):

@@ -57,11 +57,12 @@ class MatrixView:
             self._row_cells = None
 
     def source_groups(self):
-        """(source, source_invalid, n, [(ports, destination atoms as blocks)], which may overlap: a
-        destination's ports are the union of those holding it; the union of those atoms, or None
-        when the caller must make it): `rows` for one source of
-        each set of n sources with equal rows, in the same namespace and equally invalid as
-        sources. The engine's row key tells equal rows without computing them, so a cluster of
+        """(source, source_invalid, n, chunks, reached) for one source of each set of n sources
+        with equal rows, in the same namespace and equally invalid as sources: the row's
+        (ports, destination atoms as blocks) items in lists that may recur between rows as the
+        same objects (`Engine.matrix_layer_blocks`), which may overlap (a destination's ports are
+        the union of those holding it), and the union of their atoms, or None when the caller must
+        make it. The engine's row key tells equal rows without computing them, so a cluster of
         150,000 pods in a few thousand distinct rows costs a few thousand rows (`--aggregate`)."""
         engine = self.engine
         sources = sorted(set(self.sources)) if self.sources is not None else engine.endpoints
@@ -75,21 +76,24 @@ class MatrixView:
                 found[1] += 1
         number = {src: n for src, n in tally.values()}
         del tally
-        # Layers (which may overlap) add up as well as cells, except under a port filter, which
-        # keeps a destination by the union of its ports: then the cells.
-        rows = (engine.matrix_layer_blocks(sources=list(number), destinations=self.destinations)
-                if self.port_filter is None else
-                engine.matrix_cell_blocks(sources=list(number), destinations=self.destinations, any_order=True))
-        # The union of a row's layers, when the engine has it at hand (and no filter cuts the
-        # layers): the destinations a row reaches, from far fewer sets than its layers.
-        with_union = self.port_filter is None and self.destinations is None
-        for src, cells in rows:
-            items = self._filtered_blocks(src, cells)
-            if items:
-                reached = engine.layers_union(src) if with_union else None
-                if reached is not None and self.namespace and src.namespace != self.namespace:
+        if self.port_filter is not None:
+            # A port filter keeps a destination by the union of its ports: then the cells.
+            for src, cells in engine.matrix_cell_blocks(sources=list(number), destinations=self.destinations,
+                                                         any_order=True):
+                items = self._filtered_blocks(src, cells)
+                if items:
+                    yield src, engine.invalid_as_source(src), number[src], [items], None
+            return
+        # Layers (which may overlap) add up as well as cells.
+        cut = self.namespace
+        for src, (chunks, reached) in engine.matrix_layer_blocks(sources=list(number), destinations=self.destinations):
+            if cut and src.namespace != cut:
+                items = self._filtered_blocks(src, [item for chunk in chunks for item in chunk])
+                chunks = [items] if items else []
+                if reached is not None:
                     reached = intersection(reached, self._namespace_blocks)
-                yield src, engine.invalid_as_source(src), number[src], items, reached
+            if any(chunks):
+                yield src, engine.invalid_as_source(src), number[src], chunks, reached
 
     def _filtered(self, src, cells: list) -> list:
         """A row's cells under the port and namespace filters."""
