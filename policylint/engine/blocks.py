@@ -21,12 +21,18 @@ def to_blocks(bits: int) -> Blocks:
         return {}
     if bits.bit_length() <= 1 << SHIFT:
         return {0: bits}
+    # Start at the lowest member's block, found at C speed: a set is usually a namespace's few
+    # atoms far up the numbering, and a loop over every block below them cost the cluster's width
+    # per set (half a second over a 150,000-pod export's groups).
+    first = ((bits & -bits).bit_length() - 1) >> SHIFT
+    if first:
+        bits >>= first << SHIFT
     data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
     found: Blocks = {}
-    for block, start in enumerate(range(0, len(data), _BYTES)):
-        chunk = data[start:start + _BYTES]
+    for block in range((len(data) + _BYTES - 1) // _BYTES):
+        chunk = data[block * _BYTES:(block + 1) * _BYTES]
         if chunk.count(0) != len(chunk):
-            found[block] = int.from_bytes(chunk, "little")
+            found[first + block] = int.from_bytes(chunk, "little")
     return found
 
 
