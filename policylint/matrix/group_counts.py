@@ -38,8 +38,9 @@ _KEPT_BYTES = 128 << 20
 _BLOCK_BYTES = ((1 << SHIFT) >> 3) + 64
 
 # Bits a group's count takes in a packed tally (`add`): a count is at most endpoints squared,
-# below 2**64 for any input that fits in memory.
-_FIELD = 64
+# below 2**64 for any input that fits in memory. Fields are read and written as array("Q").
+_FIELD_BYTES = 8
+_FIELD = 8 * _FIELD_BYTES
 
 
 def group_of(endpoint) -> str:
@@ -160,7 +161,7 @@ class GroupCounts:
         if not counts:
             return 0
         first = self._first_group[block]
-        values = array("Q", bytes(8 * (counts[-1][0] - first + 1)))
+        values = array("Q", bytes(_FIELD_BYTES * (counts[-1][0] - first + 1)))
         for group, n in counts:
             values[group - first] = n
         if sys.byteorder == "big":
@@ -210,7 +211,7 @@ class GroupCounts:
 
 def _unpacked(whole: int, fields: int) -> array:
     """The _FIELD-bit fields of `whole`, lowest first."""
-    values = array("Q", whole.to_bytes(8 * fields, "little"))
+    values = array("Q", whole.to_bytes(_FIELD_BYTES * fields, "little"))
     if sys.byteorder == "big":
         values.byteswap()
     return values
